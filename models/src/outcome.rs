@@ -1,0 +1,128 @@
+//! What one trial reports: the metric contract users script against
+//! (DESIGN.md §4). The JSON keys are the field names.
+
+use serde::{Deserialize, Serialize};
+
+/// The per-trial metrics. Every field is a count or whole milliseconds, so
+/// reports built from them are exact and byte-reproducible.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TrialOutcome {
+    /// Records acknowledged to a producer that are absent from the final
+    /// authoritative log (decided by the oracle, not by replication code).
+    pub acked_lost_records: u64,
+    /// Age, at the failure instant, of the oldest lost acknowledged record.
+    /// 0 when nothing was lost.
+    pub rpo_ms: u64,
+    /// Total time during which some producer could not get acknowledgements.
+    pub write_unavailable_ms: u64,
+    /// The longest such stretch (the write RTO).
+    pub max_write_outage_ms: u64,
+    /// Total time during which some consumer group could not read.
+    pub read_unavailable_ms: u64,
+    /// The longest such stretch (the read RTO).
+    pub max_read_outage_ms: u64,
+    /// Records a consumer group processed more than once.
+    pub duplicates_delivered: u64,
+    /// Records that exist but a consumer group never processed.
+    pub skipped_records: u64,
+    /// Records whose send failed back to the application (not silent loss).
+    pub failed_sends: u64,
+    /// Bytes that crossed data-center or region boundaries.
+    pub cross_dc_bytes: u64,
+}
+
+/// A named metric of [`TrialOutcome`], in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    AckedLostRecords,
+    RpoMs,
+    WriteUnavailableMs,
+    MaxWriteOutageMs,
+    ReadUnavailableMs,
+    MaxReadOutageMs,
+    DuplicatesDelivered,
+    SkippedRecords,
+    FailedSends,
+    CrossDcBytes,
+}
+
+impl Metric {
+    /// Every metric, in the order reports list them.
+    pub const ALL: [Metric; 10] = [
+        Metric::AckedLostRecords,
+        Metric::RpoMs,
+        Metric::WriteUnavailableMs,
+        Metric::MaxWriteOutageMs,
+        Metric::ReadUnavailableMs,
+        Metric::MaxReadOutageMs,
+        Metric::DuplicatesDelivered,
+        Metric::SkippedRecords,
+        Metric::FailedSends,
+        Metric::CrossDcBytes,
+    ];
+
+    /// The JSON key and CSV column of this metric.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::AckedLostRecords => "acked_lost_records",
+            Metric::RpoMs => "rpo_ms",
+            Metric::WriteUnavailableMs => "write_unavailable_ms",
+            Metric::MaxWriteOutageMs => "max_write_outage_ms",
+            Metric::ReadUnavailableMs => "read_unavailable_ms",
+            Metric::MaxReadOutageMs => "max_read_outage_ms",
+            Metric::DuplicatesDelivered => "duplicates_delivered",
+            Metric::SkippedRecords => "skipped_records",
+            Metric::FailedSends => "failed_sends",
+            Metric::CrossDcBytes => "cross_dc_bytes",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+impl TrialOutcome {
+    pub fn get(&self, metric: Metric) -> u64 {
+        match metric {
+            Metric::AckedLostRecords => self.acked_lost_records,
+            Metric::RpoMs => self.rpo_ms,
+            Metric::WriteUnavailableMs => self.write_unavailable_ms,
+            Metric::MaxWriteOutageMs => self.max_write_outage_ms,
+            Metric::ReadUnavailableMs => self.read_unavailable_ms,
+            Metric::MaxReadOutageMs => self.max_read_outage_ms,
+            Metric::DuplicatesDelivered => self.duplicates_delivered,
+            Metric::SkippedRecords => self.skipped_records,
+            Metric::FailedSends => self.failed_sends,
+            Metric::CrossDcBytes => self.cross_dc_bytes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names_round_trip_and_match_json_keys() {
+        let o = TrialOutcome {
+            rpo_ms: 7,
+            ..TrialOutcome::default()
+        };
+        let json = serde_json_like_keys(&o);
+        for m in Metric::ALL {
+            assert_eq!(Metric::from_name(m.name()), Some(m));
+            assert!(json.contains(&m.name().to_string()), "{} missing", m.name());
+        }
+        assert_eq!(o.get(Metric::RpoMs), 7);
+    }
+
+    // The field names are the JSON keys; ron serialises them the same way.
+    fn serde_json_like_keys(o: &TrialOutcome) -> Vec<String> {
+        let s = ron::to_string(o).unwrap();
+        s.trim_matches(|c| c == '(' || c == ')')
+            .split(',')
+            .map(|kv| kv.split(':').next().unwrap().trim().to_string())
+            .collect()
+    }
+}
