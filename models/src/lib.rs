@@ -1,2 +1,44 @@
+//! kdrsim-models: the Kafka world of kdrsim.
+//!
+//! - [`scenario`]: the scenario file schema (RON).
+//! - [`load`] and [`compile`]: parsing with exact error locations, validation,
+//!   and resolution into an index-based [`Model`].
+//! - [`world`]: one trial of the single-cluster model, driven by the kernel.
+//! - [`oracle`]: decides which acknowledged records were lost, apart from the
+//!   replication logic.
+//! - [`outcome`]: the per-trial metric contract.
+
+pub mod compile;
+pub mod dist;
+pub mod error;
+pub mod ids;
+pub mod load;
+pub mod oracle;
 pub mod outcome;
+pub mod placement;
+pub mod scenario;
+pub mod trace;
+pub mod world;
+
+pub use compile::{compile, Model};
+pub use error::{Location, ScenarioError};
+pub use load::Source;
 pub use outcome::{Metric, TrialOutcome};
+pub use scenario::Scenario;
+pub use world::World;
+
+use std::path::Path;
+use std::sync::Arc;
+
+/// Reads, parses and validates a scenario file.
+pub fn load_file(path: &Path) -> Result<Arc<Model>, ScenarioError> {
+    let source = Source::read(path)?;
+    load_source(&source)
+}
+
+/// Parses and validates scenario text that was read elsewhere (for example a
+/// scenario built into the binary).
+pub fn load_source(source: &Source) -> Result<Arc<Model>, ScenarioError> {
+    let scenario = load::parse(source)?;
+    Ok(Arc::new(compile::compile(&scenario, source)?))
+}

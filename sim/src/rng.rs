@@ -90,6 +90,9 @@ mod tests {
         let s = RngStreams::new(1, 1);
         let mut faults = s.stream(Purpose::FAULTS);
         let _: [u64; 100] = std::array::from_fn(|_| faults.gen());
-        assert_eq!(s.stream(Purpose::NETWORK).gen::<u64>(), first(s, Purpose::NETWORK));
+        assert_eq!(
+            s.stream(Purpose::NETWORK).gen::<u64>(),
+            first(s, Purpose::NETWORK)
+        );
     }
 }

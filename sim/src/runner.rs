@@ -108,7 +108,10 @@ mod tests {
     use rand::Rng;
 
     fn trial_value(trial: u64) -> u64 {
-        RngStreams::new(9, trial).stream(Purpose::FAULTS).gen::<u64>() % 1000
+        RngStreams::new(9, trial)
+            .stream(Purpose::FAULTS)
+            .gen::<u64>()
+            % 1000
     }
 
     #[test]
@@ -155,6 +158,9 @@ mod tests {
             |_| {},
         )
         .unwrap();
-        assert!(builds.load(Ordering::Relaxed) <= 2, "one world per worker thread");
+        assert!(
+            builds.load(Ordering::Relaxed) <= 2,
+            "one world per worker thread"
+        );
     }
 }

@@ -1,0 +1,963 @@
+//! Validation and resolution: a parsed [`Scenario`] becomes a [`Model`], the
+//! immutable, index-based description every trial of a run shares.
+//!
+//! Every check here rejects something a user could write and that would make
+//! the simulation meaningless or panic later: unknown or duplicate names,
+//! replication factors larger than the brokers available, `min.insync.replicas`
+//! larger than RF, zero or negative rates and durations, faults naming unknown
+//! components. Each error names the field path and what would be valid.
+
+use crate::error::ScenarioError;
+use crate::ids::*;
+use crate::load::Source;
+use crate::placement;
+use crate::scenario::*;
+use kdrsim_sim::SimDuration;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::Dfs;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The largest replication factor modelled (replica sets are fixed arrays).
+pub const MAX_RF: usize = 8;
+/// At most this many DCs (connectivity is a `u64` mask per DC).
+pub const MAX_DCS: usize = 64;
+/// At most this many partitions over all topics.
+pub const MAX_PARTITIONS: u64 = 100_000;
+/// At most this many brokers or controllers.
+pub const MAX_NODES: usize = 10_000;
+/// At most this many faults.
+pub const MAX_FAULTS: usize = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct DcSpec {
+    pub name: String,
+    pub region: RegionIdx,
+}
+
+#[derive(Debug, Clone)]
+pub struct RackSpec {
+    pub name: String,
+    pub dc: DcIdx,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct BrokerSpec {
+    pub node_id: u32,
+    pub rack: RackIdx,
+    pub dc: DcIdx,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ControllerSpec {
+    pub node_id: u32,
+    pub dc: DcIdx,
+}
+
+/// Cluster timings as integer durations.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    pub replica_lag_time_max: SimDuration,
+    pub broker_session_timeout: SimDuration,
+    pub broker_heartbeat_interval: SimDuration,
+    pub election_timeout: SimDuration,
+    pub fetch_timeout: SimDuration,
+    /// How far back a power loss reaches: min(os dirty expiry, flush.ms).
+    pub unflushed_window: SimDuration,
+}
+
+#[derive(Debug, Clone)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: u32,
+    pub rf: u8,
+    pub min_isr: u8,
+    pub unclean: bool,
+    pub first_partition: u32,
+    pub producer: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PartitionSpec {
+    pub topic: TopicIdx,
+    pub replicas: [BrokerIdx; MAX_RF],
+    pub rf: u8,
+}
+
+impl PartitionSpec {
+    pub fn replicas(&self) -> &[BrokerIdx] {
+        &self.replicas[..self.rf as usize]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProducerSpec {
+    pub name: String,
+    pub topic: TopicIdx,
+    pub dc: DcIdx,
+    /// Milli-records per second per partition: integer, so appends are exact.
+    pub rate_mrps_per_partition: u64,
+    pub record_bytes: u64,
+    pub acks: Acks,
+    pub idempotence: bool,
+    pub delivery_timeout: SimDuration,
+    pub request_timeout: SimDuration,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsumerSpec {
+    pub group: String,
+    pub topic: TopicIdx,
+    pub dc: DcIdx,
+    pub commit_interval: SimDuration,
+    pub reset: OffsetReset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultMode {
+    Crash,
+    PowerLoss,
+    Partition,
+}
+
+/// A fault resolved to the components it takes.
+#[derive(Debug, Clone)]
+pub struct FaultSpec {
+    pub at: TimeDist,
+    pub recover_after: Option<TimeDist>,
+    pub mode: FaultMode,
+    pub label: String,
+    pub brokers: Vec<BrokerIdx>,
+    pub controllers: Vec<ControllerIdx>,
+    /// DCs whose clients die with the fault (DC and region targets).
+    pub dcs: Vec<DcIdx>,
+    /// For partitions: the two sides as DC masks.
+    pub side_a: u64,
+    pub side_b: u64,
+}
+
+/// A node of the topology graph: containment edges point from a region to
+/// its DCs, from a DC to its racks, from a rack to its brokers and controllers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopoNode {
+    Region(RegionIdx),
+    Dc(DcIdx),
+    Rack(RackIdx),
+    Broker(BrokerIdx),
+    Controller(ControllerIdx),
+}
+
+/// The immutable, index-based model of a scenario shared by all its trials.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub file: String,
+    pub duration: SimDuration,
+    pub regions: Vec<String>,
+    pub dcs: Vec<DcSpec>,
+    pub racks: Vec<RackSpec>,
+    pub brokers: Vec<BrokerSpec>,
+    pub controllers: Vec<ControllerSpec>,
+    /// Base RTT and jitter between DCs (row-major, `dcs.len()` squared).
+    pub rtt: Vec<SimDuration>,
+    pub jitter: Vec<SimDuration>,
+    pub bandwidth_bytes_per_sec: Vec<u64>,
+    pub timings: Timings,
+    pub topics: Vec<TopicSpec>,
+    pub partitions: Vec<PartitionSpec>,
+    pub producers: Vec<ProducerSpec>,
+    pub consumers: Vec<ConsumerSpec>,
+    pub faults: Vec<FaultSpec>,
+    pub graph: DiGraph<TopoNode, ()>,
+}
+
+impl Model {
+    pub fn dc_pair(&self, a: DcIdx, b: DcIdx) -> usize {
+        a.idx() * self.dcs.len() + b.idx()
+    }
+}
+
+struct Checker<'a> {
+    src: &'a Source,
+}
+
+impl Checker<'_> {
+    fn err(
+        &self,
+        field: impl Into<String>,
+        needle: &str,
+        message: impl Into<String>,
+    ) -> ScenarioError {
+        let field = field.into();
+        ScenarioError::Invalid {
+            location: self.src.location(&field, needle),
+            message: message.into(),
+        }
+    }
+}
+
+fn positive_ms(c: &Checker, field: &str, v: u64) -> Result<SimDuration, ScenarioError> {
+    if v == 0 {
+        return Err(c.err(field, "", "must be > 0 ms"));
+    }
+    Ok(SimDuration::from_ms(v))
+}
+
+fn latency(c: &Checker, field: &str, v: f64) -> Result<SimDuration, ScenarioError> {
+    if !v.is_finite() || v < 0.0 || v > 1.0e6 {
+        return Err(c.err(
+            field,
+            "",
+            format!("{v} is not a valid latency; valid: a number of ms in [0, 1000000]"),
+        ));
+    }
+    Ok(SimDuration::from_ms_f64(v))
+}
+
+fn bandwidth(c: &Checker, field: &str, mbps: f64) -> Result<u64, ScenarioError> {
+    if !mbps.is_finite() || mbps <= 0.0 || mbps > 1.0e9 {
+        return Err(c.err(
+            field,
+            "",
+            format!("{mbps} is not a valid bandwidth; valid: Mbit/s in (0, 1e9]"),
+        ));
+    }
+    Ok((mbps * 1.0e6 / 8.0).round().max(1.0) as u64)
+}
+
+/// Validates `scenario` (read from `src`) and resolves it into a [`Model`].
+pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError> {
+    let c = Checker { src };
+    if scenario.version != 1 {
+        return Err(c.err(
+            "version",
+            "",
+            format!("version {} is not supported; valid: 1", scenario.version),
+        ));
+    }
+    if scenario.name.trim().is_empty() {
+        return Err(c.err("name", "", "the scenario needs a non-empty name"));
+    }
+    let duration = positive_ms(&c, "duration_ms", scenario.duration_ms)?;
+
+    // --- topology -------------------------------------------------------
+    let mut graph = DiGraph::new();
+    let mut regions = Vec::new();
+    let mut dcs: Vec<DcSpec> = Vec::new();
+    let mut racks: Vec<RackSpec> = Vec::new();
+    let mut brokers: Vec<BrokerSpec> = Vec::new();
+    let mut controllers: Vec<ControllerSpec> = Vec::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new(); // name -> field
+    let mut node_ids: BTreeMap<u32, String> = BTreeMap::new();
+    let mut region_nodes = Vec::new();
+    let mut dc_nodes = Vec::new();
+    let mut rack_nodes = Vec::new();
+    let mut broker_nodes = Vec::new();
+    let mut controller_nodes = Vec::new();
+    if scenario.topology.regions.is_empty() {
+        return Err(c.err("topology.regions", "", "at least one region is needed"));
+    }
+    let mut unique = |field: &str, name: &str| -> Result<(), ScenarioError> {
+        if name.trim().is_empty() {
+            return Err(c.err(field, "", "names must not be empty"));
+        }
+        if let Some(prev) = names.insert(name.to_string(), field.to_string()) {
+            return Err(c.err(
+                field,
+                &format!("\"{name}\""),
+                format!("the name \"{name}\" is already used by `{prev}`; region, DC and rack names must be unique"),
+            ));
+        }
+        Ok(())
+    };
+    for (ri, region) in scenario.topology.regions.iter().enumerate() {
+        let rf = format!("topology.regions[{ri}]");
+        unique(&format!("{rf}.name"), &region.name)?;
+        let r_idx = RegionIdx(ri as u16);
+        regions.push(region.name.clone());
+        let rn = graph.add_node(TopoNode::Region(r_idx));
+        region_nodes.push(rn);
+        if region.data_centers.is_empty() {
+            return Err(c.err(
+                format!("{rf}.data_centers"),
+                "",
+                "a region needs at least one data center",
+            ));
+        }
+        for (di, dc) in region.data_centers.iter().enumerate() {
+            let df = format!("{rf}.data_centers[{di}]");
+            unique(&format!("{df}.name"), &dc.name)?;
+            if dcs.len() >= MAX_DCS {
+                return Err(c.err(
+                    df,
+                    "",
+                    format!("at most {MAX_DCS} data centers are supported"),
+                ));
+            }
+            let d_idx = DcIdx(dcs.len() as u16);
+            dcs.push(DcSpec {
+                name: dc.name.clone(),
+                region: r_idx,
+            });
+            let dn = graph.add_node(TopoNode::Dc(d_idx));
+            graph.add_edge(rn, dn, ());
+            dc_nodes.push(dn);
+            for (ki, rack) in dc.racks.iter().enumerate() {
+                let kf = format!("{df}.racks[{ki}]");
+                unique(&format!("{kf}.name"), &rack.name)?;
+                let k_idx = RackIdx(racks.len() as u16);
+                racks.push(RackSpec {
+                    name: rack.name.clone(),
+                    dc: d_idx,
+                });
+                let kn = graph.add_node(TopoNode::Rack(k_idx));
+                graph.add_edge(dn, kn, ());
+                rack_nodes.push(kn);
+                for (bi, &id) in rack.brokers.iter().enumerate() {
+                    let f = format!("{kf}.brokers[{bi}]");
+                    if let Some(prev) = node_ids.insert(id, f.clone()) {
+                        return Err(c.err(
+                            f,
+                            &id.to_string(),
+                            format!(
+                                "node id {id} is already used by `{prev}`; node ids must be unique"
+                            ),
+                        ));
+                    }
+                    if brokers.len() >= MAX_NODES {
+                        return Err(c.err(
+                            f,
+                            "",
+                            format!("at most {MAX_NODES} brokers are supported"),
+                        ));
+                    }
+                    let b_idx = BrokerIdx(brokers.len() as u16);
+                    brokers.push(BrokerSpec {
+                        node_id: id,
+                        rack: k_idx,
+                        dc: d_idx,
+                    });
+                    let bn = graph.add_node(TopoNode::Broker(b_idx));
+                    graph.add_edge(kn, bn, ());
+                    broker_nodes.push(bn);
+                }
+                for (ci, &id) in rack.controllers.iter().enumerate() {
+                    let f = format!("{kf}.controllers[{ci}]");
+                    if let Some(prev) = node_ids.insert(id, f.clone()) {
+                        return Err(c.err(
+                            f,
+                            &id.to_string(),
+                            format!(
+                                "node id {id} is already used by `{prev}`; node ids must be unique"
+                            ),
+                        ));
+                    }
+                    if controllers.len() >= MAX_NODES {
+                        return Err(c.err(
+                            f,
+                            "",
+                            format!("at most {MAX_NODES} controllers are supported"),
+                        ));
+                    }
+                    let c_idx = ControllerIdx(controllers.len() as u16);
+                    controllers.push(ControllerSpec {
+                        node_id: id,
+                        dc: d_idx,
+                    });
+                    let cn = graph.add_node(TopoNode::Controller(c_idx));
+                    graph.add_edge(kn, cn, ());
+                    controller_nodes.push(cn);
+                }
+            }
+        }
+    }
+    if brokers.is_empty() {
+        return Err(c.err(
+            "topology.regions",
+            "",
+            "the topology has no brokers; list node ids under a rack's `brokers`",
+        ));
+    }
+    if controllers.is_empty() {
+        return Err(c.err(
+            "topology.regions",
+            "",
+            "the topology has no KRaft controllers; list node ids under a rack's `controllers`",
+        ));
+    }
+    let dc_by_name: BTreeMap<&str, DcIdx> = dcs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.name.as_str(), DcIdx(i as u16)))
+        .collect();
+    let find_dc = |field: &str, name: &str| -> Result<DcIdx, ScenarioError> {
+        dc_by_name.get(name).copied().ok_or_else(|| {
+            c.err(
+                field,
+                &format!("\"{name}\""),
+                format!(
+                    "unknown data center \"{name}\"; valid: {}",
+                    dcs.iter()
+                        .map(|d| format!("\"{}\"", d.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    };
+
+    // --- network ----------------------------------------------------------
+    let net = &scenario.topology.network;
+    let intra_dc = latency(&c, "topology.network.intra_dc_rtt_ms", net.intra_dc_rtt_ms)?;
+    let intra_region = latency(
+        &c,
+        "topology.network.intra_region_rtt_ms",
+        net.intra_region_rtt_ms,
+    )?;
+    let inter_region = latency(
+        &c,
+        "topology.network.inter_region_rtt_ms",
+        net.inter_region_rtt_ms,
+    )?;
+    let default_bw = bandwidth(&c, "topology.network.bandwidth_mbps", net.bandwidth_mbps)?;
+    let n = dcs.len();
+    let mut rtt = vec![SimDuration::ZERO; n * n];
+    let mut jitter = vec![SimDuration::ZERO; n * n];
+    let mut bw = vec![default_bw; n * n];
+    for a in 0..n {
+        for b in 0..n {
+            rtt[a * n + b] = if a == b {
+                intra_dc
+            } else if dcs[a].region == dcs[b].region {
+                intra_region
+            } else {
+                inter_region
+            };
+        }
+    }
+    let mut seen_links = BTreeSet::new();
+    for (li, link) in scenario.topology.links.iter().enumerate() {
+        let lf = format!("topology.links[{li}]");
+        let a = find_dc(&format!("{lf}.between"), &link.between.0)?;
+        let b = find_dc(&format!("{lf}.between"), &link.between.1)?;
+        if a == b {
+            return Err(c.err(
+                format!("{lf}.between"),
+                "",
+                "a link joins two different data centers",
+            ));
+        }
+        if !seen_links.insert((a.min(b), a.max(b))) {
+            return Err(c.err(
+                format!("{lf}.between"),
+                "",
+                format!(
+                    "a link between \"{}\" and \"{}\" is already defined",
+                    link.between.0, link.between.1
+                ),
+            ));
+        }
+        let r = latency(&c, &format!("{lf}.rtt_ms"), link.rtt_ms)?;
+        let j = latency(&c, &format!("{lf}.jitter_ms"), link.jitter_ms)?;
+        if j > r {
+            return Err(c.err(
+                format!("{lf}.jitter_ms"),
+                "",
+                format!(
+                    "jitter {} ms is larger than the RTT {} ms; valid: 0..={}",
+                    link.jitter_ms, link.rtt_ms, link.rtt_ms
+                ),
+            ));
+        }
+        let w = match link.bandwidth_mbps {
+            Some(m) => bandwidth(&c, &format!("{lf}.bandwidth_mbps"), m)?,
+            None => default_bw,
+        };
+        for (x, y) in [(a, b), (b, a)] {
+            rtt[x.idx() * n + y.idx()] = r;
+            jitter[x.idx() * n + y.idx()] = j;
+            bw[x.idx() * n + y.idx()] = w;
+        }
+    }
+
+    // --- cluster timings ---------------------------------------------------
+    let cl = &scenario.cluster;
+    let timings = Timings {
+        replica_lag_time_max: positive_ms(
+            &c,
+            "cluster.replica_lag_time_max_ms",
+            cl.replica_lag_time_max_ms,
+        )?,
+        broker_session_timeout: positive_ms(
+            &c,
+            "cluster.broker_session_timeout_ms",
+            cl.broker_session_timeout_ms,
+        )?,
+        broker_heartbeat_interval: positive_ms(
+            &c,
+            "cluster.broker_heartbeat_interval_ms",
+            cl.broker_heartbeat_interval_ms,
+        )?,
+        election_timeout: positive_ms(
+            &c,
+            "cluster.controller_quorum_election_timeout_ms",
+            cl.controller_quorum_election_timeout_ms,
+        )?,
+        fetch_timeout: positive_ms(
+            &c,
+            "cluster.controller_quorum_fetch_timeout_ms",
+            cl.controller_quorum_fetch_timeout_ms,
+        )?,
+        unflushed_window: {
+            let os = positive_ms(&c, "cluster.os_dirty_expire_ms", cl.os_dirty_expire_ms)?;
+            match cl.flush_ms {
+                Some(f) => os.min(positive_ms(&c, "cluster.flush_ms", f)?),
+                None => os,
+            }
+        },
+    };
+    if timings.broker_heartbeat_interval >= timings.broker_session_timeout {
+        return Err(c.err(
+            "cluster.broker_heartbeat_interval_ms",
+            "",
+            format!(
+                "{} ms must be smaller than broker_session_timeout_ms ({} ms)",
+                cl.broker_heartbeat_interval_ms, cl.broker_session_timeout_ms
+            ),
+        ));
+    }
+
+    // --- topics and placement ------------------------------------------------
+    if scenario.topics.is_empty() {
+        return Err(c.err("topics", "", "at least one topic is needed"));
+    }
+    let broker_by_id: BTreeMap<u32, BrokerIdx> = brokers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.node_id, BrokerIdx(i as u16)))
+        .collect();
+    let rack_list: Vec<(u32, &str)> = brokers
+        .iter()
+        .map(|b| (b.node_id, racks[b.rack.idx()].name.as_str()))
+        .collect();
+    let mut topics = Vec::new();
+    let mut partitions = Vec::new();
+    let mut topic_names = BTreeSet::new();
+    let mut total_partitions = 0u64;
+    for (ti, t) in scenario.topics.iter().enumerate() {
+        let tf = format!("topics[{ti}]");
+        if t.name.trim().is_empty() {
+            return Err(c.err(format!("{tf}.name"), "", "topic names must not be empty"));
+        }
+        if !topic_names.insert(t.name.clone()) {
+            return Err(c.err(
+                format!("{tf}.name"),
+                &format!("\"{}\"", t.name),
+                format!("topic \"{}\" is defined twice", t.name),
+            ));
+        }
+        total_partitions += t.partitions as u64;
+        if t.partitions == 0 || total_partitions > MAX_PARTITIONS {
+            return Err(c.err(
+                format!("{tf}.partitions"),
+                "",
+                format!(
+                    "{} partitions: valid: 1..={} in total over all topics",
+                    t.partitions, MAX_PARTITIONS
+                ),
+            ));
+        }
+        let max_rf = brokers.len().min(MAX_RF);
+        if t.replication_factor == 0 || t.replication_factor as usize > max_rf {
+            return Err(c.err(
+                format!("{tf}.replication_factor"),
+                "",
+                format!(
+                    "replication_factor {} is not possible with {} brokers; valid: 1..={}",
+                    t.replication_factor,
+                    brokers.len(),
+                    max_rf
+                ),
+            ));
+        }
+        if t.min_insync_replicas == 0 || t.min_insync_replicas > t.replication_factor {
+            return Err(c.err(
+                format!("{tf}.min_insync_replicas"),
+                "",
+                format!(
+                    "min_insync_replicas {} is larger than replication_factor {}; valid: 1..={}",
+                    t.min_insync_replicas, t.replication_factor, t.replication_factor
+                ),
+            ));
+        }
+        let rf = t.replication_factor as usize;
+        let assignment: Vec<Vec<u32>> = match &t.placement {
+            Placement::RackAware => placement::rack_aware(&rack_list, t.partitions, rf),
+            Placement::Assignment(lists) => {
+                if lists.len() != t.partitions as usize {
+                    return Err(c.err(format!("{tf}.placement"), "", format!(
+                        "the assignment lists {} partitions but the topic has {}; give one replica list per partition",
+                        lists.len(), t.partitions)));
+                }
+                lists.clone()
+            }
+        };
+        let first_partition = partitions.len() as u32;
+        for (pi, list) in assignment.iter().enumerate() {
+            let pf = format!("{tf}.placement[{pi}]");
+            if list.len() != rf {
+                return Err(c.err(
+                    pf,
+                    "",
+                    format!(
+                        "partition {pi} lists {} replicas but replication_factor is {rf}",
+                        list.len()
+                    ),
+                ));
+            }
+            let mut replicas = [BrokerIdx(0); MAX_RF];
+            for (k, id) in list.iter().enumerate() {
+                let Some(&b) = broker_by_id.get(id) else {
+                    return Err(c.err(
+                        pf,
+                        &id.to_string(),
+                        format!(
+                            "unknown broker {id}; valid: {}",
+                            brokers
+                                .iter()
+                                .map(|b| b.node_id.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                };
+                if replicas[..k].contains(&b) {
+                    return Err(c.err(
+                        pf,
+                        &id.to_string(),
+                        format!("broker {id} appears twice in partition {pi}'s replicas"),
+                    ));
+                }
+                replicas[k] = b;
+            }
+            partitions.push(PartitionSpec {
+                topic: TopicIdx(ti as u16),
+                replicas,
+                rf: rf as u8,
+            });
+        }
+        topics.push(TopicSpec {
+            name: t.name.clone(),
+            partitions: t.partitions,
+            rf: rf as u8,
+            min_isr: t.min_insync_replicas as u8,
+            unclean: t.unclean_leader_election_enable,
+            first_partition,
+            producer: None,
+        });
+    }
+    // --- clients ----------------------------------------------------------------
+    let mut producers = Vec::new();
+    for (pi, p) in scenario.producers.iter().enumerate() {
+        let pf = format!("producers[{pi}]");
+        let topic = find_topic(&c, &topics, &format!("{pf}.topic"), &p.topic)?;
+        let dc = find_dc(&format!("{pf}.dc"), &p.dc)?;
+        if !p.records_per_sec.is_finite() || p.records_per_sec <= 0.0 || p.records_per_sec > 1.0e9 {
+            return Err(c.err(
+                format!("{pf}.records_per_sec"),
+                "",
+                format!(
+                    "{} records/s: valid: a number in (0, 1e9]",
+                    p.records_per_sec
+                ),
+            ));
+        }
+        if p.record_bytes == 0 {
+            return Err(c.err(format!("{pf}.record_bytes"), "", "record_bytes must be > 0"));
+        }
+        let delivery_timeout = positive_ms(
+            &c,
+            &format!("{pf}.delivery_timeout_ms"),
+            p.delivery_timeout_ms,
+        )?;
+        let request_timeout = positive_ms(
+            &c,
+            &format!("{pf}.request_timeout_ms"),
+            p.request_timeout_ms,
+        )?;
+        if delivery_timeout < request_timeout {
+            return Err(c.err(format!("{pf}.delivery_timeout_ms"), "", format!(
+                "delivery_timeout_ms ({}) must be >= request_timeout_ms ({}), as Kafka's producer requires",
+                p.delivery_timeout_ms, p.request_timeout_ms)));
+        }
+        if p.enable_idempotence && p.acks != Acks::All {
+            return Err(c.err(format!("{pf}.enable_idempotence"), "", format!(
+                "idempotence requires acks: All (Kafka refuses acks={:?} with enable.idempotence=true); set enable_idempotence: false",
+                p.acks)));
+        }
+        let topic_spec = &mut topics[topic.idx()];
+        if let Some(prev) = topic_spec.producer {
+            return Err(c.err(format!("{pf}.topic"), "", format!(
+                "topic \"{}\" already has producer `producers[{prev}]`; version 1 models one producer per topic",
+                p.topic)));
+        }
+        topic_spec.producer = Some(pi);
+        let per_partition = p.records_per_sec * 1000.0 / topic_spec.partitions as f64;
+        producers.push(ProducerSpec {
+            name: p.name.clone(),
+            topic,
+            dc,
+            rate_mrps_per_partition: per_partition.round().max(1.0) as u64,
+            record_bytes: p.record_bytes as u64,
+            acks: p.acks,
+            idempotence: p.enable_idempotence,
+            delivery_timeout,
+            request_timeout,
+        });
+    }
+    let mut consumers = Vec::new();
+    let mut groups = BTreeSet::new();
+    for (ci, k) in scenario.consumers.iter().enumerate() {
+        let kf = format!("consumers[{ci}]");
+        let topic = find_topic(&c, &topics, &format!("{kf}.topic"), &k.topic)?;
+        let dc = find_dc(&format!("{kf}.dc"), &k.dc)?;
+        if !groups.insert((k.group.clone(), topic)) {
+            return Err(c.err(
+                format!("{kf}.group"),
+                "",
+                format!("group \"{}\" already reads \"{}\"", k.group, k.topic),
+            ));
+        }
+        consumers.push(ConsumerSpec {
+            group: k.group.clone(),
+            topic,
+            dc,
+            commit_interval: positive_ms(
+                &c,
+                &format!("{kf}.auto_commit_interval_ms"),
+                k.auto_commit_interval_ms,
+            )?,
+            reset: k.auto_offset_reset,
+        });
+    }
+
+    // --- faults -----------------------------------------------------------------
+    if scenario.faults.len() > MAX_FAULTS {
+        return Err(c.err(
+            "faults",
+            "",
+            format!(
+                "{} faults: at most {MAX_FAULTS} are supported",
+                scenario.faults.len()
+            ),
+        ));
+    }
+    let mut faults = Vec::new();
+    for (fi, f) in scenario.faults.iter().enumerate() {
+        let ff = format!("faults[{fi}]");
+        if let Some(problem) = f.at.problem() {
+            return Err(c.err(format!("{ff}.at"), "", problem));
+        }
+        if let Some(problem) = f.recover_after.as_ref().and_then(|d| d.problem()) {
+            return Err(c.err(format!("{ff}.recover_after"), "", problem));
+        }
+        let mut spec = FaultSpec {
+            at: f.at,
+            recover_after: f.recover_after,
+            mode: FaultMode::Crash,
+            label: String::new(),
+            brokers: vec![],
+            controllers: vec![],
+            dcs: vec![],
+            side_a: 0,
+            side_b: 0,
+        };
+        let target = match &f.fault {
+            FaultKind::Crash(t) => {
+                spec.mode = FaultMode::Crash;
+                Some(t)
+            }
+            FaultKind::PowerLoss(t) => {
+                spec.mode = FaultMode::PowerLoss;
+                Some(t)
+            }
+            FaultKind::Partition(a, b) => {
+                spec.mode = FaultMode::Partition;
+                if a.is_empty() || b.is_empty() {
+                    return Err(c.err(
+                        format!("{ff}.fault"),
+                        "Partition",
+                        "both sides of a partition need at least one data center",
+                    ));
+                }
+                for name in a {
+                    spec.side_a |= 1u64 << find_dc(&format!("{ff}.fault"), name)?.0;
+                }
+                for name in b {
+                    spec.side_b |= 1u64 << find_dc(&format!("{ff}.fault"), name)?.0;
+                }
+                if spec.side_a & spec.side_b != 0 {
+                    return Err(c.err(
+                        format!("{ff}.fault"),
+                        "Partition",
+                        "a data center cannot be on both sides of a partition",
+                    ));
+                }
+                spec.label = format!("partition {:?} | {:?}", a, b);
+                None
+            }
+        };
+        if let Some(target) = target {
+            let (node, label) = match target {
+                Target::Broker(id) => {
+                    let b = broker_by_id.get(id).ok_or_else(|| {
+                        c.err(
+                            format!("{ff}.fault"),
+                            &id.to_string(),
+                            format!(
+                                "unknown broker {id}; valid: {}",
+                                brokers
+                                    .iter()
+                                    .map(|b| b.node_id.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })?;
+                    (broker_nodes[b.idx()], format!("broker {id}"))
+                }
+                Target::Controller(id) => {
+                    let k = controllers
+                        .iter()
+                        .position(|k| k.node_id == *id)
+                        .ok_or_else(|| {
+                            c.err(
+                                format!("{ff}.fault"),
+                                &id.to_string(),
+                                format!(
+                                    "unknown controller {id}; valid: {}",
+                                    controllers
+                                        .iter()
+                                        .map(|k| k.node_id.to_string())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            )
+                        })?;
+                    (controller_nodes[k], format!("controller {id}"))
+                }
+                Target::Rack(name) => {
+                    let k = racks.iter().position(|r| &r.name == name).ok_or_else(|| {
+                        c.err(
+                            format!("{ff}.fault"),
+                            &format!("\"{name}\""),
+                            format!(
+                                "unknown rack \"{name}\"; valid: {}",
+                                racks
+                                    .iter()
+                                    .map(|r| format!("\"{}\"", r.name))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })?;
+                    (rack_nodes[k], format!("rack {name}"))
+                }
+                Target::Dc(name) => {
+                    let d = find_dc(&format!("{ff}.fault"), name)?;
+                    (dc_nodes[d.idx()], format!("dc {name}"))
+                }
+                Target::Region(name) => {
+                    let r = regions.iter().position(|r| r == name).ok_or_else(|| {
+                        c.err(
+                            format!("{ff}.fault"),
+                            &format!("\"{name}\""),
+                            format!(
+                                "unknown region \"{name}\"; valid: {}",
+                                regions
+                                    .iter()
+                                    .map(|r| format!("\"{r}\""))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })?;
+                    (region_nodes[r], format!("region {name}"))
+                }
+            };
+            collect_contained(&graph, node, &mut spec);
+            spec.label = format!(
+                "{} {label}",
+                if spec.mode == FaultMode::Crash {
+                    "crash"
+                } else {
+                    "power loss"
+                }
+            );
+        }
+        faults.push(spec);
+    }
+
+    Ok(Model {
+        name: scenario.name.clone(),
+        file: src.file.clone(),
+        duration,
+        regions,
+        dcs,
+        racks,
+        brokers,
+        controllers,
+        rtt,
+        jitter,
+        bandwidth_bytes_per_sec: bw,
+        timings,
+        topics,
+        partitions,
+        producers,
+        consumers,
+        faults,
+        graph,
+    })
+}
+
+fn find_topic(
+    c: &Checker,
+    topics: &[TopicSpec],
+    field: &str,
+    name: &str,
+) -> Result<TopicIdx, ScenarioError> {
+    topics
+        .iter()
+        .position(|t| t.name == name)
+        .map(|i| TopicIdx(i as u16))
+        .ok_or_else(|| {
+            c.err(
+                field,
+                &format!("\"{name}\""),
+                format!(
+                    "unknown topic \"{name}\"; valid: {}",
+                    topics
+                        .iter()
+                        .map(|t| format!("\"{}\"", t.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+}
+
+/// Everything a failure of `root` takes with it: a walk down the containment
+/// graph. DCs (and so their clients) are taken only by DC and region faults.
+fn collect_contained(graph: &DiGraph<TopoNode, ()>, root: NodeIndex, spec: &mut FaultSpec) {
+    let mut dfs = Dfs::new(graph, root);
+    while let Some(nx) = dfs.next(graph) {
+        match graph[nx] {
+            TopoNode::Broker(b) => spec.brokers.push(b),
+            TopoNode::Controller(k) => spec.controllers.push(k),
+            TopoNode::Dc(d) => spec.dcs.push(d),
+            TopoNode::Region(_) | TopoNode::Rack(_) => {}
+        }
+    }
+    spec.brokers.sort_unstable();
+    spec.controllers.sort_unstable();
+    spec.dcs.sort_unstable();
+}

@@ -1,0 +1,181 @@
+//! Reading scenario files: RON text → [`Scenario`], with errors that point at
+//! the file, line, column and field.
+//!
+//! Parsing goes through `serde_path_to_error` so that a type error knows the
+//! field path (`topics[0].partitions`), and through ron's own deserializer so
+//! that it knows the position. Semantic validation happens afterwards in
+//! [`crate::compile`]; its errors carry the field path and, where the offending
+//! value can be found in the text, its position.
+
+use crate::error::{Location, ScenarioError};
+use crate::scenario::Scenario;
+use ron::extensions::Extensions;
+use ron::Options;
+use serde::Deserialize;
+use std::path::Path;
+
+/// The largest scenario file accepted (refused before parsing).
+pub const MAX_SCENARIO_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The source text of a scenario and the name it is reported under.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub file: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn read(path: &Path) -> Result<Source, ScenarioError> {
+        let file = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|source| ScenarioError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        if meta.len() > MAX_SCENARIO_BYTES {
+            return Err(ScenarioError::Invalid {
+                location: Location {
+                    file,
+                    line: 0,
+                    column: 0,
+                    field: String::new(),
+                },
+                message: format!(
+                    "the file is {} bytes; scenario files are limited to {} bytes",
+                    meta.len(),
+                    MAX_SCENARIO_BYTES
+                ),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Ok(Source { file, text })
+    }
+
+    /// The 1-based (line, column) of the first occurrence of `needle` at or
+    /// after the start of `field`'s last path segment, or (0, 0).
+    pub fn locate(&self, field: &str, needle: &str) -> (usize, usize) {
+        let key = field
+            .rsplit('.')
+            .next()
+            .unwrap_or(field)
+            .split('[')
+            .next()
+            .unwrap_or("");
+        let from = if key.is_empty() {
+            0
+        } else {
+            self.text.find(&format!("{key}:")).unwrap_or(0)
+        };
+        let at = if needle.is_empty() {
+            (!key.is_empty()).then_some(from)
+        } else {
+            self.text[from..]
+                .find(needle)
+                .map(|i| i + from)
+                .or_else(|| self.text.find(needle))
+        };
+        match at {
+            Some(offset) => line_col(&self.text, offset),
+            None => (0, 0),
+        }
+    }
+
+    pub fn location(&self, field: &str, needle: &str) -> Location {
+        let (line, column) = self.locate(field, needle);
+        Location {
+            file: self.file.clone(),
+            line,
+            column,
+            field: field.to_string(),
+        }
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The RON options every scenario is read with: `Some(..)` may be omitted.
+pub fn ron_options() -> Options {
+    Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
+}
+
+/// Parses scenario text (no semantic checks).
+pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
+    let mut de =
+        ron::Deserializer::from_str_with_options(&source.text, ron_options()).map_err(|e| {
+            ScenarioError::Parse {
+                location: Location {
+                    file: source.file.clone(),
+                    line: e.position.line,
+                    column: e.position.col,
+                    field: String::new(),
+                },
+                message: e.code.to_string(),
+            }
+        })?;
+    let mut track = serde_path_to_error::Track::new();
+    let result = Scenario::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    let scenario = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let spanned = de.span_error(e);
+            let path = track.path().to_string();
+            return Err(ScenarioError::Parse {
+                location: Location {
+                    file: source.file.clone(),
+                    line: spanned.position.line,
+                    column: spanned.position.col,
+                    field: if path == "." { String::new() } else { path },
+                },
+                message: explain_parse_error(&spanned.code),
+            });
+        }
+    };
+    de.end().map_err(|e| {
+        let spanned = de.span_error(e);
+        ScenarioError::Parse {
+            location: Location {
+                file: source.file.clone(),
+                line: spanned.position.line,
+                column: spanned.position.col,
+                field: String::new(),
+            },
+            message: format!(
+                "{} (anything after the scenario must be removed)",
+                spanned.code
+            ),
+        }
+    })?;
+    Ok(scenario)
+}
+
+/// ron's messages are good but terse; add what would be valid where we can.
+fn explain_parse_error(code: &ron::Error) -> String {
+    let base = code.to_string();
+    match code {
+        ron::Error::NoSuchEnumVariant { expected, .. } => {
+            format!("{base}; valid: {}", expected.join(", "))
+        }
+        ron::Error::NoSuchStructField { expected, .. } => {
+            format!("{base}; valid fields: {}", expected.join(", "))
+        }
+        _ => base,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+}

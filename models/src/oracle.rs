@@ -1,0 +1,187 @@
+//! The oracle: which acknowledged records did the trial lose?
+//!
+//! It is deliberately separate from the replication logic. The world tells
+//! it two things: every range of records a producer saw acknowledged (tagged
+//! with the leader epoch it was written in, and dated), and, at the end, the
+//! final authoritative log of each partition. A record is lost when it was
+//! acknowledged and the final log does not hold that offset with that epoch.
+//! Nothing in the replication code decides what counts as lost, so a bug that
+//! acknowledges too early or truncates too much shows up here (see the canary
+//! test in `tests/`).
+//!
+//! What it checks: acknowledged-record durability. What it does not: order,
+//! duplicates (counted by consumers), or records never acknowledged.
+
+use crate::world::log::{held_ranges, EpochStart};
+use kdrsim_sim::SimTime;
+
+/// A range of acknowledged records `[start, end)` written in `epoch`, whose
+/// first and last records were appended at `t_start` and `t_end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckedRange {
+    pub epoch: u32,
+    pub start: u64,
+    pub end: u64,
+    pub t_start: SimTime,
+    pub t_end: SimTime,
+}
+
+impl AckedRange {
+    /// Linear interpolation of the append time of `offset`.
+    fn time_of(&self, offset: u64) -> SimTime {
+        let span = self.end - self.start;
+        if span <= 1 {
+            return self.t_start;
+        }
+        let dt = self.t_end.since(self.t_start).as_ns() as u128;
+        let k = (offset - self.start) as u128;
+        SimTime(self.t_start.as_ns() + (dt * k / (span as u128 - 1)) as u64)
+    }
+}
+
+/// The oracle's verdict for one trial.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub acked_lost_records: u64,
+    pub rpo_ms: u64,
+    pub acked_records: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Oracle {
+    acked: Vec<Vec<AckedRange>>,
+}
+
+impl Oracle {
+    /// Forgets everything, keeping allocations, for `partitions` partitions.
+    pub fn reset(&mut self, partitions: usize) {
+        self.acked.resize_with(partitions, Vec::new);
+        self.acked.truncate(partitions);
+        for v in &mut self.acked {
+            v.clear();
+        }
+    }
+
+    /// Records that a producer saw `[start, end)` of `partition` acknowledged.
+    pub fn acknowledge(&mut self, partition: usize, range: AckedRange) {
+        if range.start >= range.end {
+            return;
+        }
+        let list = &mut self.acked[partition];
+        if let Some(last) = list.last_mut() {
+            if last.epoch == range.epoch && last.end == range.start {
+                last.end = range.end;
+                last.t_end = range.t_end;
+                return;
+            }
+        }
+        list.push(range);
+    }
+
+    pub fn acked_ranges(&self, partition: usize) -> &[AckedRange] {
+        &self.acked[partition]
+    }
+
+    /// Compares one partition's acknowledged ranges with its final log and
+    /// adds to `verdict`. `fault_starts` (sorted) date the failure instant of
+    /// a lost record: the first fault that began at or after it was appended.
+    pub fn judge_partition(
+        &self,
+        partition: usize,
+        final_log: &[EpochStart],
+        final_leo: u64,
+        fault_starts: &[SimTime],
+        end: SimTime,
+        verdict: &mut Verdict,
+    ) {
+        for r in &self.acked[partition] {
+            verdict.acked_records += r.end - r.start;
+            // Walk the held sub-ranges; the gaps between them are lost.
+            let mut cursor = r.start;
+            let lost_here = |lo: u64, hi: u64, verdict: &mut Verdict| {
+                if lo >= hi {
+                    return;
+                }
+                verdict.acked_lost_records += hi - lo;
+                let appended = r.time_of(lo);
+                let idx = fault_starts.partition_point(|&f| f < appended);
+                let failure = fault_starts.get(idx).copied().unwrap_or(end);
+                verdict.rpo_ms = verdict.rpo_ms.max(failure.since(appended).as_ms());
+            };
+            let mut held: [(u64, u64); 8] = [(0, 0); 8];
+            let mut n_held = 0;
+            let mut overflow = false;
+            held_ranges(final_log, final_leo, r.epoch, r.start, r.end, |lo, hi| {
+                if n_held < held.len() {
+                    held[n_held] = (lo, hi);
+                    n_held += 1;
+                } else {
+                    overflow = true;
+                }
+            });
+            debug_assert!(!overflow, "an epoch appears at most once in a log");
+            for &(lo, hi) in &held[..n_held] {
+                lost_here(cursor, lo, verdict);
+                cursor = hi;
+            }
+            lost_here(cursor, r.end, verdict);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(epoch: u32, start: u64, end: u64) -> AckedRange {
+        AckedRange {
+            epoch,
+            start,
+            end,
+            t_start: SimTime::from_ms(start),
+            t_end: SimTime::from_ms(end - 1),
+        }
+    }
+
+    #[test]
+    fn records_truncated_by_a_new_epoch_are_lost_and_dated_from_the_fault() {
+        let mut o = Oracle::default();
+        o.reset(1);
+        o.acknowledge(0, range(1, 0, 100));
+        // The final log kept 0..60 of epoch 1, then epoch 2 overwrote 60..
+        let log = [
+            EpochStart { epoch: 1, start: 0 },
+            EpochStart {
+                epoch: 2,
+                start: 60,
+            },
+        ];
+        let mut v = Verdict::default();
+        o.judge_partition(
+            0,
+            &log,
+            200,
+            &[SimTime::from_ms(150)],
+            SimTime::from_ms(999),
+            &mut v,
+        );
+        assert_eq!(v.acked_lost_records, 40);
+        // Oldest lost record appended at 60 ms, failure at 150 ms.
+        assert_eq!(v.rpo_ms, 90);
+        assert_eq!(v.acked_records, 100);
+    }
+
+    #[test]
+    fn fully_held_ranges_lose_nothing() {
+        let mut o = Oracle::default();
+        o.reset(1);
+        o.acknowledge(0, range(0, 0, 50));
+        o.acknowledge(0, range(0, 50, 80));
+        assert_eq!(o.acked_ranges(0).len(), 1, "contiguous ranges merge");
+        let log = [EpochStart { epoch: 0, start: 0 }];
+        let mut v = Verdict::default();
+        o.judge_partition(0, &log, 80, &[], SimTime::from_ms(100), &mut v);
+        assert_eq!(v.acked_lost_records, 0);
+        assert_eq!(v.rpo_ms, 0);
+    }
+}

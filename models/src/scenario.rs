@@ -1,0 +1,307 @@
+//! The scenario file schema, version 1 (RON, read with serde).
+//!
+//! Keys follow Kafka's own configuration names with dots written as
+//! underscores (`min.insync.replicas` → `min_insync_replicas`), so a user can
+//! carry values over from `server.properties` without translation. Durations
+//! are whole milliseconds and end in `_ms`; network latencies (`rtt_ms`,
+//! `jitter_ms`) may be fractional. `docs/scenario-format.md` is the reference
+//! and `scenarios/*.ron` are worked examples.
+
+use serde::{Deserialize, Serialize};
+
+/// One scenario: a topology, its workload, and the faults it meets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Schema version; only 1 exists.
+    pub version: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Simulated time covered by each trial.
+    pub duration_ms: u64,
+    pub topology: Topology,
+    /// Broker and controller settings, with Kafka's defaults.
+    #[serde(default)]
+    pub cluster: ClusterConfig,
+    pub topics: Vec<Topic>,
+    #[serde(default)]
+    pub producers: Vec<Producer>,
+    #[serde(default)]
+    pub consumers: Vec<Consumer>,
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+}
+
+/// Regions contain data centers, which contain racks, which hold brokers and
+/// KRaft controllers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    pub regions: Vec<Region>,
+    /// Latency between DCs that have no explicit link.
+    #[serde(default)]
+    pub network: NetworkDefaults,
+    /// Explicit DC-to-DC links (symmetric).
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub name: String,
+    pub data_centers: Vec<DataCenter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataCenter {
+    pub name: String,
+    pub racks: Vec<Rack>,
+}
+
+/// A rack (Kafka's `broker.rack`). Broker and controller ids are Kafka
+/// `node.id`s and must be unique across the scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rack {
+    pub name: String,
+    #[serde(default)]
+    pub brokers: Vec<u32>,
+    #[serde(default)]
+    pub controllers: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkDefaults {
+    /// Round trip between two hosts of one DC.
+    #[serde(default = "default_intra_dc_rtt_ms")]
+    pub intra_dc_rtt_ms: f64,
+    /// Round trip between two DCs of one region with no explicit link.
+    #[serde(default = "default_intra_region_rtt_ms")]
+    pub intra_region_rtt_ms: f64,
+    /// Round trip between two regions' DCs with no explicit link.
+    #[serde(default = "default_inter_region_rtt_ms")]
+    pub inter_region_rtt_ms: f64,
+    /// Bandwidth of any DC-to-DC path with no explicit link.
+    #[serde(default = "default_bandwidth_mbps")]
+    pub bandwidth_mbps: f64,
+}
+
+impl Default for NetworkDefaults {
+    fn default() -> Self {
+        NetworkDefaults {
+            intra_dc_rtt_ms: default_intra_dc_rtt_ms(),
+            intra_region_rtt_ms: default_intra_region_rtt_ms(),
+            inter_region_rtt_ms: default_inter_region_rtt_ms(),
+            bandwidth_mbps: default_bandwidth_mbps(),
+        }
+    }
+}
+
+fn default_intra_dc_rtt_ms() -> f64 {
+    0.5
+}
+fn default_intra_region_rtt_ms() -> f64 {
+    2.0
+}
+fn default_inter_region_rtt_ms() -> f64 {
+    80.0
+}
+fn default_bandwidth_mbps() -> f64 {
+    10_000.0
+}
+
+/// A network path between two DCs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub between: (String, String),
+    pub rtt_ms: f64,
+    /// Each trial draws the link's RTT uniformly in `rtt_ms ± jitter_ms`.
+    #[serde(default)]
+    pub jitter_ms: f64,
+    #[serde(default)]
+    pub bandwidth_mbps: Option<f64>,
+}
+
+/// Broker and controller settings. Every default is Kafka's (see
+/// `docs/model.md` for sources) except `os_dirty_expire_ms`, which is the
+/// Linux page-cache default (`vm.dirty_expire_centisecs` = 3000).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    pub replica_lag_time_max_ms: u64,
+    pub broker_session_timeout_ms: u64,
+    pub broker_heartbeat_interval_ms: u64,
+    pub controller_quorum_election_timeout_ms: u64,
+    pub controller_quorum_fetch_timeout_ms: u64,
+    /// How long dirty pages stay in the page cache before the OS writes them
+    /// back; a power loss drops what is younger than this (Kafka never fsyncs
+    /// by default).
+    pub os_dirty_expire_ms: u64,
+    /// Kafka's `flush.ms`: fsync at least this often. `None` = never (default).
+    pub flush_ms: Option<u64>,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            replica_lag_time_max_ms: 30_000,
+            broker_session_timeout_ms: 9_000,
+            broker_heartbeat_interval_ms: 2_000,
+            controller_quorum_election_timeout_ms: 1_000,
+            controller_quorum_fetch_timeout_ms: 2_000,
+            os_dirty_expire_ms: 30_000,
+            flush_ms: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    pub name: String,
+    pub partitions: u32,
+    pub replication_factor: u16,
+    #[serde(default = "one_u16")]
+    pub min_insync_replicas: u16,
+    #[serde(default)]
+    pub unclean_leader_election_enable: bool,
+    #[serde(default)]
+    pub placement: Placement,
+}
+
+fn one_u16() -> u16 {
+    1
+}
+
+/// How a topic's replicas are assigned to brokers.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub enum Placement {
+    /// Kafka's rack-aware assignment over `broker.rack` (the default).
+    #[default]
+    RackAware,
+    /// An explicit replica list per partition, preferred leader first.
+    Assignment(Vec<Vec<u32>>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Acks {
+    /// `acks=0`: fire and forget; nothing is acknowledged.
+    Zero,
+    /// `acks=1`: the leader acknowledges after its own append.
+    One,
+    /// `acks=all` (the default): the leader acknowledges once the high
+    /// watermark passes the record.
+    #[default]
+    All,
+}
+
+/// A producer writing one topic from one data center at a constant rate,
+/// spread evenly over the topic's partitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Producer {
+    pub name: String,
+    pub topic: String,
+    pub dc: String,
+    pub records_per_sec: f64,
+    #[serde(default = "default_record_bytes")]
+    pub record_bytes: u32,
+    #[serde(default)]
+    pub acks: Acks,
+    #[serde(default = "yes")]
+    pub enable_idempotence: bool,
+    #[serde(default = "default_delivery_timeout_ms")]
+    pub delivery_timeout_ms: u64,
+    #[serde(default = "default_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+}
+
+fn default_record_bytes() -> u32 {
+    1024
+}
+fn yes() -> bool {
+    true
+}
+fn default_delivery_timeout_ms() -> u64 {
+    120_000
+}
+fn default_request_timeout_ms() -> u64 {
+    30_000
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum OffsetReset {
+    #[default]
+    Latest,
+    Earliest,
+}
+
+/// A consumer group reading one topic from one data center.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consumer {
+    pub group: String,
+    pub topic: String,
+    pub dc: String,
+    #[serde(default = "default_auto_commit_interval_ms")]
+    pub auto_commit_interval_ms: u64,
+    #[serde(default)]
+    pub auto_offset_reset: OffsetReset,
+}
+
+fn default_auto_commit_interval_ms() -> u64 {
+    5_000
+}
+
+/// A time drawn per trial. All parameters are milliseconds except the
+/// dimensionless `sigma` and `shape`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum TimeDist {
+    Fixed(u64),
+    /// Uniform in `[min_ms, max_ms]`.
+    Uniform(u64, u64),
+    /// Exponential with this mean.
+    Exponential(u64),
+    /// Log-normal with this median and `sigma` of the underlying normal.
+    LogNormal(u64, f64),
+    /// Weibull with this scale and shape.
+    Weibull(u64, f64),
+}
+
+/// What a fault hits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    Broker(u32),
+    Controller(u32),
+    Rack(String),
+    Dc(String),
+    Region(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FaultKind {
+    /// Processes die; the page cache (and so every appended record) survives.
+    Crash(Target),
+    /// Machines lose power: each replica drops its unflushed suffix. A lost
+    /// DC or region is a power loss of everything in it; clients in a lost
+    /// DC or region die with it.
+    PowerLoss(Target),
+    /// Every link between a DC of the first set and a DC of the second is cut
+    /// (both directions, data and control plane) until it heals.
+    Partition(Vec<String>, Vec<String>),
+}
+
+/// A scheduled fault. `recover_after` absent = it lasts to the end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub at: TimeDist,
+    pub fault: FaultKind,
+    #[serde(default)]
+    pub recover_after: Option<TimeDist>,
+}

@@ -1,0 +1,1662 @@
+//! One trial of the single-cluster model.
+//!
+//! The world owns the trial's mutable state and is reused from trial to
+//! trial by one worker (`reset` keeps every allocation). Each popped event
+//! goes through the same three steps:
+//!
+//! 1. `sync`: bring every partition's flow state (log end offsets, the high
+//!    watermark, acknowledged ranges, bytes moved) forward to now;
+//! 2. the event's handler changes discrete state (a broker dies, the
+//!    controller fences it, a leader is elected, the ISR changes);
+//! 3. `refresh`: derive what follows from the new state (who can fetch from
+//!    whom, whether producers can append, which timers must be armed) and
+//!    account outages.
+//!
+//! Control-plane timings follow Kafka's defaults (see `docs/model.md`).
+
+pub mod curve;
+pub mod log;
+
+use crate::compile::{FaultMode, Model, MAX_RF};
+use crate::ids::*;
+use crate::oracle::{AckedRange, Oracle, Verdict};
+use crate::outcome::TrialOutcome;
+use crate::scenario::{Acks, OffsetReset};
+use crate::trace::{TraceEntry, TraceRecord};
+use curve::{records_over, LeoCurve, Segment};
+use kdrsim_sim::{EventQueue, Purpose, RngStreams, SimDuration, SimTime, StreamRng, TimerGen};
+use log::EpochStart;
+use rand::Rng;
+use std::sync::Arc;
+
+/// Time for a controller to append and commit a metadata change
+/// (`controller.quorum.append.linger.ms`).
+const METADATA_LINGER: SimDuration = SimDuration::from_ms(25);
+
+/// The events of the model: small and `Copy`. Timer events carry the
+/// generation they were armed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ev {
+    FaultBegin(u16),
+    FaultEnd(u16),
+    Fence {
+        broker: BrokerIdx,
+        gen: u32,
+    },
+    Unfence {
+        broker: BrokerIdx,
+        gen: u32,
+    },
+    ControllerElection {
+        gen: u32,
+    },
+    IsrExpire {
+        partition: PartitionIdx,
+        gen: u32,
+    },
+    AlterPartition {
+        partition: PartitionIdx,
+        gen: u32,
+    },
+    CaughtUp {
+        partition: PartitionIdx,
+        slot: u8,
+        gen: u32,
+    },
+    End,
+}
+
+/// How a replica is fetching from the leader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fetch {
+    /// The broker is down.
+    Offline,
+    /// This replica is the leader.
+    Leader,
+    /// Up, but cannot fetch (no leader, leader unreachable, or fenced).
+    Stalled,
+    /// Must truncate against the current leader before fetching again.
+    Reconcile,
+    /// Fetching a backlog faster than the leader appends.
+    CatchingUp,
+    /// In step with the leader, one network delay behind.
+    Streaming,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Replica {
+    fetch: Fetch,
+    /// Log end offset, materialised at the partition's last sync.
+    leo: u64,
+    /// The leader's knowledge of this follower's LEO (the HW input).
+    view: u64,
+    /// While catching up: where and when the catch-up started.
+    catchup_from: u64,
+    catchup_t0: SimTime,
+    last_caught_up: SimTime,
+    /// True when this follower's epoch cache is "the leader's, cut at my LEO";
+    /// it is then materialised only when needed.
+    prefix_of_leader: bool,
+    catchup_timer: TimerGen,
+}
+
+impl Replica {
+    fn fresh() -> Self {
+        Replica {
+            fetch: Fetch::Streaming,
+            leo: 0,
+            view: 0,
+            catchup_from: 0,
+            catchup_t0: SimTime::ZERO,
+            last_caught_up: SimTime::ZERO,
+            prefix_of_leader: true,
+            catchup_timer: TimerGen::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Partition {
+    leader: Option<u8>,
+    epoch: u32,
+    isr: u8,
+    pending_isr: Option<u8>,
+    pending_timer: TimerGen,
+    expire_timer: TimerGen,
+    curve: LeoCurve,
+    hw: u64,
+    /// Acknowledged up to here in the current leader's log.
+    acked_upto: u64,
+    /// The producer is buffering (cannot append) since this time.
+    blocked_since: Option<SimTime>,
+    /// Appending, but the high watermark cannot advance, since this time.
+    stalled_since: Option<SimTime>,
+    write_bad: bool,
+    read_bad: bool,
+    replicas: [Replica; MAX_RF],
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Broker {
+    down: u16,
+    fenced: bool,
+    /// Restarted after a crash and not yet re-registered.
+    restarted: bool,
+    contact: bool,
+    fence_timer: TimerGen,
+    unfence_timer: TimerGen,
+    /// Phase of this broker's `isr-expiration` task.
+    isr_check_phase: SimDuration,
+}
+
+impl Broker {
+    fn up(&self) -> bool {
+        self.down == 0
+    }
+}
+
+/// Time spent in a state that can overlap across partitions, as a union.
+#[derive(Debug, Clone, Copy, Default)]
+struct OutageClock {
+    open: u32,
+    since: SimTime,
+    total: SimDuration,
+    longest: SimDuration,
+}
+
+impl OutageClock {
+    fn change(&mut self, now: SimTime, became_bad: bool) {
+        if became_bad {
+            if self.open == 0 {
+                self.since = now;
+            }
+            self.open += 1;
+        } else {
+            self.open -= 1;
+            if self.open == 0 {
+                self.close(now);
+            }
+        }
+    }
+    fn close(&mut self, now: SimTime) {
+        let d = now.since(self.since);
+        self.total = self.total + d;
+        self.longest = self.longest.max(d);
+    }
+    fn finish(&mut self, now: SimTime) {
+        if self.open > 0 {
+            self.close(now);
+            self.since = now;
+        }
+    }
+}
+
+/// The mutable state of one trial, reused across trials by one worker.
+pub struct World {
+    model: Arc<Model>,
+    q: EventQueue<Ev>,
+    events: u64,
+    fault_window: Vec<(SimTime, Option<SimTime>)>,
+    fault_starts: Vec<SimTime>,
+    rtt: Vec<SimDuration>,
+    brokers: Vec<Broker>,
+    controllers_down: Vec<u16>,
+    dc_down: Vec<u16>,
+    cuts: Vec<u16>,
+    active: Option<ControllerIdx>,
+    election: TimerGen,
+    parts: Vec<Partition>,
+    epochs: Vec<Vec<EpochStart>>,
+    oracle: Oracle,
+    writes: OutageClock,
+    reads: OutageClock,
+    failed_sends: u64,
+    duplicates: u64,
+    skipped: u64,
+    cross_dc_bytes: u64,
+    consumer_alive: Vec<bool>,
+    commit_phase: Vec<SimDuration>,
+    protocol: StreamRng,
+    trace: Option<Vec<TraceEntry>>,
+    /// Test hook for the oracle's canary: acknowledge `acks=all` records at
+    /// the leader's LEO instead of the high watermark (a deliberately broken
+    /// model). Never set outside tests.
+    pub canary_ack_before_hw: bool,
+}
+
+impl World {
+    pub fn new(model: Arc<Model>) -> Self {
+        let streams = RngStreams::new(0, 0);
+        World {
+            model,
+            q: EventQueue::with_capacity(1024),
+            events: 0,
+            fault_window: Vec::new(),
+            fault_starts: Vec::new(),
+            rtt: Vec::new(),
+            brokers: Vec::new(),
+            controllers_down: Vec::new(),
+            dc_down: Vec::new(),
+            cuts: Vec::new(),
+            active: None,
+            election: TimerGen::default(),
+            parts: Vec::new(),
+            epochs: Vec::new(),
+            oracle: Oracle::default(),
+            writes: OutageClock::default(),
+            reads: OutageClock::default(),
+            failed_sends: 0,
+            duplicates: 0,
+            skipped: 0,
+            cross_dc_bytes: 0,
+            consumer_alive: Vec::new(),
+            commit_phase: Vec::new(),
+            protocol: streams.stream(Purpose::PROTOCOL),
+            trace: None,
+            canary_ack_before_hw: false,
+        }
+    }
+
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+
+    /// Events processed by the last trial.
+    pub fn events_processed(&self) -> u64 {
+        self.events
+    }
+
+    /// Runs trial `trial` of `seed` and returns its outcome.
+    pub fn run_trial(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+        self.trace = None;
+        self.run(seed, trial)
+    }
+
+    /// Runs a trial and also returns its trace, for `replay`.
+    pub fn run_trial_traced(&mut self, seed: u64, trial: u64) -> (TrialOutcome, Vec<TraceEntry>) {
+        self.trace = Some(Vec::with_capacity(256));
+        let outcome = self.run(seed, trial);
+        (outcome, self.trace.take().unwrap_or_default())
+    }
+
+    fn run(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+        self.reset(seed, trial);
+        while let Some((now, ev)) = self.q.pop() {
+            self.events += 1;
+            self.sync(now);
+            if self.handle(now, ev) {
+                break;
+            }
+            self.refresh(now);
+        }
+        self.finish()
+    }
+
+    fn note(&mut self, now: SimTime, record: TraceRecord) {
+        if let Some(t) = self.trace.as_mut() {
+            t.push(TraceEntry::new(now, self.events, record));
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Trial set-up
+    // ------------------------------------------------------------------
+
+    fn reset(&mut self, seed: u64, trial: u64) {
+        let m = self.model.clone();
+        let streams = RngStreams::new(seed, trial);
+        let mut faults_rng = streams.stream(Purpose::FAULTS);
+        let mut network_rng = streams.stream(Purpose::NETWORK);
+        let mut workload_rng = streams.stream(Purpose::WORKLOAD);
+        self.protocol = streams.stream(Purpose::PROTOCOL);
+        self.q.clear();
+        self.events = 0;
+
+        // Faults: every fault draws its start and its duration, in file order,
+        // whether or not it falls inside the trial, so that changing one
+        // fault's window never shifts another's draws.
+        self.fault_window.clear();
+        self.fault_starts.clear();
+        let end = SimTime::ZERO + m.duration;
+        for (i, f) in m.faults.iter().enumerate() {
+            let start = SimTime::ZERO + f.at.sample(&mut faults_rng);
+            let stop = f.recover_after.map(|d| start + d.sample(&mut faults_rng));
+            self.fault_window.push((start, stop));
+            if start < end {
+                self.fault_starts.push(start);
+                self.q.schedule(start, Ev::FaultBegin(i as u16));
+                if let Some(stop) = stop.filter(|s| *s < end) {
+                    self.q.schedule(stop, Ev::FaultEnd(i as u16));
+                }
+            }
+        }
+        self.fault_starts.sort_unstable();
+        self.q.schedule(end, Ev::End);
+
+        // Network: each link's RTT for this trial, jittered symmetrically.
+        let n = m.dcs.len();
+        self.rtt.clear();
+        self.rtt.extend_from_slice(&m.rtt);
+        for a in 0..n {
+            for b in (a + 1)..n {
+                let j = m.jitter[a * n + b].as_ns();
+                if j > 0 {
+                    let base = m.rtt[a * n + b].as_ns();
+                    let d = network_rng.gen_range(0..=2 * j);
+                    let v = SimDuration((base + d).saturating_sub(j));
+                    self.rtt[a * n + b] = v;
+                    self.rtt[b * n + a] = v;
+                }
+            }
+        }
+
+        self.brokers.clear();
+        let half_lag = m.timings.replica_lag_time_max.half().as_ns().max(1);
+        for _ in &m.brokers {
+            self.brokers.push(Broker {
+                contact: true,
+                isr_check_phase: SimDuration(self.protocol.gen_range(0..half_lag)),
+                ..Broker::default()
+            });
+        }
+        self.controllers_down.clear();
+        self.controllers_down.resize(m.controllers.len(), 0);
+        self.dc_down.clear();
+        self.dc_down.resize(n, 0);
+        self.cuts.clear();
+        self.cuts.resize(n * n, 0);
+        self.election = TimerGen::default();
+        self.active = (0..m.controllers.len())
+            .map(|c| ControllerIdx(c as u16))
+            .find(|&c| self.controller_eligible(c));
+
+        self.parts.clear();
+        self.epochs
+            .resize_with(m.partitions.len() * MAX_RF, Vec::new);
+        for (pi, p) in m.partitions.iter().enumerate() {
+            let rate = self.rate_of(PartitionIdx(pi as u32));
+            let mut curve = LeoCurve::new(rate);
+            curve.reset(
+                rate,
+                Segment {
+                    t0: SimTime::ZERO,
+                    leo0: 0,
+                    appending: false,
+                    epoch: 0,
+                },
+            );
+            let mut replicas = [Replica::fresh(); MAX_RF];
+            replicas[0].fetch = Fetch::Leader;
+            for slot in 0..MAX_RF {
+                let log = &mut self.epochs[pi * MAX_RF + slot];
+                log.clear();
+                if slot == 0 {
+                    log.push(EpochStart { epoch: 0, start: 0 });
+                }
+            }
+            self.parts.push(Partition {
+                leader: Some(0),
+                epoch: 0,
+                isr: ((1u16 << p.rf) - 1) as u8,
+                pending_isr: None,
+                pending_timer: TimerGen::default(),
+                expire_timer: TimerGen::default(),
+                curve,
+                hw: 0,
+                acked_upto: 0,
+                blocked_since: None,
+                stalled_since: None,
+                write_bad: false,
+                read_bad: false,
+                replicas,
+            });
+        }
+        self.epochs.truncate(m.partitions.len() * MAX_RF);
+        self.oracle.reset(m.partitions.len());
+        self.writes = OutageClock::default();
+        self.reads = OutageClock::default();
+        self.failed_sends = 0;
+        self.duplicates = 0;
+        self.skipped = 0;
+        self.cross_dc_bytes = 0;
+        self.consumer_alive.clear();
+        self.consumer_alive.resize(m.consumers.len(), true);
+        self.commit_phase.clear();
+        for c in &m.consumers {
+            let interval = c.commit_interval.as_ns().max(1);
+            self.commit_phase
+                .push(SimDuration(workload_rng.gen_range(0..interval)));
+        }
+        self.refresh(SimTime::ZERO);
+    }
+
+    // ------------------------------------------------------------------
+    // Topology helpers
+    // ------------------------------------------------------------------
+
+    fn rate_of(&self, p: PartitionIdx) -> u64 {
+        let topic = &self.model.topics[self.model.partitions[p.idx()].topic.idx()];
+        topic
+            .producer
+            .map_or(0, |i| self.model.producers[i].rate_mrps_per_partition)
+    }
+
+    fn connected(&self, a: DcIdx, b: DcIdx) -> bool {
+        a == b || self.cuts[self.model.dc_pair(a, b)] == 0
+    }
+
+    fn rtt_between(&self, a: DcIdx, b: DcIdx) -> SimDuration {
+        self.rtt[self.model.dc_pair(a, b)]
+    }
+
+    fn broker_dc(&self, b: BrokerIdx) -> DcIdx {
+        self.model.brokers[b.idx()].dc
+    }
+
+    fn replica_broker(&self, p: usize, slot: usize) -> BrokerIdx {
+        self.model.partitions[p].replicas[slot]
+    }
+
+    fn controller_up(&self, c: ControllerIdx) -> bool {
+        self.controllers_down[c.idx()] == 0
+    }
+
+    /// A voter can lead when it reaches a majority of voters (itself
+    /// included) that are up: Raft's vote and check-quorum conditions.
+    fn controller_eligible(&self, c: ControllerIdx) -> bool {
+        if !self.controller_up(c) {
+            return false;
+        }
+        let m = &self.model;
+        let dc = m.controllers[c.idx()].dc;
+        let reachable = (0..m.controllers.len())
+            .filter(|&u| self.controllers_down[u] == 0 && self.connected(dc, m.controllers[u].dc))
+            .count();
+        reachable * 2 > m.controllers.len()
+    }
+
+    fn eff_min_isr(&self, p: usize) -> u32 {
+        let t = &self.model.topics[self.model.partitions[p].topic.idx()];
+        t.min_isr.min(t.rf) as u32
+    }
+
+    // ------------------------------------------------------------------
+    // Flow: bring partitions forward to `now`
+    // ------------------------------------------------------------------
+
+    fn sync(&mut self, now: SimTime) {
+        for p in 0..self.parts.len() {
+            self.sync_partition(p, now);
+        }
+    }
+
+    fn sync_partition(&mut self, p: usize, now: SimTime) {
+        let m = self.model.clone();
+        let spec = &m.partitions[p];
+        let topic = &m.topics[spec.topic.idx()];
+        let producer = topic.producer.map(|i| &m.producers[i]);
+        let record_bytes = producer.map_or(0, |pr| pr.record_bytes);
+        let Some(l) = self.parts[p].leader else {
+            return;
+        };
+        let l = l as usize;
+        let leader_dc = self.broker_dc(spec.replicas[l]);
+        let part = &mut self.parts[p];
+        let epoch = part.epoch;
+        let leo_now = part.curve.now(now);
+        let mut bytes = 0u64;
+        let old_leader_leo = part.replicas[l].leo;
+        part.replicas[l].leo = leo_now.max(old_leader_leo);
+        part.replicas[l].view = part.replicas[l].leo;
+        if let Some(pr) = producer {
+            if pr.dc != leader_dc {
+                bytes += (part.replicas[l].leo - old_leader_leo) * record_bytes;
+            }
+        }
+        for s in 0..spec.rf as usize {
+            if s == l {
+                continue;
+            }
+            let f_dc = self.model.brokers[spec.replicas[s].idx()].dc;
+            let rtt = self.rtt[m.dc_pair(leader_dc, f_dc)];
+            let part = &mut self.parts[p];
+            let r = &mut part.replicas[s];
+            let before = r.leo;
+            match r.fetch {
+                Fetch::Streaming => {
+                    if let Some(v) = part.curve.at(now.saturating_sub(rtt.half()), Some(epoch)) {
+                        r.leo = r.leo.max(v);
+                    }
+                    if let Some(v) = part.curve.at(now.saturating_sub(rtt), Some(epoch)) {
+                        r.view = r.view.max(v.min(r.leo));
+                    }
+                    r.last_caught_up = now;
+                }
+                Fetch::CatchingUp => {
+                    let rate = catchup_rate_mrps(&m, p, leader_dc, f_dc);
+                    let fetched =
+                        r.catchup_from + records_over(rate, now.since(r.catchup_t0).as_ns());
+                    let ceiling = part
+                        .curve
+                        .at(now.saturating_sub(rtt.half()), Some(epoch))
+                        .unwrap_or(r.leo);
+                    r.leo = r.leo.max(fetched.min(ceiling));
+                    r.view = r.leo;
+                }
+                _ => {}
+            }
+            if f_dc != leader_dc {
+                bytes += (r.leo - before) * record_bytes;
+            }
+        }
+        // The high watermark: the minimum LEO over the maximal ISR, frozen
+        // while the ISR is below min.insync.replicas (KAFKA-15583, 3.7+).
+        let part = &self.parts[p];
+        let maximal = part.isr | part.pending_isr.unwrap_or(0);
+        let isr_count = part.isr.count_ones();
+        let eff_min = self.eff_min_isr(p);
+        let mut hw = part.replicas[l].leo;
+        for s in 0..spec.rf as usize {
+            if maximal & (1 << s) != 0 {
+                hw = hw.min(part.replicas[s].view);
+            }
+        }
+        let old_hw = part.hw;
+        let part = &mut self.parts[p];
+        if isr_count >= eff_min && hw > part.hw {
+            part.hw = hw;
+        }
+        // Consumers fetch up to the high watermark.
+        let consumer_cross = m
+            .consumers
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.topic == spec.topic && self.consumer_alive[*i] && c.dc != leader_dc)
+            .count() as u64;
+        let part = &mut self.parts[p];
+        bytes += (part.hw.saturating_sub(old_hw)) * record_bytes * consumer_cross;
+        self.cross_dc_bytes += bytes;
+
+        // What the producer has seen acknowledged.
+        if let Some(pr) = producer {
+            let target = match pr.acks {
+                Acks::Zero => 0,
+                Acks::One => part.replicas[l].leo,
+                Acks::All if self.canary_ack_before_hw => part.replicas[l].leo,
+                Acks::All => part.hw,
+            };
+            if target > part.acked_upto {
+                let start = part.acked_upto;
+                part.acked_upto = target;
+                self.acknowledge(p, l, start, target, now);
+            }
+        }
+    }
+
+    /// Hands `[start, end)` of the leader's log to the oracle, split by the
+    /// epochs the records were written in.
+    fn acknowledge(&mut self, p: usize, l: usize, start: u64, end: u64, now: SimTime) {
+        let log = &self.epochs[p * MAX_RF + l];
+        let curve = &self.parts[p].curve;
+        for (i, e) in log.iter().enumerate() {
+            let seg_end = log.get(i + 1).map_or(u64::MAX, |n| n.start);
+            let lo = e.start.max(start);
+            let hi = seg_end.min(end);
+            if lo < hi {
+                let t_start = curve.time_of(lo).unwrap_or(now).min(now);
+                let t_end = curve.time_of(hi - 1).unwrap_or(now).min(now);
+                self.oracle.acknowledge(
+                    p,
+                    AckedRange {
+                        epoch: e.epoch,
+                        start: lo,
+                        end: hi,
+                        t_start,
+                        t_end,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Makes a follower's epoch cache explicit (it was "the leader's, cut at
+    /// my LEO") before its log changes independently of the leader's.
+    fn ensure_epochs(&mut self, p: usize, s: usize) {
+        let r = self.parts[p].replicas[s];
+        if !r.prefix_of_leader {
+            return;
+        }
+        if let Some(l) = self.parts[p].leader {
+            let l = l as usize;
+            if l != s {
+                let (a, b) = (p * MAX_RF + s, p * MAX_RF + l);
+                let (follower, leader) = if a < b {
+                    let (x, y) = self.epochs.split_at_mut(b);
+                    (&mut x[a], &y[0])
+                } else {
+                    let (x, y) = self.epochs.split_at_mut(a);
+                    (&mut y[0], &x[b])
+                };
+                follower.clear();
+                follower.extend(leader.iter().copied().take_while(|e| e.start < r.leo));
+            }
+        }
+        self.parts[p].replicas[s].prefix_of_leader = false;
+    }
+
+    // ------------------------------------------------------------------
+    // Event handlers
+    // ------------------------------------------------------------------
+
+    /// Returns true when the trial is over.
+    fn handle(&mut self, now: SimTime, ev: Ev) -> bool {
+        match ev {
+            Ev::FaultBegin(i) => self.fault_begins(now, i as usize),
+            Ev::FaultEnd(i) => self.fault_ends(now, i as usize),
+            Ev::Fence { broker, gen } => {
+                if self.brokers[broker.idx()].fence_timer.fire(gen) && self.active.is_some() {
+                    self.fence(now, broker);
+                }
+            }
+            Ev::Unfence { broker, gen } => {
+                if self.brokers[broker.idx()].unfence_timer.fire(gen) && self.active.is_some() {
+                    self.unfence(now, broker);
+                }
+            }
+            Ev::ControllerElection { gen } => {
+                if self.election.fire(gen) {
+                    self.elect_controller(now);
+                }
+            }
+            Ev::IsrExpire { partition, gen } => {
+                if self.parts[partition.idx()].expire_timer.fire(gen) {
+                    self.isr_expire(now, partition.idx());
+                }
+            }
+            Ev::AlterPartition { partition, gen } => {
+                if self.parts[partition.idx()].pending_timer.fire(gen) {
+                    self.apply_alter_partition(now, partition.idx());
+                }
+            }
+            Ev::CaughtUp {
+                partition,
+                slot,
+                gen,
+            } => {
+                let p = partition.idx();
+                if self.parts[p].replicas[slot as usize]
+                    .catchup_timer
+                    .fire(gen)
+                {
+                    self.caught_up(now, p, slot as usize);
+                }
+            }
+            Ev::End => return true,
+        }
+        false
+    }
+
+    fn fault_begins(&mut self, now: SimTime, i: usize) {
+        let m = self.model.clone();
+        let f = &m.faults[i];
+        self.note(now, TraceRecord::FaultBegins { fault: i as u16 });
+        match f.mode {
+            FaultMode::Crash | FaultMode::PowerLoss => {
+                let power = f.mode == FaultMode::PowerLoss;
+                for &b in &f.brokers {
+                    let was_up = self.brokers[b.idx()].up();
+                    self.brokers[b.idx()].down += 1;
+                    if was_up || power {
+                        self.note(
+                            now,
+                            TraceRecord::BrokerDown {
+                                broker: m.brokers[b.idx()].node_id,
+                                power_loss: power,
+                            },
+                        );
+                    }
+                    if power {
+                        self.lose_page_cache(now, b);
+                    }
+                }
+                for &c in &f.controllers {
+                    if self.controllers_down[c.idx()] == 0 {
+                        self.note(
+                            now,
+                            TraceRecord::ControllerDown {
+                                controller: m.controllers[c.idx()].node_id,
+                            },
+                        );
+                    }
+                    self.controllers_down[c.idx()] += 1;
+                }
+                for &d in &f.dcs {
+                    self.dc_down[d.idx()] += 1;
+                }
+            }
+            FaultMode::Partition => self.cut(f.side_a, f.side_b, true),
+        }
+    }
+
+    fn fault_ends(&mut self, now: SimTime, i: usize) {
+        let m = self.model.clone();
+        let f = &m.faults[i];
+        self.note(now, TraceRecord::FaultEnds { fault: i as u16 });
+        match f.mode {
+            FaultMode::Crash | FaultMode::PowerLoss => {
+                for &b in &f.brokers {
+                    let br = &mut self.brokers[b.idx()];
+                    br.down -= 1;
+                    if br.up() {
+                        // A restarted broker registers anew; the controller
+                        // treats its old session as an unclean shutdown.
+                        br.restarted = true;
+                        self.note(
+                            now,
+                            TraceRecord::BrokerUp {
+                                broker: m.brokers[b.idx()].node_id,
+                            },
+                        );
+                    }
+                }
+                for &c in &f.controllers {
+                    self.controllers_down[c.idx()] -= 1;
+                    if self.controllers_down[c.idx()] == 0 {
+                        self.note(
+                            now,
+                            TraceRecord::ControllerUp {
+                                controller: m.controllers[c.idx()].node_id,
+                            },
+                        );
+                    }
+                }
+                for &d in &f.dcs {
+                    self.dc_down[d.idx()] -= 1;
+                }
+            }
+            FaultMode::Partition => self.cut(f.side_a, f.side_b, false),
+        }
+    }
+
+    fn cut(&mut self, side_a: u64, side_b: u64, begin: bool) {
+        let n = self.model.dcs.len();
+        for a in 0..n {
+            if side_a & (1 << a) == 0 {
+                continue;
+            }
+            for b in 0..n {
+                if side_b & (1 << b) == 0 {
+                    continue;
+                }
+                for (x, y) in [(a, b), (b, a)] {
+                    let c = &mut self.cuts[x * n + y];
+                    *c = if begin { *c + 1 } else { *c - 1 };
+                }
+            }
+        }
+    }
+
+    /// A power loss: every replica on `b` drops what the OS had not yet
+    /// written back (Kafka does not fsync by default).
+    fn lose_page_cache(&mut self, now: SimTime, b: BrokerIdx) {
+        let window = self.model.timings.unflushed_window;
+        let node = self.model.brokers[b.idx()].node_id;
+        for p in 0..self.parts.len() {
+            let Some(s) = self.model.partitions[p]
+                .replicas()
+                .iter()
+                .position(|&x| x == b)
+            else {
+                continue;
+            };
+            self.ensure_epochs(p, s);
+            let part = &mut self.parts[p];
+            let flushed = part.curve.at_or_oldest(now.saturating_sub(window));
+            let r = &mut part.replicas[s];
+            if flushed < r.leo {
+                let from = r.leo;
+                r.leo = flushed;
+                r.view = r.view.min(flushed);
+                log::truncate(&mut self.epochs[p * MAX_RF + s], flushed);
+                self.note(
+                    now,
+                    TraceRecord::Truncated {
+                        partition: p as u32,
+                        broker: node,
+                        from,
+                        to: flushed,
+                    },
+                );
+            }
+        }
+    }
+
+    fn elect_controller(&mut self, now: SimTime) {
+        let n = self.model.controllers.len();
+        let eligible: Vec<ControllerIdx> = (0..n)
+            .map(|c| ControllerIdx(c as u16))
+            .filter(|&c| self.controller_eligible(c))
+            .collect();
+        if eligible.is_empty() {
+            return;
+        }
+        // Randomised election timeouts decide which eligible voter wins.
+        let winner = eligible[self.protocol.gen_range(0..eligible.len())];
+        self.active = Some(winner);
+        self.note(
+            now,
+            TraceRecord::ControllerElected {
+                controller: self.model.controllers[winner.idx()].node_id,
+            },
+        );
+        // A new active controller starts every broker's session afresh:
+        // brokers it cannot hear from are fenced a full session timeout
+        // after it took over.
+        let m = self.model.clone();
+        let dc = m.controllers[winner.idx()].dc;
+        let at = now + m.timings.broker_session_timeout;
+        for b in 0..self.brokers.len() {
+            let contact = self.brokers[b].up() && self.connected(m.brokers[b].dc, dc);
+            let br = &mut self.brokers[b];
+            br.fence_timer.cancel();
+            br.contact = contact;
+            if !contact && !br.fenced {
+                let gen = br.fence_timer.arm();
+                self.q.schedule(
+                    at,
+                    Ev::Fence {
+                        broker: BrokerIdx(b as u16),
+                        gen,
+                    },
+                );
+            }
+        }
+    }
+
+    fn fence(&mut self, now: SimTime, b: BrokerIdx) {
+        if self.brokers[b.idx()].fenced {
+            return;
+        }
+        self.brokers[b.idx()].fenced = true;
+        self.brokers[b.idx()].restarted = false;
+        self.note(
+            now,
+            TraceRecord::BrokerFenced {
+                broker: self.model.brokers[b.idx()].node_id,
+            },
+        );
+        for p in 0..self.parts.len() {
+            let Some(s) = self.model.partitions[p]
+                .replicas()
+                .iter()
+                .position(|&x| x == b)
+            else {
+                continue;
+            };
+            let bit = 1u8 << s;
+            let part = &mut self.parts[p];
+            // Without ELR the last ISR member stays in the ISR (KRaft never
+            // writes an empty ISR), and the partition waits for it.
+            if part.isr & bit != 0 && part.isr != bit {
+                part.isr &= !bit;
+                part.pending_isr = None;
+                part.pending_timer.cancel();
+                let isr = part.isr;
+                self.note(
+                    now,
+                    TraceRecord::IsrChanged {
+                        partition: p as u32,
+                        isr,
+                    },
+                );
+            }
+            if self.parts[p].leader == Some(s as u8) {
+                self.elect_leader(now, p);
+            }
+        }
+    }
+
+    fn unfence(&mut self, now: SimTime, b: BrokerIdx) {
+        let br = &mut self.brokers[b.idx()];
+        if !br.fenced {
+            return;
+        }
+        br.fenced = false;
+        self.note(
+            now,
+            TraceRecord::BrokerUnfenced {
+                broker: self.model.brokers[b.idx()].node_id,
+            },
+        );
+        for p in 0..self.parts.len() {
+            if self.parts[p].leader.is_none() && self.model.partitions[p].replicas().contains(&b) {
+                self.elect_leader(now, p);
+            }
+        }
+    }
+
+    /// The controller's partition leader election: the first replica in
+    /// assignment order that is in the ISR and unfenced; with unclean leader
+    /// election enabled and none such, the first unfenced replica.
+    fn elect_leader(&mut self, now: SimTime, p: usize) {
+        let m = self.model.clone();
+        let spec = &m.partitions[p];
+        let unclean_ok = m.topics[spec.topic.idx()].unclean;
+        let eligible = |w: &World, s: usize| {
+            let br = &w.brokers[spec.replicas[s].idx()];
+            !br.fenced && !br.restarted && br.contact
+        };
+        let isr = self.parts[p].isr;
+        let mut choice = (0..spec.rf as usize).find(|&s| isr & (1 << s) != 0 && eligible(self, s));
+        let mut unclean = false;
+        if choice.is_none() && unclean_ok {
+            choice = (0..spec.rf as usize).find(|&s| eligible(self, s));
+            unclean = choice.is_some();
+        }
+        // Materialise every follower's epoch cache against the old leader
+        // before the leader changes.
+        for s in 0..spec.rf as usize {
+            self.ensure_epochs(p, s);
+        }
+        let old_hw = self.parts[p].hw;
+        let part = &mut self.parts[p];
+        part.epoch += 1;
+        part.pending_isr = None;
+        part.pending_timer.cancel();
+        part.expire_timer.cancel();
+        let epoch = part.epoch;
+        match choice {
+            None => {
+                part.leader = None;
+                for s in 0..spec.rf as usize {
+                    let r = &mut part.replicas[s];
+                    if r.fetch == Fetch::Leader
+                        || r.fetch == Fetch::Streaming
+                        || r.fetch == Fetch::CatchingUp
+                    {
+                        r.fetch = Fetch::Stalled;
+                    }
+                    r.catchup_timer.cancel();
+                }
+                self.note(
+                    now,
+                    TraceRecord::LeaderNone {
+                        partition: p as u32,
+                        epoch,
+                    },
+                );
+            }
+            Some(l) => {
+                part.leader = Some(l as u8);
+                if unclean {
+                    part.isr = 1 << l;
+                }
+                let leo = part.replicas[l].leo;
+                part.replicas[l].fetch = Fetch::Leader;
+                part.replicas[l].view = leo;
+                part.hw = part.hw.min(leo);
+                part.acked_upto = part.acked_upto.min(leo);
+                let rate = part.curve.rate_mrps();
+                part.curve.push(Segment {
+                    t0: now,
+                    leo0: leo,
+                    appending: false,
+                    epoch,
+                });
+                let _ = rate;
+                for s in 0..spec.rf as usize {
+                    if s != l {
+                        let r = &mut part.replicas[s];
+                        r.catchup_timer.cancel();
+                        if r.fetch != Fetch::Offline {
+                            r.fetch = Fetch::Reconcile;
+                        }
+                        r.prefix_of_leader = false;
+                    }
+                }
+                log::push_epoch(&mut self.epochs[p * MAX_RF + l], epoch, leo);
+                self.note(
+                    now,
+                    TraceRecord::LeaderElected {
+                        partition: p as u32,
+                        broker: m.brokers[spec.replicas[l].idx()].node_id,
+                        epoch,
+                        unclean,
+                    },
+                );
+                if unclean {
+                    let isr = self.parts[p].isr;
+                    self.note(
+                        now,
+                        TraceRecord::IsrChanged {
+                            partition: p as u32,
+                            isr,
+                        },
+                    );
+                }
+                // Consumers whose position lies beyond the new leader's log
+                // are out of range and follow auto.offset.reset.
+                if leo < old_hw {
+                    self.offsets_out_of_range(p, leo, old_hw);
+                }
+            }
+        }
+    }
+
+    fn offsets_out_of_range(&mut self, p: usize, new_end: u64, position: u64) {
+        let m = self.model.clone();
+        let topic = m.partitions[p].topic;
+        for (i, c) in m.consumers.iter().enumerate() {
+            if c.topic != topic || !self.consumer_alive[i] {
+                continue;
+            }
+            match c.reset {
+                // Reset to the log end: nothing re-read; records appended
+                // between the truncation and the reset would be skipped, and
+                // the reset happens at the next fetch, at the same instant.
+                OffsetReset::Latest => self.skipped += 0,
+                // Reset to the start: everything still in the log is re-read.
+                OffsetReset::Earliest => self.duplicates += new_end.min(position),
+            }
+        }
+    }
+
+    fn isr_expire(&mut self, now: SimTime, p: usize) {
+        let Some(l) = self.parts[p].leader else {
+            return;
+        };
+        let leader_b = self.replica_broker(p, l as usize);
+        if !self.brokers[leader_b.idx()].up() {
+            return;
+        }
+        let lag = self.model.timings.replica_lag_time_max;
+        let rf = self.model.partitions[p].rf as usize;
+        let part = &self.parts[p];
+        let mut remove = 0u8;
+        for s in 0..rf {
+            let r = &part.replicas[s];
+            if s != l as usize
+                && part.isr & (1 << s) != 0
+                && r.fetch != Fetch::Streaming
+                && now.since(r.last_caught_up) > lag
+            {
+                remove |= 1 << s;
+            }
+        }
+        if remove != 0 && part.pending_isr.is_none() {
+            let new_isr = part.isr & !remove;
+            self.parts[p].pending_isr = Some(new_isr);
+        }
+    }
+
+    fn apply_alter_partition(&mut self, now: SimTime, p: usize) {
+        let Some(new_isr) = self.parts[p].pending_isr.take() else {
+            return;
+        };
+        // The controller rejects members that are fenced.
+        let rf = self.model.partitions[p].rf as usize;
+        let mut isr = new_isr;
+        for s in 0..rf {
+            if isr & (1 << s) != 0 && self.brokers[self.replica_broker(p, s).idx()].fenced {
+                isr &= !(1 << s);
+            }
+        }
+        if isr == 0 || isr == self.parts[p].isr {
+            return;
+        }
+        self.parts[p].isr = isr;
+        self.note(
+            now,
+            TraceRecord::IsrChanged {
+                partition: p as u32,
+                isr,
+            },
+        );
+    }
+
+    fn caught_up(&mut self, now: SimTime, p: usize, s: usize) {
+        let Some(l) = self.parts[p].leader else {
+            return;
+        };
+        let m = self.model.clone();
+        let leader_dc = self.broker_dc(self.replica_broker(p, l as usize));
+        let f_dc = self.broker_dc(self.replica_broker(p, s));
+        let rtt = self.rtt_between(leader_dc, f_dc);
+        let part = &mut self.parts[p];
+        let target = part
+            .curve
+            .at(now.saturating_sub(rtt.half()), Some(part.epoch))
+            .unwrap_or(part.replicas[s].leo);
+        if part.replicas[s].fetch != Fetch::CatchingUp {
+            return;
+        }
+        if part.replicas[s].leo >= target {
+            let r = &mut part.replicas[s];
+            r.fetch = Fetch::Streaming;
+            r.last_caught_up = now;
+            let leo = r.leo;
+            if part.isr & (1 << s) == 0 && part.pending_isr.is_none() {
+                part.pending_isr = Some(part.isr | (1 << s));
+            }
+            self.note(
+                now,
+                TraceRecord::CaughtUp {
+                    partition: p as u32,
+                    broker: m.brokers[self.replica_broker(p, s).idx()].node_id,
+                    leo,
+                },
+            );
+        } else {
+            self.arm_catchup(now, p, s);
+        }
+    }
+
+    fn arm_catchup(&mut self, now: SimTime, p: usize, s: usize) {
+        let Some(l) = self.parts[p].leader else {
+            return;
+        };
+        let m = self.model.clone();
+        let leader_dc = self.broker_dc(self.replica_broker(p, l as usize));
+        let f_dc = self.broker_dc(self.replica_broker(p, s));
+        let c = catchup_rate_mrps(&m, p, leader_dc, f_dc);
+        let part = &mut self.parts[p];
+        let seg = part.curve.newest();
+        let r_rate = if seg.appending {
+            part.curve.rate_mrps()
+        } else {
+            0
+        };
+        let backlog = part.curve.now(now).saturating_sub(part.replicas[s].leo);
+        if c <= r_rate {
+            // The follower can never catch up at this rate: it stays out of
+            // the ISR (honest: a slow link makes a permanent laggard).
+            return;
+        }
+        let ns = (backlog as u128 * 1_000_000_000_000u128).div_ceil((c - r_rate) as u128);
+        let rtt = self.rtt_between(leader_dc, f_dc);
+        let at =
+            now + SimDuration(ns.min(u64::MAX as u128 / 2) as u64) + rtt.half() + SimDuration(1);
+        let gen = self.parts[p].replicas[s].catchup_timer.arm();
+        self.q.schedule(
+            at,
+            Ev::CaughtUp {
+                partition: PartitionIdx(p as u32),
+                slot: s as u8,
+                gen,
+            },
+        );
+    }
+
+    // ------------------------------------------------------------------
+    // Refresh: derived state, timers, outages
+    // ------------------------------------------------------------------
+
+    fn refresh(&mut self, now: SimTime) {
+        self.refresh_controller(now);
+        self.refresh_brokers(now);
+        for p in 0..self.parts.len() {
+            self.refresh_partition(now, p);
+        }
+        self.refresh_consumers(now);
+    }
+
+    fn refresh_controller(&mut self, now: SimTime) {
+        if let Some(a) = self.active {
+            if !self.controller_eligible(a) {
+                self.active = None;
+                self.note(now, TraceRecord::QuorumLost);
+            }
+        }
+        if self.active.is_none() && !self.election.is_armed() {
+            let any = (0..self.model.controllers.len())
+                .any(|c| self.controller_eligible(ControllerIdx(c as u16)));
+            if any {
+                // Voters notice the missing leader after the fetch timeout,
+                // then wait a random election timeout in [T, 2T).
+                let t = self.model.timings;
+                let jitter = self
+                    .protocol
+                    .gen_range(0..t.election_timeout.as_ns().max(1));
+                let at = now + t.fetch_timeout + t.election_timeout + SimDuration(jitter);
+                let gen = self.election.arm();
+                self.q.schedule(at, Ev::ControllerElection { gen });
+            }
+        }
+    }
+
+    fn refresh_brokers(&mut self, now: SimTime) {
+        let m = self.model.clone();
+        let t = m.timings;
+        let active_dc = self.active.map(|a| m.controllers[a.idx()].dc);
+        for b in 0..self.brokers.len() {
+            let dc = m.brokers[b].dc;
+            let contact = self.brokers[b].up() && active_dc.is_some_and(|a| self.connected(dc, a));
+            let br = &mut self.brokers[b];
+            if contact != br.contact {
+                br.contact = contact;
+                if contact {
+                    br.fence_timer.cancel();
+                } else {
+                    br.unfence_timer.cancel();
+                }
+            }
+            let br = &mut self.brokers[b];
+            if contact {
+                if br.restarted && !br.fenced {
+                    // Re-registration after an unclean shutdown fences the
+                    // old incarnation at once.
+                    self.fence(now, BrokerIdx(b as u16));
+                }
+                let br = &mut self.brokers[b];
+                if br.fenced && !br.unfence_timer.is_armed() {
+                    // Unfenced once a heartbeat shows it caught up with the
+                    // metadata log: the next heartbeat plus a round trip.
+                    let hb = self
+                        .protocol
+                        .gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+                    let rtt = self.rtt_between(dc, active_dc.unwrap_or(dc));
+                    let at = now + SimDuration(hb) + rtt;
+                    let gen = self.brokers[b].unfence_timer.arm();
+                    self.q.schedule(
+                        at,
+                        Ev::Unfence {
+                            broker: BrokerIdx(b as u16),
+                            gen,
+                        },
+                    );
+                }
+            } else if active_dc.is_some() && !br.fenced && !br.fence_timer.is_armed() {
+                // The controller fences a broker whose session expired: the
+                // session timeout after its last heartbeat.
+                let since_hb = self
+                    .protocol
+                    .gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+                let at = now + (t.broker_session_timeout - SimDuration(since_hb));
+                let gen = self.brokers[b].fence_timer.arm();
+                self.q.schedule(
+                    at,
+                    Ev::Fence {
+                        broker: BrokerIdx(b as u16),
+                        gen,
+                    },
+                );
+            }
+        }
+    }
+
+    fn refresh_partition(&mut self, now: SimTime, p: usize) {
+        let m = self.model.clone();
+        let spec = &m.partitions[p];
+        let rf = spec.rf as usize;
+        let leader = self.parts[p].leader.map(|l| l as usize);
+        let leader_b = leader.map(|l| spec.replicas[l]);
+        let leader_up = leader_b.is_some_and(|b| self.brokers[b.idx()].up());
+        let leader_dc = leader_b.map(|b| self.broker_dc(b));
+
+        // Followers: who can fetch, who must reconcile, who stalls.
+        for s in 0..rf {
+            if Some(s) == leader {
+                continue;
+            }
+            let b = spec.replicas[s];
+            let br = self.brokers[b.idx()];
+            let f_dc = self.broker_dc(b);
+            let can_fetch = br.up()
+                && !br.fenced
+                && leader_up
+                && leader_dc.is_some_and(|d| self.connected(d, f_dc));
+            let fetch = self.parts[p].replicas[s].fetch;
+            match (fetch, can_fetch) {
+                (Fetch::Streaming | Fetch::CatchingUp, false) | (Fetch::Leader, _) => {
+                    let r = &mut self.parts[p].replicas[s];
+                    if fetch == Fetch::Streaming {
+                        r.last_caught_up = now;
+                    }
+                    r.fetch = if br.up() {
+                        Fetch::Stalled
+                    } else {
+                        Fetch::Offline
+                    };
+                    r.catchup_timer.cancel();
+                    if self.parts[p].isr & (1 << s) != 0 {
+                        self.arm_isr_expire(now, p);
+                    }
+                }
+                (Fetch::Stalled | Fetch::Offline | Fetch::Reconcile, true) => {
+                    self.reconcile(now, p, s);
+                }
+                (Fetch::Stalled, false) if !br.up() => {
+                    self.parts[p].replicas[s].fetch = Fetch::Offline;
+                }
+                (Fetch::Offline, false) if br.up() => {
+                    self.parts[p].replicas[s].fetch = Fetch::Stalled;
+                }
+                (Fetch::Reconcile, false) => {
+                    self.parts[p].replicas[s].fetch = if br.up() {
+                        Fetch::Stalled
+                    } else {
+                        Fetch::Offline
+                    };
+                    if self.parts[p].isr & (1 << s) != 0 {
+                        self.arm_isr_expire(now, p);
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        // AlterPartition goes from the leader to the active controller.
+        if self.parts[p].pending_isr.is_some() && !self.parts[p].pending_timer.is_armed() {
+            if let (Some(a), Some(lb)) = (self.active, leader_b) {
+                let br = self.brokers[lb.idx()];
+                if br.up() && br.contact {
+                    let rtt = self.rtt_between(self.broker_dc(lb), m.controllers[a.idx()].dc);
+                    let gen = self.parts[p].pending_timer.arm();
+                    self.q.schedule(
+                        now + rtt + METADATA_LINGER,
+                        Ev::AlterPartition {
+                            partition: PartitionIdx(p as u32),
+                            gen,
+                        },
+                    );
+                }
+            }
+        }
+
+        // Producer: can it append, and do acknowledgements flow?
+        let topic = &m.topics[spec.topic.idx()];
+        let Some(pi) = topic.producer else { return };
+        let pr = &m.producers[pi];
+        let producer_alive = self.dc_down[pr.dc.idx()] == 0;
+        let reach = leader_up && leader_dc.is_some_and(|d| self.connected(d, pr.dc));
+        let part = &self.parts[p];
+        let isr_count = part.isr.count_ones();
+        let eff_min = self.eff_min_isr(p);
+        let enough = pr.acks != Acks::All || isr_count >= eff_min;
+        let appending = producer_alive && reach && enough;
+        let maximal = part.isr | part.pending_isr.unwrap_or(0);
+        let hw_moves = (0..rf).all(|s| {
+            maximal & (1 << s) == 0
+                || matches!(
+                    part.replicas[s].fetch,
+                    Fetch::Leader | Fetch::Streaming | Fetch::CatchingUp
+                )
+        });
+        let acks_flow = appending && (pr.acks != Acks::All || hw_moves);
+        let write_bad = producer_alive && !acks_flow;
+
+        let was_appending = part.curve.newest().appending && part.leader.is_some();
+        if appending != was_appending || (appending && part.curve.newest().epoch != part.epoch) {
+            let rate = part.curve.rate_mrps();
+            let leo = part.curve.now(now);
+            let mut burst = 0;
+            if appending {
+                if let Some(since) = self.parts[p].blocked_since.take() {
+                    let waited = now.since(since);
+                    let kept = waited.min(pr.delivery_timeout);
+                    burst = records_over(rate, kept.as_ns());
+                    let failed = records_over(rate, (waited - kept).as_ns());
+                    self.failed_sends += failed;
+                    self.note(
+                        now,
+                        TraceRecord::WritesResumed {
+                            partition: p as u32,
+                            appended: burst,
+                            failed,
+                        },
+                    );
+                }
+            } else if producer_alive {
+                self.parts[p].blocked_since = Some(now);
+                self.note(
+                    now,
+                    TraceRecord::WritesBlocked {
+                        partition: p as u32,
+                    },
+                );
+            }
+            let part = &mut self.parts[p];
+            let epoch = part.epoch;
+            part.curve.push(Segment {
+                t0: now,
+                leo0: leo + burst,
+                appending,
+                epoch,
+            });
+            if let Some(l) = leader {
+                part.replicas[l].leo = leo + burst;
+                part.replicas[l].view = leo + burst;
+            }
+        }
+        if !producer_alive {
+            self.parts[p].blocked_since = None;
+        }
+        // A stalled high watermark: appended records wait for the ISR; those
+        // older than delivery.timeout.ms fail back to the application.
+        let stalled = appending && !acks_flow;
+        match (stalled, self.parts[p].stalled_since) {
+            (true, None) => self.parts[p].stalled_since = Some(now),
+            (false, Some(since)) => {
+                self.parts[p].stalled_since = None;
+                let waited = now.since(since);
+                let over = waited - pr.delivery_timeout.min(waited);
+                self.failed_sends += records_over(self.parts[p].curve.rate_mrps(), over.as_ns());
+            }
+            _ => {}
+        }
+        if write_bad != self.parts[p].write_bad {
+            self.parts[p].write_bad = write_bad;
+            self.writes.change(now, write_bad);
+        }
+        // Catch-up timers that a rate change invalidated are re-armed.
+        for s in 0..rf {
+            let r = self.parts[p].replicas[s];
+            if r.fetch == Fetch::CatchingUp && !r.catchup_timer.is_armed() {
+                self.arm_catchup(now, p, s);
+            }
+        }
+    }
+
+    fn arm_isr_expire(&mut self, now: SimTime, p: usize) {
+        let Some(l) = self.parts[p].leader else {
+            return;
+        };
+        let b = self.replica_broker(p, l as usize);
+        let lag = self.model.timings.replica_lag_time_max;
+        let half = lag.half().as_ns().max(1);
+        let phase = self.brokers[b.idx()].isr_check_phase.as_ns();
+        // The first isr-expiration check strictly more than `lag` from now.
+        let due = (now + lag).as_ns() + 1;
+        let k = due.saturating_sub(phase).div_ceil(half);
+        let at = SimTime(phase + k * half);
+        let part = &mut self.parts[p];
+        if part.expire_timer.is_armed() {
+            return;
+        }
+        let gen = part.expire_timer.arm();
+        self.q.schedule(
+            at.max(now),
+            Ev::IsrExpire {
+                partition: PartitionIdx(p as u32),
+                gen,
+            },
+        );
+    }
+
+    /// Truncates follower `s` to where its log diverges from the leader's,
+    /// then starts fetching from there.
+    fn reconcile(&mut self, now: SimTime, p: usize, s: usize) {
+        let Some(l) = self.parts[p].leader else {
+            return;
+        };
+        let l = l as usize;
+        self.ensure_epochs(p, s);
+        let leader_leo = self.parts[p].curve.now(now);
+        let (fi, li) = (p * MAX_RF + s, p * MAX_RF + l);
+        let f_leo = self.parts[p].replicas[s].leo;
+        let div = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leader_leo);
+        if div < f_leo {
+            log::truncate(&mut self.epochs[fi], div);
+            let node = self.model.brokers[self.replica_broker(p, s).idx()].node_id;
+            self.note(
+                now,
+                TraceRecord::Truncated {
+                    partition: p as u32,
+                    broker: node,
+                    from: f_leo,
+                    to: div,
+                },
+            );
+        }
+        let part = &mut self.parts[p];
+        let r = &mut part.replicas[s];
+        r.leo = div;
+        r.view = div;
+        r.prefix_of_leader = true;
+        r.catchup_from = div;
+        r.catchup_t0 = now;
+        r.fetch = Fetch::CatchingUp;
+        self.arm_catchup(now, p, s);
+    }
+
+    fn refresh_consumers(&mut self, now: SimTime) {
+        let m = self.model.clone();
+        for (i, c) in m.consumers.iter().enumerate() {
+            let alive = self.dc_down[c.dc.idx()] == 0;
+            if alive != self.consumer_alive[i] {
+                self.consumer_alive[i] = alive;
+                if !alive {
+                    // The group dies with its DC; on restart it resumes from
+                    // the last committed offsets and re-processes what it had
+                    // consumed since the last auto-commit.
+                    let interval = c.commit_interval.as_ns().max(1);
+                    let phase = self.commit_phase[i].as_ns();
+                    let since_commit = if now.as_ns() >= phase {
+                        (now.as_ns() - phase) % interval
+                    } else {
+                        now.as_ns()
+                    };
+                    let t = &m.topics[c.topic.idx()];
+                    for p in t.first_partition..t.first_partition + t.partitions {
+                        let part = &self.parts[p as usize];
+                        if part.curve.newest().appending {
+                            self.duplicates += records_over(part.curve.rate_mrps(), since_commit);
+                        }
+                    }
+                }
+            }
+        }
+        for p in 0..self.parts.len() {
+            let spec = &m.partitions[p];
+            let leader_b = self.parts[p].leader.map(|l| spec.replicas[l as usize]);
+            let mut bad = false;
+            for (i, c) in m.consumers.iter().enumerate() {
+                if c.topic != spec.topic || !self.consumer_alive[i] {
+                    continue;
+                }
+                let ok = leader_b.is_some_and(|b| {
+                    self.brokers[b.idx()].up() && self.connected(self.broker_dc(b), c.dc)
+                });
+                bad |= !ok;
+            }
+            if bad != self.parts[p].read_bad {
+                self.parts[p].read_bad = bad;
+                self.reads.change(now, bad);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // End of trial
+    // ------------------------------------------------------------------
+
+    fn finish(&mut self) -> TrialOutcome {
+        let m = self.model.clone();
+        let end = SimTime::ZERO + m.duration;
+        self.note(end, TraceRecord::End);
+        self.writes.finish(end);
+        self.reads.finish(end);
+        // Producers still buffering: what has outlived delivery.timeout.ms failed.
+        for p in 0..self.parts.len() {
+            let topic = &m.topics[m.partitions[p].topic.idx()];
+            let Some(pi) = topic.producer else { continue };
+            let dt = m.producers[pi].delivery_timeout;
+            let rate = self.parts[p].curve.rate_mrps();
+            for since in [self.parts[p].blocked_since, self.parts[p].stalled_since]
+                .into_iter()
+                .flatten()
+            {
+                let waited = end.since(since);
+                self.failed_sends += records_over(rate, (waited - dt.min(waited)).as_ns());
+            }
+        }
+        let mut verdict = Verdict::default();
+        for p in 0..self.parts.len() {
+            let s = self.authoritative_replica(p);
+            self.ensure_epochs(p, s);
+            let leo = self.parts[p].replicas[s].leo;
+            self.oracle.judge_partition(
+                p,
+                &self.epochs[p * MAX_RF + s],
+                leo,
+                &self.fault_starts,
+                end,
+                &mut verdict,
+            );
+        }
+        TrialOutcome {
+            acked_lost_records: verdict.acked_lost_records,
+            rpo_ms: verdict.rpo_ms,
+            write_unavailable_ms: self.writes.total.as_ms(),
+            max_write_outage_ms: self.writes.longest.as_ms(),
+            read_unavailable_ms: self.reads.total.as_ms(),
+            max_read_outage_ms: self.reads.longest.as_ms(),
+            duplicates_delivered: self.duplicates,
+            skipped_records: self.skipped,
+            failed_sends: self.failed_sends,
+            cross_dc_bytes: self.cross_dc_bytes,
+        }
+    }
+
+    /// The replica whose log the partition converges to once every pending
+    /// detection has run: the leader if its broker is up; otherwise the one
+    /// the controller would elect (first ISR member that is up, in
+    /// assignment order; with unclean election, first replica that is up);
+    /// otherwise the first ISR member, which the partition waits for.
+    fn authoritative_replica(&self, p: usize) -> usize {
+        let spec = &self.model.partitions[p];
+        let part = &self.parts[p];
+        let up = |s: usize| self.brokers[spec.replicas[s].idx()].up();
+        if let Some(l) = part.leader {
+            if up(l as usize) {
+                return l as usize;
+            }
+        }
+        let rf = spec.rf as usize;
+        let in_isr = |s: usize| part.isr & (1 << s) != 0;
+        (0..rf)
+            .find(|&s| in_isr(s) && up(s) && Some(s as u8) != part.leader)
+            .or_else(|| {
+                self.model.topics[spec.topic.idx()]
+                    .unclean
+                    .then(|| (0..rf).find(|&s| up(s)))
+                    .flatten()
+            })
+            .or_else(|| (0..rf).find(|&s| in_isr(s)))
+            .unwrap_or(0)
+    }
+}
+
+/// The rate at which a follower in `f_dc` can fetch a backlog from a leader
+/// in `leader_dc`: the path's bandwidth shared by the topic's partitions.
+fn catchup_rate_mrps(m: &Model, p: usize, leader_dc: DcIdx, f_dc: DcIdx) -> u64 {
+    let spec = &m.partitions[p];
+    let topic = &m.topics[spec.topic.idx()];
+    let bytes = topic
+        .producer
+        .map_or(1024, |i| m.producers[i].record_bytes)
+        .max(1);
+    let bw = m.bandwidth_bytes_per_sec[m.dc_pair(leader_dc, f_dc)];
+    (bw as u128 * 1000 / bytes as u128 / topic.partitions.max(1) as u128).min(u64::MAX as u128)
+        as u64
+}

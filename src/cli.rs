@@ -1,0 +1,222 @@
+//! Commands and their execution.
+
+use crate::files::{write_atomic, write_atomic_path};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use kdrsim::output::{self, ScenarioRun};
+use kdrsim::{Model, ScenarioError, TrialRange};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Trials per scenario when none are asked for.
+pub const DEFAULT_TRIALS: u64 = 2000;
+/// The master seed when none is given.
+pub const DEFAULT_SEED: u64 = 1;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kdrsim",
+    version,
+    about = "Deterministic fault-injection simulator of Kafka disaster-recovery topologies",
+    long_about = "Replays Kafka topologies under broker, rack, DC and region loss and network \
+partitions over many seeded trials, and reports distributions of acknowledged records lost (RPO) \
+and unavailability (RTO), naming the trial behind every tail so it can be replayed.\n\n\
+With no command, runs the built-in scenarios and prints a table."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run scenario files over many seeded trials and report distributions.
+    Run(RunArgs),
+    /// Re-run one trial exactly, event for event, optionally writing its trace.
+    Replay(ReplayArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Scenario files (RON). With none, the built-in scenarios run.
+    files: Vec<PathBuf>,
+    /// Trials per scenario.
+    #[arg(long, default_value_t = DEFAULT_TRIALS)]
+    trials: u64,
+    /// Master seed: (scenario, seed, trial) identifies a run.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Worker threads (0 = one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+    /// Also write report.json, trials.csv and report.txt into this directory.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ReplayArgs {
+    /// The scenario file (RON).
+    file: PathBuf,
+    /// The trial number to replay (as named in a report's worst_trials).
+    #[arg(long)]
+    trial: u64,
+    /// The master seed of the run being replayed.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Write the trial's trace as JSON lines to this file.
+    #[arg(long)]
+    trace: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FormatArg {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Failures, each with its exit code: 2 for bad input, 1 for the rest.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Runner(#[from] kdrsim::RunnerError),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Scenario(_) | CliError::Usage(_) => 2,
+            CliError::Io { .. } | CliError::Runner(_) => 1,
+        }
+    }
+}
+
+pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        None => run(RunArgs {
+            files: vec![],
+            trials: DEFAULT_TRIALS,
+            seed: DEFAULT_SEED,
+            jobs: 0,
+            format: FormatArg::Table,
+            out: None,
+        }),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Replay(args)) => replay(args),
+    }
+}
+
+fn load_all(files: &[PathBuf]) -> Result<Vec<Arc<Model>>, CliError> {
+    if files.is_empty() {
+        return Ok(kdrsim::builtin_scenarios()?);
+    }
+    files
+        .iter()
+        .map(|f| kdrsim::load_file(f).map_err(CliError::from))
+        .collect()
+}
+
+fn run(args: RunArgs) -> Result<ExitCode, CliError> {
+    if args.trials == 0 {
+        return Err(CliError::Usage("--trials must be at least 1".into()));
+    }
+    let models = load_all(&args.files)?;
+    let total = args.trials.saturating_mul(models.len() as u64);
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>16} [{bar:30}] {pos}/{len} trials ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let mut runs = Vec::with_capacity(models.len());
+    for model in &models {
+        bar.set_prefix(model.name.clone());
+        let trials = kdrsim::run_batch(
+            model,
+            args.seed,
+            TrialRange::first(args.trials),
+            args.jobs,
+            |n| bar.inc(n),
+        )?;
+        runs.push(ScenarioRun {
+            name: model.name.clone(),
+            file: model.file.clone(),
+            seed: args.seed,
+            trials,
+        });
+    }
+    bar.finish_and_clear();
+    let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
+    let text = match args.format {
+        FormatArg::Table => output::format_table(&summaries),
+        FormatArg::Json => output::format_json(&summaries),
+        FormatArg::Csv => output::format_csv(&runs),
+    };
+    print!("{text}");
+    if let Some(dir) = &args.out {
+        let io = |what: &str| {
+            let what = format!("writing {what} in {}", dir.display());
+            move |source| CliError::Io { what, source }
+        };
+        write_atomic(
+            dir,
+            "report.json",
+            output::format_json(&summaries).as_bytes(),
+        )
+        .map_err(io("report.json"))?;
+        write_atomic(dir, "trials.csv", output::format_csv(&runs).as_bytes())
+            .map_err(io("trials.csv"))?;
+        write_atomic(
+            dir,
+            "report.txt",
+            output::format_table(&summaries).as_bytes(),
+        )
+        .map_err(io("report.txt"))?;
+        eprintln!("wrote {}", dir.join("report.json").display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
+    let model = kdrsim::load_file(&args.file)?;
+    let (outcome, trace) = kdrsim::replay(&model, args.seed, args.trial);
+    println!(
+        "scenario {} ({}), seed {}, trial {}: {} trace records, trace hash {:016x}",
+        model.name,
+        model.file,
+        args.seed,
+        args.trial,
+        trace.len(),
+        kdrsim::trace_hash(&trace)
+    );
+    for m in kdrsim::Metric::ALL {
+        println!("  {:<22} {}", m.name(), outcome.get(m));
+    }
+    if let Some(path) = &args.trace {
+        write_atomic_path(path, kdrsim::to_json_lines(&trace).as_bytes()).map_err(|source| {
+            CliError::Io {
+                what: format!("writing the trace to {}", path.display()),
+                source,
+            }
+        })?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,219 @@
+//! The command line's contracts: exit codes, error messages that point at
+//! the problem, formats, replay.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kdrsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kdrsim-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn scenario_text() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/broker-crash.ron"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn malformed_value_is_reported_with_file_line_column_and_field() {
+    let dir = temp_dir("malformed");
+    let file = dir.join("bad.ron");
+    let text = scenario_text().replace("partitions: 12", "partitions: \"twelve\"");
+    std::fs::write(&file, &text).unwrap();
+    let out = kdrsim(&["run", "--trials", "3", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // The line and column of the bad value.
+    let line = text.lines().position(|l| l.contains("\"twelve\"")).unwrap() + 1;
+    let expected = format!("{}:{line}:", file.display());
+    assert!(
+        stderr.contains(&expected),
+        "expected {expected} in: {stderr}"
+    );
+    assert!(stderr.contains("topics[0].partitions"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no half report on stdout");
+}
+
+#[test]
+fn impossible_topology_is_refused_naming_the_field_and_the_valid_range() {
+    let dir = temp_dir("semantic");
+    let file = dir.join("rf.ron");
+    let text = scenario_text().replace("min_insync_replicas: 2", "min_insync_replicas: 4");
+    std::fs::write(&file, &text).unwrap();
+    let out = kdrsim(&["run", "--trials", "3", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("topics[0].min_insync_replicas"), "{stderr}");
+    assert!(stderr.contains("valid: 1..=3"), "{stderr}");
+    let line = text
+        .lines()
+        .position(|l| l.contains("min_insync_replicas: 4"))
+        .unwrap()
+        + 1;
+    assert!(stderr.contains(&format!("rf.ron:{line}:")), "{stderr}");
+}
+
+#[test]
+fn unknown_field_lists_the_valid_ones() {
+    let dir = temp_dir("unknown");
+    let file = dir.join("typo.ron");
+    std::fs::write(
+        &file,
+        scenario_text().replace("replication_factor:", "replication_factr:"),
+    )
+    .unwrap();
+    let out = kdrsim(&["run", "--trials", "3", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("replication_factr"), "{stderr}");
+    assert!(
+        stderr.contains("replication_factor"),
+        "valid names listed: {stderr}"
+    );
+}
+
+#[test]
+fn missing_file_is_a_clean_error() {
+    let out = kdrsim(&["run", "no/such/file.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.ron"));
+}
+
+#[test]
+fn default_run_prints_a_table_of_the_builtin_scenarios() {
+    let out = kdrsim(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for name in ["3dc-stretched", "2dc-stretched", "broker-crash"] {
+        assert!(stdout.contains(name), "{name} missing from:\n{stdout}");
+    }
+    for metric in kdrsim::Metric::ALL {
+        assert!(stdout.contains(metric.name()), "{} missing", metric.name());
+    }
+}
+
+#[test]
+fn csv_has_one_row_per_trial_and_json_has_every_metric() {
+    let csv = kdrsim(&[
+        "run",
+        "--trials",
+        "25",
+        "--format",
+        "csv",
+        "scenarios/broker-crash.ron",
+    ]);
+    assert!(csv.status.success());
+    let text = String::from_utf8_lossy(&csv.stdout);
+    assert_eq!(text.lines().count(), 1 + 25);
+    assert!(text.lines().next().unwrap().contains("acked_lost_records"));
+
+    let json = kdrsim(&[
+        "run",
+        "--trials",
+        "25",
+        "--format",
+        "json",
+        "scenarios/broker-crash.ron",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let s = &v["scenarios"][0];
+    assert_eq!(s["name"], "broker-crash");
+    assert_eq!(s["trials"], 25);
+    for m in kdrsim::Metric::ALL {
+        let metric = &s["metrics"][m.name()];
+        for key in ["mean", "p50", "p90", "p99", "p999", "max", "p_nonzero"] {
+            assert!(metric[key].is_number(), "{}.{key}", m.name());
+        }
+        assert_eq!(metric["p_nonzero_ci95"].as_array().unwrap().len(), 2);
+        assert!(s["worst_trials"][m.name()].is_array());
+    }
+}
+
+#[test]
+fn out_directory_receives_complete_reports() {
+    let dir = temp_dir("out");
+    let out = kdrsim(&[
+        "run",
+        "--trials",
+        "10",
+        "--out",
+        dir.to_str().unwrap(),
+        "scenarios/broker-crash.ron",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["report.json", "trials.csv", "report.txt"] {
+        assert!(dir.join(f).metadata().unwrap().len() > 0, "{f}");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+#[test]
+fn replay_reproduces_a_trial_and_writes_its_trace() {
+    let dir = temp_dir("replay");
+    let trace = dir.join("t.jsonl");
+    let args = [
+        "replay",
+        "scenarios/3dc-stretched.ron",
+        "--trial",
+        "4",
+        "--seed",
+        "9",
+        "--trace",
+        trace.to_str().unwrap(),
+    ];
+    let a = kdrsim(&args);
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    let first = std::fs::read_to_string(&trace).unwrap();
+    let b = kdrsim(&args);
+    assert_eq!(a.stdout, b.stdout, "same hash and outcome printed");
+    assert_eq!(first, std::fs::read_to_string(&trace).unwrap());
+    assert!(first
+        .lines()
+        .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()));
+    assert!(first.contains("\"what\":\"leader_elected\""));
+
+    // The replayed outcome equals the one a batch run reports for that trial.
+    let csv = kdrsim(&[
+        "run",
+        "--trials",
+        "5",
+        "--seed",
+        "9",
+        "--format",
+        "csv",
+        "scenarios/3dc-stretched.ron",
+    ]);
+    let row = String::from_utf8_lossy(&csv.stdout)
+        .lines()
+        .nth(5)
+        .unwrap()
+        .to_string();
+    let lost = row.split(',').nth(3).unwrap();
+    assert!(String::from_utf8_lossy(&a.stdout).contains(&format!("acked_lost_records     {lost}")));
+}

@@ -1,0 +1,215 @@
+//! Outcomes the single-cluster model must produce from its mechanisms, and
+//! the canary: a deliberately broken model that the oracle must catch.
+
+use kdrsim::{load_file, load_source, run_batch, Source, TrialOutcome, TrialRange, World};
+use std::path::Path;
+use std::sync::Arc;
+
+fn scenario(name: &str) -> Arc<kdrsim::Model> {
+    load_file(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn inline(name: &str, text: &str) -> Arc<kdrsim::Model> {
+    load_source(&Source {
+        file: format!("{name}.ron"),
+        text: text.to_string(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn outcomes(model: &Arc<kdrsim::Model>, trials: u64) -> Vec<TrialOutcome> {
+    run_batch(model, 1, TrialRange::first(trials), 0, |_| {})
+        .unwrap()
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect()
+}
+
+#[test]
+fn three_dc_stretched_dc_loss_loses_no_acknowledged_record() {
+    let out = outcomes(&scenario("3dc-stretched.ron"), 300);
+    assert!(out.iter().all(|o| o.acked_lost_records == 0));
+    // Writes stall until the dead DC's replicas leave the ISR: the quorum
+    // re-elects (fetch timeout + election timeout, 3-4 s) and then fences the
+    // lost brokers a full session timeout (9 s) later.
+    for o in &out {
+        assert!(
+            o.max_write_outage_ms >= 9_000 && o.max_write_outage_ms <= 15_000,
+            "{o:?}"
+        );
+    }
+}
+
+#[test]
+fn two_dc_stretched_losing_the_controller_majority_blocks_writes_until_recovery() {
+    let out = outcomes(&scenario("2dc-stretched.ron"), 200);
+    // dc1 is down for 20 minutes; trials whose outage started before minute
+    // 40 see it end within the hour.
+    let full = out
+        .iter()
+        .filter(|o| o.max_write_outage_ms >= 1_200_000)
+        .count();
+    assert!(
+        full > 100,
+        "only {full} of 200 trials were down for the whole outage"
+    );
+    assert!(out.iter().all(|o| o.acked_lost_records == 0));
+    assert!(
+        out.iter().all(|o| o.failed_sends > 0),
+        "sends time out during the outage"
+    );
+}
+
+#[test]
+fn broker_crash_outage_is_the_failure_detection_time() {
+    let out = outcomes(&scenario("broker-crash.ron"), 300);
+    for o in &out {
+        assert_eq!(
+            o.acked_lost_records, 0,
+            "a process crash keeps the page cache"
+        );
+        // broker.session.timeout.ms (9 s) minus up to one heartbeat (2 s).
+        assert!(
+            o.max_write_outage_ms >= 7_000 && o.max_write_outage_ms <= 9_100,
+            "{o:?}"
+        );
+    }
+}
+
+/// Three DCs, RF=3 one replica per DC, controllers in a fourth site; the
+/// producer writes from dc2 and dc1 (holding the preferred leaders of a
+/// third of the partitions) loses power.
+fn dc_power_loss(acks: &str, min_isr: u32, unclean: bool) -> String {
+    format!(
+        r#"(
+    version: 1, name: "dc-power-loss", duration_ms: 600000,
+    topology: (regions: [(name: "r", data_centers: [
+        (name: "dc1", racks: [(name: "dc1", brokers: [1])]),
+        (name: "dc2", racks: [(name: "dc2", brokers: [2])]),
+        (name: "dc3", racks: [(name: "dc3", brokers: [3])]),
+        (name: "dc4", racks: [(name: "dc4", controllers: [101, 102, 103])]),
+    ])]),
+    topics: [(name: "t", partitions: 3, replication_factor: 3, min_insync_replicas: {min_isr},
+              unclean_leader_election_enable: {unclean})],
+    producers: [(name: "p", topic: "t", dc: "dc2", records_per_sec: 3000.0, acks: {acks},
+                 enable_idempotence: false)],
+    faults: [(at: Uniform(100000, 400000), fault: PowerLoss(Dc("dc1")), recover_after: Fixed(60000))],
+)"#
+    )
+}
+
+#[test]
+fn acks_all_with_replicas_in_surviving_dcs_survives_a_dc_power_loss() {
+    let model = inline("acks-all", &dc_power_loss("All", 2, false));
+    assert!(outcomes(&model, 200)
+        .iter()
+        .all(|o| o.acked_lost_records == 0));
+}
+
+#[test]
+fn acks_one_leader_power_loss_loses_the_unreplicated_tail() {
+    // acks=1 acknowledges on the leader's append; the followers are a
+    // one-way delay behind, so a leader that loses power takes that tail.
+    let model = inline("acks-one", &dc_power_loss("One", 1, false));
+    let out = outcomes(&model, 200);
+    assert!(
+        out.iter().all(|o| o.acked_lost_records > 0),
+        "every trial loses the in-flight tail"
+    );
+    // About rate × one-way delay: 1000 records/s per partition × 1 ms.
+    assert!(
+        out.iter().all(|o| o.acked_lost_records < 50),
+        "{:?}",
+        out[0]
+    );
+    assert!(out.iter().all(|o| o.rpo_ms <= 5));
+}
+
+#[test]
+fn canary_acknowledging_before_the_high_watermark_is_caught_by_the_oracle() {
+    // A deliberately broken model: acks=all answered at the leader's LEO.
+    // The same scenario is loss-free when correct (test above); the oracle
+    // must see the broken variant lose data.
+    let model = inline("canary", &dc_power_loss("All", 2, false));
+    let mut world = World::new(model.clone());
+    world.canary_ack_before_hw = true;
+    let lost: u64 = (0..50)
+        .map(|t| world.run_trial(1, t).acked_lost_records)
+        .sum();
+    assert!(
+        lost > 0,
+        "the oracle failed to catch acks before the high watermark"
+    );
+    world.canary_ack_before_hw = false;
+    let lost: u64 = (0..50)
+        .map(|t| world.run_trial(1, t).acked_lost_records)
+        .sum();
+    assert_eq!(lost, 0);
+}
+
+/// Followers cut off from the leader (not from the controllers): the ISR
+/// shrinks to the leader after replica.lag.time.max.ms, then the leader's
+/// broker dies (Jepsen 2013, behaviours.md K1).
+fn isr_shrinks_then_leader_lost(min_isr: u32, unclean: bool) -> String {
+    format!(
+        r#"(
+    version: 1, name: "k1", duration_ms: 400000,
+    topology: (regions: [(name: "r", data_centers: [
+        (name: "dc1", racks: [(name: "dc1", brokers: [1])]),
+        (name: "dc2", racks: [(name: "dc2", brokers: [2])]),
+        (name: "dc3", racks: [(name: "dc3", brokers: [3])]),
+        (name: "dc4", racks: [(name: "dc4", controllers: [101, 102, 103])]),
+    ])]),
+    topics: [(name: "t", partitions: 1, replication_factor: 3, min_insync_replicas: {min_isr},
+              unclean_leader_election_enable: {unclean}, placement: Assignment([[1, 2, 3]]))],
+    producers: [(name: "p", topic: "t", dc: "dc1", records_per_sec: 1000.0)],
+    faults: [
+        (at: Fixed(60000), fault: Partition(["dc1"], ["dc2", "dc3"])),
+        (at: Uniform(150000, 200000), fault: Crash(Broker(1))),
+    ],
+)"#
+    )
+}
+
+#[test]
+fn isr_shrunk_to_the_leader_then_leader_lost_with_unclean_election_loses_acked_writes() {
+    let out = outcomes(
+        &inline("k1-unclean", &isr_shrinks_then_leader_lost(1, true)),
+        100,
+    );
+    assert!(out.iter().all(|o| o.acked_lost_records > 0), "{:?}", out[0]);
+}
+
+#[test]
+fn isr_shrunk_to_the_leader_with_min_isr_2_refuses_writes_instead_of_losing_them() {
+    let out = outcomes(
+        &inline("k1-minisr2", &isr_shrinks_then_leader_lost(2, true)),
+        100,
+    );
+    assert!(
+        out.iter().all(|o| o.acked_lost_records == 0),
+        "{:?}",
+        out[0]
+    );
+    assert!(out.iter().all(|o| o.max_write_outage_ms > 30_000));
+}
+
+#[test]
+fn isr_shrunk_to_the_leader_without_unclean_election_stays_offline_and_loses_nothing() {
+    let out = outcomes(
+        &inline("k1-clean", &isr_shrinks_then_leader_lost(1, false)),
+        100,
+    );
+    assert!(
+        out.iter().all(|o| o.acked_lost_records == 0),
+        "{:?}",
+        out[0]
+    );
+    // Offline from the crash to the end of the trial: at least 200 s.
+    assert!(out.iter().all(|o| o.max_write_outage_ms >= 200_000));
+}
