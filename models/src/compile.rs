@@ -203,7 +203,7 @@ fn positive_ms(c: &Checker, field: &str, v: u64) -> Result<SimDuration, Scenario
 }
 
 fn latency(c: &Checker, field: &str, v: f64) -> Result<SimDuration, ScenarioError> {
-    if !v.is_finite() || v < 0.0 || v > 1.0e6 {
+    if !v.is_finite() || !(0.0..=1.0e6).contains(&v) {
         return Err(c.err(
             field,
             "",
@@ -256,22 +256,25 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     if scenario.topology.regions.is_empty() {
         return Err(c.err("topology.regions", "", "at least one region is needed"));
     }
-    let mut unique = |field: &str, name: &str| -> Result<(), ScenarioError> {
+    // Names are unique within their kind: fault targets say which kind they
+    // mean (`Rack("dc1")` vs `Dc("dc1")`), and operators often name a
+    // stretched cluster's racks after their DCs.
+    let mut unique = |kind: &str, field: &str, name: &str| -> Result<(), ScenarioError> {
         if name.trim().is_empty() {
             return Err(c.err(field, "", "names must not be empty"));
         }
-        if let Some(prev) = names.insert(name.to_string(), field.to_string()) {
+        if let Some(prev) = names.insert(format!("{kind}/{name}"), field.to_string()) {
             return Err(c.err(
                 field,
                 &format!("\"{name}\""),
-                format!("the name \"{name}\" is already used by `{prev}`; region, DC and rack names must be unique"),
+                format!("the {kind} name \"{name}\" is already used by `{prev}`; {kind} names must be unique"),
             ));
         }
         Ok(())
     };
     for (ri, region) in scenario.topology.regions.iter().enumerate() {
         let rf = format!("topology.regions[{ri}]");
-        unique(&format!("{rf}.name"), &region.name)?;
+        unique("region", &format!("{rf}.name"), &region.name)?;
         let r_idx = RegionIdx(ri as u16);
         regions.push(region.name.clone());
         let rn = graph.add_node(TopoNode::Region(r_idx));
@@ -285,7 +288,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         }
         for (di, dc) in region.data_centers.iter().enumerate() {
             let df = format!("{rf}.data_centers[{di}]");
-            unique(&format!("{df}.name"), &dc.name)?;
+            unique("data center", &format!("{df}.name"), &dc.name)?;
             if dcs.len() >= MAX_DCS {
                 return Err(c.err(
                     df,
@@ -303,7 +306,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             dc_nodes.push(dn);
             for (ki, rack) in dc.racks.iter().enumerate() {
                 let kf = format!("{df}.racks[{ki}]");
-                unique(&format!("{kf}.name"), &rack.name)?;
+                unique("rack", &format!("{kf}.name"), &rack.name)?;
                 let k_idx = RackIdx(racks.len() as u16);
                 racks.push(RackSpec {
                     name: rack.name.clone(),

@@ -1,10 +1,31 @@
-//! kdrsim-output: statistics and reports. It never simulates: it turns
-//! per-trial outcomes into summaries ([`summarize`]) and renders them as a
-//! table, JSON or CSV ([`format_table`], [`format_json`], [`format_csv`]).
+//! kdrsim-output: turns trial outcomes into reports.
+//!
+//! The flow is `ScenarioRun` (every trial's [`TrialOutcome`], from the
+//! runner) → [`summarize`] → [`ScenarioSummary`] → a format:
+//!
+//! - [`format_table`]`(&[ScenarioSummary]) -> String`: aligned text for a
+//!   terminal.
+//! - [`format_json`]`(&[ScenarioSummary]) -> String`: pretty JSON whose shape
+//!   and key order are a contract (see [`format::json`]).
+//! - [`format_csv`]`(&[ScenarioRun]) -> String`: one row per trial; it takes
+//!   the runs because a summary no longer holds the trials.
+//! - [`Format`] names the three for a command line and
+//!   [`Format::render`] renders runs in any of them.
+//!
+//! Every function is pure and deterministic: identical inputs give
+//! byte-identical text, and statistics depend only on the multiset of
+//! `(trial, outcome)` pairs, never on the order trials finished in.
+//! [`stats`] documents the definitions (nearest-rank percentiles, Wilson
+//! score intervals, worst-trial ordering).
+//!
+//! [`TrialOutcome`]: kdrsim_models::TrialOutcome
 
 pub mod format;
 pub mod stats;
 pub mod summary;
 
-pub use format::{format_csv, format_json, format_table};
+pub use format::csv::format_csv;
+pub use format::json::format_json;
+pub use format::table::format_table;
+pub use format::{Format, UnknownFormat};
 pub use summary::{summarize, MetricSummary, ScenarioRun, ScenarioSummary};

@@ -87,7 +87,7 @@ where
                 let outcome = run(world, trial);
                 drop(guard);
                 let done = pending.fetch_add(1, Ordering::Relaxed) + 1;
-                if done % 64 == 0 {
+                if done.is_multiple_of(64) {
                     progress(64);
                 }
                 outcome

@@ -1,0 +1,258 @@
+//! Summaries as JSON, the machine-readable report.
+//!
+//! The shape is a contract scripts depend on, so it is spelled out here by
+//! private view structs whose field order is the key order, rather than by
+//! deriving `Serialize` on the summary types (which would let a field
+//! reorder silently change the output). Metric-keyed objects are written by
+//! hand in [`Metric::ALL`] order: `serde_json::Map` would sort them
+//! alphabetically unless the `preserve_order` feature happened to be on.
+//!
+//! ```json
+//! {"scenarios": [{"name", "file", "seed", "trials",
+//!   "metrics": {"<metric>": {"mean", "p50", "p90", "p99", "p999", "max",
+//!                            "p_nonzero", "p_nonzero_ci95": [lo, hi],
+//!                            "nonzero_trials"}, ...},
+//!   "worst_trials": {"<metric>": [trial, ...], ...}}]}
+//! ```
+
+use kdrsim_models::Metric;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::summary::{MetricSummary, ScenarioSummary};
+
+/// Renders the summaries as pretty-printed JSON with a trailing newline.
+/// Identical summaries give byte-identical text.
+pub fn format_json(summaries: &[ScenarioSummary]) -> String {
+    let report = Report {
+        scenarios: summaries.iter().map(ScenarioView).collect(),
+    };
+    // Serializing these types cannot fail: no maps with non-string keys, and
+    // non-finite floats (which summaries never hold) would become `null`.
+    let mut text = serde_json::to_string_pretty(&report).expect("report serializes");
+    text.push('\n');
+    text
+}
+
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    scenarios: Vec<ScenarioView<'a>>,
+}
+
+struct ScenarioView<'a>(&'a ScenarioSummary);
+
+#[derive(serde::Serialize)]
+struct ScenarioFields<'a> {
+    name: &'a str,
+    file: &'a str,
+    seed: u64,
+    trials: u64,
+    metrics: MetricsView<'a>,
+    worst_trials: WorstView<'a>,
+}
+
+impl Serialize for ScenarioView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let s = self.0;
+        ScenarioFields {
+            name: &s.name,
+            file: &s.file,
+            seed: s.seed,
+            trials: s.trials,
+            metrics: MetricsView(s),
+            worst_trials: WorstView(s),
+        }
+        .serialize(serializer)
+    }
+}
+
+#[derive(serde::Serialize)]
+struct MetricFields {
+    mean: f64,
+    p50: u64,
+    p90: u64,
+    p99: u64,
+    p999: u64,
+    max: u64,
+    p_nonzero: f64,
+    p_nonzero_ci95: [f64; 2],
+    nonzero_trials: u64,
+}
+
+impl From<&MetricSummary> for MetricFields {
+    fn from(m: &MetricSummary) -> MetricFields {
+        MetricFields {
+            mean: m.mean,
+            p50: m.p50,
+            p90: m.p90,
+            p99: m.p99,
+            p999: m.p999,
+            max: m.max,
+            p_nonzero: m.p_nonzero,
+            p_nonzero_ci95: m.p_nonzero_ci95,
+            nonzero_trials: m.nonzero_trials,
+        }
+    }
+}
+
+/// `"metrics"`: metric name → statistics, in [`Metric::ALL`] order whatever
+/// the order of the summary's vector; metrics absent from it are omitted.
+struct MetricsView<'a>(&'a ScenarioSummary);
+
+impl Serialize for MetricsView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for metric in Metric::ALL {
+            if let Some(m) = self.0.metric(metric) {
+                map.serialize_entry(metric.name(), &MetricFields::from(m))?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// `"worst_trials"`: metric name → trial numbers, in [`Metric::ALL`] order,
+/// every metric present (an empty list when no trial had it above zero).
+struct WorstView<'a>(&'a ScenarioSummary);
+
+impl Serialize for WorstView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(Metric::ALL.len()))?;
+        for metric in Metric::ALL {
+            map.serialize_entry(metric.name(), self.0.worst(metric))?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::{summarize, ScenarioRun};
+    use kdrsim_models::TrialOutcome;
+
+    fn summary() -> ScenarioSummary {
+        let trials = (0..10)
+            .map(|t| {
+                let o = TrialOutcome {
+                    acked_lost_records: t % 3,
+                    rpo_ms: 100 * t,
+                    cross_dc_bytes: 1_000_000 + t,
+                    ..TrialOutcome::default()
+                };
+                (t, o)
+            })
+            .collect();
+        summarize(&ScenarioRun {
+            name: "two-dc \"stretch\"".into(),
+            file: "examples/stretch.ron".into(),
+            seed: 99,
+            trials,
+        })
+    }
+
+    /// The keys of a JSON object in the order they appear in `text`, which
+    /// `serde_json::Value` (a sorted map by default) would not tell us.
+    fn key_order(text: &str, keys: &[&str]) -> Vec<usize> {
+        keys.iter()
+            .map(|k| {
+                text.find(&format!("\"{k}\":"))
+                    .unwrap_or_else(|| panic!("{k} missing"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn report_parses_back_with_the_documented_shape() {
+        let text = format_json(&[summary()]);
+        assert!(text.ends_with("}\n"));
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let scenario = &v["scenarios"][0];
+        assert_eq!(scenario["name"], "two-dc \"stretch\"");
+        assert_eq!(scenario["seed"], 99);
+        assert_eq!(scenario["trials"], 10);
+        let lost = &scenario["metrics"]["acked_lost_records"];
+        assert_eq!(lost["max"], 2);
+        assert_eq!(lost["nonzero_trials"], 6);
+        assert_eq!(lost["p_nonzero_ci95"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            scenario["worst_trials"]["acked_lost_records"],
+            serde_json::json!([2, 5, 8, 1, 4])
+        );
+        assert_eq!(
+            scenario["worst_trials"]["skipped_records"],
+            serde_json::json!([])
+        );
+        for m in Metric::ALL {
+            assert!(scenario["metrics"][m.name()].is_object(), "{}", m.name());
+            assert!(
+                scenario["worst_trials"][m.name()].is_array(),
+                "{}",
+                m.name()
+            );
+        }
+    }
+
+    #[test]
+    fn keys_appear_in_contract_order() {
+        let text = format_json(&[summary()]);
+        let top = key_order(
+            &text,
+            &["name", "file", "seed", "trials", "metrics", "worst_trials"],
+        );
+        assert!(top.windows(2).all(|w| w[0] < w[1]), "{top:?}");
+
+        // The keys of one metric object, in order, read off the text itself.
+        let start = text.find("\"acked_lost_records\": {").unwrap();
+        let end = start + text[start..].find('}').unwrap();
+        let object = &text[start + "\"acked_lost_records\": ".len()..=end];
+        let keys: Vec<&str> = object
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('"').and_then(|l| l.split('"').next()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "mean",
+                "p50",
+                "p90",
+                "p99",
+                "p999",
+                "max",
+                "p_nonzero",
+                "p_nonzero_ci95",
+                "nonzero_trials"
+            ]
+        );
+
+        // Every metric, in Metric::ALL order, in both metric-keyed objects.
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        let metrics_at = text.find("\"metrics\":").unwrap();
+        let worst_at = text.find("\"worst_trials\":").unwrap();
+        let metrics = key_order(&text[metrics_at..worst_at], &names);
+        assert!(metrics.windows(2).all(|w| w[0] < w[1]), "{metrics:?}");
+        let worst = key_order(&text[worst_at..], &names);
+        assert!(worst.windows(2).all(|w| w[0] < w[1]), "{worst:?}");
+    }
+
+    #[test]
+    fn metrics_keep_report_order_even_if_the_summary_is_shuffled() {
+        let s = summary();
+        let mut shuffled = s.clone();
+        shuffled.metrics.reverse();
+        shuffled.worst_trials.reverse();
+        assert_eq!(format_json(&[s]), format_json(&[shuffled]));
+    }
+
+    #[test]
+    fn identical_input_gives_identical_bytes() {
+        assert_eq!(
+            format_json(&[summary(), summary()]),
+            format_json(&[summary(), summary()])
+        );
+    }
+
+    #[test]
+    fn no_scenarios_is_an_empty_list() {
+        assert_eq!(format_json(&[]), "{\n  \"scenarios\": []\n}\n");
+    }
+}

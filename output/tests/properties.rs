@@ -1,0 +1,80 @@
+//! Properties that must hold for any trial outcomes, not just the hand-picked
+//! examples of the unit tests.
+
+use kdrsim_models::{Metric, TrialOutcome};
+use kdrsim_output::stats::{wilson_ci95, worst_trials};
+use kdrsim_output::{format_json, summarize, MetricSummary, ScenarioRun};
+use proptest::prelude::*;
+
+/// Values mixing zeros, small counts and the extremes of `u64`, so both the
+/// common shape (mostly zero) and overflow-prone sums are exercised.
+fn value() -> impl Strategy<Value = u64> {
+    prop_oneof![4 => Just(0u64), 4 => 0u64..1_000, 1 => any::<u64>(), 1 => Just(u64::MAX)]
+}
+
+fn outcome() -> impl Strategy<Value = TrialOutcome> {
+    (value(), value(), value(), value()).prop_map(|(a, b, c, d)| TrialOutcome {
+        acked_lost_records: a,
+        rpo_ms: b,
+        duplicates_delivered: c,
+        cross_dc_bytes: d,
+        ..TrialOutcome::default()
+    })
+}
+
+fn run(trials: Vec<(u64, TrialOutcome)>) -> ScenarioRun {
+    ScenarioRun {
+        name: "prop".into(),
+        file: "prop.ron".into(),
+        seed: 1,
+        trials,
+    }
+}
+
+proptest! {
+    #[test]
+    fn order_statistics_are_monotone_and_bracket_the_mean(values in prop::collection::vec(value(), 1..300)) {
+        let m = MetricSummary::from_values(&values);
+        let min = *values.iter().min().unwrap();
+        prop_assert!(m.p50 <= m.p90 && m.p90 <= m.p99 && m.p99 <= m.p999 && m.p999 <= m.max, "{m:?}");
+        prop_assert_eq!(m.max, *values.iter().max().unwrap());
+        prop_assert!(min as f64 <= m.mean && m.mean <= m.max as f64, "{m:?}");
+        prop_assert!(values.contains(&m.p50) && values.contains(&m.p999));
+        prop_assert!(m.p_nonzero_ci95[0] <= m.p_nonzero && m.p_nonzero <= m.p_nonzero_ci95[1], "{m:?}");
+    }
+
+    #[test]
+    fn wilson_interval_contains_the_observed_rate((n, k) in (1u64..100_000).prop_flat_map(|n| (Just(n), 0..=n))) {
+        let [lo, hi] = wilson_ci95(k, n);
+        let p = k as f64 / n as f64;
+        prop_assert!((0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi));
+        prop_assert!(lo <= p && p <= hi, "k={k} n={n}: [{lo}, {hi}]");
+    }
+
+    #[test]
+    fn worst_trials_are_nonzero_descending_and_at_most_five(values in prop::collection::vec(value(), 0..200)) {
+        let pairs: Vec<(u64, u64)> = values.iter().enumerate().map(|(t, &v)| (t as u64, v)).collect();
+        let worst = worst_trials(&pairs, 5);
+        prop_assert!(worst.len() <= 5);
+        let v: Vec<u64> = worst.iter().map(|&t| values[t as usize]).collect();
+        prop_assert!(v.iter().all(|&x| x > 0));
+        prop_assert!(v.windows(2).all(|w| w[0] >= w[1]));
+        let nonzero = values.iter().filter(|&&x| x > 0).count();
+        prop_assert_eq!(worst.len(), nonzero.min(5));
+    }
+
+    #[test]
+    fn reports_ignore_the_order_trials_arrive_in(
+        shuffled in prop::collection::vec(outcome(), 0..60)
+            .prop_map(|os| os.into_iter().enumerate().map(|(t, o)| (t as u64, o)).collect::<Vec<_>>())
+            .prop_flat_map(|trials| (Just(trials.clone()), Just(trials).prop_shuffle()))
+    ) {
+        let (ordered, shuffled) = shuffled;
+        let a = summarize(&run(ordered));
+        let b = summarize(&run(shuffled));
+        prop_assert_eq!(format_json(std::slice::from_ref(&a)), format_json(std::slice::from_ref(&b)));
+        for metric in Metric::ALL {
+            prop_assert!(a.metric(metric).is_some());
+        }
+    }
+}
