@@ -169,7 +169,7 @@ fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         FormatArg::Json => output::format_json(&summaries),
         FormatArg::Csv => output::format_csv(&runs),
     };
-    print!("{text}");
+    emit(&text)?;
     if let Some(dir) = &args.out {
         let io = |what: &str| {
             let what = format!("writing {what} in {}", dir.display());
@@ -197,8 +197,8 @@ fn run(args: RunArgs) -> Result<ExitCode, CliError> {
 fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
     let model = kdrsim::load_file(&args.file)?;
     let (outcome, trace) = kdrsim::replay(&model, args.seed, args.trial);
-    println!(
-        "scenario {} ({}), seed {}, trial {}: {} trace records, trace hash {:016x}",
+    let mut text = format!(
+        "scenario {} ({}), seed {}, trial {}: {} trace records, trace hash {:016x}\n",
         model.name,
         model.file,
         args.seed,
@@ -207,8 +207,9 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         kdrsim::trace_hash(&trace)
     );
     for m in kdrsim::Metric::ALL {
-        println!("  {:<22} {}", m.name(), outcome.get(m));
+        text.push_str(&format!("  {:<22} {}\n", m.name(), outcome.get(m)));
     }
+    emit(&text)?;
     if let Some(path) = &args.trace {
         write_atomic_path(path, kdrsim::to_json_lines(&trace).as_bytes()).map_err(|source| {
             CliError::Io {
@@ -219,4 +220,19 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         eprintln!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to standard output. A closed pipe (`kdrsim ... | head`) is the
+/// reader's choice, not an error: stop quietly instead of panicking.
+fn emit(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(source) => Err(CliError::Io {
+            what: "writing to standard output".into(),
+            source,
+        }),
+    }
 }

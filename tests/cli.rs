@@ -217,3 +217,27 @@ fn replay_reproduces_a_trial_and_writes_its_trace() {
     let lost = row.split(',').nth(3).unwrap();
     assert!(String::from_utf8_lossy(&a.stdout).contains(&format!("acked_lost_records     {lost}")));
 }
+
+#[test]
+fn a_reader_closing_the_pipe_early_is_not_a_crash() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .args([
+            "run",
+            "--trials",
+            "3000",
+            "--format",
+            "csv",
+            "scenarios/broker-crash.ron",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+}
