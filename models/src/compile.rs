@@ -181,6 +181,26 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// "unknown {what}; valid: a, b, c" at `field`, pointing at `needle`.
+    fn unknown<I, T>(
+        &self,
+        field: impl Into<String>,
+        needle: &str,
+        what: String,
+        valid: I,
+    ) -> ScenarioError
+    where
+        I: IntoIterator<Item = T>,
+        T: std::fmt::Display,
+    {
+        let list: Vec<String> = valid.into_iter().map(|v| v.to_string()).collect();
+        self.err(
+            field,
+            needle,
+            format!("unknown {what}; valid: {}", list.join(", ")),
+        )
+    }
+
     fn err(
         &self,
         field: impl Into<String>,
@@ -272,6 +292,24 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         }
         Ok(())
     };
+    // Node ids are shared by brokers and controllers (KRaft `node.id`).
+    let mut claim_node = |field: String, id: u32, count: usize, kind: &str| {
+        if let Some(prev) = node_ids.insert(id, field.clone()) {
+            return Err(c.err(
+                field,
+                &id.to_string(),
+                format!("node id {id} is already used by `{prev}`; node ids must be unique"),
+            ));
+        }
+        if count >= MAX_NODES {
+            return Err(c.err(
+                field,
+                "",
+                format!("at most {MAX_NODES} {kind} are supported"),
+            ));
+        }
+        Ok(())
+    };
     for (ri, region) in scenario.topology.regions.iter().enumerate() {
         let rf = format!("topology.regions[{ri}]");
         unique("region", &format!("{rf}.name"), &region.name)?;
@@ -316,23 +354,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 graph.add_edge(dn, kn, ());
                 rack_nodes.push(kn);
                 for (bi, &id) in rack.brokers.iter().enumerate() {
-                    let f = format!("{kf}.brokers[{bi}]");
-                    if let Some(prev) = node_ids.insert(id, f.clone()) {
-                        return Err(c.err(
-                            f,
-                            &id.to_string(),
-                            format!(
-                                "node id {id} is already used by `{prev}`; node ids must be unique"
-                            ),
-                        ));
-                    }
-                    if brokers.len() >= MAX_NODES {
-                        return Err(c.err(
-                            f,
-                            "",
-                            format!("at most {MAX_NODES} brokers are supported"),
-                        ));
-                    }
+                    claim_node(format!("{kf}.brokers[{bi}]"), id, brokers.len(), "brokers")?;
                     let b_idx = BrokerIdx(brokers.len() as u16);
                     brokers.push(BrokerSpec {
                         node_id: id,
@@ -344,23 +366,12 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                     broker_nodes.push(bn);
                 }
                 for (ci, &id) in rack.controllers.iter().enumerate() {
-                    let f = format!("{kf}.controllers[{ci}]");
-                    if let Some(prev) = node_ids.insert(id, f.clone()) {
-                        return Err(c.err(
-                            f,
-                            &id.to_string(),
-                            format!(
-                                "node id {id} is already used by `{prev}`; node ids must be unique"
-                            ),
-                        ));
-                    }
-                    if controllers.len() >= MAX_NODES {
-                        return Err(c.err(
-                            f,
-                            "",
-                            format!("at most {MAX_NODES} controllers are supported"),
-                        ));
-                    }
+                    claim_node(
+                        format!("{kf}.controllers[{ci}]"),
+                        id,
+                        controllers.len(),
+                        "controllers",
+                    )?;
                     let c_idx = ControllerIdx(controllers.len() as u16);
                     controllers.push(ControllerSpec {
                         node_id: id,
@@ -394,16 +405,11 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         .collect();
     let find_dc = |field: &str, name: &str| -> Result<DcIdx, ScenarioError> {
         dc_by_name.get(name).copied().ok_or_else(|| {
-            c.err(
+            c.unknown(
                 field,
                 &format!("\"{name}\""),
-                format!(
-                    "unknown data center \"{name}\"; valid: {}",
-                    dcs.iter()
-                        .map(|d| format!("\"{}\"", d.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                format!("data center \"{name}\""),
+                dcs.iter().map(|d| format!("\"{}\"", d.name)),
             )
         })
     };
@@ -620,17 +626,11 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             let mut replicas = [BrokerIdx(0); MAX_RF];
             for (k, id) in list.iter().enumerate() {
                 let Some(&b) = broker_by_id.get(id) else {
-                    return Err(c.err(
+                    return Err(c.unknown(
                         pf,
                         &id.to_string(),
-                        format!(
-                            "unknown broker {id}; valid: {}",
-                            brokers
-                                .iter()
-                                .map(|b| b.node_id.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+                        format!("broker {id}"),
+                        brokers.iter().map(|b| b.node_id),
                     ));
                 };
                 if replicas[..k].contains(&b) {
@@ -810,20 +810,18 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             }
         };
         if let Some(target) = target {
+            let field = format!("{ff}.fault");
+            let quoted = |names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+                names.map(|n| format!("\"{n}\"")).collect()
+            };
             let (node, label) = match target {
                 Target::Broker(id) => {
                     let b = broker_by_id.get(id).ok_or_else(|| {
-                        c.err(
-                            format!("{ff}.fault"),
+                        c.unknown(
+                            &field,
                             &id.to_string(),
-                            format!(
-                                "unknown broker {id}; valid: {}",
-                                brokers
-                                    .iter()
-                                    .map(|b| b.node_id.to_string())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
+                            format!("broker {id}"),
+                            brokers.iter().map(|b| b.node_id),
                         )
                     })?;
                     (broker_nodes[b.idx()], format!("broker {id}"))
@@ -833,55 +831,37 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                         .iter()
                         .position(|k| k.node_id == *id)
                         .ok_or_else(|| {
-                            c.err(
-                                format!("{ff}.fault"),
+                            c.unknown(
+                                &field,
                                 &id.to_string(),
-                                format!(
-                                    "unknown controller {id}; valid: {}",
-                                    controllers
-                                        .iter()
-                                        .map(|k| k.node_id.to_string())
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
+                                format!("controller {id}"),
+                                controllers.iter().map(|k| k.node_id),
                             )
                         })?;
                     (controller_nodes[k], format!("controller {id}"))
                 }
                 Target::Rack(name) => {
                     let k = racks.iter().position(|r| &r.name == name).ok_or_else(|| {
-                        c.err(
-                            format!("{ff}.fault"),
+                        c.unknown(
+                            &field,
                             &format!("\"{name}\""),
-                            format!(
-                                "unknown rack \"{name}\"; valid: {}",
-                                racks
-                                    .iter()
-                                    .map(|r| format!("\"{}\"", r.name))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
+                            format!("rack \"{name}\""),
+                            quoted(&mut racks.iter().map(|r| &r.name)),
                         )
                     })?;
                     (rack_nodes[k], format!("rack {name}"))
                 }
                 Target::Dc(name) => {
-                    let d = find_dc(&format!("{ff}.fault"), name)?;
+                    let d = find_dc(&field, name)?;
                     (dc_nodes[d.idx()], format!("dc {name}"))
                 }
                 Target::Region(name) => {
                     let r = regions.iter().position(|r| r == name).ok_or_else(|| {
-                        c.err(
-                            format!("{ff}.fault"),
+                        c.unknown(
+                            &field,
                             &format!("\"{name}\""),
-                            format!(
-                                "unknown region \"{name}\"; valid: {}",
-                                regions
-                                    .iter()
-                                    .map(|r| format!("\"{r}\""))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
+                            format!("region \"{name}\""),
+                            quoted(&mut regions.iter()),
                         )
                     })?;
                     (region_nodes[r], format!("region {name}"))
@@ -933,17 +913,11 @@ fn find_topic(
         .position(|t| t.name == name)
         .map(|i| TopicIdx(i as u16))
         .ok_or_else(|| {
-            c.err(
+            c.unknown(
                 field,
                 &format!("\"{name}\""),
-                format!(
-                    "unknown topic \"{name}\"; valid: {}",
-                    topics
-                        .iter()
-                        .map(|t| format!("\"{}\"", t.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                format!("topic \"{name}\""),
+                topics.iter().map(|t| format!("\"{}\"", t.name)),
             )
         })
 }
@@ -963,4 +937,74 @@ fn collect_contained(graph: &DiGraph<TopoNode, ()>, root: NodeIndex, spec: &mut 
     spec.brokers.sort_unstable();
     spec.controllers.sort_unstable();
     spec.dcs.sort_unstable();
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::ScenarioError;
+    use crate::load::{parse, Source};
+
+    const BASE: &str = r#"(
+    version: 1, name: "t", duration_ms: 60000,
+    topology: (regions: [(name: "r", data_centers: [
+        (name: "dc1", racks: [(name: "dc1", brokers: [1, 2], controllers: [9])]),
+    ])]),
+    topics: [(name: "t", partitions: 2, replication_factor: 2)],
+    producers: [(name: "p", topic: "t", dc: "dc1", records_per_sec: 10.0)],
+    faults: [(at: Fixed(1000), fault: Crash(Broker(1)))],
+)"#;
+
+    fn compile_text(text: &str) -> Result<crate::Model, ScenarioError> {
+        let src = Source {
+            file: "t.ron".into(),
+            text: text.into(),
+        };
+        super::compile(&parse(&src)?, &src)
+    }
+
+    fn invalid(text: &str) -> String {
+        match compile_text(text) {
+            Err(e @ ScenarioError::Invalid { .. }) => e.to_string(),
+            other => panic!("expected a semantic error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_base_scenario_compiles() {
+        let m = compile_text(BASE).unwrap();
+        assert_eq!(m.partitions.len(), 2);
+        assert_eq!(m.faults[0].brokers.len(), 1);
+    }
+
+    #[test]
+    fn fault_on_an_unknown_broker_lists_the_valid_ones_at_its_line() {
+        let e = invalid(&BASE.replace("Crash(Broker(1))", "Crash(Broker(7))"));
+        assert!(e.contains("t.ron:8:"), "{e}");
+        assert!(
+            e.contains("faults[0].fault") && e.contains("unknown broker 7; valid: 1, 2"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_node_id_used_twice_is_refused() {
+        let e = invalid(&BASE.replace("controllers: [9]", "controllers: [2]"));
+        assert!(e.contains("node id 2 is already used"), "{e}");
+    }
+
+    #[test]
+    fn idempotence_with_acks_one_is_refused_as_kafka_does() {
+        let e = invalid(&BASE.replace("records_per_sec: 10.0", "records_per_sec: 10.0, acks: One"));
+        assert!(e.contains("idempotence requires acks: All"), "{e}");
+    }
+
+    #[test]
+    fn a_dc_fault_takes_its_brokers_controllers_and_clients() {
+        let m = compile_text(&BASE.replace("Crash(Broker(1))", "PowerLoss(Dc(\"dc1\"))")).unwrap();
+        let f = &m.faults[0];
+        assert_eq!(
+            (f.brokers.len(), f.controllers.len(), f.dcs.len()),
+            (2, 1, 1)
+        );
+    }
 }
