@@ -98,7 +98,11 @@ fn default_run_prints_a_table_of_the_builtin_scenarios_within_a_minute() {
     // is that contract (it takes about a second), not a benchmark.
     let started = std::time::Instant::now();
     let out = kdrsim(&[]);
-    assert!(started.elapsed().as_secs() < 60, "default run took {:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "default run took {:?}",
+        started.elapsed()
+    );
     assert!(
         out.status.success(),
         "{}",

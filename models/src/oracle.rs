@@ -16,7 +16,8 @@ use crate::world::log::{held_ranges, EpochStart};
 use kdrsim_sim::SimTime;
 
 /// A range of acknowledged records `[start, end)` written in `epoch`, whose
-/// first and last records were appended at `t_start` and `t_end`.
+/// first and last records were appended at `t_start` and `t_end`, and which
+/// the producer saw acknowledged after `faults_before_ack` faults had begun.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AckedRange {
     pub epoch: u32,
@@ -24,6 +25,7 @@ pub struct AckedRange {
     pub end: u64,
     pub t_start: SimTime,
     pub t_end: SimTime,
+    pub faults_before_ack: u32,
 }
 
 impl AckedRange {
@@ -69,7 +71,13 @@ impl Oracle {
         }
         let list = &mut self.acked[partition];
         if let Some(last) = list.last_mut() {
-            if last.epoch == range.epoch && last.end == range.start {
+            // Ranges acknowledged on either side of a fault stay apart: the
+            // fault that can destroy an acknowledged record is the first one
+            // to begin after its acknowledgement.
+            if last.epoch == range.epoch
+                && last.end == range.start
+                && last.faults_before_ack == range.faults_before_ack
+            {
                 last.end = range.end;
                 last.t_end = range.t_end;
                 return;
@@ -84,7 +92,9 @@ impl Oracle {
 
     /// Compares one partition's acknowledged ranges with its final log and
     /// adds to `verdict`. `fault_starts` (sorted) date the failure instant of
-    /// a lost record: the first fault that began at or after it was appended.
+    /// a lost record: the first fault that began after it was acknowledged
+    /// (the end of the trial if none did). RPO is that instant minus the
+    /// append time of the oldest lost record of each lost run, maximised.
     pub fn judge_partition(
         &self,
         partition: usize,
@@ -104,8 +114,10 @@ impl Oracle {
                 }
                 verdict.acked_lost_records += hi - lo;
                 let appended = r.time_of(lo);
-                let idx = fault_starts.partition_point(|&f| f < appended);
-                let failure = fault_starts.get(idx).copied().unwrap_or(end);
+                let failure = fault_starts
+                    .get(r.faults_before_ack as usize)
+                    .copied()
+                    .unwrap_or(end);
                 verdict.rpo_ms = verdict.rpo_ms.max(failure.since(appended).as_ms());
             };
             let mut held: [(u64, u64); 8] = [(0, 0); 8];
@@ -140,6 +152,7 @@ mod tests {
             end,
             t_start: SimTime::from_ms(start),
             t_end: SimTime::from_ms(end - 1),
+            faults_before_ack: 0,
         }
     }
 

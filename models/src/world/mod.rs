@@ -153,6 +153,15 @@ impl Broker {
     fn up(&self) -> bool {
         self.down == 0
     }
+
+    /// Up and admitted by a controller. A restarted broker replays the
+    /// metadata log and must catch up with the quorum and re-register before
+    /// it serves anything (KRaft's BrokerLifecycleManager): with no
+    /// controller it stays in STARTING, and it never leads or fetches on the
+    /// metadata it had before it died.
+    fn serving(&self) -> bool {
+        self.down == 0 && !self.restarted
+    }
 }
 
 /// Time spent in a state that can overlap across partitions, as a union.
@@ -210,6 +219,9 @@ pub struct World {
     oracle: Oracle,
     writes: OutageClock,
     reads: OutageClock,
+    /// Faults begun so far: acknowledged ranges carry it, so the oracle
+    /// knows which fault was the first to strike after each acknowledgement.
+    faults_begun: u32,
     failed_sends: u64,
     duplicates: u64,
     skipped: u64,
@@ -249,6 +261,7 @@ impl World {
             oracle: Oracle::default(),
             writes: OutageClock::default(),
             reads: OutageClock::default(),
+            faults_begun: 0,
             failed_sends: 0,
             duplicates: 0,
             skipped: 0,
@@ -419,6 +432,7 @@ impl World {
         self.oracle.reset(m.partitions.len());
         self.writes = OutageClock::default();
         self.reads = OutageClock::default();
+        self.faults_begun = 0;
         self.failed_sends = 0;
         self.duplicates = 0;
         self.skipped = 0;
@@ -617,6 +631,7 @@ impl World {
                         end: hi,
                         t_start,
                         t_end,
+                        faults_before_ack: self.faults_begun,
                     },
                 );
             }
@@ -703,6 +718,7 @@ impl World {
     fn fault_begins(&mut self, now: SimTime, i: usize) {
         let m = self.model.clone();
         let f = &m.faults[i];
+        self.faults_begun += 1;
         self.note(now, TraceRecord::FaultBegins { fault: i as u16 });
         match f.mode {
             FaultMode::Crash | FaultMode::PowerLoss => {
@@ -753,8 +769,9 @@ impl World {
                     br.down -= 1;
                     if br.up() {
                         // A restarted broker registers anew; the controller
-                        // treats its old session as an unclean shutdown.
-                        br.restarted = true;
+                        // treats a session it still held as an unclean
+                        // shutdown (one already fenced just unfences).
+                        br.restarted = !br.fenced;
                         self.note(
                             now,
                             TraceRecord::BrokerUp {
@@ -822,6 +839,19 @@ impl World {
                 r.leo = flushed;
                 r.view = r.view.min(flushed);
                 log::truncate(&mut self.epochs[p * MAX_RF + s], flushed);
+                if part.leader == Some(s as u8) {
+                    // The curve is the leader's LEO: it must drop too, or the
+                    // next segment would resurrect the lost suffix.
+                    let epoch = part.epoch;
+                    part.curve.push(Segment {
+                        t0: now,
+                        leo0: flushed,
+                        appending: false,
+                        epoch,
+                    });
+                    part.hw = part.hw.min(flushed);
+                    part.acked_upto = part.acked_upto.min(flushed);
+                }
                 self.note(
                     now,
                     TraceRecord::Truncated {
@@ -926,6 +956,7 @@ impl World {
             return;
         }
         br.fenced = false;
+        br.restarted = false;
         self.note(
             now,
             TraceRecord::BrokerUnfenced {
@@ -956,6 +987,10 @@ impl World {
         if choice.is_none() && unclean_ok {
             choice = (0..spec.rf as usize).find(|&s| eligible(self, s));
             unclean = choice.is_some();
+        }
+        if choice.is_none() && self.parts[p].leader.is_none() {
+            // Nothing changes: the controller writes no partition record.
+            return;
         }
         // Materialise every follower's epoch cache against the old leader
         // before the leader changes.
@@ -1070,7 +1105,7 @@ impl World {
             return;
         };
         let leader_b = self.replica_broker(p, l as usize);
-        if !self.brokers[leader_b.idx()].up() {
+        if !self.brokers[leader_b.idx()].serving() {
             return;
         }
         let lag = self.model.timings.replica_lag_time_max;
@@ -1294,7 +1329,7 @@ impl World {
         let rf = spec.rf as usize;
         let leader = self.parts[p].leader.map(|l| l as usize);
         let leader_b = leader.map(|l| spec.replicas[l]);
-        let leader_up = leader_b.is_some_and(|b| self.brokers[b.idx()].up());
+        let leader_up = leader_b.is_some_and(|b| self.brokers[b.idx()].serving());
         let leader_dc = leader_b.map(|b| self.broker_dc(b));
 
         // Followers: who can fetch, who must reconcile, who stalls.
@@ -1305,7 +1340,7 @@ impl World {
             let b = spec.replicas[s];
             let br = self.brokers[b.idx()];
             let f_dc = self.broker_dc(b);
-            let can_fetch = br.up()
+            let can_fetch = br.serving()
                 && !br.fenced
                 && leader_up
                 && leader_dc.is_some_and(|d| self.connected(d, f_dc));
@@ -1353,7 +1388,7 @@ impl World {
         if self.parts[p].pending_isr.is_some() && !self.parts[p].pending_timer.is_armed() {
             if let (Some(a), Some(lb)) = (self.active, leader_b) {
                 let br = self.brokers[lb.idx()];
-                if br.up() && br.contact {
+                if br.serving() && br.contact {
                     let rtt = self.rtt_between(self.broker_dc(lb), m.controllers[a.idx()].dc);
                     let gen = self.parts[p].pending_timer.arm();
                     self.q.schedule(
@@ -1559,7 +1594,7 @@ impl World {
                     continue;
                 }
                 let ok = leader_b.is_some_and(|b| {
-                    self.brokers[b.idx()].up() && self.connected(self.broker_dc(b), c.dc)
+                    self.brokers[b.idx()].serving() && self.connected(self.broker_dc(b), c.dc)
                 });
                 bad |= !ok;
             }
@@ -1630,7 +1665,7 @@ impl World {
     fn authoritative_replica(&self, p: usize) -> usize {
         let spec = &self.model.partitions[p];
         let part = &self.parts[p];
-        let up = |s: usize| self.brokers[spec.replicas[s].idx()].up();
+        let up = |s: usize| self.brokers[spec.replicas[s].idx()].serving();
         if let Some(l) = part.leader {
             if up(l as usize) {
                 return l as usize;

@@ -1,0 +1,210 @@
+//! Published behaviours (../shared/reference/behaviours.md) reproduced from
+//! mechanisms. Each case has a scenario file under `scenarios/`; variants
+//! edit that file's text, never the model.
+
+use kdrsim::{load_source, run_batch, Source, TrialOutcome, TrialRange};
+use std::path::Path;
+use std::sync::Arc;
+
+fn text(file: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(file),
+    )
+    .unwrap()
+}
+
+fn model(name: &str, text: &str) -> Arc<kdrsim::Model> {
+    load_source(&Source {
+        file: format!("{name}.ron"),
+        text: text.to_string(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn outcomes(m: &Arc<kdrsim::Model>, trials: u64) -> Vec<TrialOutcome> {
+    run_batch(m, 1, TrialRange::first(trials), 0, |_| {})
+        .unwrap()
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect()
+}
+
+// ---------------------------------------------------------------- K1
+
+#[test]
+fn k1_isr_shrunk_to_the_leader_then_unclean_election_loses_acknowledged_writes() {
+    let out = outcomes(
+        &model("k1", &text("k1-isr-shrink-then-leader-lost.ron")),
+        100,
+    );
+    assert!(out.iter().all(|o| o.acked_lost_records > 0), "{:?}", out[0]);
+    // Everything acknowledged after the followers were cut off at 60 s:
+    // the oldest lost record is about (crash − 60 s) old at the crash.
+    assert!(
+        out.iter()
+            .all(|o| o.rpo_ms >= 85_000 && o.rpo_ms <= 141_000),
+        "{:?}",
+        out[0]
+    );
+}
+
+#[test]
+fn k1_with_min_isr_2_writes_are_refused_instead_of_lost() {
+    let t = text("k1-isr-shrink-then-leader-lost.ron")
+        .replace("min_insync_replicas: 1", "min_insync_replicas: 2");
+    let out = outcomes(&model("k1-minisr2", &t), 100);
+    assert!(
+        out.iter().all(|o| o.acked_lost_records == 0),
+        "{:?}",
+        out[0]
+    );
+    assert!(out.iter().all(|o| o.max_write_outage_ms > 30_000));
+}
+
+#[test]
+fn k1_without_unclean_election_stays_offline_and_loses_nothing() {
+    let t = text("k1-isr-shrink-then-leader-lost.ron").replace(
+        "unclean_leader_election_enable: true",
+        "unclean_leader_election_enable: false",
+    );
+    let out = outcomes(&model("k1-clean", &t), 100);
+    assert!(
+        out.iter().all(|o| o.acked_lost_records == 0),
+        "{:?}",
+        out[0]
+    );
+    assert!(out.iter().all(|o| o.max_write_outage_ms >= 200_000));
+}
+
+// ---------------------------------------------------------------- K4
+
+#[test]
+fn k4_quorum_lost_acks_all_stalls_once_an_isr_follower_dies() {
+    let out = outcomes(&model("k4", &text("k4-kraft-quorum.ron")), 50);
+    for o in &out {
+        assert_eq!(o.acked_lost_records, 0);
+        // Broker 3 dies at 120 s; its ISR removal waits for the controllers
+        // (back at 300 s), a re-election and a fresh session timeout.
+        assert!(
+            o.max_write_outage_ms >= 180_000 && o.max_write_outage_ms <= 200_000,
+            "{o:?}"
+        );
+    }
+}
+
+#[test]
+fn k4_quorum_lost_acks_1_keeps_working() {
+    let t = text("k4-kraft-quorum.ron").replace(
+        "records_per_sec: 3000.0",
+        "records_per_sec: 3000.0, acks: One, enable_idempotence: false",
+    );
+    let out = outcomes(&model("k4-acks1", &t), 50);
+    assert!(
+        out.iter().all(|o| o.write_unavailable_ms == 0),
+        "{:?}",
+        out[0]
+    );
+}
+
+#[test]
+fn k4_one_voter_down_keeps_the_quorum_and_fences_normally() {
+    let t = text("k4-kraft-quorum.ron").replace(
+        "(at: Fixed(60_000), fault: Crash(Controller(103)), recover_after: Fixed(240_000)),",
+        "",
+    );
+    let out = outcomes(&model("k4-one-down", &t), 50);
+    // The active controller may be the one that died: at most a re-election
+    // (3-4 s) plus a session timeout (9 s).
+    assert!(
+        out.iter().all(|o| o.max_write_outage_ms <= 14_000),
+        "{:?}",
+        out[0]
+    );
+}
+
+#[test]
+fn k4_quorum_lost_no_leader_election_for_a_dead_leader() {
+    let t = text("k4-kraft-quorum.ron").replace("Crash(Broker(3))", "Crash(Broker(1))");
+    let out = outcomes(&model("k4-leader", &t), 50);
+    assert!(
+        out.iter().all(|o| o.max_write_outage_ms >= 180_000),
+        "{:?}",
+        out[0]
+    );
+}
+
+// ---------------------------------------------------------------- K5
+
+/// Two data DCs (3 brokers each), controllers in a third site. `a` of the
+/// `r` replicas in dc-a (which fails), the rest in dc-b; preferred leader
+/// in dc-a when a > 0.
+fn k5(r: usize, a: usize, x: usize, durability: bool) -> String {
+    let assignment: Vec<u32> = (1..=a as u32).chain(4..4 + (r - a) as u32).collect();
+    let base = text("k5-two-dc-sync-replicas.ron")
+        .replace("replication_factor: 4", &format!("replication_factor: {r}"))
+        .replace(
+            "min_insync_replicas: 2",
+            &format!("min_insync_replicas: {x}"),
+        )
+        .replace(
+            "Assignment([[1, 2, 4, 5]])",
+            &format!("Assignment([{assignment:?}])"),
+        );
+    if durability {
+        base
+    } else {
+        // Availability: a plain loss of dc-a, producing from the survivor.
+        base.replace("dc: \"dc-a\", records_per_sec", "dc: \"dc-b\", records_per_sec")
+            .replace(
+                "(at: Fixed(100_000), fault: Partition([\"dc-a\"], [\"dc-b\"]), recover_after: Fixed(120_000)),",
+                "",
+            )
+            .replace("recover_after: Fixed(60_000)", "recover_after: Fixed(300_000)")
+    }
+}
+
+#[test]
+fn k5_sweep_matches_the_durability_and_availability_inequalities() {
+    let mut checked = 0;
+    for r in 2..=5usize {
+        for a in r.saturating_sub(3)..=r.min(3) {
+            for x in 1..=r {
+                let b = r - a;
+                let lost = outcomes(&model("k5", &k5(r, a, x, true)), 8)
+                    .iter()
+                    .any(|o| o.acked_lost_records > 0);
+                assert_eq!(lost, x <= a, "durability r={r} a={a} x={x}");
+                let outage = outcomes(&model("k5", &k5(r, a, x, false)), 8)
+                    .iter()
+                    .map(|o| o.max_write_outage_ms)
+                    .max()
+                    .unwrap();
+                // Available: only failure detection (< 20 s); unavailable: the
+                // 300 s outage of dc-a.
+                let available = outage < 20_000;
+                assert_eq!(
+                    available,
+                    b >= x,
+                    "availability r={r} a={a} x={x}: outage {outage} ms"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 40);
+}
+
+#[test]
+fn k5_symmetric_two_two_layout_cannot_have_both() {
+    for x in 1..=4 {
+        let durable = x > 2;
+        let available = 2 >= x;
+        assert!(!(durable && available), "x={x}");
+        let lost = outcomes(&model("k5", &k5(4, 2, x, true)), 8)
+            .iter()
+            .any(|o| o.acked_lost_records > 0);
+        assert_eq!(lost, !durable, "x={x}");
+    }
+}
