@@ -208,3 +208,70 @@ fn k5_symmetric_two_two_layout_cannot_have_both() {
         assert_eq!(lost, !durable, "x={x}");
     }
 }
+
+// ---------------------------------------------------------------- K3
+
+#[test]
+fn k3_without_elr_the_last_replica_standing_loses_its_unflushed_committed_records() {
+    let out = outcomes(&model("k3", &text("k3-last-replica-standing.ron")), 50);
+    for o in &out {
+        // Committed up to ~100 s (then the ISR fell below min ISR); the power
+        // loss at 118-125 s drops what was appended after (loss − 30 s).
+        assert!(o.acked_lost_records > 0, "{o:?}");
+        assert!(o.acked_lost_records <= 2_000 * 12, "{o:?}");
+    }
+}
+
+#[test]
+fn k3_with_elr_an_eligible_replica_is_elected_and_nothing_is_lost() {
+    let t = text("k3-last-replica-standing.ron").replace(
+        "eligible_leader_replicas_enable: false",
+        "eligible_leader_replicas_enable: true",
+    );
+    let out = outcomes(&model("k3-elr", &t), 50);
+    assert!(
+        out.iter().all(|o| o.acked_lost_records == 0),
+        "{:?}",
+        out[0]
+    );
+}
+
+#[test]
+fn k3_with_elr_the_partition_waits_while_no_eligible_replica_is_unfenced() {
+    // Broker 1 (the eligible replica) is also cut off from the controllers
+    // before broker 2 loses power, so it is fenced while alive: it stays in
+    // the ELR (only an unclean restart removes it) and nobody can be elected
+    // until it is unfenced at 216 s. Nothing is lost.
+    let t = text("k3-last-replica-standing.ron")
+        .replace("eligible_leader_replicas_enable: false", "eligible_leader_replicas_enable: true")
+        .replace(
+            "(at: Uniform(118_000, 125_000)",
+            "(at: Fixed(116_000), fault: Partition([\"dc1\"], [\"dc4\"]), recover_after: Fixed(100_000)),\n        (at: Uniform(118_000, 125_000)",
+        );
+    let out = outcomes(&model("k3-elr-wait", &t), 30);
+    for o in &out {
+        assert_eq!(o.acked_lost_records, 0, "{o:?}");
+        assert!(o.max_write_outage_ms >= 116_000, "{o:?}");
+    }
+}
+
+#[test]
+fn k3_an_uncleanly_restarted_eligible_replica_leaves_the_elr() {
+    // Kafka cannot tell a process crash from a power loss: a broker that
+    // re-registers after either is dropped from the ELR (KIP-966). If the
+    // eligible replica crashes too, ISR and ELR end empty and the partition
+    // stays offline (unclean election off) to the end of the trial.
+    let t = text("k3-last-replica-standing.ron")
+        .replace("eligible_leader_replicas_enable: false", "eligible_leader_replicas_enable: true")
+        .replace(
+            "(at: Uniform(118_000, 125_000)",
+            "(at: Fixed(116_000), fault: Crash(Broker(1)), recover_after: Fixed(100_000)),\n        (at: Uniform(118_000, 125_000)",
+        );
+    let out = outcomes(&model("k3-elr-unclean", &t), 30);
+    for o in &out {
+        assert!(
+            o.max_write_outage_ms >= 280_000,
+            "offline to the end: {o:?}"
+        );
+    }
+}

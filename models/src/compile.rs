@@ -162,6 +162,8 @@ pub struct Model {
     pub jitter: Vec<SimDuration>,
     pub bandwidth_bytes_per_sec: Vec<u64>,
     pub timings: Timings,
+    /// Eligible Leader Replicas (KIP-966) enabled.
+    pub elr: bool,
     pub topics: Vec<TopicSpec>,
     pub partitions: Vec<PartitionSpec>,
     pub producers: Vec<ProducerSpec>,
@@ -893,6 +895,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         jitter,
         bandwidth_bytes_per_sec: bw,
         timings,
+        elr: scenario.cluster.eligible_leader_replicas_enable,
         topics,
         partitions,
         producers,

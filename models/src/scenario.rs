@@ -144,6 +144,9 @@ pub struct ClusterConfig {
     pub os_dirty_expire_ms: u64,
     /// Kafka's `flush.ms`: fsync at least this often. `None` = never (default).
     pub flush_ms: Option<u64>,
+    /// Eligible Leader Replicas (KIP-966; `eligible.leader.replicas.version=1`,
+    /// Kafka 4.0+, on by default for new 4.1 clusters). Off by default here.
+    pub eligible_leader_replicas_enable: bool,
 }
 
 impl Default for ClusterConfig {
@@ -156,6 +159,7 @@ impl Default for ClusterConfig {
             controller_quorum_fetch_timeout_ms: 2_000,
             os_dirty_expire_ms: 30_000,
             flush_ms: None,
+            eligible_leader_replicas_enable: false,
         }
     }
 }

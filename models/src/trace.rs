@@ -52,6 +52,7 @@ pub enum TraceRecord {
     IsrChanged {
         partition: u32,
         isr: u8,
+        elr: u8,
     },
     Truncated {
         partition: u32,

@@ -66,6 +66,17 @@ enum Ev {
     End,
 }
 
+/// How a leader was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Election {
+    /// From the ISR.
+    Clean,
+    /// From the Eligible Leader Replicas (KIP-966).
+    Eligible,
+    /// Any live replica (`unclean.leader.election.enable`).
+    Unclean,
+}
+
 /// How a replica is fetching from the leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fetch {
@@ -120,6 +131,9 @@ struct Partition {
     leader: Option<u8>,
     epoch: u32,
     isr: u8,
+    /// Eligible Leader Replicas (KIP-966): replicas that left the ISR while
+    /// it was below min.insync.replicas, and so hold every committed record.
+    elr: u8,
     pending_isr: Option<u8>,
     pending_timer: TimerGen,
     expire_timer: TimerGen,
@@ -142,6 +156,9 @@ struct Broker {
     fenced: bool,
     /// Restarted after a crash and not yet re-registered.
     restarted: bool,
+    /// Came back from a crash or power loss (every fault here is an unclean
+    /// shutdown); cleared when the controller has handled its registration.
+    unclean_restart: bool,
     contact: bool,
     fence_timer: TimerGen,
     unfence_timer: TimerGen,
@@ -414,6 +431,7 @@ impl World {
             self.parts.push(Partition {
                 leader: Some(0),
                 epoch: 0,
+                elr: 0,
                 isr: ((1u16 << p.rf) - 1) as u8,
                 pending_isr: None,
                 pending_timer: TimerGen::default(),
@@ -657,7 +675,10 @@ impl World {
                     (&mut y[0], &x[b])
                 };
                 follower.clear();
-                follower.extend(leader.iter().copied().take_while(|e| e.start < r.leo));
+                // Entries starting at the LEO describe the records this
+                // follower fetches next: keep them, or a follower that goes
+                // on streaming would tag new-epoch records with the old epoch.
+                follower.extend(leader.iter().copied().take_while(|e| e.start <= r.leo));
             }
         }
         self.parts[p].replicas[s].prefix_of_leader = false;
@@ -772,6 +793,7 @@ impl World {
                         // treats a session it still held as an unclean
                         // shutdown (one already fenced just unfences).
                         br.restarted = !br.fenced;
+                        br.unclean_restart = true;
                         self.note(
                             now,
                             TraceRecord::BrokerUp {
@@ -830,7 +852,16 @@ impl World {
             else {
                 continue;
             };
-            self.ensure_epochs(p, s);
+            // Followers describe their epoch caches as "the leader's, cut at
+            // my LEO": make them explicit before the leader's own cache is
+            // cut, or they would inherit the cut.
+            if self.parts[p].leader == Some(s as u8) {
+                for other in 0..self.model.partitions[p].rf as usize {
+                    self.ensure_epochs(p, other);
+                }
+            } else {
+                self.ensure_epochs(p, s);
+            }
             let part = &mut self.parts[p];
             let flushed = part.curve.at_or_oldest(now.saturating_sub(window));
             let r = &mut part.replicas[s];
@@ -928,21 +959,12 @@ impl World {
                 continue;
             };
             let bit = 1u8 << s;
-            let part = &mut self.parts[p];
+            let isr = self.parts[p].isr;
             // Without ELR the last ISR member stays in the ISR (KRaft never
-            // writes an empty ISR), and the partition waits for it.
-            if part.isr & bit != 0 && part.isr != bit {
-                part.isr &= !bit;
-                part.pending_isr = None;
-                part.pending_timer.cancel();
-                let isr = part.isr;
-                self.note(
-                    now,
-                    TraceRecord::IsrChanged {
-                        partition: p as u32,
-                        isr,
-                    },
-                );
+            // writes an empty ISR), and the partition waits for it; with ELR
+            // the ISR may become empty.
+            if isr & bit != 0 && (isr != bit || self.model.elr) {
+                self.set_isr(now, p, isr & !bit);
             }
             if self.parts[p].leader == Some(s as u8) {
                 self.elect_leader(now, p);
@@ -976,18 +998,13 @@ impl World {
     fn elect_leader(&mut self, now: SimTime, p: usize) {
         let m = self.model.clone();
         let spec = &m.partitions[p];
-        let unclean_ok = m.topics[spec.topic.idx()].unclean;
-        let eligible = |w: &World, s: usize| {
-            let br = &w.brokers[spec.replicas[s].idx()];
+        let candidate = self.leader_candidate(p, |s| {
+            let br = &self.brokers[spec.replicas[s].idx()];
             !br.fenced && !br.restarted && br.contact
-        };
-        let isr = self.parts[p].isr;
-        let mut choice = (0..spec.rf as usize).find(|&s| isr & (1 << s) != 0 && eligible(self, s));
-        let mut unclean = false;
-        if choice.is_none() && unclean_ok {
-            choice = (0..spec.rf as usize).find(|&s| eligible(self, s));
-            unclean = choice.is_some();
-        }
+        });
+        let choice = candidate.map(|(s, _)| s);
+        let kind = candidate.map(|(_, k)| k);
+        let unclean = kind == Some(Election::Unclean);
         if choice.is_none() && self.parts[p].leader.is_none() {
             // Nothing changes: the controller writes no partition record.
             return;
@@ -1027,9 +1044,21 @@ impl World {
             }
             Some(l) => {
                 part.leader = Some(l as u8);
-                if unclean {
-                    part.isr = 1 << l;
+                let isr_before = part.isr;
+                match kind {
+                    // An unclean election makes the new leader the ISR and
+                    // clears the ELR; an ELR election makes it the ISR.
+                    Some(Election::Unclean) => {
+                        part.isr = 1 << l;
+                        part.elr = 0;
+                    }
+                    Some(Election::Eligible) => {
+                        part.isr = 1 << l;
+                        part.elr &= !(1 << l);
+                    }
+                    _ => {}
                 }
+                let isr_changed = part.isr != isr_before;
                 let leo = part.replicas[l].leo;
                 part.replicas[l].fetch = Fetch::Leader;
                 part.replicas[l].view = leo;
@@ -1054,6 +1083,19 @@ impl World {
                     }
                 }
                 log::push_epoch(&mut self.epochs[p * MAX_RF + l], epoch, leo);
+                // A new leader knows nothing of its followers until they
+                // fetch (Kafka's makeLeader resets remote replica state): what
+                // a follower counts for in the high watermark is at most the
+                // prefix it shares with the new leader's log.
+                for s in 0..spec.rf as usize {
+                    if s != l {
+                        let (fi, li) = (p * MAX_RF + s, p * MAX_RF + l);
+                        let f_leo = self.parts[p].replicas[s].leo;
+                        let div = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leo);
+                        let r = &mut self.parts[p].replicas[s];
+                        r.view = r.view.min(div);
+                    }
+                }
                 self.note(
                     now,
                     TraceRecord::LeaderElected {
@@ -1063,13 +1105,14 @@ impl World {
                         unclean,
                     },
                 );
-                if unclean {
-                    let isr = self.parts[p].isr;
+                if isr_changed {
+                    let (isr, elr) = (self.parts[p].isr, self.parts[p].elr);
                     self.note(
                         now,
                         TraceRecord::IsrChanged {
                             partition: p as u32,
                             isr,
+                            elr,
                         },
                     );
                 }
@@ -1143,14 +1186,88 @@ impl World {
         if isr == 0 || isr == self.parts[p].isr {
             return;
         }
-        self.parts[p].isr = isr;
+        self.set_isr(now, p, isr);
+    }
+
+    /// Every ISR change goes through here, so the ELR rule holds everywhere:
+    /// while the new ISR is below min ISR, members leaving it join the ELR;
+    /// once the ISR is back at min ISR, the ELR is cleared (KIP-966,
+    /// `PartitionChangeBuilder.maybePopulateTargetElr`).
+    fn set_isr(&mut self, now: SimTime, p: usize, isr: u8) {
+        let eff_min = self.eff_min_isr(p);
+        let elr_on = self.model.elr;
+        let part = &mut self.parts[p];
+        let old = part.isr;
+        if old == isr {
+            return;
+        }
+        if elr_on {
+            part.elr = if isr.count_ones() < eff_min {
+                (part.elr | (old & !isr)) & !isr
+            } else {
+                0
+            };
+        }
+        part.isr = isr;
+        part.pending_isr = None;
+        part.pending_timer.cancel();
+        let elr = part.elr;
         self.note(
             now,
             TraceRecord::IsrChanged {
                 partition: p as u32,
                 isr,
+                elr,
             },
         );
+    }
+
+    /// The replica a leader election picks among those `ok` accepts: the
+    /// first ISR member in assignment order; with ELR, the first ELR member;
+    /// with unclean election enabled, the first replica at all.
+    fn leader_candidate(&self, p: usize, ok: impl Fn(usize) -> bool) -> Option<(usize, Election)> {
+        let spec = &self.model.partitions[p];
+        let part = &self.parts[p];
+        let rf = spec.rf as usize;
+        (0..rf)
+            .find(|&s| part.isr & (1 << s) != 0 && ok(s))
+            .map(|s| (s, Election::Clean))
+            .or_else(|| {
+                self.model
+                    .elr
+                    .then(|| (0..rf).find(|&s| part.elr & (1 << s) != 0 && ok(s)))
+                    .flatten()
+                    .map(|s| (s, Election::Eligible))
+            })
+            .or_else(|| {
+                self.model.topics[spec.topic.idx()]
+                    .unclean
+                    .then(|| (0..rf).find(|&s| ok(s)))
+                    .flatten()
+                    .map(|s| (s, Election::Unclean))
+            })
+    }
+
+    /// A broker re-registering after an unclean shutdown leaves every ISR
+    /// and ELR (KIP-966 `handleBrokerUncleanShutdown`): its log may have lost
+    /// its unflushed suffix, so it is no longer known to hold every
+    /// committed record.
+    fn forget_unclean_replica(&mut self, now: SimTime, b: BrokerIdx) {
+        for p in 0..self.parts.len() {
+            let Some(s) = self.model.partitions[p]
+                .replicas()
+                .iter()
+                .position(|&x| x == b)
+            else {
+                continue;
+            };
+            let bit = 1u8 << s;
+            self.parts[p].elr &= !bit;
+            let isr = self.parts[p].isr;
+            if isr & bit != 0 {
+                self.set_isr(now, p, isr & !bit);
+            }
+        }
     }
 
     fn caught_up(&mut self, now: SimTime, p: usize, s: usize) {
@@ -1285,6 +1402,12 @@ impl World {
                     // Re-registration after an unclean shutdown fences the
                     // old incarnation at once.
                     self.fence(now, BrokerIdx(b as u16));
+                }
+                if self.brokers[b].unclean_restart {
+                    self.brokers[b].unclean_restart = false;
+                    if m.elr {
+                        self.forget_unclean_replica(now, BrokerIdx(b as u16));
+                    }
                 }
                 let br = &mut self.brokers[b];
                 if br.fenced && !br.unfence_timer.is_armed() {
@@ -1424,13 +1547,27 @@ impl World {
         let acks_flow = appending && (pr.acks != Acks::All || hw_moves);
         let write_bad = producer_alive && !acks_flow;
 
-        let was_appending = part.curve.newest().appending && part.leader.is_some();
-        if appending != was_appending || (appending && part.curve.newest().epoch != part.epoch) {
-            let rate = part.curve.rate_mrps();
-            let leo = part.curve.now(now);
-            let mut burst = 0;
-            if appending {
-                if let Some(since) = self.parts[p].blocked_since.take() {
+        // The producer buffers while it is alive and cannot append, whatever
+        // the reason (no leader, leader unreachable, NOT_ENOUGH_REPLICAS);
+        // when appends resume, what is younger than delivery.timeout.ms lands
+        // as a burst and the rest has failed back to the application. A
+        // producer that dies takes its buffer with it.
+        let rate = part.curve.rate_mrps();
+        let blocked = producer_alive && !appending;
+        let mut burst = 0;
+        match (blocked, self.parts[p].blocked_since) {
+            (true, None) => {
+                self.parts[p].blocked_since = Some(now);
+                self.note(
+                    now,
+                    TraceRecord::WritesBlocked {
+                        partition: p as u32,
+                    },
+                );
+            }
+            (false, Some(since)) => {
+                self.parts[p].blocked_since = None;
+                if appending {
                     let waited = now.since(since);
                     let kept = waited.min(pr.delivery_timeout);
                     burst = records_over(rate, kept.as_ns());
@@ -1445,16 +1582,14 @@ impl World {
                         },
                     );
                 }
-            } else if producer_alive {
-                self.parts[p].blocked_since = Some(now);
-                self.note(
-                    now,
-                    TraceRecord::WritesBlocked {
-                        partition: p as u32,
-                    },
-                );
             }
-            let part = &mut self.parts[p];
+            _ => {}
+        }
+        let part = &mut self.parts[p];
+        let newest = part.curve.newest();
+        let was_appending = newest.appending && part.leader.is_some();
+        if appending != was_appending || (appending && newest.epoch != part.epoch) || burst > 0 {
+            let leo = part.curve.now(now);
             let epoch = part.epoch;
             part.curve.push(Segment {
                 t0: now,
@@ -1466,9 +1601,6 @@ impl World {
                 part.replicas[l].leo = leo + burst;
                 part.replicas[l].view = leo + burst;
             }
-        }
-        if !producer_alive {
-            self.parts[p].blocked_since = None;
         }
         // A stalled high watermark: appended records wait for the ISR; those
         // older than delivery.timeout.ms fail back to the application.
@@ -1672,16 +1804,15 @@ impl World {
             }
         }
         let rf = spec.rf as usize;
-        let in_isr = |s: usize| part.isr & (1 << s) != 0;
+        if let Some((s, _)) = self.leader_candidate(p, |s| up(s) && Some(s as u8) != part.leader) {
+            return s;
+        }
+        // Nobody can be elected now: the partition waits for an ISR member
+        // (or, with ELR, an eligible one) to return.
         (0..rf)
-            .find(|&s| in_isr(s) && up(s) && Some(s as u8) != part.leader)
-            .or_else(|| {
-                self.model.topics[spec.topic.idx()]
-                    .unclean
-                    .then(|| (0..rf).find(|&s| up(s)))
-                    .flatten()
-            })
-            .or_else(|| (0..rf).find(|&s| in_isr(s)))
+            .find(|&s| part.isr & (1 << s) != 0)
+            .or_else(|| (0..rf).find(|&s| part.elr & (1 << s) != 0))
+            .or(part.leader.map(|l| l as usize))
             .unwrap_or(0)
     }
 }
