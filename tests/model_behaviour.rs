@@ -213,3 +213,41 @@ fn isr_shrunk_to_the_leader_without_unclean_election_stays_offline_and_loses_not
     // Offline from the crash to the end of the trial: at least 200 s.
     assert!(out.iter().all(|o| o.max_write_outage_ms >= 200_000));
 }
+
+#[test]
+fn canary_a_follower_that_skips_truncation_is_caught_by_the_invariant_checker() {
+    // K1 with recovery: the old leader returns after an unclean election and
+    // must truncate its diverged suffix before following the new leader.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/k1-isr-shrink-then-leader-lost.ron"),
+    )
+    .unwrap()
+    .replace(
+        "Partition([\"dc1\"], [\"dc2\", \"dc3\"])),",
+        "Partition([\"dc1\"], [\"dc2\", \"dc3\"]), recover_after: Fixed(200_000)),",
+    )
+    .replace(
+        "Crash(Broker(1))),",
+        "Crash(Broker(1)), recover_after: Fixed(30_000)),",
+    );
+    let model = inline("k1-return", &text);
+    let mut world = World::new(model);
+    for trial in 0..20 {
+        world.run_trial(1, trial);
+        assert_eq!(
+            world.invariant_violations(),
+            Vec::<String>::new(),
+            "correct model, trial {trial}"
+        );
+    }
+    world.canary_skip_truncation = true;
+    let caught = (0..20).filter(|&t| {
+        world.run_trial(1, t);
+        !world.invariant_violations().is_empty()
+    });
+    assert_eq!(
+        caught.count(),
+        20,
+        "the checker missed replicas holding different records"
+    );
+}

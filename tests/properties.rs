@@ -166,6 +166,8 @@ proptest! {
             let o = world.run_trial(seed, trial);
             prop_assert_eq!(o.acked_lost_records, 0, "trial {} of {:?}", trial, faults);
             prop_assert!(o.max_write_outage_ms <= o.write_unavailable_ms);
+            let violations = world.invariant_violations();
+            prop_assert!(violations.is_empty(), "{:?} in trial {} of {:?}", violations, trial, faults);
         }
     }
 
@@ -196,6 +198,8 @@ proptest! {
         for trial in 0..4 {
             let o = world.run_trial(seed, trial);
             prop_assert_eq!(o.acked_lost_records, 0, "trial {} of {:?}", trial, faults);
+            let violations = world.invariant_violations();
+            prop_assert!(violations.is_empty(), "{:?} in trial {} of {:?}", violations, trial, faults);
         }
     }
 }

@@ -251,6 +251,44 @@ pub struct World {
     /// the leader's LEO instead of the high watermark (a deliberately broken
     /// model). Never set outside tests.
     pub canary_ack_before_hw: bool,
+    /// Test hook for the invariant checker's canary: a returning follower
+    /// keeps its diverged suffix instead of truncating. Never set outside
+    /// tests.
+    pub canary_skip_truncation: bool,
+    invariants: Invariants,
+}
+
+/// Checks of the model's own invariants, kept apart from the oracle (which
+/// judges outcomes, not internal consistency):
+///
+/// - a leader's high watermark never decreases within its epoch;
+/// - after the trial, replicas in step with the leader agree with it on
+///   every offset they share (checked in `invariant_violations`).
+///
+/// It does not check liveness (that writes resume) or durability (the
+/// oracle's job).
+#[derive(Debug, Default)]
+pub struct Invariants {
+    last_hw: Vec<(u32, u64)>,
+    violations: Vec<String>,
+}
+
+impl Invariants {
+    fn reset(&mut self, partitions: usize) {
+        self.last_hw.clear();
+        self.last_hw.resize(partitions, (0, 0));
+        self.violations.clear();
+    }
+
+    fn observe_hw(&mut self, p: usize, epoch: u32, hw: u64) {
+        let (last_epoch, last_hw) = self.last_hw[p];
+        if epoch == last_epoch && hw < last_hw {
+            self.violations.push(format!(
+                "partition {p}: high watermark fell from {last_hw} to {hw} within epoch {epoch}"
+            ));
+        }
+        self.last_hw[p] = (epoch, hw);
+    }
 }
 
 impl World {
@@ -288,6 +326,8 @@ impl World {
             protocol: streams.stream(Purpose::PROTOCOL),
             trace: None,
             canary_ack_before_hw: false,
+            canary_skip_truncation: false,
+            invariants: Invariants::default(),
         }
     }
 
@@ -298,6 +338,47 @@ impl World {
     /// Events processed by the last trial.
     pub fn events_processed(&self) -> u64 {
         self.events
+    }
+
+    /// Invariant violations seen in the last trial (empty when the model is
+    /// consistent). See [`Invariants`] for what is checked.
+    pub fn invariant_violations(&mut self) -> Vec<String> {
+        self.check_replica_agreement();
+        std::mem::take(&mut self.invariants.violations)
+    }
+
+    /// After the trial: every follower that is streaming from the leader
+    /// holds, on every offset they share, the record the leader holds there
+    /// (same epoch tag). Replicas not in step with the leader have not
+    /// converged and are not compared.
+    fn check_replica_agreement(&mut self) {
+        for p in 0..self.parts.len() {
+            let Some(l) = self.parts[p].leader else {
+                continue;
+            };
+            let l = l as usize;
+            if !self.brokers[self.replica_broker(p, l).idx()].serving() {
+                continue;
+            }
+            for s in 0..self.model.partitions[p].rf as usize {
+                if s == l || self.parts[p].replicas[s].fetch != Fetch::Streaming {
+                    continue;
+                }
+                self.ensure_epochs(p, s);
+                let (f_leo, l_leo) = (self.parts[p].replicas[s].leo, self.parts[p].replicas[l].leo);
+                let div = log::divergence(
+                    &self.epochs[p * MAX_RF + s],
+                    f_leo,
+                    &self.epochs[p * MAX_RF + l],
+                    l_leo,
+                );
+                if div < f_leo.min(l_leo) {
+                    self.invariants.violations.push(format!(
+                        "partition {p}: replica {s} and leader {l} hold different records from offset {div}"
+                    ));
+                }
+            }
+        }
     }
 
     /// Runs trial `trial` of `seed` and returns its outcome.
@@ -448,6 +529,7 @@ impl World {
         }
         self.epochs.truncate(m.partitions.len() * MAX_RF);
         self.oracle.reset(m.partitions.len());
+        self.invariants.reset(m.partitions.len());
         self.writes = OutageClock::default();
         self.reads = OutageClock::default();
         self.faults_begun = 0;
@@ -602,6 +684,7 @@ impl World {
         if isr_count >= eff_min && hw > part.hw {
             part.hw = hw;
         }
+        self.invariants.observe_hw(p, part.epoch, part.hw);
         // Consumers fetch up to the high watermark.
         let consumer_cross = m
             .consumers
@@ -880,8 +963,9 @@ impl World {
                         appending: false,
                         epoch,
                     });
-                    part.hw = part.hw.min(flushed);
-                    part.acked_upto = part.acked_upto.min(flushed);
+                    // The high watermark is left alone: this leader is down, and
+                    // it serves again only after a new election (a new epoch),
+                    // which resets both.
                 }
                 self.note(
                     now,
@@ -1665,7 +1749,10 @@ impl World {
         let leader_leo = self.parts[p].curve.now(now);
         let (fi, li) = (p * MAX_RF + s, p * MAX_RF + l);
         let f_leo = self.parts[p].replicas[s].leo;
-        let div = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leader_leo);
+        let mut div = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leader_leo);
+        if self.canary_skip_truncation {
+            div = f_leo.min(leader_leo);
+        }
         if div < f_leo {
             log::truncate(&mut self.epochs[fi], div);
             let node = self.model.brokers[self.replica_broker(p, s).idx()].node_id;
@@ -1683,7 +1770,9 @@ impl World {
         let r = &mut part.replicas[s];
         r.leo = div;
         r.view = div;
-        r.prefix_of_leader = true;
+        // A broken reconcile (the canary) leaves the follower's own log as it
+        // was; a correct one makes it a prefix of the leader's.
+        r.prefix_of_leader = !self.canary_skip_truncation;
         r.catchup_from = div;
         r.catchup_t0 = now;
         r.fetch = Fetch::CatchingUp;
