@@ -275,3 +275,51 @@ fn k3_an_uncleanly_restarted_eligible_replica_leaves_the_elr() {
         );
     }
 }
+
+// ---------------------------------------------------------------- S3
+
+fn p99_latency_us(text: &str) -> Vec<u64> {
+    outcomes(&model("s3", text), 20)
+        .iter()
+        .map(|o| o.ack_latency_p99_us)
+        .collect()
+}
+
+#[test]
+fn s3_stretched_across_regions_acks_all_pays_the_cross_region_round_trip() {
+    // Latencies come from the configured round trips, not from the case:
+    // producer->leader RTT + the RTT to the slowest ISR follower.
+    let p99 = p99_latency_us(&text("s3-stretched-across-regions.ron"));
+    for v in p99 {
+        assert!(
+            (150_000..=155_000).contains(&v),
+            "p99 {v} µs, expected 75 + 75 ms"
+        );
+    }
+}
+
+#[test]
+fn s3_the_same_cluster_inside_one_region_stays_near_four_milliseconds() {
+    let one_region = text("s3-stretched-across-regions.ron").replace(
+        "            ]),\n            (name: \"west\", data_centers: [\n",
+        "",
+    );
+    let p99 = p99_latency_us(&one_region);
+    for v in p99 {
+        assert!(
+            (4_000..=4_200).contains(&v),
+            "p99 {v} µs, expected 2 + 2 ms"
+        );
+    }
+}
+
+#[test]
+fn s3_acks_1_pays_only_the_round_trip_to_the_leader() {
+    let acks1 = text("s3-stretched-across-regions.ron").replace(
+        "records_per_sec: 6000.0",
+        "records_per_sec: 6000.0, acks: One, enable_idempotence: false",
+    );
+    for v in p99_latency_us(&acks1) {
+        assert!((75_000..=78_000).contains(&v), "p99 {v} µs, expected 75 ms");
+    }
+}

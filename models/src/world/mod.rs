@@ -15,6 +15,7 @@
 //! Control-plane timings follow Kafka's defaults (see `docs/model.md`).
 
 pub mod curve;
+pub mod latency;
 pub mod log;
 
 use crate::compile::{FaultMode, Model, MAX_RF};
@@ -25,6 +26,7 @@ use crate::scenario::{Acks, OffsetReset};
 use crate::trace::{TraceEntry, TraceRecord};
 use curve::{records_over, LeoCurve, Segment};
 use kdrsim_sim::{EventQueue, Purpose, RngStreams, SimDuration, SimTime, StreamRng, TimerGen};
+use latency::LatencyHistogram;
 use log::EpochStart;
 use rand::Rng;
 use std::sync::Arc;
@@ -145,6 +147,10 @@ struct Partition {
     blocked_since: Option<SimTime>,
     /// Appending, but the high watermark cannot advance, since this time.
     stalled_since: Option<SimTime>,
+    /// The acknowledgement latency records see right now (µs), while
+    /// acknowledgements flow, and since when.
+    ack_latency_us: Option<u64>,
+    ack_latency_since: SimTime,
     write_bad: bool,
     read_bad: bool,
     replicas: [Replica; MAX_RF],
@@ -243,6 +249,7 @@ pub struct World {
     duplicates: u64,
     skipped: u64,
     cross_dc_bytes: u64,
+    latency: LatencyHistogram,
     consumer_alive: Vec<bool>,
     commit_phase: Vec<SimDuration>,
     protocol: StreamRng,
@@ -321,6 +328,7 @@ impl World {
             duplicates: 0,
             skipped: 0,
             cross_dc_bytes: 0,
+            latency: LatencyHistogram::default(),
             consumer_alive: Vec::new(),
             commit_phase: Vec::new(),
             protocol: streams.stream(Purpose::PROTOCOL),
@@ -522,6 +530,8 @@ impl World {
                 acked_upto: 0,
                 blocked_since: None,
                 stalled_since: None,
+                ack_latency_us: None,
+                ack_latency_since: SimTime::ZERO,
                 write_bad: false,
                 read_bad: false,
                 replicas,
@@ -537,6 +547,7 @@ impl World {
         self.duplicates = 0;
         self.skipped = 0;
         self.cross_dc_bytes = 0;
+        self.latency.clear();
         self.consumer_alive.clear();
         self.consumer_alive.resize(m.consumers.len(), true);
         self.commit_phase.clear();
@@ -1630,6 +1641,27 @@ impl World {
         });
         let acks_flow = appending && (pr.acks != Acks::All || hw_moves);
         let write_bad = producer_alive && !acks_flow;
+        // Steady acknowledgement latency: the producer's round trip to the
+        // leader, plus, for acks=all, one round trip to the slowest follower
+        // of the maximal ISR (the leader learns a follower's LEO from its
+        // next fetch). Observers and non-ISR replicas add nothing.
+        let steady_us = match (acks_flow, pr.acks, leader_dc) {
+            (true, Acks::One | Acks::All, Some(ldc)) => {
+                let mut rtt = self.rtt_between(pr.dc, ldc);
+                if pr.acks == Acks::All {
+                    for s in 0..rf {
+                        if maximal & (1 << s) != 0 && Some(s) != leader {
+                            rtt = rtt.max(
+                                self.rtt_between(ldc, self.broker_dc(spec.replicas[s]))
+                                    + self.rtt_between(pr.dc, ldc),
+                            );
+                        }
+                    }
+                }
+                Some(rtt.as_ns() / 1_000)
+            }
+            _ => None,
+        };
 
         // The producer buffers while it is alive and cannot append, whatever
         // the reason (no leader, leader unreachable, NOT_ENOUGH_REPLICAS);
@@ -1657,6 +1689,11 @@ impl World {
                     burst = records_over(rate, kept.as_ns());
                     let failed = records_over(rate, (waited - kept).as_ns());
                     self.failed_sends += failed;
+                    // Buffered records waited up to `kept` before landing.
+                    if let Some(lat) = steady_us {
+                        self.latency
+                            .add_spread(lat, lat + kept.as_ns() / 1_000, burst);
+                    }
                     self.note(
                         now,
                         TraceRecord::WritesResumed {
@@ -1694,14 +1731,26 @@ impl World {
             (false, Some(since)) => {
                 self.parts[p].stalled_since = None;
                 let waited = now.since(since);
-                let over = waited - pr.delivery_timeout.min(waited);
+                let kept = pr.delivery_timeout.min(waited);
+                let over = waited - kept;
                 self.failed_sends += records_over(self.parts[p].curve.rate_mrps(), over.as_ns());
+                // Records appended while the high watermark stood still are
+                // acknowledged now, each after its wait.
+                if let Some(lat) = steady_us {
+                    let waiting = records_over(self.parts[p].curve.rate_mrps(), kept.as_ns());
+                    self.latency
+                        .add_spread(lat, lat + kept.as_ns() / 1_000, waiting);
+                }
             }
             _ => {}
         }
         if write_bad != self.parts[p].write_bad {
             self.parts[p].write_bad = write_bad;
             self.writes.change(now, write_bad);
+        }
+        if steady_us != self.parts[p].ack_latency_us {
+            self.close_latency_window(p, now);
+            self.parts[p].ack_latency_us = steady_us;
         }
         // Catch-up timers that a rate change invalidated are re-armed.
         for s in 0..rf {
@@ -1710,6 +1759,20 @@ impl World {
                 self.arm_catchup(now, p, s);
             }
         }
+    }
+
+    /// Adds the records acknowledged at the partition's current steady
+    /// latency since the window opened, and opens a new window at `now`.
+    fn close_latency_window(&mut self, p: usize, now: SimTime) {
+        let part = &mut self.parts[p];
+        if let Some(lat) = part.ack_latency_us {
+            let records = records_over(
+                part.curve.rate_mrps(),
+                now.since(part.ack_latency_since).as_ns(),
+            );
+            self.latency.add(lat, records);
+        }
+        self.parts[p].ack_latency_since = now;
     }
 
     fn arm_isr_expire(&mut self, now: SimTime, p: usize) {
@@ -1850,6 +1913,9 @@ impl World {
                 self.failed_sends += records_over(rate, (waited - dt.min(waited)).as_ns());
             }
         }
+        for p in 0..self.parts.len() {
+            self.close_latency_window(p, end);
+        }
         let mut verdict = Verdict::default();
         for p in 0..self.parts.len() {
             let s = self.authoritative_replica(p);
@@ -1875,6 +1941,7 @@ impl World {
             skipped_records: self.skipped,
             failed_sends: self.failed_sends,
             cross_dc_bytes: self.cross_dc_bytes,
+            ack_latency_p99_us: self.latency.quantile(990),
         }
     }
 
