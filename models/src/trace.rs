@@ -54,6 +54,14 @@ pub enum TraceRecord {
         isr: u8,
         elr: u8,
     },
+    ZombieBegins {
+        partition: u32,
+        broker: u32,
+    },
+    ZombieEnds {
+        partition: u32,
+        broker: u32,
+    },
     Truncated {
         partition: u32,
         broker: u32,

@@ -94,6 +94,41 @@ enum Fetch {
     CatchingUp,
     /// In step with the leader, one network delay behind.
     Streaming,
+    /// A former leader that has not learned it was replaced (see [`Zombie`]).
+    Zombie,
+}
+
+/// A leader the controller replaced while its broker was alive but out of
+/// contact. KRaft brokers do not fence themselves [K-BLM]: it keeps serving
+/// its old epoch to clients that still reach it, until it dies or hears from
+/// the controller again, and then truncates like any returning follower.
+/// Its appends are a flow of their own, `leo0 + rate·(t − t0)`.
+#[derive(Debug, Clone, Copy)]
+struct Zombie {
+    slot: u8,
+    t0: SimTime,
+    leo0: u64,
+    appending: bool,
+    acked_upto: u64,
+}
+
+impl Zombie {
+    fn leo(&self, now: SimTime, rate_mrps: u64) -> u64 {
+        if self.appending {
+            self.leo0 + records_over(rate_mrps, now.since(self.t0).as_ns())
+        } else {
+            self.leo0
+        }
+    }
+
+    /// When the zombie appended `offset` (its appends are linear in time).
+    fn time_of(&self, offset: u64, rate_mrps: u64) -> SimTime {
+        if !self.appending || rate_mrps == 0 || offset <= self.leo0 {
+            return self.t0;
+        }
+        let ns = ((offset - self.leo0) as u128 * 1_000_000_000_000u128) / rate_mrps as u128;
+        SimTime(self.t0.as_ns().saturating_add(ns as u64))
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -153,6 +188,7 @@ struct Partition {
     ack_latency_since: SimTime,
     write_bad: bool,
     read_bad: bool,
+    zombie: Option<Zombie>,
     replicas: [Replica; MAX_RF],
 }
 
@@ -534,6 +570,7 @@ impl World {
                 ack_latency_since: SimTime::ZERO,
                 write_bad: false,
                 read_bad: false,
+                zombie: None,
                 replicas,
             });
         }
@@ -625,6 +662,23 @@ impl World {
         let topic = &m.topics[spec.topic.idx()];
         let producer = topic.producer.map(|i| &m.producers[i]);
         let record_bytes = producer.map_or(0, |pr| pr.record_bytes);
+        if let Some(z) = self.parts[p].zombie {
+            let rate = self.parts[p].curve.rate_mrps();
+            let zs = z.slot as usize;
+            let before = self.parts[p].replicas[zs].leo;
+            let leo = z.leo(now, rate).max(before);
+            self.parts[p].replicas[zs].leo = leo;
+            if producer.is_some_and(|pr| pr.dc != self.broker_dc(spec.replicas[zs])) {
+                self.cross_dc_bytes += (leo - before) * record_bytes;
+            }
+            // acks=1 is answered on the zombie's own append.
+            if producer.is_some_and(|pr| pr.acks == Acks::One) && leo > z.acked_upto {
+                self.acknowledge_with(p, zs, z.acked_upto, leo, |o| z.time_of(o, rate));
+                if let Some(z) = self.parts[p].zombie.as_mut() {
+                    z.acked_upto = leo;
+                }
+            }
+        }
         let Some(l) = self.parts[p].leader else {
             return;
         };
@@ -726,15 +780,30 @@ impl World {
     /// Hands `[start, end)` of the leader's log to the oracle, split by the
     /// epochs the records were written in.
     fn acknowledge(&mut self, p: usize, l: usize, start: u64, end: u64, now: SimTime) {
+        let curve = self.parts[p].curve;
+        self.acknowledge_with(p, l, start, end, |o| {
+            curve.time_of(o).unwrap_or(now).min(now)
+        });
+    }
+
+    /// Hands `[start, end)` of replica `l`'s log to the oracle, split by the
+    /// epochs the records were written in, dated by `time_of`.
+    fn acknowledge_with(
+        &mut self,
+        p: usize,
+        l: usize,
+        start: u64,
+        end: u64,
+        time_of: impl Fn(u64) -> SimTime,
+    ) {
         let log = &self.epochs[p * MAX_RF + l];
-        let curve = &self.parts[p].curve;
         for (i, e) in log.iter().enumerate() {
             let seg_end = log.get(i + 1).map_or(u64::MAX, |n| n.start);
             let lo = e.start.max(start);
             let hi = seg_end.min(end);
             if lo < hi {
-                let t_start = curve.time_of(lo).unwrap_or(now).min(now);
-                let t_end = curve.time_of(hi - 1).unwrap_or(now).min(now);
+                let t_start = time_of(lo);
+                let t_end = time_of(hi - 1);
                 self.oracle.acknowledge(
                     p,
                     AckedRange {
@@ -1110,6 +1179,13 @@ impl World {
             self.ensure_epochs(p, s);
         }
         let old_hw = self.parts[p].hw;
+        // A leader replaced while its broker is alive but out of contact
+        // does not know it: it becomes a zombie.
+        let old_leader = self.parts[p].leader.map(|l| l as usize);
+        let zombie = old_leader.filter(|&l| {
+            let br = &self.brokers[spec.replicas[l].idx()];
+            self.parts[p].zombie.is_none() && Some(l) != choice && br.serving() && !br.contact
+        });
         let part = &mut self.parts[p];
         part.epoch += 1;
         part.pending_isr = None;
@@ -1217,6 +1293,28 @@ impl World {
                     self.offsets_out_of_range(p, leo, old_hw);
                 }
             }
+        }
+        if let Some(z) = zombie {
+            let leo = self.parts[p].replicas[z].leo;
+            let acked_upto = self.parts[p].acked_upto.min(leo);
+            let part = &mut self.parts[p];
+            part.replicas[z].fetch = Fetch::Zombie;
+            part.replicas[z].catchup_timer.cancel();
+            part.zombie = Some(Zombie {
+                slot: z as u8,
+                t0: now,
+                leo0: leo,
+                appending: false,
+                acked_upto,
+            });
+            let node = m.brokers[spec.replicas[z].idx()].node_id;
+            self.note(
+                now,
+                TraceRecord::ZombieBegins {
+                    partition: p as u32,
+                    broker: node,
+                },
+            );
         }
     }
 
@@ -1550,9 +1648,32 @@ impl World {
         let leader_up = leader_b.is_some_and(|b| self.brokers[b.idx()].serving());
         let leader_dc = leader_b.map(|b| self.broker_dc(b));
 
+        // A zombie learns the truth when it hears from the controller again
+        // (and is then fenced until it re-registers), or dies.
+        if let Some(z) = self.parts[p].zombie {
+            let zb = spec.replicas[z.slot as usize];
+            let br = self.brokers[zb.idx()];
+            if !br.serving() || br.contact {
+                self.parts[p].zombie = None;
+                self.parts[p].replicas[z.slot as usize].fetch = if br.up() {
+                    Fetch::Reconcile
+                } else {
+                    Fetch::Offline
+                };
+                let node = m.brokers[zb.idx()].node_id;
+                self.note(
+                    now,
+                    TraceRecord::ZombieEnds {
+                        partition: p as u32,
+                        broker: node,
+                    },
+                );
+            }
+        }
+
         // Followers: who can fetch, who must reconcile, who stalls.
         for s in 0..rf {
-            if Some(s) == leader {
+            if Some(s) == leader || self.parts[p].replicas[s].fetch == Fetch::Zombie {
                 continue;
             }
             let b = spec.replicas[s];
@@ -1630,7 +1751,20 @@ impl World {
         let isr_count = part.isr.count_ones();
         let eff_min = self.eff_min_isr(p);
         let enough = pr.acks != Acks::All || isr_count >= eff_min;
-        let appending = producer_alive && reach && enough;
+        let appending_real = producer_alive && reach && enough;
+        // A producer that cannot reach the real leader but still reaches a
+        // zombie keeps writing to it on its stale metadata. With acks=0/1 the
+        // zombie answers on its own append; with acks=all it cannot commit
+        // (its ISR still holds replicas that left it, and its shrink cannot
+        // reach the controller), so such a producer is simply stalled.
+        let zombie_dc = part
+            .zombie
+            .map(|z| self.broker_dc(spec.replicas[z.slot as usize]));
+        let use_zombie = producer_alive
+            && !appending_real
+            && pr.acks != Acks::All
+            && zombie_dc.is_some_and(|d| self.connected(d, pr.dc));
+        let appending = appending_real || use_zombie;
         let maximal = part.isr | part.pending_isr.unwrap_or(0);
         let hw_moves = (0..rf).all(|s| {
             maximal & (1 << s) == 0
@@ -1639,13 +1773,14 @@ impl World {
                     Fetch::Leader | Fetch::Streaming | Fetch::CatchingUp
                 )
         });
-        let acks_flow = appending && (pr.acks != Acks::All || hw_moves);
+        let acks_flow = use_zombie || (appending_real && (pr.acks != Acks::All || hw_moves));
         let write_bad = producer_alive && !acks_flow;
         // Steady acknowledgement latency: the producer's round trip to the
         // leader, plus, for acks=all, one round trip to the slowest follower
         // of the maximal ISR (the leader learns a follower's LEO from its
         // next fetch). Observers and non-ISR replicas add nothing.
-        let steady_us = match (acks_flow, pr.acks, leader_dc) {
+        let target_dc = if use_zombie { zombie_dc } else { leader_dc };
+        let steady_us = match (acks_flow, pr.acks, target_dc) {
             (true, Acks::One | Acks::All, Some(ldc)) => {
                 let mut rtt = self.rtt_between(pr.dc, ldc);
                 if pr.acks == Acks::All {
@@ -1709,18 +1844,32 @@ impl World {
         let part = &mut self.parts[p];
         let newest = part.curve.newest();
         let was_appending = newest.appending && part.leader.is_some();
-        if appending != was_appending || (appending && newest.epoch != part.epoch) || burst > 0 {
+        let real_burst = if use_zombie { 0 } else { burst };
+        if appending_real != was_appending
+            || (appending_real && newest.epoch != part.epoch)
+            || real_burst > 0
+        {
             let leo = part.curve.now(now);
             let epoch = part.epoch;
             part.curve.push(Segment {
                 t0: now,
-                leo0: leo + burst,
-                appending,
+                leo0: leo + real_burst,
+                appending: appending_real,
                 epoch,
             });
             if let Some(l) = leader {
-                part.replicas[l].leo = leo + burst;
-                part.replicas[l].view = leo + burst;
+                part.replicas[l].leo = leo + real_burst;
+                part.replicas[l].view = leo + real_burst;
+            }
+        }
+        if let Some(z) = part.zombie.as_mut() {
+            if z.appending != use_zombie || (use_zombie && burst > 0) {
+                let rate = part.curve.rate_mrps();
+                let leo = z.leo(now, rate) + if use_zombie { burst } else { 0 };
+                z.leo0 = leo;
+                z.t0 = now;
+                z.appending = use_zombie;
+                part.replicas[z.slot as usize].leo = leo;
             }
         }
         // A stalled high watermark: appended records wait for the ISR; those
