@@ -74,13 +74,19 @@ pub struct TopicSpec {
     pub unclean: bool,
     pub first_partition: u32,
     pub producer: Option<usize>,
+    /// Confluent's observer promotion policy (effective; `LeaderIsObserver`
+    /// when the topic has no version-2 placement).
+    pub promotion: PromotionPolicy,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct PartitionSpec {
     pub topic: TopicIdx,
     pub replicas: [BrokerIdx; MAX_RF],
+    /// Replica slots in use: sync replicas, then observers.
     pub rf: u8,
+    /// Bit `s` set: slot `s` is an observer (Confluent MRC).
+    pub observers: u8,
 }
 
 impl PartitionSpec {
@@ -110,6 +116,8 @@ pub struct ConsumerSpec {
     pub dc: DcIdx,
     pub commit_interval: SimDuration,
     pub reset: OffsetReset,
+    /// `client.rack`, when set.
+    pub client_rack: Option<RackIdx>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +125,9 @@ pub enum FaultMode {
     Crash,
     PowerLoss,
     Partition,
+    /// A runbook step: unclean election for the leaderless partitions of
+    /// `FaultSpec::topic`.
+    UncleanElection,
 }
 
 /// A fault resolved to the components it takes.
@@ -133,6 +144,8 @@ pub struct FaultSpec {
     /// For partitions: the two sides as DC masks.
     pub side_a: u64,
     pub side_b: u64,
+    /// For runbook steps on a topic.
+    pub topic: Option<TopicIdx>,
 }
 
 /// A node of the topology graph: containment edges point from a region to
@@ -164,6 +177,8 @@ pub struct Model {
     pub timings: Timings,
     /// Eligible Leader Replicas (KIP-966) enabled.
     pub elr: bool,
+    /// `replica.selector.class=RackAwareReplicaSelector`.
+    pub rack_aware_selector: bool,
     pub topics: Vec<TopicSpec>,
     pub partitions: Vec<PartitionSpec>,
     pub producers: Vec<ProducerSpec>,
@@ -214,6 +229,15 @@ impl Checker<'_> {
             location: self.src.location(&field, needle),
             message: message.into(),
         }
+    }
+}
+
+/// Prefix for a message about a field inside an embedded Confluent JSON.
+fn json_field(field: &str) -> String {
+    if field.is_empty() {
+        String::new()
+    } else {
+        format!("in the JSON's \"{field}\": ")
     }
 }
 
@@ -550,6 +574,10 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         .iter()
         .map(|b| (b.node_id, racks[b.rack.idx()].name.as_str()))
         .collect();
+    let mut brokers_by_rack: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for &(id, rack) in &rack_list {
+        brokers_by_rack.entry(rack).or_default().push(id);
+    }
     let mut topics = Vec::new();
     let mut partitions = Vec::new();
     let mut topic_names = BTreeSet::new();
@@ -601,6 +629,48 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             ));
         }
         let rf = t.replication_factor as usize;
+        // Confluent placement constraints: sync replicas then observers.
+        let constraints = match &t.placement {
+            Placement::Constraints(pl) => Some(pl.clone()),
+            Placement::ConfluentJson(text) => Some(
+                placement::constraints::from_confluent_json(text).map_err(|e| {
+                    c.err(
+                        format!("{tf}.placement"),
+                        "ConfluentJson",
+                        format!("{}{}", json_field(&e.field), e.message),
+                    )
+                })?,
+            ),
+            _ => None,
+        };
+        let resolved = match &constraints {
+            Some(pl) => {
+                let r =
+                    placement::constraints::check(pl, &brokers_by_rack, MAX_RF).map_err(|e| {
+                        let needle = pl
+                            .replicas
+                            .first()
+                            .map(|g| format!("\"{}\"", g.constraints.rack))
+                            .unwrap_or_default();
+                        c.err(format!("{tf}.placement.{}", e.field), &needle, e.message)
+                    })?;
+                if r.sync != rf {
+                    return Err(c.err(
+                        format!("{tf}.replication_factor"),
+                        "",
+                        format!(
+                            "replication_factor {rf} does not match the placement's {} sync replicas; \
+                             with placement constraints replication_factor must equal the sum of the `replicas` counts",
+                            r.sync
+                        ),
+                    ));
+                }
+                Some(r)
+            }
+            None => None,
+        };
+        let observers = resolved.as_ref().map_or(0, |r| r.observers);
+        let slots = rf + observers;
         let assignment: Vec<Vec<u32>> = match &t.placement {
             Placement::RackAware => placement::rack_aware(&rack_list, t.partitions, rf),
             Placement::Assignment(lists) => {
@@ -611,11 +681,17 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 }
                 lists.clone()
             }
+            Placement::Constraints(_) | Placement::ConfluentJson(_) => {
+                let pl = constraints
+                    .as_ref()
+                    .expect("constraints were resolved above");
+                placement::constraints::assign(pl, &brokers_by_rack, t.partitions)
+            }
         };
         let first_partition = partitions.len() as u32;
         for (pi, list) in assignment.iter().enumerate() {
             let pf = format!("{tf}.placement[{pi}]");
-            if list.len() != rf {
+            if list.len() != slots {
                 return Err(c.err(
                     pf,
                     "",
@@ -647,7 +723,8 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             partitions.push(PartitionSpec {
                 topic: TopicIdx(ti as u16),
                 replicas,
-                rf: rf as u8,
+                rf: slots as u8,
+                observers: (((1u16 << slots) - 1) & !((1u16 << rf) - 1)) as u8,
             });
         }
         topics.push(TopicSpec {
@@ -658,6 +735,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             unclean: t.unclean_leader_election_enable,
             first_partition,
             producer: None,
+            promotion: resolved
+                .as_ref()
+                .map_or(PromotionPolicy::LeaderIsObserver, |r| r.policy),
         });
     }
     // --- clients ----------------------------------------------------------------
@@ -742,6 +822,24 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 k.auto_commit_interval_ms,
             )?,
             reset: k.auto_offset_reset,
+            client_rack: if k.client_rack.is_empty() {
+                None
+            } else {
+                Some(
+                    racks
+                        .iter()
+                        .position(|r| r.name == k.client_rack)
+                        .map(|r| RackIdx(r as u16))
+                        .ok_or_else(|| {
+                            c.unknown(
+                                format!("{kf}.client_rack"),
+                                &format!("\"{}\"", k.client_rack),
+                                format!("rack \"{}\"", k.client_rack),
+                                racks.iter().map(|r| format!("\"{}\"", r.name)),
+                            )
+                        })?,
+                )
+            },
         });
     }
 
@@ -775,8 +873,15 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             dcs: vec![],
             side_a: 0,
             side_b: 0,
+            topic: None,
         };
         let target = match &f.fault {
+            FaultKind::UncleanLeaderElection(name) => {
+                spec.mode = FaultMode::UncleanElection;
+                spec.topic = Some(find_topic(&c, &topics, &format!("{ff}.fault"), name)?);
+                spec.label = format!("unclean leader election on {name}");
+                None
+            }
             FaultKind::Crash(t) => {
                 spec.mode = FaultMode::Crash;
                 Some(t)
@@ -896,6 +1001,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         bandwidth_bytes_per_sec: bw,
         timings,
         elr: scenario.cluster.eligible_leader_replicas_enable,
+        rack_aware_selector: scenario.cluster.replica_selector_class == ReplicaSelector::RackAware,
         topics,
         partitions,
         producers,

@@ -147,6 +147,9 @@ pub struct ClusterConfig {
     /// Eligible Leader Replicas (KIP-966; `eligible.leader.replicas.version=1`,
     /// Kafka 4.0+, on by default for new 4.1 clusters). Off by default here.
     pub eligible_leader_replicas_enable: bool,
+    /// `replica.selector.class`: whether consumers with a `client_rack` may
+    /// read from a follower or observer in their rack.
+    pub replica_selector_class: ReplicaSelector,
 }
 
 impl Default for ClusterConfig {
@@ -160,6 +163,7 @@ impl Default for ClusterConfig {
             os_dirty_expire_ms: 30_000,
             flush_ms: None,
             eligible_leader_replicas_enable: false,
+            replica_selector_class: ReplicaSelector::Leader,
         }
     }
 }
@@ -190,6 +194,73 @@ pub enum Placement {
     RackAware,
     /// An explicit replica list per partition, preferred leader first.
     Assignment(Vec<Vec<u32>>),
+    /// Confluent replica placement constraints (Multi-Region Clusters):
+    /// sync replicas and observers counted per rack, with an observer
+    /// promotion policy.
+    Constraints(ReplicaPlacement),
+    /// The same constraints in Confluent's own JSON, as given to
+    /// `kafka-topics --replica-placement` or stored in the topic config
+    /// `confluent.placement.constraints`.
+    ConfluentJson(String),
+}
+
+/// Confluent replica placement constraints, version 1 or 2. Version 2 is
+/// required for automatic observer promotion; version 1 never promotes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaPlacement {
+    pub version: u32,
+    /// Sync replicas: `count` brokers from each rack. The first group's
+    /// replicas come first in the assignment.
+    pub replicas: Vec<PlacementGroup>,
+    /// Observers: replicas that fetch like followers but stay out of the ISR
+    /// unless promoted.
+    #[serde(default)]
+    pub observers: Vec<PlacementGroup>,
+    /// Confluent's `observerPromotionPolicy` (version 2; default
+    /// `UnderMinIsr` when observers are given).
+    #[serde(default)]
+    pub observer_promotion_policy: Option<PromotionPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementGroup {
+    pub count: u32,
+    pub constraints: RackConstraint,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RackConstraint {
+    /// A `broker.rack` value.
+    pub rack: String,
+}
+
+/// When observers join the ISR (Confluent `observerPromotionPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PromotionPolicy {
+    /// `under-min-isr`: promote caught-up observers while the ISR is smaller
+    /// than `min.insync.replicas`.
+    UnderMinIsr,
+    /// `under-replicated`: promote while the ISR is smaller than the number
+    /// of sync replicas.
+    UnderReplicated,
+    /// `leader-is-observer`: never automatically; only once an operator has
+    /// elected an observer leader (an unclean election) do the other
+    /// observers join to meet min ISR.
+    LeaderIsObserver,
+}
+
+/// Where Kafka's `replica.selector.class` sends consumers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ReplicaSelector {
+    /// `LeaderSelector` (Apache Kafka's default): always the leader.
+    #[default]
+    Leader,
+    /// `RackAwareReplicaSelector`: a replica whose `broker.rack` matches the
+    /// consumer's `client.rack`, when it has the offset (KIP-392).
+    RackAware,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -256,6 +327,11 @@ pub struct Consumer {
     pub auto_commit_interval_ms: u64,
     #[serde(default)]
     pub auto_offset_reset: OffsetReset,
+    /// Kafka's `client.rack` (empty = none): with
+    /// `replica_selector_class: RackAware` the group reads from a replica in
+    /// this rack while that replica has the offsets it needs.
+    #[serde(default)]
+    pub client_rack: String,
 }
 
 fn default_auto_commit_interval_ms() -> u64 {
@@ -298,6 +374,12 @@ pub enum FaultKind {
     /// Every link between a DC of the first set and a DC of the second is cut
     /// (both directions, data and control plane) until it heals.
     Partition(Vec<String>, Vec<String>),
+    /// A runbook step, not a fault: an operator runs
+    /// `kafka-leader-election --election-type UNCLEAN` for every leaderless
+    /// partition of this topic. The controller elects the first live replica
+    /// in assignment order (sync replicas, then observers), which may lose
+    /// acknowledged records. `recover_after` is ignored.
+    UncleanLeaderElection(String),
 }
 
 /// A scheduled fault. `recover_after` absent = it lasts to the end.

@@ -62,6 +62,13 @@ pub enum TraceRecord {
         partition: u32,
         broker: u32,
     },
+    /// The leader asks the controller to promote (or demote) observers:
+    /// `isr` is the proposed ISR as a bit set over replica slots.
+    ObserversChanging {
+        partition: u32,
+        isr: u8,
+        promote: bool,
+    },
     Truncated {
         partition: u32,
         broker: u32,

@@ -22,7 +22,7 @@ use crate::compile::{FaultMode, Model, MAX_RF};
 use crate::ids::*;
 use crate::oracle::{AckedRange, Oracle, Verdict};
 use crate::outcome::TrialOutcome;
-use crate::scenario::{Acks, OffsetReset};
+use crate::scenario::{Acks, OffsetReset, PromotionPolicy};
 use crate::trace::{TraceEntry, TraceRecord};
 use curve::{records_over, LeoCurve, Segment};
 use kdrsim_sim::{EventQueue, Purpose, RngStreams, SimDuration, SimTime, StreamRng, TimerGen};
@@ -557,7 +557,8 @@ impl World {
                 leader: Some(0),
                 epoch: 0,
                 elr: 0,
-                isr: ((1u16 << p.rf) - 1) as u8,
+                // Observers start outside the ISR.
+                isr: ((1u16 << p.rf) - 1) as u8 & !p.observers,
                 pending_isr: None,
                 pending_timer: TimerGen::default(),
                 expire_timer: TimerGen::default(),
@@ -750,12 +751,17 @@ impl World {
             part.hw = hw;
         }
         self.invariants.observe_hw(p, part.epoch, part.hw);
-        // Consumers fetch up to the high watermark.
+        // Consumers fetch up to the high watermark, from the leader or, with
+        // follower fetching, from a replica in their rack.
         let consumer_cross = m
             .consumers
             .iter()
             .enumerate()
-            .filter(|(i, c)| c.topic == spec.topic && self.consumer_alive[*i] && c.dc != leader_dc)
+            .filter(|(i, c)| {
+                c.topic == spec.topic
+                    && self.consumer_alive[*i]
+                    && self.consumer_source_dc(p, *i).unwrap_or(leader_dc) != c.dc
+            })
             .count() as u64;
         let part = &mut self.parts[p];
         bytes += (part.hw.saturating_sub(old_hw)) * record_bytes * consumer_cross;
@@ -939,6 +945,11 @@ impl World {
                 }
             }
             FaultMode::Partition => self.cut(f.side_a, f.side_b, true),
+            FaultMode::UncleanElection => {
+                if let Some(t) = f.topic {
+                    self.runbook_unclean_election(now, t);
+                }
+            }
         }
     }
 
@@ -981,6 +992,25 @@ impl World {
                 }
             }
             FaultMode::Partition => self.cut(f.side_a, f.side_b, false),
+            FaultMode::UncleanElection => {}
+        }
+    }
+
+    /// An operator's `kafka-leader-election --election-type UNCLEAN` for
+    /// every leaderless partition of `topic`: the controller elects the
+    /// first live replica in assignment order (sync replicas, then
+    /// observers). It needs an active controller; without one the command
+    /// fails and nothing changes.
+    fn runbook_unclean_election(&mut self, now: SimTime, topic: TopicIdx) {
+        if self.active.is_none() {
+            return;
+        }
+        let t = &self.model.topics[topic.idx()];
+        let (first, count) = (t.first_partition as usize, t.partitions as usize);
+        for p in first..first + count {
+            if self.parts[p].leader.is_none() {
+                self.elect_leader_with(now, p, true);
+            }
         }
     }
 
@@ -1160,12 +1190,21 @@ impl World {
     /// assignment order that is in the ISR and unfenced; with unclean leader
     /// election enabled and none such, the first unfenced replica.
     fn elect_leader(&mut self, now: SimTime, p: usize) {
+        let unclean = self.model.topics[self.model.partitions[p].topic.idx()].unclean;
+        self.elect_leader_with(now, p, unclean);
+    }
+
+    fn elect_leader_with(&mut self, now: SimTime, p: usize, allow_unclean: bool) {
         let m = self.model.clone();
         let spec = &m.partitions[p];
-        let candidate = self.leader_candidate(p, |s| {
-            let br = &self.brokers[spec.replicas[s].idx()];
-            !br.fenced && !br.restarted && br.contact
-        });
+        let candidate = self.leader_candidate_with(
+            p,
+            |s| {
+                let br = &self.brokers[spec.replicas[s].idx()];
+                !br.fenced && !br.restarted && br.contact
+            },
+            allow_unclean,
+        );
         let choice = candidate.map(|(s, _)| s);
         let kind = candidate.map(|(_, k)| k);
         let unclean = kind == Some(Election::Unclean);
@@ -1419,6 +1458,19 @@ impl World {
     /// first ISR member in assignment order; with ELR, the first ELR member;
     /// with unclean election enabled, the first replica at all.
     fn leader_candidate(&self, p: usize, ok: impl Fn(usize) -> bool) -> Option<(usize, Election)> {
+        let unclean = self.model.topics[self.model.partitions[p].topic.idx()].unclean;
+        self.leader_candidate_with(p, ok, unclean)
+    }
+
+    /// [`Self::leader_candidate`], with unclean election allowed or not
+    /// (an operator's `kafka-leader-election --election-type UNCLEAN`
+    /// allows it whatever the topic says).
+    fn leader_candidate_with(
+        &self,
+        p: usize,
+        ok: impl Fn(usize) -> bool,
+        allow_unclean: bool,
+    ) -> Option<(usize, Election)> {
         let spec = &self.model.partitions[p];
         let part = &self.parts[p];
         let rf = spec.rf as usize;
@@ -1433,8 +1485,7 @@ impl World {
                     .map(|s| (s, Election::Eligible))
             })
             .or_else(|| {
-                self.model.topics[spec.topic.idx()]
-                    .unclean
+                allow_unclean
                     .then(|| (0..rf).find(|&s| ok(s)))
                     .flatten()
                     .map(|s| (s, Election::Unclean))
@@ -1484,7 +1535,10 @@ impl World {
             r.fetch = Fetch::Streaming;
             r.last_caught_up = now;
             let leo = r.leo;
-            if part.isr & (1 << s) == 0 && part.pending_isr.is_none() {
+            // Observers never join the ISR by catching up; only a promotion
+            // policy puts them there (see `promote_or_demote_observers`).
+            let observer = m.partitions[p].observers & (1 << s) != 0;
+            if !observer && part.isr & (1 << s) == 0 && part.pending_isr.is_none() {
                 part.pending_isr = Some(part.isr | (1 << s));
             }
             self.note(
@@ -1723,6 +1777,10 @@ impl World {
             }
         }
 
+        if spec.observers != 0 && leader_up && self.parts[p].pending_isr.is_none() {
+            self.promote_or_demote_observers(now, p);
+        }
+
         // AlterPartition goes from the leader to the active controller.
         if self.parts[p].pending_isr.is_some() && !self.parts[p].pending_timer.is_armed() {
             if let (Some(a), Some(lb)) = (self.active, leader_b) {
@@ -1910,6 +1968,71 @@ impl World {
         }
     }
 
+    /// Confluent's automatic observer promotion and demotion, proposed by the
+    /// leader through the same one-at-a-time `AlterPartition` as any ISR
+    /// change:
+    ///
+    /// - promote caught-up (streaming) observers, in assignment order, while
+    ///   the ISR is below the policy's threshold: `min.insync.replicas` for
+    ///   `under-min-isr`, the sync replica count for `under-replicated`;
+    ///   `leader-is-observer` (and version 1) only once an operator made an
+    ///   observer the leader, then up to min ISR;
+    /// - demote observers (other than the leader) once enough sync replicas
+    ///   are back in the ISR that the ISR stays at the threshold without them.
+    ///
+    /// An observer that is not caught up is never promoted: promoting it
+    /// would stall the high watermark, and Confluent promotes only caught-up
+    /// observers [CP-AOP-blog].
+    fn promote_or_demote_observers(&mut self, now: SimTime, p: usize) {
+        let m = self.model.clone();
+        let spec = &m.partitions[p];
+        let topic = &m.topics[spec.topic.idx()];
+        let Some(l) = self.parts[p].leader else {
+            return;
+        };
+        let obs = spec.observers;
+        let part = &self.parts[p];
+        let isr = part.isr;
+        let eff_min = self.eff_min_isr(p);
+        let leader_is_observer = obs & (1 << l) != 0;
+        let promote_below = match topic.promotion {
+            PromotionPolicy::UnderMinIsr => eff_min,
+            PromotionPolicy::UnderReplicated => topic.rf as u32,
+            PromotionPolicy::LeaderIsObserver if leader_is_observer => eff_min,
+            PromotionPolicy::LeaderIsObserver => 0,
+        };
+        let demote_at = match topic.promotion {
+            PromotionPolicy::UnderReplicated => topic.rf as u32,
+            _ => eff_min,
+        };
+        let mut target = isr;
+        if isr.count_ones() < promote_below {
+            for s in 0..spec.rf as usize {
+                let bit = 1u8 << s;
+                if target.count_ones() >= promote_below {
+                    break;
+                }
+                if obs & bit != 0 && isr & bit == 0 && part.replicas[s].fetch == Fetch::Streaming {
+                    target |= bit;
+                }
+            }
+        } else if isr & obs & !(1 << l) != 0 && (isr & !obs).count_ones() >= demote_at {
+            target = isr & !(obs & !(1 << l));
+        }
+        if target != isr {
+            self.parts[p].pending_isr = Some(target);
+            let promoted = target & !isr != 0;
+            self.note(
+                now,
+                TraceRecord::ObserversChanging {
+                    partition: p as u32,
+                    isr: target,
+                    promote: promoted,
+                },
+            );
+        }
+    }
+
     /// Adds the records acknowledged at the partition's current steady
     /// latency since the window opened, and opens a new window at `now`.
     fn close_latency_window(&mut self, p: usize, now: SimTime) {
@@ -1991,6 +2114,30 @@ impl World {
         self.arm_catchup(now, p, s);
     }
 
+    /// The DC a consumer group reads partition `p` from: with
+    /// `RackAwareReplicaSelector` and a `client.rack`, a replica in that rack
+    /// that has the group's offsets (the leader, or a follower or observer
+    /// streaming from it: a lagging one is skipped and the group goes to the
+    /// leader, as KIP-392 consumers do when the preferred replica lacks the
+    /// offset). `None`: the group reads from the leader.
+    fn consumer_source_dc(&self, p: usize, consumer: usize) -> Option<DcIdx> {
+        let m = &self.model;
+        let rack = m.consumers[consumer]
+            .client_rack
+            .filter(|_| m.rack_aware_selector)?;
+        let spec = &m.partitions[p];
+        let part = &self.parts[p];
+        (0..spec.rf as usize)
+            .find(|&s| {
+                let b = spec.replicas[s];
+                m.brokers[b.idx()].rack == rack
+                    && self.brokers[b.idx()].serving()
+                    && matches!(part.replicas[s].fetch, Fetch::Leader | Fetch::Streaming)
+                    && self.connected(m.brokers[b.idx()].dc, m.consumers[consumer].dc)
+            })
+            .map(|s| m.brokers[spec.replicas[s].idx()].dc)
+    }
+
     fn refresh_consumers(&mut self, now: SimTime) {
         let m = self.model.clone();
         for (i, c) in m.consumers.iter().enumerate() {
@@ -2028,7 +2175,7 @@ impl World {
                 }
                 let ok = leader_b.is_some_and(|b| {
                     self.brokers[b.idx()].serving() && self.connected(self.broker_dc(b), c.dc)
-                });
+                }) || self.consumer_source_dc(p, i).is_some();
                 bad |= !ok;
             }
             if bad != self.parts[p].read_bad {
