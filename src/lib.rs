@@ -30,10 +30,14 @@ use std::sync::Arc;
 
 /// The scenarios built into the binary: what `cargo run --release` runs
 /// with no arguments. They are the files under `scenarios/`.
-pub const BUILTIN: [(&str, &str); 3] = [
+pub const BUILTIN: [(&str, &str); 4] = [
     (
         "scenarios/3dc-stretched.ron",
         include_str!("../scenarios/3dc-stretched.ron"),
+    ),
+    (
+        "scenarios/2.5dc-observers.ron",
+        include_str!("../scenarios/2.5dc-observers.ron"),
     ),
     (
         "scenarios/2dc-stretched.ron",
