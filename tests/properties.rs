@@ -94,6 +94,7 @@ fn build(
             min_insync_replicas: min_isr,
             unclean_leader_election_enable: false,
             placement: Placement::RackAware,
+            cluster: String::new(),
         }],
         producers: vec![Producer {
             name: "p".into(),
@@ -108,6 +109,9 @@ fn build(
         }],
         consumers: vec![],
         faults: fault_list,
+        clusters: vec![],
+        mirrors: vec![],
+        runbook: None,
     }
 }
 

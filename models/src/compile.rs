@@ -128,6 +128,10 @@ pub enum FaultMode {
     /// A runbook step: unclean election for the leaderless partitions of
     /// `FaultSpec::topic`.
     UncleanElection,
+    /// A mirror's replication process stops (`FaultSpec::mirror`).
+    MirrorStopped,
+    /// A mirror's throughput falls to `FaultSpec::factor_ppm` / 1e6.
+    MirrorDegraded,
 }
 
 /// A fault resolved to the components it takes.
@@ -146,6 +150,10 @@ pub struct FaultSpec {
     pub side_b: u64,
     /// For runbook steps on a topic.
     pub topic: Option<TopicIdx>,
+    /// For mirror faults.
+    pub mirror: Option<usize>,
+    /// For degradation: the remaining fraction of bandwidth, per million.
+    pub factor_ppm: u32,
 }
 
 /// A node of the topology graph: containment edges point from a region to
@@ -185,6 +193,8 @@ pub struct Model {
     pub consumers: Vec<ConsumerSpec>,
     pub faults: Vec<FaultSpec>,
     pub graph: DiGraph<TopoNode, ()>,
+    /// Several clusters joined by mirrors (`None`: one cluster).
+    pub dr: Option<crate::dr::spec::DrSpec>,
 }
 
 impl Model {
@@ -516,6 +526,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
 
     // --- cluster timings ---------------------------------------------------
     let cl = &scenario.cluster;
+    // --- clusters ---------------------------------------------------------
+    let clusters = compile_clusters(&c, scenario, &dcs, &brokers, &controllers, &find_dc)?;
+
     let timings = Timings {
         replica_lag_time_max: positive_ms(
             &c,
@@ -574,11 +587,8 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         .iter()
         .map(|b| (b.node_id, racks[b.rack.idx()].name.as_str()))
         .collect();
-    let mut brokers_by_rack: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    for &(id, rack) in &rack_list {
-        brokers_by_rack.entry(rack).or_default().push(id);
-    }
     let mut topics = Vec::new();
+    let mut topic_cluster = Vec::new();
     let mut partitions = Vec::new();
     let mut topic_names = BTreeSet::new();
     let mut total_partitions = 0u64;
@@ -594,6 +604,48 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 format!("topic \"{}\" is defined twice", t.name),
             ));
         }
+        // The owning cluster, and the brokers its replicas may use.
+        let owner = match (&clusters, t.cluster.as_str()) {
+            (None, "") => None,
+            (None, name) => {
+                return Err(c.err(
+                    format!("{tf}.cluster"),
+                    &format!("\"{name}\""),
+                    "the scenario defines no `clusters`; remove `cluster` or add a clusters list",
+                ))
+            }
+            (Some(cl), "") if cl.len() == 1 => Some(0),
+            (Some(cl), "") => {
+                return Err(c.unknown(
+                    format!("{tf}.cluster"),
+                    "",
+                    "cluster \"\" (the topic must name its cluster)".to_string(),
+                    cl.iter().map(|k| format!("\"{}\"", k.name)),
+                ))
+            }
+            (Some(cl), name) => Some(cl.iter().position(|k| k.name == name).ok_or_else(|| {
+                c.unknown(
+                    format!("{tf}.cluster"),
+                    &format!("\"{name}\""),
+                    format!("cluster \"{name}\""),
+                    cl.iter().map(|k| format!("\"{}\"", k.name)),
+                )
+            })?),
+        };
+        topic_cluster.push(owner.unwrap_or(0));
+        let in_cluster = |id: u32| match (owner, &clusters) {
+            (Some(k), Some(cl)) => cl[k].brokers.iter().any(|b| brokers[b.idx()].node_id == id),
+            _ => true,
+        };
+        let rack_list: Vec<(u32, &str)> = rack_list
+            .iter()
+            .copied()
+            .filter(|&(id, _)| in_cluster(id))
+            .collect();
+        let mut brokers_by_rack: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for &(id, rack) in &rack_list {
+            brokers_by_rack.entry(rack).or_default().push(id);
+        }
         total_partitions += t.partitions as u64;
         if t.partitions == 0 || total_partitions > MAX_PARTITIONS {
             return Err(c.err(
@@ -605,7 +657,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 ),
             ));
         }
-        let max_rf = brokers.len().min(MAX_RF);
+        let max_rf = rack_list.len().min(MAX_RF);
         if t.replication_factor == 0 || t.replication_factor as usize > max_rf {
             return Err(c.err(
                 format!("{tf}.replication_factor"),
@@ -613,7 +665,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 format!(
                     "replication_factor {} is not possible with {} brokers; valid: 1..={}",
                     t.replication_factor,
-                    brokers.len(),
+                    rack_list.len(),
                     max_rf
                 ),
             ));
@@ -703,7 +755,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             }
             let mut replicas = [BrokerIdx(0); MAX_RF];
             for (k, id) in list.iter().enumerate() {
-                let Some(&b) = broker_by_id.get(id) else {
+                let Some(&b) = broker_by_id.get(id).filter(|_| in_cluster(*id)) else {
                     return Err(c.unknown(
                         pf,
                         &id.to_string(),
@@ -843,6 +895,40 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         });
     }
 
+    // --- mirrors and runbook --------------------------------------------------
+    let dr = match clusters {
+        None => {
+            if !scenario.mirrors.is_empty() {
+                return Err(c.err(
+                    "mirrors",
+                    "",
+                    "mirrors join clusters: define `clusters` first",
+                ));
+            }
+            if scenario.runbook.is_some() {
+                return Err(c.err(
+                    "runbook",
+                    "",
+                    "a runbook fails over a mirror: define `clusters` and `mirrors` first",
+                ));
+            }
+            None
+        }
+        Some(cl) => Some(compile_mirrors(
+            &c,
+            scenario,
+            cl,
+            topic_cluster,
+            &topics,
+            &bw,
+            dcs.len(),
+        )?),
+    };
+    let mirror_names: Vec<String> = dr
+        .as_ref()
+        .map(|d| d.mirrors.iter().map(|m| m.name.clone()).collect())
+        .unwrap_or_default();
+
     // --- faults -----------------------------------------------------------------
     if scenario.faults.len() > MAX_FAULTS {
         return Err(c.err(
@@ -874,8 +960,40 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             side_a: 0,
             side_b: 0,
             topic: None,
+            mirror: None,
+            factor_ppm: 1_000_000,
+        };
+        let find_mirror = |name: &str| {
+            mirror_names.iter().position(|m| m == name).ok_or_else(|| {
+                c.unknown(
+                    format!("{ff}.fault"),
+                    &format!("\"{name}\""),
+                    format!("mirror \"{name}\""),
+                    mirror_names.iter().map(|m| format!("\"{m}\"")),
+                )
+            })
         };
         let target = match &f.fault {
+            FaultKind::MirrorStopped(name) => {
+                spec.mode = FaultMode::MirrorStopped;
+                spec.mirror = Some(find_mirror(name)?);
+                spec.label = format!("mirror {name} stopped");
+                None
+            }
+            FaultKind::MirrorDegraded(name, factor) => {
+                spec.mode = FaultMode::MirrorDegraded;
+                spec.mirror = Some(find_mirror(name)?);
+                if !factor.is_finite() || *factor <= 0.0 || *factor > 1.0 {
+                    return Err(c.err(
+                        format!("{ff}.fault"),
+                        "MirrorDegraded",
+                        format!("{factor}: valid: a fraction of the bandwidth in (0, 1]"),
+                    ));
+                }
+                spec.factor_ppm = (factor * 1e6).round().max(1.0) as u32;
+                spec.label = format!("mirror {name} degraded to {factor}");
+                None
+            }
             FaultKind::UncleanLeaderElection(name) => {
                 spec.mode = FaultMode::UncleanElection;
                 spec.topic = Some(find_topic(&c, &topics, &format!("{ff}.fault"), name)?);
@@ -1008,6 +1126,287 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         consumers,
         faults,
         graph,
+        dr,
+    })
+}
+
+/// Resolves `clusters`: each DC belongs to at most one cluster, every DC
+/// with brokers or controllers to one, and every cluster has brokers and
+/// controllers of its own. `None` when the scenario has one implicit cluster.
+fn compile_clusters(
+    c: &Checker,
+    scenario: &Scenario,
+    dcs: &[DcSpec],
+    brokers: &[BrokerSpec],
+    controllers: &[ControllerSpec],
+    find_dc: &dyn Fn(&str, &str) -> Result<DcIdx, ScenarioError>,
+) -> Result<Option<Vec<crate::dr::spec::ClusterSpec>>, ScenarioError> {
+    use crate::dr::spec::ClusterSpec;
+    if scenario.clusters.is_empty() {
+        return Ok(None);
+    }
+    let mut owner: Vec<Option<usize>> = vec![None; dcs.len()];
+    let mut out: Vec<ClusterSpec> = Vec::new();
+    for (ki, k) in scenario.clusters.iter().enumerate() {
+        let kf = format!("clusters[{ki}]");
+        if k.name.trim().is_empty() {
+            return Err(c.err(format!("{kf}.name"), "", "cluster names must not be empty"));
+        }
+        if out.iter().any(|o| o.name == k.name) {
+            return Err(c.err(
+                format!("{kf}.name"),
+                &format!("\"{}\"", k.name),
+                format!("cluster \"{}\" is defined twice", k.name),
+            ));
+        }
+        if k.data_centers.is_empty() {
+            return Err(c.err(
+                format!("{kf}.data_centers"),
+                "",
+                "a cluster needs at least one data center",
+            ));
+        }
+        let mut spec = ClusterSpec {
+            name: k.name.clone(),
+            dcs: vec![],
+            brokers: vec![],
+            controllers: vec![],
+        };
+        for name in &k.data_centers {
+            let d = find_dc(&format!("{kf}.data_centers"), name)?;
+            if let Some(prev) = owner[d.idx()] {
+                return Err(c.err(
+                    format!("{kf}.data_centers"),
+                    &format!("\"{name}\""),
+                    format!(
+                        "data center \"{name}\" already belongs to cluster \"{}\"; a DC's brokers and controllers belong to one cluster",
+                        out[prev].name
+                    ),
+                ));
+            }
+            owner[d.idx()] = Some(ki);
+            spec.dcs.push(d);
+        }
+        spec.brokers = (0..brokers.len())
+            .filter(|&b| spec.dcs.contains(&brokers[b].dc))
+            .map(|b| BrokerIdx(b as u16))
+            .collect();
+        spec.controllers = (0..controllers.len())
+            .filter(|&k| spec.dcs.contains(&controllers[k].dc))
+            .map(|k| ControllerIdx(k as u16))
+            .collect();
+        if spec.brokers.is_empty() || spec.controllers.is_empty() {
+            return Err(c.err(
+                format!("{kf}.data_centers"),
+                "",
+                format!(
+                    "cluster \"{}\" has {} brokers and {} controllers in its data centers; it needs at least one of each",
+                    k.name,
+                    spec.brokers.len(),
+                    spec.controllers.len()
+                ),
+            ));
+        }
+        out.push(spec);
+    }
+    for b in brokers {
+        if owner[b.dc.idx()].is_none() {
+            let name = &dcs[b.dc.idx()].name;
+            return Err(c.err(
+                "clusters",
+                "",
+                format!("data center \"{name}\" holds brokers but belongs to no cluster; add it to one cluster's data_centers"),
+            ));
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Resolves `mirrors` and `runbook` against the clusters and topics.
+fn compile_mirrors(
+    c: &Checker,
+    scenario: &Scenario,
+    clusters: Vec<crate::dr::spec::ClusterSpec>,
+    topic_cluster: Vec<usize>,
+    topics: &[TopicSpec],
+    bw: &[u64],
+    n_dcs: usize,
+) -> Result<crate::dr::spec::DrSpec, ScenarioError> {
+    use crate::dr::spec::*;
+    let find_cluster = |field: String, name: &str| {
+        clusters.iter().position(|k| k.name == name).ok_or_else(|| {
+            c.unknown(
+                field,
+                &format!("\"{name}\""),
+                format!("cluster \"{name}\""),
+                clusters.iter().map(|k| format!("\"{}\"", k.name)),
+            )
+        })
+    };
+    let mut mirrors: Vec<MirrorSpec> = Vec::new();
+    for (mi, m) in scenario.mirrors.iter().enumerate() {
+        let mf = format!("mirrors[{mi}]");
+        if m.name.trim().is_empty() || mirrors.iter().any(|o| o.name == m.name) {
+            return Err(c.err(
+                format!("{mf}.name"),
+                &format!("\"{}\"", m.name),
+                format!("mirror names must be non-empty and unique (\"{}\")", m.name),
+            ));
+        }
+        let source = find_cluster(format!("{mf}.source"), &m.source)?;
+        let target = find_cluster(format!("{mf}.target"), &m.target)?;
+        if source == target {
+            return Err(c.err(
+                format!("{mf}.target"),
+                &format!("\"{}\"", m.target),
+                "a mirror's source and target must be different clusters",
+            ));
+        }
+        let naming = match (m.kind, m.naming) {
+            (MirrorKind::ClusterLinking, Some(TopicNaming::Prefixed)) => {
+                return Err(c.err(
+                    format!("{mf}.naming"),
+                    "Prefixed",
+                    "Cluster Linking mirror topics keep the source topic's name (and offsets); valid: Identity",
+                ))
+            }
+            (MirrorKind::ClusterLinking, _) => TopicNaming::Identity,
+            (_, Some(n)) => n,
+            (_, None) => TopicNaming::Prefixed,
+        };
+        if m.topics.is_empty() {
+            return Err(c.err(
+                format!("{mf}.topics"),
+                "",
+                "a mirror needs at least one topic",
+            ));
+        }
+        let mut mt = Vec::new();
+        for name in &m.topics {
+            let t = topics.iter().position(|t| &t.name == name).ok_or_else(|| {
+                c.unknown(
+                    format!("{mf}.topics"),
+                    &format!("\"{name}\""),
+                    format!("topic \"{name}\""),
+                    topics.iter().map(|t| format!("\"{}\"", t.name)),
+                )
+            })?;
+            if topic_cluster[t] != source {
+                return Err(c.err(
+                    format!("{mf}.topics"),
+                    &format!("\"{name}\""),
+                    format!(
+                        "topic \"{name}\" belongs to cluster \"{}\", not to the mirror's source \"{}\"",
+                        clusters[topic_cluster[t]].name, m.source
+                    ),
+                ));
+            }
+            let target_name = match naming {
+                TopicNaming::Prefixed => format!("{}.{}", m.source, name),
+                TopicNaming::Identity => name.clone(),
+            };
+            if naming == TopicNaming::Identity
+                && topics
+                    .iter()
+                    .enumerate()
+                    .any(|(i, t)| t.name == target_name && topic_cluster[i] == target)
+            {
+                return Err(c.err(
+                    format!("{mf}.naming"),
+                    "",
+                    format!(
+                        "cluster \"{}\" already has a topic \"{target_name}\"; identity naming would write the mirror into it (use Prefixed, as MM2 and MSK do for active-active)",
+                        m.target
+                    ),
+                ));
+            }
+            mt.push(MirroredTopic {
+                source: TopicIdx(t as u16),
+                target_name,
+            });
+        }
+        let (sd, td) = (clusters[source].dcs[0], clusters[target].dcs[0]);
+        let path_bw = bw[sd.idx() * n_dcs + td.idx()];
+        let bandwidth_bytes_per_sec = match m.bandwidth_mbps {
+            Some(v) => bandwidth(c, &format!("{mf}.bandwidth_mbps"), v)?,
+            None => path_bw,
+        };
+        if m.offset_lag_max == 0 {
+            return Err(c.err(format!("{mf}.offset_lag_max"), "", "must be >= 1 record"));
+        }
+        mirrors.push(MirrorSpec {
+            name: m.name.clone(),
+            kind: m.kind,
+            source,
+            target,
+            topics: mt,
+            naming,
+            bandwidth_bytes_per_sec,
+            delay: SimDuration::from_ms(m.replication_delay_ms),
+            offset_lag_max: m.offset_lag_max,
+            checkpoint_interval: positive_ms(
+                c,
+                &format!("{mf}.emit_checkpoints_interval_ms"),
+                m.emit_checkpoints_interval_ms,
+            )?,
+            sync_group_offsets: m.sync_group_offsets_enabled,
+            offset_sync_enable: m.consumer_offset_sync_enable,
+            offset_sync_interval: positive_ms(
+                c,
+                &format!("{mf}.consumer_offset_sync_ms"),
+                m.consumer_offset_sync_ms,
+            )?,
+        });
+    }
+    let runbook = match &scenario.runbook {
+        None => None,
+        Some(r) => {
+            let mirror = mirrors
+                .iter()
+                .position(|m| m.name == r.mirror)
+                .ok_or_else(|| {
+                    c.unknown(
+                        "runbook.mirror",
+                        &format!("\"{}\"", r.mirror),
+                        format!("mirror \"{}\"", r.mirror),
+                        mirrors.iter().map(|m| format!("\"{}\"", m.name)),
+                    )
+                })?;
+            for (field, d) in [
+                ("runbook.detection", Some(&r.detection)),
+                ("runbook.decision", Some(&r.decision)),
+                ("runbook.failback_after", r.failback_after.as_ref()),
+            ] {
+                if let Some(p) = d.and_then(|d| d.problem()) {
+                    return Err(c.err(field, "", p));
+                }
+            }
+            if r.failback == Failback::TruncateAndRestore
+                && mirrors[mirror].kind != MirrorKind::ClusterLinking
+            {
+                return Err(c.err(
+                    "runbook.failback",
+                    "TruncateAndRestore",
+                    "truncate-and-restore is a Cluster Linking command; the runbook's mirror is not a ClusterLinking mirror (valid: None)",
+                ));
+            }
+            Some(RunbookSpec {
+                mirror,
+                detection: r.detection,
+                decision: r.decision,
+                dns_ttl: SimDuration::from_ms(r.dns_ttl_ms),
+                consumer_restart: SimDuration::from_ms(r.consumer_restart_ms),
+                failback: r.failback,
+                failback_after: r.failback_after.unwrap_or(TimeDist::Fixed(0)),
+                replay_records: r.producer_replay_records,
+            })
+        }
+    };
+    Ok(DrSpec {
+        clusters,
+        topic_cluster,
+        mirrors,
+        runbook,
     })
 }
 

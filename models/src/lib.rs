@@ -10,6 +10,7 @@
 
 pub mod compile;
 pub mod dist;
+pub mod dr;
 pub mod error;
 pub mod ids;
 pub mod load;

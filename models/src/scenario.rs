@@ -31,6 +31,149 @@ pub struct Scenario {
     pub consumers: Vec<Consumer>,
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// Several Kafka clusters in one scenario (each owns the brokers and
+    /// controllers of its data centers). Empty: one cluster holds everything.
+    #[serde(default)]
+    pub clusters: Vec<ClusterDef>,
+    /// Asynchronous replication between clusters.
+    #[serde(default)]
+    pub mirrors: Vec<Mirror>,
+    /// The active-passive failover (and failback) runbook.
+    #[serde(default)]
+    pub runbook: Option<Runbook>,
+}
+
+/// A Kafka cluster: the brokers and KRaft controllers of these DCs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterDef {
+    pub name: String,
+    pub data_centers: Vec<String>,
+}
+
+/// Which product copies topics between clusters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MirrorKind {
+    /// Apache MirrorMaker 2 (Connect): renamed topics by default, offset
+    /// syncs, checkpoints, at-least-once.
+    MirrorMaker2,
+    /// Confluent Cluster Linking: offset-preserving mirror topics,
+    /// `failover`, `truncate-and-restore`.
+    ClusterLinking,
+    /// Amazon MSK Replicator: prefixed or identical names, approximate
+    /// offset sync.
+    MskReplicator,
+}
+
+/// How mirror topics are named in the target cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TopicNaming {
+    /// `{source cluster}.{topic}` (MM2's `DefaultReplicationPolicy`, MSK's
+    /// default "prefixed").
+    Prefixed,
+    /// The same name (MM2 `IdentityReplicationPolicy`, MSK "identical",
+    /// Cluster Linking mirror topics).
+    Identity,
+}
+
+/// An asynchronous link copying `topics` from `source` to `target`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mirror {
+    pub name: String,
+    pub kind: MirrorKind,
+    pub source: String,
+    pub target: String,
+    pub topics: Vec<String>,
+    /// Default: `Prefixed` for MirrorMaker2 and MskReplicator, `Identity`
+    /// for ClusterLinking (which cannot rename).
+    #[serde(default)]
+    pub naming: Option<TopicNaming>,
+    /// Throughput the replication flow can sustain, shared by its
+    /// partitions. Default: the network path's bandwidth.
+    #[serde(default)]
+    pub bandwidth_mbps: Option<f64>,
+    /// Latency the replicator adds on top of the network round trip (poll
+    /// cadence, batching, the target's produce).
+    #[serde(default = "default_mirror_delay_ms")]
+    pub replication_delay_ms: u64,
+    /// MM2 `offset.lag.max`: an offset sync at least every this many records.
+    #[serde(default = "default_offset_lag_max")]
+    pub offset_lag_max: u64,
+    /// MM2 `emit.checkpoints.interval.seconds`, in ms.
+    #[serde(default = "default_checkpoint_ms")]
+    pub emit_checkpoints_interval_ms: u64,
+    /// MM2 `sync.group.offsets.enabled` (default false).
+    #[serde(default)]
+    pub sync_group_offsets_enabled: bool,
+    /// Cluster Linking `consumer.offset.sync.enable` / MSK consumer group
+    /// offset sync (default true).
+    #[serde(default = "yes")]
+    pub consumer_offset_sync_enable: bool,
+    /// Cluster Linking `consumer.offset.sync.ms` (default 5000, a secondary
+    /// source) and MSK Replicator's sync interval.
+    #[serde(default = "default_offset_sync_ms")]
+    pub consumer_offset_sync_ms: u64,
+}
+
+fn default_mirror_delay_ms() -> u64 {
+    500
+}
+fn default_offset_lag_max() -> u64 {
+    100
+}
+fn default_checkpoint_ms() -> u64 {
+    60_000
+}
+fn default_offset_sync_ms() -> u64 {
+    5_000
+}
+
+/// What happens when the primary is back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Failback {
+    /// Stay on the DR cluster.
+    #[default]
+    None,
+    /// Cluster Linking: `truncate-and-restore` on the old primary (records
+    /// it holds beyond the mirror's end at failover are truncated), mirror
+    /// back from the DR cluster, and switch clients back once caught up.
+    TruncateAndRestore,
+}
+
+/// Active-passive failover over `mirror`, as data: detection, a human
+/// decision, the DNS/bootstrap switch, and optionally failback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    pub mirror: String,
+    /// From the primary becoming unwritable to an alert.
+    pub detection: TimeDist,
+    /// From the alert to the decision to fail over.
+    pub decision: TimeDist,
+    /// Clients follow the switch after the DNS TTL (bootstrap change).
+    #[serde(default = "default_dns_ttl_ms")]
+    pub dns_ttl_ms: u64,
+    /// Consumer groups rejoin this long after producers switched.
+    #[serde(default = "default_consumer_restart_ms")]
+    pub consumer_restart_ms: u64,
+    #[serde(default)]
+    pub failback: Failback,
+    /// From the primary being healthy again to starting failback.
+    #[serde(default)]
+    pub failback_after: Option<TimeDist>,
+    /// Controlled producer replay: producers keep their last X acknowledged
+    /// records per partition and re-send them to the DR cluster after
+    /// failover (0 = off).
+    #[serde(default)]
+    pub producer_replay_records: u64,
+}
+
+fn default_dns_ttl_ms() -> u64 {
+    60_000
+}
+fn default_consumer_restart_ms() -> u64 {
+    10_000
 }
 
 /// Regions contain data centers, which contain racks, which hold brokers and
@@ -180,6 +323,9 @@ pub struct Topic {
     pub unclean_leader_election_enable: bool,
     #[serde(default)]
     pub placement: Placement,
+    /// The cluster that owns the topic (when `clusters` are given).
+    #[serde(default)]
+    pub cluster: String,
 }
 
 fn one_u16() -> u16 {
@@ -380,6 +526,11 @@ pub enum FaultKind {
     /// in assignment order (sync replicas, then observers), which may lose
     /// acknowledged records. `recover_after` is ignored.
     UncleanLeaderElection(String),
+    /// The replication process of a mirror (MM2 workers, the cluster link,
+    /// the MSK Replicator) stops; it resumes where it left off.
+    MirrorStopped(String),
+    /// A mirror's throughput falls to this fraction of its bandwidth.
+    MirrorDegraded(String, f64),
 }
 
 /// A scheduled fault. `recover_after` absent = it lasts to the end.

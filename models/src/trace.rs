@@ -62,6 +62,43 @@ pub enum TraceRecord {
         partition: u32,
         broker: u32,
     },
+    /// The runbook's alert fired (the primary has been unwritable for the
+    /// detection time).
+    RunbookDetected,
+    /// The primary came back before the decision: no failover.
+    RunbookAborted,
+    /// Operators failed over: the mirror stopped at `mirror_leo` while the
+    /// primary's log ended at `source_leo` (one record per partition).
+    Failover {
+        partition: u32,
+        source_leo: u64,
+        mirror_leo: u64,
+    },
+    /// Producers re-sent their last records to the DR topic.
+    ProducerReplay {
+        topic: u32,
+        resent: u64,
+        duplicated: u64,
+    },
+    /// Clients followed the DNS switch (to the DR cluster, or back).
+    ClientsSwitched {
+        to_dr: bool,
+    },
+    /// A consumer group started on the DR topic at `start`, having
+    /// processed up to `processed` (in DR offsets) before.
+    ConsumerSwitched {
+        group: u32,
+        start: u64,
+        processed: u64,
+    },
+    /// Failback began with truncate-and-restore on the old primary.
+    FailbackStarted,
+    /// truncate-and-restore cut the old primary's log from `from` to `to`.
+    FailbackTruncated {
+        partition: u32,
+        from: u64,
+        to: u64,
+    },
     /// The leader asks the controller to promote (or demote) observers:
     /// `isr` is the proposed ISR as a bit set over replica slots.
     ObserversChanging {

@@ -299,6 +299,9 @@ pub struct World {
     /// tests.
     pub canary_skip_truncation: bool,
     invariants: Invariants,
+    /// Several clusters joined by mirrors run in their own model
+    /// (`crate::dr`); this world then only dispatches to it.
+    dr: Option<Box<crate::dr::world::DrWorld>>,
 }
 
 /// Checks of the model's own invariants, kept apart from the oracle (which
@@ -372,6 +375,10 @@ impl World {
             canary_ack_before_hw: false,
             canary_skip_truncation: false,
             invariants: Invariants::default(),
+            dr: model
+                .dr
+                .is_some()
+                .then(|| Box::new(crate::dr::world::DrWorld::new(Arc::new((*model).clone())))),
         }
     }
 
@@ -381,7 +388,10 @@ impl World {
 
     /// Events processed by the last trial.
     pub fn events_processed(&self) -> u64 {
-        self.events
+        match &self.dr {
+            Some(d) => d.events_processed(),
+            None => self.events,
+        }
     }
 
     /// Invariant violations seen in the last trial (empty when the model is
@@ -427,12 +437,18 @@ impl World {
 
     /// Runs trial `trial` of `seed` and returns its outcome.
     pub fn run_trial(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+        if let Some(d) = self.dr.as_mut() {
+            return d.run(seed, trial, false).0;
+        }
         self.trace = None;
         self.run(seed, trial)
     }
 
     /// Runs a trial and also returns its trace, for `replay`.
     pub fn run_trial_traced(&mut self, seed: u64, trial: u64) -> (TrialOutcome, Vec<TraceEntry>) {
+        if let Some(d) = self.dr.as_mut() {
+            return d.run(seed, trial, true);
+        }
         self.trace = Some(Vec::with_capacity(256));
         let outcome = self.run(seed, trial);
         (outcome, self.trace.take().unwrap_or_default())
@@ -950,6 +966,8 @@ impl World {
                     self.runbook_unclean_election(now, t);
                 }
             }
+            // Mirrors exist only between clusters (the `dr` model).
+            FaultMode::MirrorStopped | FaultMode::MirrorDegraded => {}
         }
     }
 
@@ -992,7 +1010,7 @@ impl World {
                 }
             }
             FaultMode::Partition => self.cut(f.side_a, f.side_b, false),
-            FaultMode::UncleanElection => {}
+            FaultMode::UncleanElection | FaultMode::MirrorStopped | FaultMode::MirrorDegraded => {}
         }
     }
 
