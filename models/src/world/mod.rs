@@ -1179,6 +1179,9 @@ impl World {
             self.ensure_epochs(p, s);
         }
         let old_hw = self.parts[p].hw;
+        // What the old leader had acknowledged: a zombie goes on from there
+        // (the new leader's log, which lowers `acked_upto`, is not its own).
+        let old_acked_upto = self.parts[p].acked_upto;
         // A leader replaced while its broker is alive but out of contact
         // does not know it: it becomes a zombie.
         let old_leader = self.parts[p].leader.map(|l| l as usize);
@@ -1296,7 +1299,7 @@ impl World {
         }
         if let Some(z) = zombie {
             let leo = self.parts[p].replicas[z].leo;
-            let acked_upto = self.parts[p].acked_upto.min(leo);
+            let acked_upto = old_acked_upto.min(leo);
             let part = &mut self.parts[p];
             part.replicas[z].fetch = Fetch::Zombie;
             part.replicas[z].catchup_timer.cancel();
