@@ -323,3 +323,38 @@ fn s3_acks_1_pays_only_the_round_trip_to_the_leader() {
         assert!((75_000..=78_000).contains(&v), "p99 {v} µs, expected 75 ms");
     }
 }
+
+// ---------------------------------------------------------------- zombie leaders
+
+#[test]
+fn zombie_leader_with_acks_1_acknowledges_writes_that_are_truncated_when_the_split_heals() {
+    let out = outcomes(&model("zombie", &text("zombie-leader-split.ron")), 30);
+    for o in &out {
+        // Broker 1 (dc1) led 2 of the 6 partitions; the producer in dc1
+        // writes them to it for the whole 120 s split (as leader, then as a
+        // zombie): 2 x 500 records/s x 120 s, all truncated at the heal.
+        assert!((119_000..=121_000).contains(&o.acked_lost_records), "{o:?}");
+        // Lost when the split heals, at most 120 s after they were written
+        // (not at the end of the trial).
+        assert!((119_000..=120_100).contains(&o.rpo_ms), "{o:?}");
+    }
+}
+
+#[test]
+fn zombie_leader_with_acks_all_loses_nothing_and_stalls_instead() {
+    let t = text("zombie-leader-split.ron").replace(
+        "acks: One,\n                 enable_idempotence: false",
+        "acks: All",
+    );
+    assert!(
+        t.contains("acks: All"),
+        "the variant must edit the producer"
+    );
+    let out = outcomes(&model("zombie-all", &t), 30);
+    for o in &out {
+        assert_eq!(o.acked_lost_records, 0, "{o:?}");
+        assert_eq!(o.rpo_ms, 0, "{o:?}");
+        // The zombie cannot commit: writes stall for the whole split.
+        assert!(o.max_write_outage_ms >= 119_000, "{o:?}");
+    }
+}

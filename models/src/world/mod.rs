@@ -20,7 +20,7 @@ pub mod log;
 
 use crate::compile::{FaultMode, Model, MAX_RF};
 use crate::ids::*;
-use crate::oracle::{AckedRange, Oracle, Verdict};
+use crate::oracle::{AckedRange, FaultTimes, Oracle, Verdict};
 use crate::outcome::TrialOutcome;
 use crate::scenario::{Acks, OffsetReset};
 use crate::trace::{TraceEntry, TraceRecord};
@@ -281,6 +281,9 @@ pub struct World {
     /// Faults begun so far: acknowledged ranges carry it, so the oracle
     /// knows which fault was the first to strike after each acknowledgement.
     faults_begun: u32,
+    /// Faults ended so far (acknowledged ranges on either side of a fault's
+    /// end are dated apart).
+    faults_ended: u32,
     failed_sends: u64,
     duplicates: u64,
     skipped: u64,
@@ -360,6 +363,7 @@ impl World {
             writes: OutageClock::default(),
             reads: OutageClock::default(),
             faults_begun: 0,
+            faults_ended: 0,
             failed_sends: 0,
             duplicates: 0,
             skipped: 0,
@@ -580,6 +584,7 @@ impl World {
         self.writes = OutageClock::default();
         self.reads = OutageClock::default();
         self.faults_begun = 0;
+        self.faults_ended = 0;
         self.failed_sends = 0;
         self.duplicates = 0;
         self.skipped = 0;
@@ -673,7 +678,7 @@ impl World {
             }
             // acks=1 is answered on the zombie's own append.
             if producer.is_some_and(|pr| pr.acks == Acks::One) && leo > z.acked_upto {
-                self.acknowledge_with(p, zs, z.acked_upto, leo, |o| z.time_of(o, rate));
+                self.acknowledge_with(p, zs, z.acked_upto, leo, now, |o| z.time_of(o, rate));
                 if let Some(z) = self.parts[p].zombie.as_mut() {
                     z.acked_upto = leo;
                 }
@@ -781,19 +786,21 @@ impl World {
     /// epochs the records were written in.
     fn acknowledge(&mut self, p: usize, l: usize, start: u64, end: u64, now: SimTime) {
         let curve = self.parts[p].curve;
-        self.acknowledge_with(p, l, start, end, |o| {
+        self.acknowledge_with(p, l, start, end, now, |o| {
             curve.time_of(o).unwrap_or(now).min(now)
         });
     }
 
     /// Hands `[start, end)` of replica `l`'s log to the oracle, split by the
-    /// epochs the records were written in, dated by `time_of`.
+    /// epochs the records were written in, dated by `time_of` and
+    /// acknowledged at `now`.
     fn acknowledge_with(
         &mut self,
         p: usize,
         l: usize,
         start: u64,
         end: u64,
+        now: SimTime,
         time_of: impl Fn(u64) -> SimTime,
     ) {
         let log = &self.epochs[p * MAX_RF + l];
@@ -812,7 +819,9 @@ impl World {
                         end: hi,
                         t_start,
                         t_end,
+                        t_ack: now,
                         faults_before_ack: self.faults_begun,
+                        faults_ended_before_ack: self.faults_ended,
                     },
                 );
             }
@@ -945,6 +954,7 @@ impl World {
     fn fault_ends(&mut self, now: SimTime, i: usize) {
         let m = self.model.clone();
         let f = &m.faults[i];
+        self.faults_ended += 1;
         self.note(now, TraceRecord::FaultEnds { fault: i as u16 });
         match f.mode {
             FaultMode::Crash | FaultMode::PowerLoss => {
@@ -2073,12 +2083,16 @@ impl World {
             let s = self.authoritative_replica(p);
             self.ensure_epochs(p, s);
             let leo = self.parts[p].replicas[s].leo;
+            let faults = FaultTimes {
+                starts: &self.fault_starts,
+                windows: &self.fault_window,
+                end,
+            };
             self.oracle.judge_partition(
                 p,
                 &self.epochs[p * MAX_RF + s],
                 leo,
-                &self.fault_starts,
-                end,
+                &faults,
                 &mut verdict,
             );
         }
