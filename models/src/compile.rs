@@ -164,6 +164,8 @@ pub struct Model {
     pub timings: Timings,
     /// Eligible Leader Replicas (KIP-966) enabled.
     pub elr: bool,
+    /// Where a replica that becomes a follower truncates (KIP-101 or legacy).
+    pub follower_truncation: FollowerTruncation,
     pub topics: Vec<TopicSpec>,
     pub partitions: Vec<PartitionSpec>,
     pub producers: Vec<ProducerSpec>,
@@ -872,10 +874,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             collect_contained(&graph, node, &mut spec);
             spec.label = format!(
                 "{} {label}",
-                if spec.mode == FaultMode::Crash {
-                    "crash"
-                } else {
-                    "power loss"
+                match spec.mode {
+                    FaultMode::Crash => "crash",
+                    _ => "power loss",
                 }
             );
         }
@@ -896,6 +897,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         bandwidth_bytes_per_sec: bw,
         timings,
         elr: scenario.cluster.eligible_leader_replicas_enable,
+        follower_truncation: scenario.cluster.follower_truncation,
         topics,
         partitions,
         producers,

@@ -147,6 +147,24 @@ pub struct ClusterConfig {
     /// Eligible Leader Replicas (KIP-966; `eligible.leader.replicas.version=1`,
     /// Kafka 4.0+, on by default for new 4.1 clusters). Off by default here.
     pub eligible_leader_replicas_enable: bool,
+    /// How a replica that becomes a follower cuts its log before fetching:
+    /// at the leader-epoch divergence point (KIP-101, Kafka 0.11+, the
+    /// default) or at its own high watermark (Kafka before 0.11).
+    pub follower_truncation: FollowerTruncation,
+}
+
+/// Where a replica that becomes a follower truncates its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FollowerTruncation {
+    /// To the point where its leader-epoch history diverges from the
+    /// leader's (KIP-101, 0.11.0; KIP-279; KAFKA-10554): it keeps exactly the
+    /// prefix it shares with the leader.
+    #[default]
+    LeaderEpoch,
+    /// To its own high watermark, as Kafka did before 0.11 (pre-KIP-101),
+    /// without asking the leader. A follower learns the high watermark one
+    /// fetch round late, so this can cut acknowledged records.
+    HighWatermark,
 }
 
 impl Default for ClusterConfig {
@@ -160,6 +178,7 @@ impl Default for ClusterConfig {
             os_dirty_expire_ms: 30_000,
             flush_ms: None,
             eligible_leader_replicas_enable: false,
+            follower_truncation: FollowerTruncation::LeaderEpoch,
         }
     }
 }

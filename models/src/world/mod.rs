@@ -22,7 +22,7 @@ use crate::compile::{FaultMode, Model, MAX_RF};
 use crate::ids::*;
 use crate::oracle::{AckedRange, FaultTimes, Oracle, Verdict};
 use crate::outcome::TrialOutcome;
-use crate::scenario::{Acks, OffsetReset};
+use crate::scenario::{Acks, FollowerTruncation, OffsetReset};
 use crate::trace::{TraceEntry, TraceRecord};
 use curve::{records_over, LeoCurve, Segment};
 use kdrsim_sim::{EventQueue, Purpose, RngStreams, SimDuration, SimTime, StreamRng, TimerGen};
@@ -146,6 +146,15 @@ struct Replica {
     /// it is then materialised only when needed.
     prefix_of_leader: bool,
     catchup_timer: TimerGen,
+    /// The high watermark this replica knows: the leader's own; a
+    /// follower's comes with fetch responses, so it lags the leader's by
+    /// half a round trip plus the round trip the leader needed to learn the
+    /// followers' offsets. Tracked only under legacy (high-watermark)
+    /// truncation, its only reader.
+    hw_known: u64,
+    /// The leader epoch this follower last reconciled against: a follower
+    /// of a newer epoch has just become a follower (Kafka's makeFollowers).
+    follows_epoch: u32,
 }
 
 impl Replica {
@@ -159,6 +168,8 @@ impl Replica {
             last_caught_up: SimTime::ZERO,
             prefix_of_leader: true,
             catchup_timer: TimerGen::default(),
+            hw_known: 0,
+            follows_epoch: 0,
         }
     }
 }
@@ -755,6 +766,9 @@ impl World {
             part.hw = hw;
         }
         self.invariants.observe_hw(p, part.epoch, part.hw);
+        if m.follower_truncation == FollowerTruncation::HighWatermark {
+            self.update_known_hw(p, l, now);
+        }
         // Consumers fetch up to the high watermark.
         let consumer_cross = m
             .consumers
@@ -779,6 +793,67 @@ impl World {
                 part.acked_upto = target;
                 self.acknowledge(p, l, start, target, now);
             }
+        }
+    }
+
+    /// What each replica knows of the high watermark (legacy truncation
+    /// only). The leader knows its own. A follower learns it from fetch
+    /// responses: a response reaching it now left the leader half a round
+    /// trip ago and carried the high watermark of that instant, which the
+    /// leader had computed from what each ISR member's previous fetch told
+    /// it (KIP-101 "Scenario 1": the follower's HW lags by one round).
+    /// Read off the flow: the high watermark at `t` is the minimum over the
+    /// maximal ISR of the leader's LEO at `t` and each streaming follower's
+    /// LEO as the leader knew it then (`LEO(t - RTT)`); a member not
+    /// streaming counts with the offset the leader last knew.
+    fn update_known_hw(&mut self, p: usize, l: usize, now: SimTime) {
+        let m = &self.model;
+        let spec = &m.partitions[p];
+        let rf = spec.rf as usize;
+        let leader_dc = m.brokers[spec.replicas[l].idx()].dc;
+        let part = &self.parts[p];
+        let epoch = part.epoch;
+        let hw_now = part.hw;
+        let maximal = part.isr | part.pending_isr.unwrap_or(0);
+        let mut known = [0u64; MAX_RF];
+        for (s, k) in known.iter_mut().enumerate().take(rf) {
+            let r = &part.replicas[s];
+            *k = r.hw_known;
+            if s == l {
+                *k = hw_now;
+                continue;
+            }
+            if !matches!(r.fetch, Fetch::Streaming | Fetch::CatchingUp) {
+                continue;
+            }
+            let f_dc = m.brokers[spec.replicas[s].idx()].dc;
+            let sent = now.saturating_sub(self.rtt[m.dc_pair(leader_dc, f_dc)].half());
+            let mut hw_then = part.curve.at(sent, Some(epoch));
+            for o in 0..rf {
+                if o == l || maximal & (1 << o) == 0 {
+                    continue;
+                }
+                let ro = &part.replicas[o];
+                let seen = if ro.fetch == Fetch::Streaming {
+                    let o_dc = m.brokers[spec.replicas[o].idx()].dc;
+                    let rtt_o = self.rtt[m.dc_pair(leader_dc, o_dc)];
+                    part.curve.at(sent.saturating_sub(rtt_o), Some(epoch))
+                } else {
+                    Some(ro.view)
+                };
+                hw_then = match (hw_then, seen) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    _ => None,
+                };
+            }
+            // Without history (the epoch began after `sent`) nothing new is
+            // learned; a follower's HW never exceeds its own LEO.
+            if let Some(h) = hw_then {
+                *k = (*k).max(h.min(hw_now)).min(r.leo);
+            }
+        }
+        for (s, k) in known.iter().enumerate().take(rf) {
+            self.parts[p].replicas[s].hw_known = *k;
         }
     }
 
@@ -973,6 +1048,9 @@ impl World {
                                 broker: m.brokers[b.idx()].node_id,
                             },
                         );
+                        if m.follower_truncation == FollowerTruncation::HighWatermark {
+                            self.truncate_to_high_watermark(now, b);
+                        }
                     }
                 }
                 for &c in &f.controllers {
@@ -1008,6 +1086,45 @@ impl World {
                     let c = &mut self.cuts[x * n + y];
                     *c = if begin { *c + 1 } else { *c - 1 };
                 }
+            }
+        }
+    }
+
+    /// Legacy truncation on restart: every replica of `b` that is not its
+    /// partition's leader comes back as a follower and cuts its log at the
+    /// high watermark it knew (its checkpoint) before fetching (Kafka before
+    /// 0.11, KIP-101 "Scenario 1"). Records above it, acknowledged or not,
+    /// must be fetched again.
+    fn truncate_to_high_watermark(&mut self, now: SimTime, b: BrokerIdx) {
+        let node = self.model.brokers[b.idx()].node_id;
+        for p in 0..self.parts.len() {
+            let Some(s) = self.model.partitions[p]
+                .replicas()
+                .iter()
+                .position(|&x| x == b)
+            else {
+                continue;
+            };
+            if self.parts[p].leader == Some(s as u8) {
+                continue;
+            }
+            self.ensure_epochs(p, s);
+            let r = &mut self.parts[p].replicas[s];
+            let from = r.leo;
+            let to = r.hw_known.min(from);
+            if to < from {
+                r.leo = to;
+                r.view = r.view.min(to);
+                log::truncate(&mut self.epochs[p * MAX_RF + s], to);
+                self.note(
+                    now,
+                    TraceRecord::Truncated {
+                        partition: p as u32,
+                        broker: node,
+                        from,
+                        to,
+                    },
+                );
             }
         }
     }
@@ -1964,7 +2081,11 @@ impl World {
     }
 
     /// Truncates follower `s` to where its log diverges from the leader's,
-    /// then starts fetching from there.
+    /// then starts fetching from there. Under legacy truncation a follower
+    /// of a new leader epoch instead cuts its log at its own high watermark
+    /// without asking the leader (pre-0.11 `makeFollowers`); a fetch beyond
+    /// the leader's log end is out of range and cut to it. Records it keeps
+    /// below that point may differ from the leader's (KIP-101 "Scenario 2").
     fn reconcile(&mut self, now: SimTime, p: usize, s: usize) {
         let Some(l) = self.parts[p].leader else {
             return;
@@ -1974,12 +2095,36 @@ impl World {
         let leader_leo = self.parts[p].curve.now(now);
         let (fi, li) = (p * MAX_RF + s, p * MAX_RF + l);
         let f_leo = self.parts[p].replicas[s].leo;
-        let mut div = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leader_leo);
+        let agree = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leader_leo);
+        let mut div = agree;
+        if self.model.follower_truncation == FollowerTruncation::HighWatermark {
+            let r = &self.parts[p].replicas[s];
+            div = f_leo.min(leader_leo);
+            if r.follows_epoch != self.parts[p].epoch {
+                div = div.min(r.hw_known);
+            }
+        }
         if self.canary_skip_truncation {
             div = f_leo.min(leader_leo);
         }
+        let diverged = div > agree;
+        let spliced = diverged && !self.canary_skip_truncation;
+        if spliced {
+            // Legacy truncation kept records the leader does not hold: the
+            // follower's log is its own below `div`, the leader's above.
+            let (a, b) = (fi.min(li), fi.max(li));
+            let (x, y) = self.epochs.split_at_mut(b);
+            let (follower, leader) = if fi < li {
+                (&mut x[a], &y[0])
+            } else {
+                (&mut y[0], &x[a])
+            };
+            log::splice(follower, div, leader);
+        }
         if div < f_leo {
-            log::truncate(&mut self.epochs[fi], div);
+            if !spliced {
+                log::truncate(&mut self.epochs[fi], div);
+            }
             let node = self.model.brokers[self.replica_broker(p, s).idx()].node_id;
             self.note(
                 now,
@@ -1992,12 +2137,15 @@ impl World {
             );
         }
         let part = &mut self.parts[p];
+        let epoch = part.epoch;
         let r = &mut part.replicas[s];
         r.leo = div;
         r.view = div;
+        r.hw_known = r.hw_known.min(div);
+        r.follows_epoch = epoch;
         // A broken reconcile (the canary) leaves the follower's own log as it
         // was; a correct one makes it a prefix of the leader's.
-        r.prefix_of_leader = !self.canary_skip_truncation;
+        r.prefix_of_leader = !self.canary_skip_truncation && !diverged;
         r.catchup_from = div;
         r.catchup_t0 = now;
         r.fetch = Fetch::CatchingUp;
