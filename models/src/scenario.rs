@@ -314,6 +314,14 @@ pub enum FaultKind {
     /// DC or region is a power loss of everything in it; clients in a lost
     /// DC or region die with it.
     PowerLoss(Target),
+    /// An operator stops the brokers cleanly (`controlled.shutdown.enable`,
+    /// the default): the active controller first moves their leaderships
+    /// away and removes them from every ISR, their logs are flushed, and on
+    /// recovery they restart cleanly (they stay eligible leaders, KIP-966).
+    /// Without an active controller that the brokers reach, it degrades to a
+    /// crash (leaderships move only when the session expires). Controllers in
+    /// the target are not stopped, and no client dies.
+    ControlledShutdown(Target),
     /// Every link between a DC of the first set and a DC of the second is cut
     /// (both directions, data and control plane) until it heals.
     Partition(Vec<String>, Vec<String>),

@@ -209,9 +209,13 @@ struct Broker {
     fenced: bool,
     /// Restarted after a crash and not yet re-registered.
     restarted: bool,
-    /// Came back from a crash or power loss (every fault here is an unclean
-    /// shutdown); cleared when the controller has handled its registration.
+    /// Came back from a crash or power loss (every fault but a controlled
+    /// shutdown is an unclean shutdown); cleared when the controller has
+    /// handled its registration.
     unclean_restart: bool,
+    /// Stopped by a controlled shutdown and not restarted since: its log was
+    /// flushed, so a power loss now loses nothing and its restart is clean.
+    stopped_cleanly: bool,
     contact: bool,
     fence_timer: TimerGen,
     unfence_timer: TimerGen,
@@ -989,6 +993,11 @@ impl World {
         self.faults_begun += 1;
         self.note(now, TraceRecord::FaultBegins { fault: i as u16 });
         match f.mode {
+            FaultMode::ControlledShutdown => {
+                for &b in &f.brokers {
+                    self.controlled_shutdown(now, b);
+                }
+            }
             FaultMode::Crash | FaultMode::PowerLoss => {
                 let power = f.mode == FaultMode::PowerLoss;
                 for &b in &f.brokers {
@@ -1032,16 +1041,19 @@ impl World {
         self.faults_ended += 1;
         self.note(now, TraceRecord::FaultEnds { fault: i as u16 });
         match f.mode {
-            FaultMode::Crash | FaultMode::PowerLoss => {
+            FaultMode::Crash | FaultMode::PowerLoss | FaultMode::ControlledShutdown => {
                 for &b in &f.brokers {
                     let br = &mut self.brokers[b.idx()];
                     br.down -= 1;
                     if br.up() {
                         // A restarted broker registers anew; the controller
-                        // treats a session it still held as an unclean
-                        // shutdown (one already fenced just unfences).
+                        // treats a session it still held as ended (one
+                        // already fenced just unfences). The shutdown was
+                        // unclean unless it was a controlled one, whose log
+                        // was flushed (KIP-966 keeps such a replica eligible).
                         br.restarted = !br.fenced;
-                        br.unclean_restart = true;
+                        br.unclean_restart = !br.stopped_cleanly;
+                        br.stopped_cleanly = false;
                         self.note(
                             now,
                             TraceRecord::BrokerUp {
@@ -1090,6 +1102,38 @@ impl World {
         }
     }
 
+    /// A controlled shutdown of broker `b` (KRaft `BrokerLifecycleManager`
+    /// sets `wantShutDown`; the controller's
+    /// `handleBrokerInControlledShutdown` moves its leaderships to other ISR
+    /// members and removes it from every ISR in one metadata write; once it
+    /// leads nothing the broker stops, flushing its log). The move is the
+    /// same controller write as fencing, made at once instead of a session
+    /// timeout later; the broker leaves the ISR while still in contact, so
+    /// it never becomes a zombie. Without an active controller that it
+    /// reaches, Kafka waits up to 5 minutes for the approval
+    /// (`BrokerServer.shutdown`) and then stops anyway: here it stops at
+    /// once, like a crash whose log was flushed.
+    fn controlled_shutdown(&mut self, now: SimTime, b: BrokerIdx) {
+        let br = self.brokers[b.idx()];
+        if !br.up() {
+            self.brokers[b.idx()].down += 1;
+            return;
+        }
+        if br.serving() && br.contact && self.active.is_some() {
+            self.fence(now, b);
+        }
+        let br = &mut self.brokers[b.idx()];
+        br.down += 1;
+        br.stopped_cleanly = true;
+        self.note(
+            now,
+            TraceRecord::BrokerDown {
+                broker: self.model.brokers[b.idx()].node_id,
+                power_loss: false,
+            },
+        );
+    }
+
     /// Legacy truncation on restart: every replica of `b` that is not its
     /// partition's leader comes back as a follower and cuts its log at the
     /// high watermark it knew (its checkpoint) before fetching (Kafka before
@@ -1132,6 +1176,10 @@ impl World {
     /// A power loss: every replica on `b` drops what the OS had not yet
     /// written back (Kafka does not fsync by default).
     fn lose_page_cache(&mut self, now: SimTime, b: BrokerIdx) {
+        if self.brokers[b.idx()].stopped_cleanly {
+            // Stopped by a controlled shutdown: everything was flushed.
+            return;
+        }
         let window = self.model.timings.unflushed_window;
         let node = self.model.brokers[b.idx()].node_id;
         for p in 0..self.parts.len() {
