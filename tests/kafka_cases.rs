@@ -2,7 +2,7 @@
 //! mechanisms. Each case has a scenario file under `scenarios/`; variants
 //! edit that file's text, never the model.
 
-use kdrsim::{load_source, run_batch, Source, TrialOutcome, TrialRange};
+use kdrsim::{load_source, run_batch, Source, TrialOutcome, TrialRange, World};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -322,4 +322,192 @@ fn s3_acks_1_pays_only_the_round_trip_to_the_leader() {
     for v in p99_latency_us(&acks1) {
         assert!((75_000..=78_000).contains(&v), "p99 {v} µs, expected 75 ms");
     }
+}
+
+// ---------------------------------------------------------------- K2
+
+fn k2(truncation: &str) -> String {
+    text("k2-kip101-truncation.ron").replace(
+        "follower_truncation: HighWatermark",
+        &format!("follower_truncation: {truncation}"),
+    )
+}
+
+/// Runs `trials` trials and returns their outcomes and how many trials
+/// ended with replicas holding different records at one offset.
+fn outcomes_and_divergent_trials(m: &Arc<kdrsim::Model>, trials: u64) -> (Vec<TrialOutcome>, u64) {
+    let mut world = World::new(m.clone());
+    let mut out = Vec::new();
+    let mut divergent = 0;
+    for t in 0..trials {
+        out.push(world.run_trial(1, t));
+        if !world.invariant_violations().is_empty() {
+            divergent += 1;
+        }
+    }
+    (out, divergent)
+}
+
+#[test]
+fn k2_high_watermark_truncation_loses_an_acknowledged_record_on_fast_re_election() {
+    let (out, divergent) = outcomes_and_divergent_trials(&model("k2-hw", &k2("HighWatermark")), 20);
+    for o in &out {
+        // The follower's high watermark lags the leader's by half its
+        // 100 ms round trip (the leader's HW is LEO(t - RTT), the follower
+        // hears of it RTT/2 later): 2000 records/s x 50 ms acknowledged
+        // records sat above it when it restarted.
+        assert_eq!(o.acked_lost_records, 100, "{o:?}");
+        // Appended 150 ms before the follower's crash (which is the first
+        // fault after their acknowledgement).
+        assert_eq!(o.rpo_ms, 150, "{o:?}");
+    }
+    assert_eq!(
+        divergent, 0,
+        "the survivor's log is a prefix of the old leader's"
+    );
+}
+
+#[test]
+fn k2_leader_epoch_truncation_keeps_the_acknowledged_record_on_fast_re_election() {
+    let (out, divergent) = outcomes_and_divergent_trials(&model("k2-le", &k2("LeaderEpoch")), 20);
+    for o in &out {
+        assert_eq!(o.acked_lost_records, 0, "{o:?}");
+        // Same outage either way: the rule changes what survives, not when
+        // writes resume (the old leader returns at 182 s).
+        assert!(o.max_write_outage_ms >= 119_000, "{o:?}");
+    }
+    assert_eq!(divergent, 0);
+}
+
+#[test]
+fn k2_the_loss_is_the_follower_high_watermark_lag_and_grows_with_the_round_trip() {
+    let t = k2("HighWatermark").replace("rtt_ms: 100.0", "rtt_ms: 300.0");
+    let out = outcomes(&model("k2-hw-300", &t), 10);
+    // 2000 records/s x 150 ms.
+    assert!(
+        out.iter().all(|o| o.acked_lost_records == 300),
+        "{:?}",
+        out[0]
+    );
+    let t = k2("LeaderEpoch").replace("rtt_ms: 100.0", "rtt_ms: 300.0");
+    let out = outcomes(&model("k2-le-300", &t), 10);
+    assert!(
+        out.iter().all(|o| o.acked_lost_records == 0),
+        "{:?}",
+        out[0]
+    );
+}
+
+#[test]
+fn k2_high_watermark_truncation_can_leave_two_replicas_holding_different_records() {
+    // KIP-101 "Scenario 2". With min.insync.replicas=1 the old leader keeps
+    // acknowledging alone after the follower is fenced, so its high
+    // watermark ends far above the follower's. The follower, elected, writes
+    // new records from its shorter log; when the old leader returns it
+    // truncates only to its own high watermark and keeps old records at
+    // offsets where the new leader holds different ones. Leader-epoch
+    // truncation cuts it back to where the logs agree.
+    let hw = k2("HighWatermark").replace("min_insync_replicas: 2", "min_insync_replicas: 1");
+    let (_, divergent) = outcomes_and_divergent_trials(&model("k2-hw-div", &hw), 10);
+    assert_eq!(divergent, 10, "legacy truncation must diverge here");
+    let le = k2("LeaderEpoch").replace("min_insync_replicas: 2", "min_insync_replicas: 1");
+    let (_, divergent) = outcomes_and_divergent_trials(&model("k2-le-div", &le), 10);
+    assert_eq!(divergent, 0, "leader-epoch truncation must converge");
+}
+
+// ---------------------------------------------------------------- zombie leaders
+
+#[test]
+fn zombie_leader_with_acks_1_acknowledges_writes_that_are_truncated_when_the_split_heals() {
+    let out = outcomes(&model("zombie", &text("zombie-leader-split.ron")), 30);
+    for o in &out {
+        // Broker 1 (dc1) led 2 of the 6 partitions; the producer in dc1
+        // writes them to it for the whole 120 s split (as leader, then as a
+        // zombie): 2 x 500 records/s x 120 s, all truncated at the heal.
+        assert!((119_000..=121_000).contains(&o.acked_lost_records), "{o:?}");
+        // Lost when the split heals, at most 120 s after they were written
+        // (not at the end of the trial).
+        assert!((119_000..=120_100).contains(&o.rpo_ms), "{o:?}");
+    }
+}
+
+#[test]
+fn zombie_leader_with_acks_all_loses_nothing_and_stalls_instead() {
+    let t = text("zombie-leader-split.ron").replace(
+        "acks: One,\n                 enable_idempotence: false",
+        "acks: All",
+    );
+    assert!(
+        t.contains("acks: All"),
+        "the variant must edit the producer"
+    );
+    let out = outcomes(&model("zombie-all", &t), 30);
+    for o in &out {
+        assert_eq!(o.acked_lost_records, 0, "{o:?}");
+        assert_eq!(o.rpo_ms, 0, "{o:?}");
+        // The zombie cannot commit: writes stall for the whole split.
+        assert!(o.max_write_outage_ms >= 119_000, "{o:?}");
+    }
+}
+
+// ---------------------------------------------------------------- controlled shutdown
+
+fn broker_crash(kind: &str) -> String {
+    text("broker-crash.ron").replace("Crash(Broker(1))", &format!("{kind}(Broker(1))"))
+}
+
+#[test]
+fn controlled_shutdown_of_a_leader_moves_leadership_at_once_and_loses_nothing() {
+    let crash = outcomes(&model("crash", &broker_crash("Crash")), 50);
+    let clean = outcomes(
+        &model("controlled", &broker_crash("ControlledShutdown")),
+        50,
+    );
+    for (c, s) in crash.iter().zip(&clean) {
+        assert_eq!(s.acked_lost_records, 0, "{s:?}");
+        // A crash waits for the session timeout (7-9 s); a controlled
+        // shutdown moves leadership before the broker stops.
+        assert!(c.max_write_outage_ms >= 7_000, "{c:?}");
+        assert!(s.max_write_outage_ms < 1_000, "{s:?}");
+    }
+}
+
+#[test]
+fn controlled_shutdown_without_a_controller_quorum_degrades_to_a_crash() {
+    // K4: the quorum is lost from 60 s to 300 s; broker 1 (the leader) is
+    // shut down at 120 s. Nobody can approve it or elect a new leader.
+    let t =
+        text("k4-kraft-quorum.ron").replace("Crash(Broker(3))", "ControlledShutdown(Broker(1))");
+    assert!(
+        t.contains("ControlledShutdown"),
+        "the variant must edit the fault"
+    );
+    let out = outcomes(&model("k4-controlled", &t), 20);
+    for o in &out {
+        assert!(o.max_write_outage_ms >= 180_000, "{o:?}");
+    }
+}
+
+#[test]
+fn controlled_shutdown_keeps_the_replica_an_eligible_leader() {
+    // K3 with ELR, but broker 1 (the eligible replica) is shut down cleanly
+    // and restarted before the leader loses power. A clean restart keeps it
+    // in the ELR (an unclean one would not: see
+    // k3_an_uncleanly_restarted_eligible_replica_leaves_the_elr), so it is
+    // elected and nothing is lost.
+    let t = text("k3-last-replica-standing.ron")
+        .replace("eligible_leader_replicas_enable: false", "eligible_leader_replicas_enable: true")
+        .replace(
+            "(at: Uniform(118_000, 125_000)",
+            "(at: Fixed(105_000), fault: ControlledShutdown(Broker(1)), recover_after: Fixed(5_000)),\n        (at: Uniform(118_000, 125_000)",
+        );
+    let out = outcomes(&model("k3-elr-controlled", &t), 30);
+    for o in &out {
+        assert_eq!(o.acked_lost_records, 0, "{o:?}");
+    }
+    // The same restart after a crash leaves the ELR empty: the partition
+    // waits for the leader that lost power, and its lost suffix is gone.
+    let crashed = t.replace("ControlledShutdown(Broker(1))", "Crash(Broker(1))");
+    let out = outcomes(&model("k3-elr-crashed", &crashed), 30);
+    assert!(out.iter().all(|o| o.acked_lost_records > 0), "{:?}", out[0]);
 }

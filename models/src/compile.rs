@@ -124,6 +124,9 @@ pub struct ConsumerSpec {
 pub enum FaultMode {
     Crash,
     PowerLoss,
+    /// A clean, operator-initiated stop of brokers (see
+    /// [`FaultKind::ControlledShutdown`]).
+    ControlledShutdown,
     Partition,
     /// A runbook step: unclean election for the leaderless partitions of
     /// `FaultSpec::topic`.
@@ -187,6 +190,8 @@ pub struct Model {
     pub elr: bool,
     /// `replica.selector.class=RackAwareReplicaSelector`.
     pub rack_aware_selector: bool,
+    /// Where a replica that becomes a follower truncates (KIP-101 or legacy).
+    pub follower_truncation: FollowerTruncation,
     pub topics: Vec<TopicSpec>,
     pub partitions: Vec<PartitionSpec>,
     pub producers: Vec<ProducerSpec>,
@@ -1008,6 +1013,20 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 spec.mode = FaultMode::PowerLoss;
                 Some(t)
             }
+            FaultKind::ControlledShutdown(t) => {
+                spec.mode = FaultMode::ControlledShutdown;
+                if let Target::Controller(id) = t {
+                    return Err(c.err(
+                        format!("{ff}.fault"),
+                        &id.to_string(),
+                        format!(
+                            "controlled shutdown stops brokers, not controller {id}; \
+                             valid: Broker(id), Rack(name), Dc(name), Region(name)"
+                        ),
+                    ));
+                }
+                Some(t)
+            }
             FaultKind::Partition(a, b) => {
                 spec.mode = FaultMode::Partition;
                 if a.is_empty() || b.is_empty() {
@@ -1093,12 +1112,18 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 }
             };
             collect_contained(&graph, node, &mut spec);
+            if spec.mode == FaultMode::ControlledShutdown {
+                // A planned stop of brokers: controllers keep running and no
+                // client dies.
+                spec.controllers.clear();
+                spec.dcs.clear();
+            }
             spec.label = format!(
                 "{} {label}",
-                if spec.mode == FaultMode::Crash {
-                    "crash"
-                } else {
-                    "power loss"
+                match spec.mode {
+                    FaultMode::Crash => "crash",
+                    FaultMode::ControlledShutdown => "controlled shutdown",
+                    _ => "power loss",
                 }
             );
         }
@@ -1120,6 +1145,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         timings,
         elr: scenario.cluster.eligible_leader_replicas_enable,
         rack_aware_selector: scenario.cluster.replica_selector_class == ReplicaSelector::RackAware,
+        follower_truncation: scenario.cluster.follower_truncation,
         topics,
         partitions,
         producers,
@@ -1513,6 +1539,28 @@ mod tests {
         assert_eq!(
             (f.brokers.len(), f.controllers.len(), f.dcs.len()),
             (2, 1, 1)
+        );
+    }
+
+    #[test]
+    fn a_controlled_shutdown_of_a_dc_stops_its_brokers_only() {
+        let m = compile_text(&BASE.replace("Crash(Broker(1))", "ControlledShutdown(Dc(\"dc1\"))"))
+            .unwrap();
+        let f = &m.faults[0];
+        assert_eq!(
+            (f.brokers.len(), f.controllers.len(), f.dcs.len()),
+            (2, 0, 0)
+        );
+        assert_eq!(f.label, "controlled shutdown dc dc1");
+    }
+
+    #[test]
+    fn a_controlled_shutdown_of_a_controller_is_refused_with_the_valid_targets() {
+        let e = invalid(&BASE.replace("Crash(Broker(1))", "ControlledShutdown(Controller(9))"));
+        assert!(e.contains("t.ron:8:"), "{e}");
+        assert!(
+            e.contains("faults[0].fault") && e.contains("valid: Broker(id), Rack(name)"),
+            "{e}"
         );
     }
 }

@@ -17,7 +17,8 @@ use kdrsim_sim::SimTime;
 
 /// A range of acknowledged records `[start, end)` written in `epoch`, whose
 /// first and last records were appended at `t_start` and `t_end`, and which
-/// the producer saw acknowledged after `faults_before_ack` faults had begun.
+/// the producer saw acknowledged from `t_ack` on, after `faults_before_ack`
+/// faults had begun and `faults_ended_before_ack` had ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AckedRange {
     pub epoch: u32,
@@ -25,7 +26,47 @@ pub struct AckedRange {
     pub end: u64,
     pub t_start: SimTime,
     pub t_end: SimTime,
+    pub t_ack: SimTime,
     pub faults_before_ack: u32,
+    pub faults_ended_before_ack: u32,
+}
+
+/// When a fault began and, if it ends within the trial, when it ended.
+pub type FaultWindow = (SimTime, Option<SimTime>);
+
+/// The trial's fault schedule, which dates failure instants.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultTimes<'a> {
+    /// Start times of the faults that began within the trial, sorted.
+    pub starts: &'a [SimTime],
+    /// Every fault's window, in any order.
+    pub windows: &'a [FaultWindow],
+    /// The end of the trial.
+    pub end: SimTime,
+}
+
+impl FaultTimes<'_> {
+    /// The failure instant of a record acknowledged at `t_ack` after
+    /// `begun` faults had begun: the first fault to begin after it (the
+    /// failure that destroys it); if none did, the end of the most recently
+    /// begun fault still in progress when it was acknowledged (records a
+    /// zombie leader acknowledges during a network split are lost when the
+    /// split heals and it truncates); else the end of the trial.
+    pub fn failure_instant(&self, t_ack: SimTime, begun: u32) -> SimTime {
+        if let Some(&t) = self.starts.get(begun as usize) {
+            return t;
+        }
+        let mut latest: Option<FaultWindow> = None;
+        for &(start, stop) in self.windows {
+            let in_progress = start <= t_ack && !matches!(stop, Some(s) if s < t_ack);
+            if in_progress && !matches!(latest, Some((ls, _)) if start < ls) {
+                latest = Some((start, stop));
+            }
+        }
+        latest
+            .and_then(|(_, stop)| stop)
+            .map_or(self.end, |stop| stop.min(self.end))
+    }
 }
 
 impl AckedRange {
@@ -71,12 +112,12 @@ impl Oracle {
         }
         let list = &mut self.acked[partition];
         if let Some(last) = list.last_mut() {
-            // Ranges acknowledged on either side of a fault stay apart: the
-            // fault that can destroy an acknowledged record is the first one
-            // to begin after its acknowledgement.
+            // Ranges acknowledged on either side of a fault's beginning or
+            // end stay apart: they date their failure instants differently.
             if last.epoch == range.epoch
                 && last.end == range.start
                 && last.faults_before_ack == range.faults_before_ack
+                && last.faults_ended_before_ack == range.faults_ended_before_ack
             {
                 last.end = range.end;
                 last.t_end = range.t_end;
@@ -91,17 +132,15 @@ impl Oracle {
     }
 
     /// Compares one partition's acknowledged ranges with its final log and
-    /// adds to `verdict`. `fault_starts` (sorted) date the failure instant of
-    /// a lost record: the first fault that began after it was acknowledged
-    /// (the end of the trial if none did). RPO is that instant minus the
-    /// append time of the oldest lost record of each lost run, maximised.
+    /// adds to `verdict`. Each lost record is dated by
+    /// [`FaultTimes::failure_instant`]; RPO is that instant minus the append
+    /// time of the oldest lost record of each lost run, maximised.
     pub fn judge_partition(
         &self,
         partition: usize,
         final_log: &[EpochStart],
         final_leo: u64,
-        fault_starts: &[SimTime],
-        end: SimTime,
+        faults: &FaultTimes,
         verdict: &mut Verdict,
     ) {
         for r in &self.acked[partition] {
@@ -114,10 +153,7 @@ impl Oracle {
                 }
                 verdict.acked_lost_records += hi - lo;
                 let appended = r.time_of(lo);
-                let failure = fault_starts
-                    .get(r.faults_before_ack as usize)
-                    .copied()
-                    .unwrap_or(end);
+                let failure = faults.failure_instant(r.t_ack, r.faults_before_ack);
                 verdict.rpo_ms = verdict.rpo_ms.max(failure.since(appended).as_ms());
             };
             let mut held: [(u64, u64); 8] = [(0, 0); 8];
@@ -152,7 +188,9 @@ mod tests {
             end,
             t_start: SimTime::from_ms(start),
             t_end: SimTime::from_ms(end - 1),
+            t_ack: SimTime::from_ms(end),
             faults_before_ack: 0,
+            faults_ended_before_ack: 0,
         }
     }
 
@@ -174,8 +212,11 @@ mod tests {
             0,
             &log,
             200,
-            &[SimTime::from_ms(150)],
-            SimTime::from_ms(999),
+            &FaultTimes {
+                starts: &[SimTime::from_ms(150)],
+                windows: &[(SimTime::from_ms(150), None)],
+                end: SimTime::from_ms(999),
+            },
             &mut v,
         );
         assert_eq!(v.acked_lost_records, 40);
@@ -193,8 +234,50 @@ mod tests {
         assert_eq!(o.acked_ranges(0).len(), 1, "contiguous ranges merge");
         let log = [EpochStart { epoch: 0, start: 0 }];
         let mut v = Verdict::default();
-        o.judge_partition(0, &log, 80, &[], SimTime::from_ms(100), &mut v);
+        let none = FaultTimes {
+            starts: &[],
+            windows: &[],
+            end: SimTime::from_ms(100),
+        };
+        o.judge_partition(0, &log, 80, &none, &mut v);
         assert_eq!(v.acked_lost_records, 0);
         assert_eq!(v.rpo_ms, 0);
+    }
+
+    #[test]
+    fn records_acknowledged_after_the_last_fault_began_fail_when_it_ends() {
+        let starts = [SimTime::from_ms(100), SimTime::from_ms(200)];
+        let faults = [
+            (SimTime::from_ms(100), Some(SimTime::from_ms(400))),
+            (SimTime::from_ms(200), Some(SimTime::from_ms(320))),
+        ];
+        let times = FaultTimes {
+            starts: &starts,
+            windows: &faults,
+            end: SimTime::from_ms(1_000),
+        };
+        let at = |t_ack: u64, begun: u32| {
+            times
+                .failure_instant(SimTime::from_ms(t_ack), begun)
+                .as_ms()
+        };
+        // Before any fault, or between the two: the next fault to begin.
+        assert_eq!(at(50, 0), 100);
+        assert_eq!(at(150, 1), 200);
+        // During both: the end of the most recently begun one.
+        assert_eq!(at(250, 2), 320);
+        // During the first only (the second has healed).
+        assert_eq!(at(350, 2), 400);
+        // After every fault has ended, or during one that never ends.
+        assert_eq!(at(500, 2), 1_000);
+        let open = FaultTimes {
+            starts: &starts[..1],
+            windows: &[(SimTime::from_ms(100), None)],
+            end: SimTime::from_ms(1_000),
+        };
+        assert_eq!(
+            open.failure_instant(SimTime::from_ms(150), 1).as_ms(),
+            1_000
+        );
     }
 }

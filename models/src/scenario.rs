@@ -293,6 +293,24 @@ pub struct ClusterConfig {
     /// `replica.selector.class`: whether consumers with a `client_rack` may
     /// read from a follower or observer in their rack.
     pub replica_selector_class: ReplicaSelector,
+    /// How a replica that becomes a follower cuts its log before fetching:
+    /// at the leader-epoch divergence point (KIP-101, Kafka 0.11+, the
+    /// default) or at its own high watermark (Kafka before 0.11).
+    pub follower_truncation: FollowerTruncation,
+}
+
+/// Where a replica that becomes a follower truncates its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FollowerTruncation {
+    /// To the point where its leader-epoch history diverges from the
+    /// leader's (KIP-101, 0.11.0; KIP-279; KAFKA-10554): it keeps exactly the
+    /// prefix it shares with the leader.
+    #[default]
+    LeaderEpoch,
+    /// To its own high watermark, as Kafka did before 0.11 (pre-KIP-101),
+    /// without asking the leader. A follower learns the high watermark one
+    /// fetch round late, so this can cut acknowledged records.
+    HighWatermark,
 }
 
 impl Default for ClusterConfig {
@@ -307,6 +325,7 @@ impl Default for ClusterConfig {
             flush_ms: None,
             eligible_leader_replicas_enable: false,
             replica_selector_class: ReplicaSelector::Leader,
+            follower_truncation: FollowerTruncation::LeaderEpoch,
         }
     }
 }
@@ -517,6 +536,14 @@ pub enum FaultKind {
     /// DC or region is a power loss of everything in it; clients in a lost
     /// DC or region die with it.
     PowerLoss(Target),
+    /// An operator stops the brokers cleanly (`controlled.shutdown.enable`,
+    /// the default): the active controller first moves their leaderships
+    /// away and removes them from every ISR, their logs are flushed, and on
+    /// recovery they restart cleanly (they stay eligible leaders, KIP-966).
+    /// Without an active controller that the brokers reach, it degrades to a
+    /// crash (leaderships move only when the session expires). Controllers in
+    /// the target are not stopped, and no client dies.
+    ControlledShutdown(Target),
     /// Every link between a DC of the first set and a DC of the second is cut
     /// (both directions, data and control plane) until it heals.
     Partition(Vec<String>, Vec<String>),

@@ -732,7 +732,9 @@ impl DrWorld {
             }
         };
         match f.mode {
-            FaultMode::Crash | FaultMode::PowerLoss => {
+            // At a cluster's grain a controlled shutdown is a crash that
+            // loses nothing: the cluster is short of the same brokers.
+            FaultMode::Crash | FaultMode::PowerLoss | FaultMode::ControlledShutdown => {
                 for &b in &f.brokers {
                     step(&mut self.broker_down[b.idx()]);
                 }

@@ -62,6 +62,20 @@ pub fn divergence(f: &[EpochStart], f_leo: u64, l: &[EpochStart], l_leo: u64) ->
     end
 }
 
+/// Makes `f` describe a log that keeps its own records below `at` and holds
+/// the leader's from `at` on: what a follower that truncated to `at` (not
+/// necessarily a point where the two logs agree) holds after fetching.
+pub fn splice(f: &mut Vec<EpochStart>, at: u64, l: &[EpochStart]) {
+    truncate(f, at);
+    let from = l.partition_point(|e| e.start <= at);
+    if from > 0 {
+        push_epoch(f, l[from - 1].epoch, at);
+    }
+    for e in &l[from..] {
+        push_epoch(f, e.epoch, e.start);
+    }
+}
+
 /// The part of `[start, end)` that `log` (with end `leo`) holds with tag
 /// `epoch`, as sub-ranges, calling `keep(lo, hi)` for each.
 pub fn held_ranges(
@@ -121,6 +135,17 @@ mod tests {
         assert_eq!(got, vec![(10, 20)]);
         assert_eq!(epoch_at(&l, 19), Some(2));
         assert_eq!(epoch_at(&[], 0), None);
+    }
+
+    #[test]
+    fn a_splice_keeps_the_follower_below_the_cut_and_the_leader_above() {
+        // The follower kept epoch-1 records up to 120, where the leader
+        // wrote epoch 2 from 100: 100..120 now differ.
+        let mut f = log(&[(0, 0), (1, 50)]);
+        let l = log(&[(0, 0), (1, 50), (2, 100), (4, 300)]);
+        splice(&mut f, 120, &l);
+        assert_eq!(f, log(&[(0, 0), (1, 50), (2, 120), (4, 300)]));
+        assert_eq!(divergence(&f, 400, &l, 400), 100);
     }
 
     #[test]

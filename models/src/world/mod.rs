@@ -20,9 +20,9 @@ pub mod log;
 
 use crate::compile::{FaultMode, Model, MAX_RF};
 use crate::ids::*;
-use crate::oracle::{AckedRange, Oracle, Verdict};
+use crate::oracle::{AckedRange, FaultTimes, Oracle, Verdict};
 use crate::outcome::TrialOutcome;
-use crate::scenario::{Acks, OffsetReset, PromotionPolicy};
+use crate::scenario::{Acks, FollowerTruncation, OffsetReset, PromotionPolicy};
 use crate::trace::{TraceEntry, TraceRecord};
 use curve::{records_over, LeoCurve, Segment};
 use kdrsim_sim::{EventQueue, Purpose, RngStreams, SimDuration, SimTime, StreamRng, TimerGen};
@@ -146,6 +146,15 @@ struct Replica {
     /// it is then materialised only when needed.
     prefix_of_leader: bool,
     catchup_timer: TimerGen,
+    /// The high watermark this replica knows: the leader's own; a
+    /// follower's comes with fetch responses, so it lags the leader's by
+    /// half a round trip plus the round trip the leader needed to learn the
+    /// followers' offsets. Tracked only under legacy (high-watermark)
+    /// truncation, its only reader.
+    hw_known: u64,
+    /// The leader epoch this follower last reconciled against: a follower
+    /// of a newer epoch has just become a follower (Kafka's makeFollowers).
+    follows_epoch: u32,
 }
 
 impl Replica {
@@ -159,6 +168,8 @@ impl Replica {
             last_caught_up: SimTime::ZERO,
             prefix_of_leader: true,
             catchup_timer: TimerGen::default(),
+            hw_known: 0,
+            follows_epoch: 0,
         }
     }
 }
@@ -198,9 +209,13 @@ struct Broker {
     fenced: bool,
     /// Restarted after a crash and not yet re-registered.
     restarted: bool,
-    /// Came back from a crash or power loss (every fault here is an unclean
-    /// shutdown); cleared when the controller has handled its registration.
+    /// Came back from a crash or power loss (every fault but a controlled
+    /// shutdown is an unclean shutdown); cleared when the controller has
+    /// handled its registration.
     unclean_restart: bool,
+    /// Stopped by a controlled shutdown and not restarted since: its log was
+    /// flushed, so a power loss now loses nothing and its restart is clean.
+    stopped_cleanly: bool,
     contact: bool,
     fence_timer: TimerGen,
     unfence_timer: TimerGen,
@@ -281,6 +296,9 @@ pub struct World {
     /// Faults begun so far: acknowledged ranges carry it, so the oracle
     /// knows which fault was the first to strike after each acknowledgement.
     faults_begun: u32,
+    /// Faults ended so far (acknowledged ranges on either side of a fault's
+    /// end are dated apart).
+    faults_ended: u32,
     failed_sends: u64,
     duplicates: u64,
     skipped: u64,
@@ -363,6 +381,7 @@ impl World {
             writes: OutageClock::default(),
             reads: OutageClock::default(),
             faults_begun: 0,
+            faults_ended: 0,
             failed_sends: 0,
             duplicates: 0,
             skipped: 0,
@@ -597,6 +616,7 @@ impl World {
         self.writes = OutageClock::default();
         self.reads = OutageClock::default();
         self.faults_begun = 0;
+        self.faults_ended = 0;
         self.failed_sends = 0;
         self.duplicates = 0;
         self.skipped = 0;
@@ -690,7 +710,7 @@ impl World {
             }
             // acks=1 is answered on the zombie's own append.
             if producer.is_some_and(|pr| pr.acks == Acks::One) && leo > z.acked_upto {
-                self.acknowledge_with(p, zs, z.acked_upto, leo, |o| z.time_of(o, rate));
+                self.acknowledge_with(p, zs, z.acked_upto, leo, now, |o| z.time_of(o, rate));
                 if let Some(z) = self.parts[p].zombie.as_mut() {
                     z.acked_upto = leo;
                 }
@@ -767,6 +787,9 @@ impl World {
             part.hw = hw;
         }
         self.invariants.observe_hw(p, part.epoch, part.hw);
+        if m.follower_truncation == FollowerTruncation::HighWatermark {
+            self.update_known_hw(p, l, now);
+        }
         // Consumers fetch up to the high watermark, from the leader or, with
         // follower fetching, from a replica in their rack.
         let consumer_cross = m
@@ -799,23 +822,86 @@ impl World {
         }
     }
 
+    /// What each replica knows of the high watermark (legacy truncation
+    /// only). The leader knows its own. A follower learns it from fetch
+    /// responses: a response reaching it now left the leader half a round
+    /// trip ago and carried the high watermark of that instant, which the
+    /// leader had computed from what each ISR member's previous fetch told
+    /// it (KIP-101 "Scenario 1": the follower's HW lags by one round).
+    /// Read off the flow: the high watermark at `t` is the minimum over the
+    /// maximal ISR of the leader's LEO at `t` and each streaming follower's
+    /// LEO as the leader knew it then (`LEO(t - RTT)`); a member not
+    /// streaming counts with the offset the leader last knew.
+    fn update_known_hw(&mut self, p: usize, l: usize, now: SimTime) {
+        let m = &self.model;
+        let spec = &m.partitions[p];
+        let rf = spec.rf as usize;
+        let leader_dc = m.brokers[spec.replicas[l].idx()].dc;
+        let part = &self.parts[p];
+        let epoch = part.epoch;
+        let hw_now = part.hw;
+        let maximal = part.isr | part.pending_isr.unwrap_or(0);
+        let mut known = [0u64; MAX_RF];
+        for (s, k) in known.iter_mut().enumerate().take(rf) {
+            let r = &part.replicas[s];
+            *k = r.hw_known;
+            if s == l {
+                *k = hw_now;
+                continue;
+            }
+            if !matches!(r.fetch, Fetch::Streaming | Fetch::CatchingUp) {
+                continue;
+            }
+            let f_dc = m.brokers[spec.replicas[s].idx()].dc;
+            let sent = now.saturating_sub(self.rtt[m.dc_pair(leader_dc, f_dc)].half());
+            let mut hw_then = part.curve.at(sent, Some(epoch));
+            for o in 0..rf {
+                if o == l || maximal & (1 << o) == 0 {
+                    continue;
+                }
+                let ro = &part.replicas[o];
+                let seen = if ro.fetch == Fetch::Streaming {
+                    let o_dc = m.brokers[spec.replicas[o].idx()].dc;
+                    let rtt_o = self.rtt[m.dc_pair(leader_dc, o_dc)];
+                    part.curve.at(sent.saturating_sub(rtt_o), Some(epoch))
+                } else {
+                    Some(ro.view)
+                };
+                hw_then = match (hw_then, seen) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    _ => None,
+                };
+            }
+            // Without history (the epoch began after `sent`) nothing new is
+            // learned; a follower's HW never exceeds its own LEO.
+            if let Some(h) = hw_then {
+                *k = (*k).max(h.min(hw_now)).min(r.leo);
+            }
+        }
+        for (s, k) in known.iter().enumerate().take(rf) {
+            self.parts[p].replicas[s].hw_known = *k;
+        }
+    }
+
     /// Hands `[start, end)` of the leader's log to the oracle, split by the
     /// epochs the records were written in.
     fn acknowledge(&mut self, p: usize, l: usize, start: u64, end: u64, now: SimTime) {
         let curve = self.parts[p].curve;
-        self.acknowledge_with(p, l, start, end, |o| {
+        self.acknowledge_with(p, l, start, end, now, |o| {
             curve.time_of(o).unwrap_or(now).min(now)
         });
     }
 
     /// Hands `[start, end)` of replica `l`'s log to the oracle, split by the
-    /// epochs the records were written in, dated by `time_of`.
+    /// epochs the records were written in, dated by `time_of` and
+    /// acknowledged at `now`.
     fn acknowledge_with(
         &mut self,
         p: usize,
         l: usize,
         start: u64,
         end: u64,
+        now: SimTime,
         time_of: impl Fn(u64) -> SimTime,
     ) {
         let log = &self.epochs[p * MAX_RF + l];
@@ -834,7 +920,9 @@ impl World {
                         end: hi,
                         t_start,
                         t_end,
+                        t_ack: now,
                         faults_before_ack: self.faults_begun,
+                        faults_ended_before_ack: self.faults_ended,
                     },
                 );
             }
@@ -927,6 +1015,11 @@ impl World {
         self.faults_begun += 1;
         self.note(now, TraceRecord::FaultBegins { fault: i as u16 });
         match f.mode {
+            FaultMode::ControlledShutdown => {
+                for &b in &f.brokers {
+                    self.controlled_shutdown(now, b);
+                }
+            }
             FaultMode::Crash | FaultMode::PowerLoss => {
                 let power = f.mode == FaultMode::PowerLoss;
                 for &b in &f.brokers {
@@ -974,24 +1067,31 @@ impl World {
     fn fault_ends(&mut self, now: SimTime, i: usize) {
         let m = self.model.clone();
         let f = &m.faults[i];
+        self.faults_ended += 1;
         self.note(now, TraceRecord::FaultEnds { fault: i as u16 });
         match f.mode {
-            FaultMode::Crash | FaultMode::PowerLoss => {
+            FaultMode::Crash | FaultMode::PowerLoss | FaultMode::ControlledShutdown => {
                 for &b in &f.brokers {
                     let br = &mut self.brokers[b.idx()];
                     br.down -= 1;
                     if br.up() {
                         // A restarted broker registers anew; the controller
-                        // treats a session it still held as an unclean
-                        // shutdown (one already fenced just unfences).
+                        // treats a session it still held as ended (one
+                        // already fenced just unfences). The shutdown was
+                        // unclean unless it was a controlled one, whose log
+                        // was flushed (KIP-966 keeps such a replica eligible).
                         br.restarted = !br.fenced;
-                        br.unclean_restart = true;
+                        br.unclean_restart = !br.stopped_cleanly;
+                        br.stopped_cleanly = false;
                         self.note(
                             now,
                             TraceRecord::BrokerUp {
                                 broker: m.brokers[b.idx()].node_id,
                             },
                         );
+                        if m.follower_truncation == FollowerTruncation::HighWatermark {
+                            self.truncate_to_high_watermark(now, b);
+                        }
                     }
                 }
                 for &c in &f.controllers {
@@ -1050,9 +1150,84 @@ impl World {
         }
     }
 
+    /// A controlled shutdown of broker `b` (KRaft `BrokerLifecycleManager`
+    /// sets `wantShutDown`; the controller's
+    /// `handleBrokerInControlledShutdown` moves its leaderships to other ISR
+    /// members and removes it from every ISR in one metadata write; once it
+    /// leads nothing the broker stops, flushing its log). The move is the
+    /// same controller write as fencing, made at once instead of a session
+    /// timeout later; the broker leaves the ISR while still in contact, so
+    /// it never becomes a zombie. Without an active controller that it
+    /// reaches, Kafka waits up to 5 minutes for the approval
+    /// (`BrokerServer.shutdown`) and then stops anyway: here it stops at
+    /// once, like a crash whose log was flushed.
+    fn controlled_shutdown(&mut self, now: SimTime, b: BrokerIdx) {
+        let br = self.brokers[b.idx()];
+        if !br.up() {
+            self.brokers[b.idx()].down += 1;
+            return;
+        }
+        if br.serving() && br.contact && self.active.is_some() {
+            self.fence(now, b);
+        }
+        let br = &mut self.brokers[b.idx()];
+        br.down += 1;
+        br.stopped_cleanly = true;
+        self.note(
+            now,
+            TraceRecord::BrokerDown {
+                broker: self.model.brokers[b.idx()].node_id,
+                power_loss: false,
+            },
+        );
+    }
+
+    /// Legacy truncation on restart: every replica of `b` that is not its
+    /// partition's leader comes back as a follower and cuts its log at the
+    /// high watermark it knew (its checkpoint) before fetching (Kafka before
+    /// 0.11, KIP-101 "Scenario 1"). Records above it, acknowledged or not,
+    /// must be fetched again.
+    fn truncate_to_high_watermark(&mut self, now: SimTime, b: BrokerIdx) {
+        let node = self.model.brokers[b.idx()].node_id;
+        for p in 0..self.parts.len() {
+            let Some(s) = self.model.partitions[p]
+                .replicas()
+                .iter()
+                .position(|&x| x == b)
+            else {
+                continue;
+            };
+            if self.parts[p].leader == Some(s as u8) {
+                continue;
+            }
+            self.ensure_epochs(p, s);
+            let r = &mut self.parts[p].replicas[s];
+            let from = r.leo;
+            let to = r.hw_known.min(from);
+            if to < from {
+                r.leo = to;
+                r.view = r.view.min(to);
+                log::truncate(&mut self.epochs[p * MAX_RF + s], to);
+                self.note(
+                    now,
+                    TraceRecord::Truncated {
+                        partition: p as u32,
+                        broker: node,
+                        from,
+                        to,
+                    },
+                );
+            }
+        }
+    }
+
     /// A power loss: every replica on `b` drops what the OS had not yet
     /// written back (Kafka does not fsync by default).
     fn lose_page_cache(&mut self, now: SimTime, b: BrokerIdx) {
+        if self.brokers[b.idx()].stopped_cleanly {
+            // Stopped by a controlled shutdown: everything was flushed.
+            return;
+        }
         let window = self.model.timings.unflushed_window;
         let node = self.model.brokers[b.idx()].node_id;
         for p in 0..self.parts.len() {
@@ -1236,6 +1411,9 @@ impl World {
             self.ensure_epochs(p, s);
         }
         let old_hw = self.parts[p].hw;
+        // What the old leader had acknowledged: a zombie goes on from there
+        // (the new leader's log, which lowers `acked_upto`, is not its own).
+        let old_acked_upto = self.parts[p].acked_upto;
         // A leader replaced while its broker is alive but out of contact
         // does not know it: it becomes a zombie.
         let old_leader = self.parts[p].leader.map(|l| l as usize);
@@ -1353,7 +1531,7 @@ impl World {
         }
         if let Some(z) = zombie {
             let leo = self.parts[p].replicas[z].leo;
-            let acked_upto = self.parts[p].acked_upto.min(leo);
+            let acked_upto = old_acked_upto.min(leo);
             let part = &mut self.parts[p];
             part.replicas[z].fetch = Fetch::Zombie;
             part.replicas[z].catchup_timer.cancel();
@@ -2092,7 +2270,11 @@ impl World {
     }
 
     /// Truncates follower `s` to where its log diverges from the leader's,
-    /// then starts fetching from there.
+    /// then starts fetching from there. Under legacy truncation a follower
+    /// of a new leader epoch instead cuts its log at its own high watermark
+    /// without asking the leader (pre-0.11 `makeFollowers`); a fetch beyond
+    /// the leader's log end is out of range and cut to it. Records it keeps
+    /// below that point may differ from the leader's (KIP-101 "Scenario 2").
     fn reconcile(&mut self, now: SimTime, p: usize, s: usize) {
         let Some(l) = self.parts[p].leader else {
             return;
@@ -2102,12 +2284,36 @@ impl World {
         let leader_leo = self.parts[p].curve.now(now);
         let (fi, li) = (p * MAX_RF + s, p * MAX_RF + l);
         let f_leo = self.parts[p].replicas[s].leo;
-        let mut div = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leader_leo);
+        let agree = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leader_leo);
+        let mut div = agree;
+        if self.model.follower_truncation == FollowerTruncation::HighWatermark {
+            let r = &self.parts[p].replicas[s];
+            div = f_leo.min(leader_leo);
+            if r.follows_epoch != self.parts[p].epoch {
+                div = div.min(r.hw_known);
+            }
+        }
         if self.canary_skip_truncation {
             div = f_leo.min(leader_leo);
         }
+        let diverged = div > agree;
+        let spliced = diverged && !self.canary_skip_truncation;
+        if spliced {
+            // Legacy truncation kept records the leader does not hold: the
+            // follower's log is its own below `div`, the leader's above.
+            let (a, b) = (fi.min(li), fi.max(li));
+            let (x, y) = self.epochs.split_at_mut(b);
+            let (follower, leader) = if fi < li {
+                (&mut x[a], &y[0])
+            } else {
+                (&mut y[0], &x[a])
+            };
+            log::splice(follower, div, leader);
+        }
         if div < f_leo {
-            log::truncate(&mut self.epochs[fi], div);
+            if !spliced {
+                log::truncate(&mut self.epochs[fi], div);
+            }
             let node = self.model.brokers[self.replica_broker(p, s).idx()].node_id;
             self.note(
                 now,
@@ -2120,12 +2326,15 @@ impl World {
             );
         }
         let part = &mut self.parts[p];
+        let epoch = part.epoch;
         let r = &mut part.replicas[s];
         r.leo = div;
         r.view = div;
+        r.hw_known = r.hw_known.min(div);
+        r.follows_epoch = epoch;
         // A broken reconcile (the canary) leaves the follower's own log as it
         // was; a correct one makes it a prefix of the leader's.
-        r.prefix_of_leader = !self.canary_skip_truncation;
+        r.prefix_of_leader = !self.canary_skip_truncation && !diverged;
         r.catchup_from = div;
         r.catchup_t0 = now;
         r.fetch = Fetch::CatchingUp;
@@ -2235,12 +2444,16 @@ impl World {
             let s = self.authoritative_replica(p);
             self.ensure_epochs(p, s);
             let leo = self.parts[p].replicas[s].leo;
+            let faults = FaultTimes {
+                starts: &self.fault_starts,
+                windows: &self.fault_window,
+                end,
+            };
             self.oracle.judge_partition(
                 p,
                 &self.epochs[p * MAX_RF + s],
                 leo,
-                &self.fault_starts,
-                end,
+                &faults,
                 &mut verdict,
             );
         }
