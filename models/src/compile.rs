@@ -602,13 +602,6 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         if t.name.trim().is_empty() {
             return Err(c.err(format!("{tf}.name"), "", "topic names must not be empty"));
         }
-        if !topic_names.insert(t.name.clone()) {
-            return Err(c.err(
-                format!("{tf}.name"),
-                &format!("\"{}\"", t.name),
-                format!("topic \"{}\" is defined twice", t.name),
-            ));
-        }
         // The owning cluster, and the brokers its replicas may use.
         let owner = match (&clusters, t.cluster.as_str()) {
             (None, "") => None,
@@ -637,6 +630,15 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 )
             })?),
         };
+        // Names are unique within a cluster (two clusters may each have an
+        // `orders`, as active-active designs do).
+        if !topic_names.insert((owner, t.name.clone())) {
+            return Err(c.err(
+                format!("{tf}.name"),
+                &format!("\"{}\"", t.name),
+                format!("topic \"{}\" is defined twice in one cluster", t.name),
+            ));
+        }
         topic_cluster.push(owner.unwrap_or(0));
         let in_cluster = |id: u32| match (owner, &clusters) {
             (Some(k), Some(cl)) => cl[k].brokers.iter().any(|b| brokers[b.idx()].node_id == id),
@@ -801,8 +803,8 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     let mut producers = Vec::new();
     for (pi, p) in scenario.producers.iter().enumerate() {
         let pf = format!("producers[{pi}]");
-        let topic = find_topic(&c, &topics, &format!("{pf}.topic"), &p.topic)?;
         let dc = find_dc(&format!("{pf}.dc"), &p.dc)?;
+        let topic = find_client_topic(&c, &topics, &topic_cluster, &clusters, &format!("{pf}.topic"), &p.topic, dc)?;
         if !p.records_per_sec.is_finite() || p.records_per_sec <= 0.0 || p.records_per_sec > 1.0e9 {
             return Err(c.err(
                 format!("{pf}.records_per_sec"),
@@ -860,8 +862,8 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     let mut groups = BTreeSet::new();
     for (ci, k) in scenario.consumers.iter().enumerate() {
         let kf = format!("consumers[{ci}]");
-        let topic = find_topic(&c, &topics, &format!("{kf}.topic"), &k.topic)?;
         let dc = find_dc(&format!("{kf}.dc"), &k.dc)?;
+        let topic = find_client_topic(&c, &topics, &topic_cluster, &clusters, &format!("{kf}.topic"), &k.topic, dc)?;
         if !groups.insert((k.group.clone(), topic)) {
             return Err(c.err(
                 format!("{kf}.group"),
@@ -1309,7 +1311,10 @@ fn compile_mirrors(
         }
         let mut mt = Vec::new();
         for name in &m.topics {
-            let t = topics.iter().position(|t| &t.name == name).ok_or_else(|| {
+            let t = (0..topics.len())
+                .find(|&i| &topics[i].name == name && topic_cluster[i] == source)
+                .or_else(|| topics.iter().position(|t| &t.name == name))
+                .ok_or_else(|| {
                 c.unknown(
                     format!("{mf}.topics"),
                     &format!("\"{name}\""),
@@ -1434,6 +1439,43 @@ fn compile_mirrors(
         mirrors,
         runbook,
     })
+}
+
+/// The topic a client in `dc` means by `name`: the only one of that name, or
+/// the one in the client's own cluster when several clusters have one.
+fn find_client_topic(
+    c: &Checker,
+    topics: &[TopicSpec],
+    topic_cluster: &[usize],
+    clusters: &Option<Vec<crate::dr::spec::ClusterSpec>>,
+    field: &str,
+    name: &str,
+    dc: DcIdx,
+) -> Result<TopicIdx, ScenarioError> {
+    let named: Vec<usize> = (0..topics.len()).filter(|&i| topics[i].name == name).collect();
+    if named.len() <= 1 {
+        return find_topic(c, topics, field, name);
+    }
+    let cl = clusters.as_ref().expect("duplicate topic names need clusters");
+    named
+        .iter()
+        .copied()
+        .find(|&i| cl[topic_cluster[i]].dcs.contains(&dc))
+        .map(|i| TopicIdx(i as u16))
+        .ok_or_else(|| {
+            let owners: Vec<String> = named
+                .iter()
+                .map(|&i| format!("\"{}\"", cl[topic_cluster[i]].name))
+                .collect();
+            c.err(
+                field,
+                &format!("\"{name}\""),
+                format!(
+                    "topic \"{name}\" exists in clusters {}; the client's DC belongs to none of them, so it is ambiguous",
+                    owners.join(", ")
+                ),
+            )
+        })
 }
 
 fn find_topic(

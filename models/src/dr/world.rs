@@ -45,7 +45,9 @@
 //! The oracle rule is the single-cluster one: a record acknowledged to a
 //! producer is lost when the final authoritative log does not hold it. After
 //! a failover that log is the DR copy (and, after failback, the restored
-//! primary, which holds exactly the same prefix).
+//! primary, which holds exactly the same prefix): what the primary holds
+//! beyond it is orphaned, then truncated. Without a failover a record
+//! survives if its own cluster kept it or a mirror had copied it.
 
 use crate::compile::{FaultMode, Model};
 use crate::dr::spec::{DrSpec, MirrorSpec};
@@ -143,9 +145,6 @@ struct TopicRun {
     log: LeoCurve,
     /// Acknowledged to the producer, in that log.
     acked: u64,
-    /// After a power loss of its whole cluster: the log survives only up to
-    /// here (records above were in no page cache that survived).
-    durable: u64,
     /// With a controlled producer replay: records from here on were re-sent
     /// to the DR topic and survive there.
     replayed_from: u64,
@@ -215,12 +214,13 @@ pub struct DrWorld {
     controller_down: Vec<u16>,
     dc_down: Vec<u16>,
     cuts: Vec<u16>,
+    /// This trial's round trips (jittered per trial, as in the
+    /// single-cluster model).
+    rtt: Vec<SimDuration>,
     mirror_stopped: Vec<u16>,
     mirror_factor_ppm: Vec<u32>,
     cluster_ok: Vec<bool>,
     topics: Vec<TopicRun>,
-    /// When a whole-cluster power loss hit each topic's cluster.
-    power_lost_at: Vec<Option<SimTime>>,
     flows: Vec<Flow>,
     producers: Vec<Client>,
     consumers: Vec<Client>,
@@ -250,11 +250,11 @@ impl DrWorld {
             controller_down: Vec::new(),
             dc_down: Vec::new(),
             cuts: Vec::new(),
+            rtt: Vec::new(),
             mirror_stopped: Vec::new(),
             mirror_factor_ppm: Vec::new(),
             cluster_ok: Vec::new(),
             topics: Vec::new(),
-            power_lost_at: Vec::new(),
             flows: Vec::new(),
             producers: Vec::new(),
             consumers: Vec::new(),
@@ -314,6 +314,7 @@ impl DrWorld {
         let streams = RngStreams::new(seed, trial);
         let mut faults_rng = streams.stream(Purpose::FAULTS);
         let mut workload = streams.stream(Purpose::WORKLOAD);
+        let mut network = streams.stream(Purpose::NETWORK);
         self.humans = streams.stream(Purpose::HUMANS);
         self.q.clear();
         self.events = 0;
@@ -332,6 +333,22 @@ impl DrWorld {
         }
         self.q.schedule(end, Ev::End);
         let n = m.dcs.len();
+        // Each link's round trip for this trial, drawn exactly as the
+        // single-cluster model draws it.
+        self.rtt.clear();
+        self.rtt.extend_from_slice(&m.rtt);
+        for a in 0..n {
+            for b in (a + 1)..n {
+                let j = m.jitter[a * n + b].as_ns();
+                if j > 0 {
+                    let base = m.rtt[a * n + b].as_ns();
+                    let d = network.gen_range(0..=2 * j);
+                    let v = SimDuration((base + d).saturating_sub(j));
+                    self.rtt[a * n + b] = v;
+                    self.rtt[b * n + a] = v;
+                }
+            }
+        }
         self.broker_down.clear();
         self.broker_down.resize(m.brokers.len(), 0);
         self.controller_down.clear();
@@ -356,12 +373,9 @@ impl DrWorld {
             self.topics.push(TopicRun {
                 log,
                 acked: 0,
-                durable: u64::MAX,
                 replayed_from: u64::MAX,
             });
         }
-        self.power_lost_at.clear();
-        self.power_lost_at.resize(m.topics.len(), None);
         self.flows.clear();
         for (mi, mirror) in dr.mirrors.iter().enumerate() {
             for mt in &mirror.topics {
@@ -491,7 +505,7 @@ impl DrWorld {
     }
 
     fn rtt(&self, a: DcIdx, b: DcIdx) -> SimDuration {
-        self.model.rtt[self.model.dc_pair(a, b)]
+        self.rtt[self.model.dc_pair(a, b)]
     }
 
     fn min_brokers(&self, topic: usize) -> usize {
@@ -542,9 +556,9 @@ impl DrWorld {
 
     /// What the forward copy of flow `f` can read at `now`.
     fn fwd_avail(&self, f: usize, now: SimTime) -> u64 {
-        let t = &self.topics[self.flows[f].topic as usize];
-        let at = t.log.at_or_oldest(now.saturating_sub(self.flow_delay(f)));
-        at.min(t.durable)
+        self.topics[self.flows[f].topic as usize]
+            .log
+            .at_or_oldest(now.saturating_sub(self.flow_delay(f)))
     }
 
     fn rev_avail(&self, f: usize, now: SimTime) -> u64 {
@@ -780,16 +794,67 @@ impl DrWorld {
     fn power_loss(&mut self, now: SimTime, brokers: &[BrokerIdx]) {
         let window = self.model.timings.unflushed_window;
         let dr = self.dr().clone();
+        let m = self.model.clone();
         for (k, cl) in dr.clusters.iter().enumerate() {
             if !cl.brokers.iter().any(|b| brokers.contains(b)) || self.brokers_up(k) > 0 {
                 continue;
             }
+            let flushed_at = now.saturating_sub(window);
+            // Topics of this cluster lose what no page cache wrote back.
+            // Acknowledged records that no mirror had copied either are gone
+            // from every copy: the oracle's verdict is taken now. The log
+            // continues from the flushed end when the cluster returns.
             for t in 0..self.topics.len() {
-                if dr.topic_cluster[t] == k {
-                    let flushed = self.topics[t].log.at_or_oldest(now.saturating_sub(window));
-                    let run = &mut self.topics[t];
-                    run.durable = run.durable.min(flushed);
-                    self.power_lost_at[t].get_or_insert(now);
+                if dr.topic_cluster[t] != k {
+                    continue;
+                }
+                let flushed = self.topics[t].log.at_or_oldest(flushed_at);
+                let copied = (0..self.flows.len())
+                    .filter(|&f| self.flows[f].topic as usize == t && !self.flows[f].promoted)
+                    .map(|f| self.flows[f].fwd.m0)
+                    .max()
+                    .unwrap_or(0);
+                self.judge_home_log(t, flushed.max(copied), now);
+                // A new segment, not a reset: consumers' positions before
+                // the loss are read from the history.
+                let run = &mut self.topics[t];
+                run.log.push(Segment {
+                    t0: now,
+                    leo0: flushed,
+                    appending: false,
+                    epoch: 0,
+                });
+                run.acked = run.acked.min(flushed);
+            }
+            // Mirror copies held by this cluster lose their unflushed tail
+            // too; a promoted copy loses acknowledged records.
+            for f in 0..self.flows.len() {
+                if self.mirror(f).target != k {
+                    continue;
+                }
+                if self.flows[f].promoted {
+                    let flushed = self.flows[f].dr.at_or_oldest(flushed_at);
+                    let acked = self.flows[f].dr_acked;
+                    if acked > flushed {
+                        let t = self.flows[f].topic as usize;
+                        self.lost += (acked - flushed) * m.topics[t].partitions as u64;
+                        let appended = self.flows[f].dr.time_of(flushed).unwrap_or(now);
+                        self.rpo_ms = self.rpo_ms.max(now.since(appended).as_ms());
+                    }
+                    let fl = &mut self.flows[f];
+                    fl.dr.push(Segment {
+                        t0: now,
+                        leo0: flushed,
+                        appending: false,
+                        epoch: 0,
+                    });
+                    fl.dr_acked = fl.dr_acked.min(flushed);
+                } else {
+                    let t = self.flows[f].topic as usize;
+                    let delay = self.flow_delay(f);
+                    let had = self.topics[t].log.at_or_oldest(flushed_at.saturating_sub(delay));
+                    let fl = &mut self.flows[f];
+                    fl.fwd.m0 = fl.fwd.m0.min(had);
                 }
             }
         }
@@ -822,7 +887,7 @@ impl DrWorld {
                 },
             );
             fl.dr_acked = fl.stop_end;
-            let source_leo = self.topics[t].log.now(now).min(self.topics[t].durable);
+            let source_leo = self.topics[t].log.now(now);
             let mirror_leo = self.flows[f].stop_end;
             for p in 0..m.topics[t].partitions {
                 let partition = m.topics[t].first_partition + p;
@@ -908,7 +973,12 @@ impl DrWorld {
             let stop = self.flows[f].stop_end;
             // What the group had processed when the primary went, and what
             // of that the DR topic holds.
-            let position = self.topics[t].log.at_or_oldest(failed_at);
+            // Read just before the failure: a power loss at that instant
+            // already cut the log.
+            let position = self
+                .topics[t]
+                .log
+                .at_or_oldest(failed_at.saturating_sub(SimDuration(1)));
             let processed = position.min(stop);
             let synced = self
                 .synced_offset(ci, mirror, failed_at)
@@ -985,7 +1055,7 @@ impl DrWorld {
             let stop = self.flows[f].stop_end;
             // truncate-and-restore on the old primary: everything past the
             // mirror's end at failover goes.
-            let from = self.topics[t].log.now(now).min(self.topics[t].durable);
+            let from = self.topics[t].log.now(now);
             for p in 0..m.topics[t].partitions {
                 self.note(
                     now,
@@ -1012,7 +1082,6 @@ impl DrWorld {
                     epoch: 0,
                 },
             );
-            run.durable = u64::MAX;
             run.acked = run.acked.min(stop);
             run.replayed_from = u64::MAX;
             let fl = &mut self.flows[f];
@@ -1386,9 +1455,16 @@ impl DrWorld {
                     self.judge_home_log(t, stop, failed_at);
                 }
                 None => {
-                    let durable = self.topics[t].durable;
-                    let failure = self.power_lost_at[t].unwrap_or(end);
-                    self.judge_home_log(t, durable, failure);
+                    // No failover: a record survives if its own cluster kept
+                    // it or a mirror had copied it (active-active readers
+                    // see the copy; an operator can recover it from there).
+                    let copied = (0..self.flows.len())
+                        .filter(|&f| self.flows[f].topic as usize == t)
+                        .map(|f| self.flows[f].fwd.m0)
+                        .max()
+                        .unwrap_or(0);
+                    let held = self.topics[t].log.now(end).max(copied);
+                    self.judge_home_log(t, held, end);
                 }
             }
         }
