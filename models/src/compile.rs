@@ -804,7 +804,15 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     for (pi, p) in scenario.producers.iter().enumerate() {
         let pf = format!("producers[{pi}]");
         let dc = find_dc(&format!("{pf}.dc"), &p.dc)?;
-        let topic = find_client_topic(&c, &topics, &topic_cluster, &clusters, &format!("{pf}.topic"), &p.topic, dc)?;
+        let topic = find_client_topic(
+            &c,
+            &topics,
+            &topic_cluster,
+            &clusters,
+            &format!("{pf}.topic"),
+            &p.topic,
+            dc,
+        )?;
         if !p.records_per_sec.is_finite() || p.records_per_sec <= 0.0 || p.records_per_sec > 1.0e9 {
             return Err(c.err(
                 format!("{pf}.records_per_sec"),
@@ -863,7 +871,15 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     for (ci, k) in scenario.consumers.iter().enumerate() {
         let kf = format!("consumers[{ci}]");
         let dc = find_dc(&format!("{kf}.dc"), &k.dc)?;
-        let topic = find_client_topic(&c, &topics, &topic_cluster, &clusters, &format!("{kf}.topic"), &k.topic, dc)?;
+        let topic = find_client_topic(
+            &c,
+            &topics,
+            &topic_cluster,
+            &clusters,
+            &format!("{kf}.topic"),
+            &k.topic,
+            dc,
+        )?;
         if !groups.insert((k.group.clone(), topic)) {
             return Err(c.err(
                 format!("{kf}.group"),
@@ -1315,13 +1331,13 @@ fn compile_mirrors(
                 .find(|&i| &topics[i].name == name && topic_cluster[i] == source)
                 .or_else(|| topics.iter().position(|t| &t.name == name))
                 .ok_or_else(|| {
-                c.unknown(
-                    format!("{mf}.topics"),
-                    &format!("\"{name}\""),
-                    format!("topic \"{name}\""),
-                    topics.iter().map(|t| format!("\"{}\"", t.name)),
-                )
-            })?;
+                    c.unknown(
+                        format!("{mf}.topics"),
+                        &format!("\"{name}\""),
+                        format!("topic \"{name}\""),
+                        topics.iter().map(|t| format!("\"{}\"", t.name)),
+                    )
+                })?;
             if topic_cluster[t] != source {
                 return Err(c.err(
                     format!("{mf}.topics"),
@@ -1452,11 +1468,15 @@ fn find_client_topic(
     name: &str,
     dc: DcIdx,
 ) -> Result<TopicIdx, ScenarioError> {
-    let named: Vec<usize> = (0..topics.len()).filter(|&i| topics[i].name == name).collect();
+    let named: Vec<usize> = (0..topics.len())
+        .filter(|&i| topics[i].name == name)
+        .collect();
     if named.len() <= 1 {
         return find_topic(c, topics, field, name);
     }
-    let cl = clusters.as_ref().expect("duplicate topic names need clusters");
+    let cl = clusters
+        .as_ref()
+        .expect("duplicate topic names need clusters");
     named
         .iter()
         .copied()

@@ -238,6 +238,10 @@ pub struct DrWorld {
     cross_dc_bytes: u64,
     latency: LatencyHistogram,
     trace: Option<Vec<TraceEntry>>,
+    /// Test hook for the multi-cluster oracle's canary: a failover that
+    /// pretends the mirror had copied everything (a broken model). Never set
+    /// outside tests.
+    pub canary_perfect_mirror: bool,
 }
 
 impl DrWorld {
@@ -272,6 +276,7 @@ impl DrWorld {
             cross_dc_bytes: 0,
             latency: LatencyHistogram::default(),
             trace: None,
+            canary_perfect_mirror: false,
         }
     }
 
@@ -852,7 +857,9 @@ impl DrWorld {
                 } else {
                     let t = self.flows[f].topic as usize;
                     let delay = self.flow_delay(f);
-                    let had = self.topics[t].log.at_or_oldest(flushed_at.saturating_sub(delay));
+                    let had = self.topics[t]
+                        .log
+                        .at_or_oldest(flushed_at.saturating_sub(delay));
                     let fl = &mut self.flows[f];
                     fl.fwd.m0 = fl.fwd.m0.min(had);
                 }
@@ -876,6 +883,9 @@ impl DrWorld {
             fl.fwd.active = false;
             fl.fwd.timer.cancel();
             fl.stop_end = fl.fwd.m0;
+            if self.canary_perfect_mirror {
+                fl.stop_end = self.topics[t].log.now(now);
+            }
             let rate = fl.dr.rate_mrps();
             fl.dr.reset(
                 rate,
@@ -975,8 +985,7 @@ impl DrWorld {
             // of that the DR topic holds.
             // Read just before the failure: a power loss at that instant
             // already cut the log.
-            let position = self
-                .topics[t]
+            let position = self.topics[t]
                 .log
                 .at_or_oldest(failed_at.saturating_sub(SimDuration(1)));
             let processed = position.min(stop);

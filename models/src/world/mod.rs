@@ -455,6 +455,12 @@ impl World {
     }
 
     /// Runs trial `trial` of `seed` and returns its outcome.
+    /// The multi-cluster model, when the scenario has several clusters (for
+    /// tests that need its hooks).
+    pub fn multi_cluster(&mut self) -> Option<&mut crate::dr::world::DrWorld> {
+        self.dr.as_deref_mut()
+    }
+
     pub fn run_trial(&mut self, seed: u64, trial: u64) -> TrialOutcome {
         if let Some(d) = self.dr.as_mut() {
             return d.run(seed, trial, false).0;
