@@ -398,3 +398,63 @@ fn canary_a_failover_that_pretends_the_mirror_had_everything_is_caught() {
     );
     assert!(healthy_mean - mean > 10.0 * se, "{healthy_mean} vs {mean}");
 }
+
+// ------------------------------------------- at-least-once and promote
+
+#[test]
+fn a_restarted_mm2_task_copies_again_and_failed_over_consumers_see_duplicates() {
+    let base_t = text("active-passive-mm2.ron");
+    // The fault goes last in the list: earlier faults keep their draws.
+    let restart = edit(
+        &base_t,
+        "(at: Uniform(600_000, 3_600_000), fault: PowerLoss(Region(\"eu-west\"))),",
+        "(at: Uniform(600_000, 3_600_000), fault: PowerLoss(Region(\"eu-west\"))),
+        (at: Fixed(300_000), fault: MirrorStopped(\"mm2\"), recover_after: Fixed(120_000)),",
+    );
+    let base = outcomes(&model("mm2", &base_t), 100);
+    let m = model("mm2-restart", &restart);
+    let with_restart = outcomes(&m, 100);
+    for (trial, (a, b)) in base.iter().zip(&with_restart).enumerate() {
+        let (_, trace) = replay(&m, 1, trial as u64);
+        let recopied: u64 = trace
+            .iter()
+            .filter_map(|e| match e.record {
+                TraceRecord::MirrorRecopies { records, .. } => Some(records),
+                _ => None,
+            })
+            .sum();
+        assert!(recopied > 0, "trial {trial}");
+        let failed_over = trace
+            .iter()
+            .any(|e| matches!(e.record, TraceRecord::ConsumerSwitched { .. }));
+        if failed_over {
+            assert_eq!(
+                b.duplicates_delivered,
+                a.duplicates_delivered + recopied * 12,
+                "trial {trial}"
+            );
+        }
+        // At-least-once never loses what was copied.
+        assert_eq!(a.acked_lost_records, b.acked_lost_records);
+    }
+}
+
+#[test]
+fn cluster_linking_promote_fails_with_the_source_down_so_writes_wait_for_the_primary() {
+    let t = edit(
+        &text("active-passive-cluster-link.ron"),
+        "dns_ttl_ms: 60_000,",
+        "dns_ttl_ms: 60_000, failover_command: Promote,",
+    );
+    let m = model("promote", &t);
+    for trial in 0..20 {
+        let (o, trace) = replay(&m, 1, trial);
+        assert!(trace
+            .iter()
+            .any(|e| matches!(e.record, TraceRecord::PromoteFailed)));
+        // Nothing lost (the primary crashed and keeps its log), but writes
+        // are down for the whole two-hour outage.
+        assert_eq!(o.acked_lost_records, 0);
+        assert_eq!(o.max_write_outage_ms, 7_200_000);
+    }
+}

@@ -1428,6 +1428,15 @@ fn compile_mirrors(
                     return Err(c.err(field, "", p));
                 }
             }
+            if r.failover_command == FailoverCommand::Promote
+                && mirrors[mirror].kind != MirrorKind::ClusterLinking
+            {
+                return Err(c.err(
+                    "runbook.failover_command",
+                    "Promote",
+                    "`promote` is a Cluster Linking command; MirrorMaker 2 and MSK Replicator targets are simply used (valid: Failover)",
+                ));
+            }
             if r.failback == Failback::TruncateAndRestore
                 && mirrors[mirror].kind != MirrorKind::ClusterLinking
             {
@@ -1443,6 +1452,7 @@ fn compile_mirrors(
                 decision: r.decision,
                 dns_ttl: SimDuration::from_ms(r.dns_ttl_ms),
                 consumer_restart: SimDuration::from_ms(r.consumer_restart_ms),
+                command: r.failover_command,
                 failback: r.failback,
                 failback_after: r.failback_after.unwrap_or(TimeDist::Fixed(0)),
                 replay_records: r.producer_replay_records,

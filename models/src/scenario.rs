@@ -129,6 +129,14 @@ fn default_offset_sync_ms() -> u64 {
     5_000
 }
 
+/// How the mirror is made writable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FailoverCommand {
+    #[default]
+    Failover,
+    Promote,
+}
+
 /// What happens when the primary is back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Failback {
@@ -157,6 +165,11 @@ pub struct Runbook {
     /// Consumer groups rejoin this long after producers switched.
     #[serde(default = "default_consumer_restart_ms")]
     pub consumer_restart_ms: u64,
+    /// Cluster Linking's command: `Failover` (immediate, even with the source
+    /// down) or `Promote` (planned: needs the source reachable and the lag
+    /// at zero, so it fails when the source is down).
+    #[serde(default)]
+    pub failover_command: FailoverCommand,
     #[serde(default)]
     pub failback: Failback,
     /// From the primary being healthy again to starting failback.

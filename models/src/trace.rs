@@ -91,6 +91,14 @@ pub enum TraceRecord {
         start: u64,
         processed: u64,
     },
+    /// Cluster Linking `promote` could not reach the source: no failover.
+    PromoteFailed,
+    /// A restarted MM2 task copies these records again (at-least-once).
+    MirrorRecopies {
+        mirror: u32,
+        topic: u32,
+        records: u64,
+    },
     /// Failback began with truncate-and-restore on the old primary.
     FailbackStarted,
     /// truncate-and-restore cut the old primary's log from `from` to `to`.

@@ -2,7 +2,7 @@
 //! asynchronous mirrors, and the active-passive runbook.
 
 use crate::ids::*;
-use crate::scenario::{Failback, MirrorKind, TimeDist, TopicNaming};
+use crate::scenario::{Failback, FailoverCommand, MirrorKind, TimeDist, TopicNaming};
 use kdrsim_sim::SimDuration;
 
 #[derive(Debug, Clone)]
@@ -45,6 +45,7 @@ pub struct RunbookSpec {
     pub decision: TimeDist,
     pub dns_ttl: SimDuration,
     pub consumer_restart: SimDuration,
+    pub command: FailoverCommand,
     pub failback: Failback,
     pub failback_after: TimeDist,
     pub replay_records: u64,

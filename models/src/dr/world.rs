@@ -53,7 +53,7 @@ use crate::compile::{FaultMode, Model};
 use crate::dr::spec::{DrSpec, MirrorSpec};
 use crate::ids::*;
 use crate::outcome::TrialOutcome;
-use crate::scenario::{Acks, Failback, MirrorKind, OffsetReset};
+use crate::scenario::{Acks, Failback, FailoverCommand, MirrorKind, OffsetReset};
 use crate::trace::{TraceEntry, TraceRecord};
 use crate::world::curve::{records_over, LeoCurve, Segment};
 use crate::world::latency::LatencyHistogram;
@@ -137,6 +137,8 @@ struct Flow {
     dr_acked: u64,
     /// Failback: the old primary copies the DR topic back from `stop_end`.
     rev: Copy,
+    /// Records the target holds twice (MM2 re-copies after a restart).
+    dup_in_target: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -203,6 +205,8 @@ struct RunbookState {
     failback_timer: TimerGen,
     cutover: bool,
     back_home: bool,
+    /// A `promote` that could not reach the source.
+    promote_failed: bool,
 }
 
 /// The mutable state of one multi-cluster trial, reused across trials.
@@ -226,6 +230,8 @@ pub struct DrWorld {
     consumers: Vec<Client>,
     commit_phase: Vec<SimDuration>,
     sync_phase: Vec<SimDuration>,
+    /// Per flow: the phase of MM2's source offset commits.
+    flush_phase: Vec<SimDuration>,
     rb: RunbookState,
     humans: StreamRng,
     writes: Clock,
@@ -264,6 +270,7 @@ impl DrWorld {
             consumers: Vec::new(),
             commit_phase: Vec::new(),
             sync_phase: Vec::new(),
+            flush_phase: Vec::new(),
             rb: RunbookState::default(),
             humans: RngStreams::new(0, 0).stream(Purpose::HUMANS),
             writes: Clock::default(),
@@ -399,6 +406,7 @@ impl DrWorld {
                     dr: dr_log,
                     dr_acked: 0,
                     rev: Copy::default(),
+                    dup_in_target: 0,
                 });
             }
         }
@@ -431,6 +439,13 @@ impl DrWorld {
                 .map_or(1, |mi| sync_interval(&dr.mirrors[mi]).as_ns().max(1));
             self.sync_phase
                 .push(SimDuration(workload.gen_range(0..sync)));
+        }
+        // Drawn after the consumers' phases, so adding a mirror does not move
+        // them.
+        self.flush_phase.clear();
+        for _ in 0..self.flows.len() {
+            self.flush_phase
+                .push(SimDuration(workload.gen_range(0..60_000_000_000u64)));
         }
         self.rb = RunbookState::default();
         self.writes = Clock::default();
@@ -702,7 +717,18 @@ impl DrWorld {
             }
             Ev::Decided { gen } => {
                 if self.rb.timer.fire(gen) {
-                    self.failover(now);
+                    let rb = self.dr().runbook.clone().expect("runbook");
+                    let source = self.dr().mirrors[rb.mirror].source;
+                    if rb.command == FailoverCommand::Promote && !self.cluster_ok[source] {
+                        // `promote` checks the lag against the source and
+                        // fails when it cannot reach it: no failover; clients
+                        // wait for the primary.
+                        self.rb.failed_over = true;
+                        self.rb.promote_failed = true;
+                        self.note(now, TraceRecord::PromoteFailed);
+                    } else {
+                        self.failover(now);
+                    }
                 }
             }
             Ev::ProducersSwitched => self.producers_switch(now),
@@ -781,6 +807,9 @@ impl DrWorld {
             FaultMode::MirrorStopped => {
                 if let Some(mi) = f.mirror {
                     step(&mut self.mirror_stopped[mi]);
+                    if begin && self.dr().mirrors[mi].kind == MirrorKind::MirrorMaker2 {
+                        self.mm2_task_dies(now, mi);
+                    }
                 }
             }
             FaultMode::MirrorDegraded => {
@@ -791,6 +820,35 @@ impl DrWorld {
             // Unclean elections act on replicas, which this model does not
             // follow one by one.
             FaultMode::UncleanElection => {}
+        }
+    }
+
+    /// MirrorMaker 2 is at-least-once: its source offsets are committed every
+    /// `offset.flush.interval.ms` (60 s), so a restarted task copies again
+    /// what it had copied since, and the target holds those records twice.
+    fn mm2_task_dies(&mut self, now: SimTime, mi: usize) {
+        const OFFSET_FLUSH: SimDuration = SimDuration::from_ms(60_000);
+        for f in 0..self.flows.len() {
+            if self.flows[f].mirror as usize != mi || self.flows[f].promoted {
+                continue;
+            }
+            let phase = self.flush_phase[f].as_ns();
+            let since = now.as_ns().saturating_sub(phase) % OFFSET_FLUSH.as_ns();
+            let t = self.flows[f].topic as usize;
+            let copied_then = self.topics[t].log.at_or_oldest(
+                now.saturating_sub(SimDuration(since))
+                    .saturating_sub(self.flow_delay(f)),
+            );
+            let again = self.flows[f].fwd.m0.saturating_sub(copied_then);
+            self.flows[f].dup_in_target += again;
+            self.note(
+                now,
+                TraceRecord::MirrorRecopies {
+                    mirror: mi as u32,
+                    topic: t as u32,
+                    records: again,
+                },
+            );
         }
     }
 
@@ -883,6 +941,11 @@ impl DrWorld {
             fl.fwd.active = false;
             fl.fwd.timer.cancel();
             fl.stop_end = fl.fwd.m0;
+            if rb.command == FailoverCommand::Promote {
+                // The source is readable: `promote` waits for lag 0 (the
+                // drain itself is not timed here).
+                fl.stop_end = self.topics[t].log.now(now);
+            }
             if self.canary_perfect_mirror {
                 fl.stop_end = self.topics[t].log.now(now);
             }
@@ -1003,7 +1066,14 @@ impl DrWorld {
             } else {
                 (0, start - processed)
             };
-            self.duplicates += dup * partitions;
+            // Records the DR topic holds twice (MM2 re-copies) past where
+            // the group starts are processed twice.
+            let twice = if start < stop {
+                self.flows[f].dup_in_target
+            } else {
+                0
+            };
+            self.duplicates += (dup + twice) * partitions;
             self.skipped += skip * partitions;
             self.note(
                 now,
