@@ -114,6 +114,7 @@ fn build(
         clusters: vec![],
         mirrors: vec![],
         runbook: None,
+        fault_processes: vec![],
     }
 }
 

@@ -196,7 +196,13 @@ pub struct Model {
     pub partitions: Vec<PartitionSpec>,
     pub producers: Vec<ProducerSpec>,
     pub consumers: Vec<ConsumerSpec>,
+    /// Every fault target: the scheduled faults' (with one per `AnyOf`
+    /// alternative) and every fault-process component's.
     pub faults: Vec<FaultSpec>,
+    /// The scheduled faults, in file order.
+    pub schedule: Vec<crate::faults::ScheduledFault>,
+    /// The fault processes.
+    pub processes: Vec<crate::faults::ProcessSpec>,
     pub graph: DiGraph<TopoNode, ()>,
     /// Several clusters joined by mirrors (`None`: one cluster).
     pub dr: Option<crate::dr::spec::DrSpec>,
@@ -964,6 +970,87 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         ));
     }
     let mut faults = Vec::new();
+    let mut schedule = Vec::new();
+    // A fault target: everything it contains, walking down the containment
+    // graph (a DC takes its racks, brokers, controllers and clients).
+    let resolve_target =
+        |field: &str, target: &Target, spec: &mut FaultSpec| -> Result<(), ScenarioError> {
+            let quoted = |names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+                names.map(|n| format!("\"{n}\"")).collect()
+            };
+            let (node, label) = match target {
+                Target::Broker(id) => {
+                    let b = broker_by_id.get(id).ok_or_else(|| {
+                        c.unknown(
+                            field,
+                            &id.to_string(),
+                            format!("broker {id}"),
+                            brokers.iter().map(|b| b.node_id),
+                        )
+                    })?;
+                    (broker_nodes[b.idx()], format!("broker {id}"))
+                }
+                Target::Controller(id) => {
+                    let k = controllers
+                        .iter()
+                        .position(|k| k.node_id == *id)
+                        .ok_or_else(|| {
+                            c.unknown(
+                                field,
+                                &id.to_string(),
+                                format!("controller {id}"),
+                                controllers.iter().map(|k| k.node_id),
+                            )
+                        })?;
+                    (controller_nodes[k], format!("controller {id}"))
+                }
+                Target::Rack(name) => {
+                    let k = racks.iter().position(|r| &r.name == name).ok_or_else(|| {
+                        c.unknown(
+                            field,
+                            &format!("\"{name}\""),
+                            format!("rack \"{name}\""),
+                            quoted(&mut racks.iter().map(|r| &r.name)),
+                        )
+                    })?;
+                    (rack_nodes[k], format!("rack {name}"))
+                }
+                Target::Dc(name) => {
+                    let d = find_dc(field, name)?;
+                    (dc_nodes[d.idx()], format!("dc {name}"))
+                }
+                Target::Region(name) => {
+                    let r = regions.iter().position(|r| r == name).ok_or_else(|| {
+                        c.unknown(
+                            field,
+                            &format!("\"{name}\""),
+                            format!("region \"{name}\""),
+                            quoted(&mut regions.iter()),
+                        )
+                    })?;
+                    (region_nodes[r], format!("region {name}"))
+                }
+                Target::AnyOf(_) => {
+                    return Err(c.err(field, "AnyOf", "AnyOf cannot be nested"));
+                }
+            };
+            collect_contained(&graph, node, spec);
+            if spec.mode == FaultMode::ControlledShutdown {
+                // A planned stop of brokers: controllers keep running and no
+                // client dies.
+                spec.controllers.clear();
+                spec.dcs.clear();
+            }
+            spec.label = format!(
+                "{} {label}",
+                match spec.mode {
+                    FaultMode::Crash => "crash",
+                    FaultMode::ControlledShutdown => "controlled shutdown",
+                    _ => "power loss",
+                }
+            );
+            Ok(())
+        };
     for (fi, f) in scenario.faults.iter().enumerate() {
         let ff = format!("faults[{fi}]");
         if let Some(problem) = f.at.problem() {
@@ -1071,81 +1158,197 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 None
             }
         };
-        if let Some(target) = target {
-            let field = format!("{ff}.fault");
-            let quoted = |names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
-                names.map(|n| format!("\"{n}\"")).collect()
-            };
-            let (node, label) = match target {
-                Target::Broker(id) => {
-                    let b = broker_by_id.get(id).ok_or_else(|| {
-                        c.unknown(
-                            &field,
-                            &id.to_string(),
-                            format!("broker {id}"),
-                            brokers.iter().map(|b| b.node_id),
-                        )
-                    })?;
-                    (broker_nodes[b.idx()], format!("broker {id}"))
+        let field = format!("{ff}.fault");
+        let alternatives: Vec<&Target> = match target {
+            None => vec![],
+            Some(Target::AnyOf(list)) => {
+                if list.is_empty() || list.iter().any(|t| matches!(t, Target::AnyOf(_))) {
+                    return Err(c.err(
+                        &field,
+                        "AnyOf",
+                        "AnyOf needs at least one target, and targets that are not AnyOf themselves",
+                    ));
                 }
-                Target::Controller(id) => {
-                    let k = controllers
-                        .iter()
-                        .position(|k| k.node_id == *id)
-                        .ok_or_else(|| {
-                            c.unknown(
-                                &field,
-                                &id.to_string(),
-                                format!("controller {id}"),
-                                controllers.iter().map(|k| k.node_id),
-                            )
-                        })?;
-                    (controller_nodes[k], format!("controller {id}"))
-                }
-                Target::Rack(name) => {
-                    let k = racks.iter().position(|r| &r.name == name).ok_or_else(|| {
-                        c.unknown(
-                            &field,
-                            &format!("\"{name}\""),
-                            format!("rack \"{name}\""),
-                            quoted(&mut racks.iter().map(|r| &r.name)),
-                        )
-                    })?;
-                    (rack_nodes[k], format!("rack {name}"))
-                }
-                Target::Dc(name) => {
-                    let d = find_dc(&field, name)?;
-                    (dc_nodes[d.idx()], format!("dc {name}"))
-                }
-                Target::Region(name) => {
-                    let r = regions.iter().position(|r| r == name).ok_or_else(|| {
-                        c.unknown(
-                            &field,
-                            &format!("\"{name}\""),
-                            format!("region \"{name}\""),
-                            quoted(&mut regions.iter()),
-                        )
-                    })?;
-                    (region_nodes[r], format!("region {name}"))
-                }
-            };
-            collect_contained(&graph, node, &mut spec);
-            if spec.mode == FaultMode::ControlledShutdown {
-                // A planned stop of brokers: controllers keep running and no
-                // client dies.
-                spec.controllers.clear();
-                spec.dcs.clear();
+                list.iter().collect()
             }
-            spec.label = format!(
-                "{} {label}",
-                match spec.mode {
-                    FaultMode::Crash => "crash",
-                    FaultMode::ControlledShutdown => "controlled shutdown",
-                    _ => "power loss",
-                }
-            );
+            Some(t) => vec![t],
+        };
+        let mut specs = Vec::new();
+        if alternatives.is_empty() {
+            specs.push(faults.len() as u16);
+            faults.push(spec);
+        } else {
+            for t in alternatives {
+                let mut one = spec.clone();
+                resolve_target(&field, t, &mut one)?;
+                specs.push(faults.len() as u16);
+                faults.push(one);
+            }
         }
-        faults.push(spec);
+        schedule.push(crate::faults::ScheduledFault {
+            at: f.at,
+            recover_after: f.recover_after,
+            specs,
+            choice_key: crate::faults::purpose_key(&format!("choice {fi}")),
+        });
+    }
+
+    // --- fault processes -------------------------------------------------------
+    let mut processes = Vec::new();
+    for (pi, fp) in scenario.fault_processes.iter().enumerate() {
+        let pf = format!("fault_processes[{pi}]");
+        for (field, d) in [
+            ("time_to_failure", &fp.time_to_failure),
+            ("time_to_repair", &fp.time_to_repair),
+        ] {
+            if let Some(problem) = d.problem() {
+                return Err(c.err(format!("{pf}.{field}"), "", problem));
+            }
+        }
+        let mode = if fp.power_loss {
+            FaultMode::PowerLoss
+        } else {
+            FaultMode::Crash
+        };
+        let base = FaultSpec {
+            at: TimeDist::Fixed(0),
+            recover_after: None,
+            mode,
+            label: String::new(),
+            brokers: vec![],
+            controllers: vec![],
+            dcs: vec![],
+            side_a: 0,
+            side_b: 0,
+            topic: None,
+            mirror: None,
+            factor_ppm: 1_000_000,
+        };
+        // (name as written in `only`, how to build the spec)
+        let mut members: Vec<(String, FaultSpec)> = Vec::new();
+        let field = format!("{pf}.component");
+        let node_members = |names: Vec<String>,
+                            targets: Vec<Target>|
+         -> Result<Vec<(String, FaultSpec)>, ScenarioError> {
+            let mut out = Vec::new();
+            for (name, t) in names.into_iter().zip(targets) {
+                let mut one = base.clone();
+                resolve_target(&field, &t, &mut one)?;
+                out.push((name, one));
+            }
+            Ok(out)
+        };
+        match fp.component {
+            Component::Broker => {
+                let ids: Vec<u32> = brokers.iter().map(|b| b.node_id).collect();
+                members = node_members(
+                    ids.iter().map(|i| i.to_string()).collect(),
+                    ids.iter().map(|&i| Target::Broker(i)).collect(),
+                )?;
+            }
+            Component::Controller => {
+                let ids: Vec<u32> = controllers.iter().map(|k| k.node_id).collect();
+                members = node_members(
+                    ids.iter().map(|i| i.to_string()).collect(),
+                    ids.iter().map(|&i| Target::Controller(i)).collect(),
+                )?;
+            }
+            Component::Rack => {
+                let names: Vec<String> = racks.iter().map(|r| r.name.clone()).collect();
+                members =
+                    node_members(names.clone(), names.into_iter().map(Target::Rack).collect())?;
+            }
+            Component::Dc => {
+                let names: Vec<String> = dcs.iter().map(|d| d.name.clone()).collect();
+                members = node_members(names.clone(), names.into_iter().map(Target::Dc).collect())?;
+            }
+            Component::Region => {
+                let names: Vec<String> = regions.clone();
+                members = node_members(
+                    names.clone(),
+                    names.into_iter().map(Target::Region).collect(),
+                )?;
+            }
+            Component::Link => {
+                for l in &scenario.topology.links {
+                    let (a, b) = (
+                        find_dc(&field, &l.between.0)?,
+                        find_dc(&field, &l.between.1)?,
+                    );
+                    let mut one = base.clone();
+                    one.mode = FaultMode::Partition;
+                    one.side_a = 1u64 << a.0;
+                    one.side_b = 1u64 << b.0;
+                    let name = format!("{}-{}", l.between.0, l.between.1);
+                    one.label = format!("link {name} down");
+                    members.push((name, one));
+                }
+            }
+            Component::Mirror => {
+                for (mi, name) in mirror_names.iter().enumerate() {
+                    let mut one = base.clone();
+                    one.mode = FaultMode::MirrorStopped;
+                    one.mirror = Some(mi);
+                    one.label = format!("mirror {name} stopped");
+                    members.push((name.clone(), one));
+                }
+            }
+        }
+        for name in &fp.only {
+            if !members.iter().any(|(n, _)| n == name) {
+                return Err(c.unknown(
+                    format!("{pf}.only"),
+                    &format!("\"{name}\""),
+                    format!("{:?} \"{name}\"", fp.component).to_lowercase(),
+                    members.iter().map(|(n, _)| format!("\"{n}\"")),
+                ));
+            }
+        }
+        members.retain(|(n, _)| fp.only.is_empty() || fp.only.contains(n));
+        // Refuse processes that would schedule absurdly many faults, before
+        // any trial allocates for them.
+        let cycle_ms =
+            fp.time_to_failure.mean_ms_lower_bound() + fp.time_to_repair.mean_ms_lower_bound();
+        let expected = members.len() as f64 * scenario.duration_ms as f64 / cycle_ms.max(1.0);
+        if expected > crate::faults::MAX_OCCURRENCES as f64 {
+            return Err(c.err(
+                format!("{pf}.time_to_failure"),
+                "",
+                format!(
+                    "about {expected:.0} failures per trial ({} components over {} ms); at most {} are supported: lengthen time_to_failure or shorten duration_ms",
+                    members.len(),
+                    scenario.duration_ms,
+                    crate::faults::MAX_OCCURRENCES
+                ),
+            ));
+        }
+        let mut components = Vec::new();
+        for (name, mut one) in members {
+            if one.label.is_empty() {
+                one.label = name.to_string();
+            }
+            one.label = format!("process {pi}: {}", one.label);
+            let key =
+                crate::faults::purpose_key(&format!("process {pi} {:?} {name}", fp.component));
+            components.push((faults.len() as u16, key));
+            faults.push(one);
+        }
+        processes.push(crate::faults::ProcessSpec {
+            time_to_failure: fp.time_to_failure,
+            time_to_repair: fp.time_to_repair,
+            components,
+        });
+    }
+    if faults.len() > u16::MAX as usize {
+        return Err(c.err(
+            "fault_processes",
+            "",
+            format!(
+                "{} fault targets in all: at most {} are supported",
+                faults.len(),
+                u16::MAX
+            ),
+        ));
     }
 
     Ok(Model {
@@ -1169,6 +1372,8 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         producers,
         consumers,
         faults,
+        schedule,
+        processes,
         graph,
         dr,
     })

@@ -38,6 +38,19 @@ impl TimeDist {
         SimDuration::from_ms_f64(ms.clamp(0.0, MAX_DRAW_MS))
     }
 
+    /// A lower bound of the mean in ms (exact except Weibull, where
+    /// Γ(1 + 1/k) ≥ 0.8856 is used), for sizing checks before simulating.
+    pub fn mean_ms_lower_bound(&self) -> f64 {
+        match *self {
+            TimeDist::Fixed(ms) => ms as f64,
+            TimeDist::Uniform(lo, hi) => (lo as f64 + hi as f64) / 2.0,
+            TimeDist::Exponential(mean) => mean as f64,
+            TimeDist::LogNormal(median, sigma) => median as f64 * (sigma * sigma / 2.0).exp(),
+            TimeDist::Weibull(scale, _) => scale as f64 * 0.8856,
+        }
+        .min(MAX_DRAW_MS)
+    }
+
     /// What is wrong with the parameters, if anything.
     pub fn problem(&self) -> Option<String> {
         match *self {

@@ -41,6 +41,48 @@ pub struct Scenario {
     /// The active-passive failover (and failback) runbook.
     #[serde(default)]
     pub runbook: Option<Runbook>,
+    /// Components that fail and are repaired again and again, each on its
+    /// own (alternating renewal processes): months or years of operation.
+    #[serde(default)]
+    pub fault_processes: Vec<FaultProcess>,
+}
+
+/// Which components a fault process covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Component {
+    Broker,
+    Controller,
+    /// A rack and everything in it.
+    Rack,
+    /// A data center and everything in it.
+    Dc,
+    /// A region and everything in it.
+    Region,
+    /// Each explicit `topology.links` entry: a network partition between its
+    /// two DCs while failed.
+    Link,
+    /// Each mirror's replication process (`MirrorStopped` while failed).
+    Mirror,
+}
+
+/// Every component of a class (or the named ones) fails after a
+/// `time_to_failure` and is back after a `time_to_repair`, over and over,
+/// independently of each other. Containment makes failures correlated: a
+/// DC's failure takes its racks, brokers and controllers together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultProcess {
+    pub component: Component,
+    pub time_to_failure: TimeDist,
+    pub time_to_repair: TimeDist,
+    /// For brokers, controllers, racks, DCs and regions: `Crash` (default)
+    /// or `PowerLoss`.
+    #[serde(default)]
+    pub power_loss: bool,
+    /// Only these components (names; broker and controller ids as numbers
+    /// in quotes). Empty: every component of the class.
+    #[serde(default)]
+    pub only: Vec<String>,
 }
 
 /// A Kafka cluster: the brokers and KRaft controllers of these DCs.
@@ -539,6 +581,8 @@ pub enum Target {
     Rack(String),
     Dc(String),
     Region(String),
+    /// One of these, chosen uniformly at random per trial ("any one DC").
+    AnyOf(Vec<Target>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

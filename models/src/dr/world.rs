@@ -214,6 +214,7 @@ pub struct DrWorld {
     model: Arc<Model>,
     q: EventQueue<Ev>,
     events: u64,
+    occurrences: Vec<crate::faults::Occurrence>,
     broker_down: Vec<u16>,
     controller_down: Vec<u16>,
     dc_down: Vec<u16>,
@@ -256,6 +257,7 @@ impl DrWorld {
             model,
             q: EventQueue::with_capacity(256),
             events: 0,
+            occurrences: Vec::new(),
             broker_down: Vec::new(),
             controller_down: Vec::new(),
             dc_down: Vec::new(),
@@ -324,22 +326,19 @@ impl DrWorld {
         let m = self.model.clone();
         let dr = m.dr.as_ref().expect("a multi-cluster model");
         let streams = RngStreams::new(seed, trial);
-        let mut faults_rng = streams.stream(Purpose::FAULTS);
         let mut workload = streams.stream(Purpose::WORKLOAD);
         let mut network = streams.stream(Purpose::NETWORK);
         self.humans = streams.stream(Purpose::HUMANS);
         self.q.clear();
         self.events = 0;
-        // The same fault draws, in the same order, as the single-cluster
-        // model: scenarios with the same fault list share fault times.
+        // The same fault draws as the single-cluster model (`crate::faults`).
         let end = SimTime::ZERO + m.duration;
-        for (i, f) in m.faults.iter().enumerate() {
-            let start = SimTime::ZERO + f.at.sample(&mut faults_rng);
-            let stop = f.recover_after.map(|d| start + d.sample(&mut faults_rng));
-            if start < end {
-                self.q.schedule(start, Ev::FaultBegin(i as u16));
-                if let Some(stop) = stop.filter(|s| *s < end) {
-                    self.q.schedule(stop, Ev::FaultEnd(i as u16));
+        crate::faults::plan(&m, &streams, &mut self.occurrences);
+        for o in &self.occurrences {
+            if o.start < end {
+                self.q.schedule(o.start, Ev::FaultBegin(o.spec));
+                if let Some(stop) = o.stop.filter(|s| *s < end) {
+                    self.q.schedule(stop, Ev::FaultEnd(o.spec));
                 }
             }
         }

@@ -279,6 +279,7 @@ pub struct World {
     model: Arc<Model>,
     q: EventQueue<Ev>,
     events: u64,
+    occurrences: Vec<crate::faults::Occurrence>,
     fault_window: Vec<(SimTime, Option<SimTime>)>,
     fault_starts: Vec<SimTime>,
     rtt: Vec<SimDuration>,
@@ -366,6 +367,7 @@ impl World {
             model: Arc::new((*model).clone()),
             q: EventQueue::with_capacity(1024),
             events: 0,
+            occurrences: Vec::new(),
             fault_window: Vec::new(),
             fault_starts: Vec::new(),
             rtt: Vec::new(),
@@ -505,28 +507,25 @@ impl World {
     fn reset(&mut self, seed: u64, trial: u64) {
         let m = self.model.clone();
         let streams = RngStreams::new(seed, trial);
-        let mut faults_rng = streams.stream(Purpose::FAULTS);
         let mut network_rng = streams.stream(Purpose::NETWORK);
         let mut workload_rng = streams.stream(Purpose::WORKLOAD);
         self.protocol = streams.stream(Purpose::PROTOCOL);
         self.q.clear();
         self.events = 0;
 
-        // Faults: every fault draws its start and its duration, in file order,
-        // whether or not it falls inside the trial, so that changing one
-        // fault's window never shifts another's draws.
+        // Faults: the scheduled ones and the fault processes' occurrences,
+        // drawn as every model draws them (see `crate::faults`).
         self.fault_window.clear();
         self.fault_starts.clear();
         let end = SimTime::ZERO + m.duration;
-        for (i, f) in m.faults.iter().enumerate() {
-            let start = SimTime::ZERO + f.at.sample(&mut faults_rng);
-            let stop = f.recover_after.map(|d| start + d.sample(&mut faults_rng));
-            self.fault_window.push((start, stop));
-            if start < end {
-                self.fault_starts.push(start);
-                self.q.schedule(start, Ev::FaultBegin(i as u16));
-                if let Some(stop) = stop.filter(|s| *s < end) {
-                    self.q.schedule(stop, Ev::FaultEnd(i as u16));
+        crate::faults::plan(&m, &streams, &mut self.occurrences);
+        for o in &self.occurrences {
+            self.fault_window.push((o.start, o.stop));
+            if o.start < end {
+                self.fault_starts.push(o.start);
+                self.q.schedule(o.start, Ev::FaultBegin(o.spec));
+                if let Some(stop) = o.stop.filter(|s| *s < end) {
+                    self.q.schedule(stop, Ev::FaultEnd(o.spec));
                 }
             }
         }

@@ -1,0 +1,131 @@
+//! When faults happen in one trial: the scheduled faults of the scenario
+//! file and the fault processes, drawn the same way by every model.
+//!
+//! # Common random numbers
+//!
+//! Two scenarios that differ only in topology must see the same fault times
+//! for the same (seed, trial), so that the difference between their reports
+//! is the topologies' and not sampling noise. The draws are addressed so
+//! that this holds:
+//!
+//! - scheduled faults draw their start and duration from the `FAULTS`
+//!   stream in file order, every fault whether or not it falls inside the
+//!   trial: keep the same fault list (same order) and the times match;
+//! - an `AnyOf` choice draws from a stream of its own, keyed by the fault's
+//!   position, so choosing does not shift any other draw;
+//! - every component of a fault process draws from a stream keyed by the
+//!   process's position, the component class and the component's *name*
+//!   (`process 0 Dc dc1`), so a DC named `dc1` fails at the same times in
+//!   every scenario that has it, whatever else the topologies hold.
+
+use crate::compile::Model;
+use crate::scenario::TimeDist;
+use kdrsim_sim::{Purpose, RngStreams, SimTime};
+use rand::Rng;
+
+/// At most this many fault occurrences per trial from fault processes
+/// (checked at load time from the mean cycle, and enforced while drawing).
+pub const MAX_OCCURRENCES: usize = 100_000;
+
+/// A fault of the scenario file: its times and the target(s) it may hit
+/// (one per `AnyOf` alternative; indices into `Model::faults`).
+#[derive(Debug, Clone)]
+pub struct ScheduledFault {
+    pub at: TimeDist,
+    pub recover_after: Option<TimeDist>,
+    pub specs: Vec<u16>,
+    /// The stream an `AnyOf` choice draws from.
+    pub choice_key: u32,
+}
+
+/// A fault process: each component fails after `time_to_failure`, is
+/// repaired after `time_to_repair`, and so on (an alternating renewal
+/// process per component, independent of the others).
+#[derive(Debug, Clone)]
+pub struct ProcessSpec {
+    pub time_to_failure: TimeDist,
+    pub time_to_repair: TimeDist,
+    /// (index into `Model::faults`, the component's stream key)
+    pub components: Vec<(u16, u32)>,
+}
+
+/// One fault in one trial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    pub start: SimTime,
+    /// `None`: it lasts past the end of the trial.
+    pub stop: Option<SimTime>,
+    /// Index into `Model::faults`.
+    pub spec: u16,
+}
+
+/// A stable 32-bit stream key for a name (FNV-1a), in a range apart from
+/// the named purposes.
+pub fn purpose_key(name: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h | 0x8000_0000
+}
+
+/// Every fault of trial (`streams`) in `out`, scheduled faults first in
+/// file order, then each process's occurrences. Occurrences that begin at
+/// or after the end of the trial are still listed (their draws happened);
+/// callers skip them.
+pub fn plan(m: &Model, streams: &RngStreams, out: &mut Vec<Occurrence>) {
+    out.clear();
+    let end = SimTime::ZERO + m.duration;
+    let mut rng = streams.stream(Purpose::FAULTS);
+    for f in &m.schedule {
+        let start = SimTime::ZERO + f.at.sample(&mut rng);
+        let stop = f.recover_after.map(|d| start + d.sample(&mut rng));
+        let spec = if f.specs.len() == 1 {
+            f.specs[0]
+        } else {
+            let mut choice = streams.stream(Purpose(f.choice_key));
+            f.specs[choice.gen_range(0..f.specs.len())]
+        };
+        out.push(Occurrence { start, stop, spec });
+    }
+    let mut budget = MAX_OCCURRENCES;
+    for p in &m.processes {
+        for &(spec, key) in &p.components {
+            let mut rng = streams.stream(Purpose(key));
+            let mut t = SimTime::ZERO;
+            loop {
+                t += p.time_to_failure.sample(&mut rng);
+                if t >= end || budget == 0 {
+                    break;
+                }
+                let stop = t + p.time_to_repair.sample(&mut rng);
+                out.push(Occurrence {
+                    start: t,
+                    stop: (stop < end).then_some(stop),
+                    spec,
+                });
+                budget -= 1;
+                t = stop;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_stable_and_apart_from_named_purposes() {
+        assert_eq!(
+            purpose_key("process 0 Dc dc1"),
+            purpose_key("process 0 Dc dc1")
+        );
+        assert_ne!(
+            purpose_key("process 0 Dc dc1"),
+            purpose_key("process 0 Dc dc2")
+        );
+        assert!(purpose_key("x") >= 0x8000_0000);
+    }
+}
