@@ -20,6 +20,8 @@ pub use kdrsim_models as models;
 pub use kdrsim_output as output;
 pub use kdrsim_sim as sim;
 
+pub mod rare;
+
 pub use kdrsim_models::trace::{to_json_lines, trace_hash, TraceEntry};
 pub use kdrsim_models::{
     load_file, load_source, Metric, Model, ScenarioError, Source, TrialOutcome, World,

@@ -173,7 +173,10 @@ fn voters_sharing_a_failure_domain_are_less_available_by_the_correlated_formula(
     let grouped_formula = correlated(&[2, 2, 1]);
     let spread_formula = correlated(&[1, 1, 1, 1, 1]);
     let grouped = quorum_availability(
-        &model("grouped", &quorum_scenario(&["a", "a", "b", "b", "c"], true)),
+        &model(
+            "grouped",
+            &quorum_scenario(&["a", "a", "b", "b", "c"], true),
+        ),
         300,
     );
     let spread = quorum_availability(
@@ -182,8 +185,14 @@ fn voters_sharing_a_failure_domain_are_less_available_by_the_correlated_formula(
     );
     let (g, g_se) = mean_and_se(&grouped);
     let (s, s_se) = mean_and_se(&spread);
-    assert!((g - grouped_formula).abs() <= 3.0 * g_se, "{g} vs {grouped_formula}");
-    assert!((s - spread_formula).abs() <= 3.0 * s_se, "{s} vs {spread_formula}");
+    assert!(
+        (g - grouped_formula).abs() <= 3.0 * g_se,
+        "{g} vs {grouped_formula}"
+    );
+    assert!(
+        (s - spread_formula).abs() <= 3.0 * s_se,
+        "{s} vs {spread_formula}"
+    );
     // The difference, as the formulas give it.
     let diff_se = (g_se * g_se + s_se * s_se).sqrt();
     assert!(spread_formula > grouped_formula);
@@ -263,8 +272,14 @@ fn two_of_three_system_matches_availability_failure_frequency_and_mean_outage() 
     let mean_outage = (1.0 - a) / per_ms;
     let (am, ase) = mean_and_se(&availability);
     let (fm, fse) = mean_and_se(&failures_per_year);
-    assert!((am - a).abs() <= 3.0 * ase, "availability {am} ± {ase} vs {a}");
-    assert!((fm - freq).abs() <= 3.0 * fse, "failures/year {fm} ± {fse} vs {freq}");
+    assert!(
+        (am - a).abs() <= 3.0 * ase,
+        "availability {am} ± {ase} vs {a}"
+    );
+    assert!(
+        (fm - freq).abs() <= 3.0 * fse,
+        "failures/year {fm} ± {fse} vs {freq}"
+    );
     // Mean outage: completed outages, each exponential-like; its standard
     // error is about mean / sqrt(count).
     let observed = outage_total_ms / outages as f64;
@@ -295,4 +310,69 @@ fn fault_process_draws_are_keyed_by_component_name_so_topologies_share_them() {
         // Nine failures a year on average: every trial has some.
         assert!(!of(&small, &x, "dc a").is_empty(), "trial {trial}");
     }
+}
+
+// ------------------------------------------------------ rare events
+
+/// S1.1 (a DC loss can lose acknowledged writes when the ISR had shrunk into
+/// that DC) with the DC loss made a fault of mean time `mean_ms`.
+fn s1_1_with_dc_loss_mean(mean_ms: u64) -> Arc<kdrsim::Model> {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/s1-1-2.5dc-sizing.ron");
+    let text = std::fs::read_to_string(path).unwrap();
+    let from = "(at: Uniform(600_000, 1_500_000), fault: PowerLoss(Dc(\"dc1\")), recover_after: Fixed(1_800_000)),";
+    assert!(text.contains(from));
+    model(
+        "s1-1-rare",
+        &text.replace(
+            from,
+            &format!("(at: Exponential({mean_ms}), fault: PowerLoss(Dc(\"dc1\")), recover_after: Fixed(1_800_000)),"),
+        ),
+    )
+}
+
+#[test]
+fn conditioning_on_the_dc_loss_agrees_with_plain_monte_carlo_where_both_can_run() {
+    // Mean time to the DC loss 2 h: it happens within the 1 h trial with
+    // probability 1 - e^-0.5 = 39%.
+    let m = s1_1_with_dc_loss_mean(2 * 3_600_000);
+    let lossy = |o: &kdrsim::TrialOutcome| o.acked_lost_records > 0;
+    let plain = kdrsim::run_batch(&m, 7, kdrsim::TrialRange::first(6000), 0, |_| {}).unwrap();
+    let hits = plain.iter().filter(|(_, o)| lossy(o)).count() as f64;
+    let p_plain = hits / 6000.0;
+    let se_plain = (p_plain * (1.0 - p_plain) / 6000.0).sqrt();
+    let est = kdrsim::rare::estimate_given_fault(&m, 7, 1, 3000, 3000, lossy)
+        .unwrap()
+        .expect("fault 1 can happen");
+    // The weight is the exact probability of the stratum.
+    assert!((est.p_fault - (1.0 - (-0.5f64).exp())).abs() < 1e-12);
+    let combined = (se_plain * se_plain + est.se * est.se).sqrt();
+    assert!(
+        (est.p - p_plain).abs() <= 3.0 * combined,
+        "stratified {:.4} ± {:.4}, plain {p_plain:.4} ± {se_plain:.4}",
+        est.p,
+        est.se
+    );
+    assert!(est.given.0 > 0);
+}
+
+#[test]
+fn conditioning_reaches_a_one_in_a_million_loss_with_ten_percent_relative_error() {
+    // The DC loss now has a mean time of ~11.4 years: within the one-hour
+    // trial with probability 1e-5, and it loses data about one time in ten:
+    // P(loss) ~ 1e-6. Plain Monte Carlo would need ~10^8 trials for 10%;
+    // the stratified estimate needs a few thousand.
+    let m = s1_1_with_dc_loss_mean(360_000_000_000);
+    let lossy = |o: &kdrsim::TrialOutcome| o.acked_lost_records > 0;
+    let est = kdrsim::rare::estimate_given_fault(&m, 3, 1, 4000, 200, lossy)
+        .unwrap()
+        .unwrap();
+    assert!((est.p_fault - 1e-5).abs() / 1e-5 < 1e-4, "{}", est.p_fault);
+    // Without the DC loss nothing is ever lost.
+    assert_eq!(est.without.0, 0);
+    assert!(est.p > 3e-7 && est.p < 3e-6, "{est:?}");
+    assert!(est.relative_error() <= 0.10, "{est:?}");
+    // Plain Monte Carlo at the same budget sees nothing at all.
+    let plain = kdrsim::run_batch(&m, 3, kdrsim::TrialRange::first(4200), 0, |_| {}).unwrap();
+    assert!(plain.iter().all(|(_, o)| o.acked_lost_records == 0));
 }

@@ -70,16 +70,46 @@ pub fn purpose_key(name: &str) -> u32 {
     h | 0x8000_0000
 }
 
+/// Which trials to draw, for stratified rare-event estimation: every trial
+/// (plain Monte Carlo), or only those in which scheduled fault `k` begins
+/// within the trial (its start drawn from its distribution conditioned on
+/// that), or only those in which it does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stratum {
+    #[default]
+    All,
+    Happens(u16),
+    Spared(u16),
+}
+
 /// Every fault of trial (`streams`) in `out`, scheduled faults first in
 /// file order, then each process's occurrences. Occurrences that begin at
 /// or after the end of the trial are still listed (their draws happened);
 /// callers skip them.
 pub fn plan(m: &Model, streams: &RngStreams, out: &mut Vec<Occurrence>) {
+    plan_stratum(m, streams, Stratum::All, out)
+}
+
+/// [`plan`] within a stratum. The conditioned fault takes the same number
+/// of draws as unconditioned, so every other draw is unchanged (common
+/// random numbers between the strata and with plain runs).
+pub fn plan_stratum(m: &Model, streams: &RngStreams, stratum: Stratum, out: &mut Vec<Occurrence>) {
     out.clear();
     let end = SimTime::ZERO + m.duration;
     let mut rng = streams.stream(Purpose::FAULTS);
-    for f in &m.schedule {
-        let start = SimTime::ZERO + f.at.sample(&mut rng);
+    let end_ms = m.duration.as_ns() as f64 / 1e6;
+    for (k, f) in m.schedule.iter().enumerate() {
+        let start = match stratum {
+            Stratum::Happens(h) if h as usize == k => {
+                SimTime::ZERO + f.at.sample_below(&mut rng, end_ms)
+            }
+            Stratum::Spared(h) if h as usize == k => {
+                // Its draws are taken; it does not happen in this trial.
+                let _ = f.at.sample(&mut rng);
+                end
+            }
+            _ => SimTime::ZERO + f.at.sample(&mut rng),
+        };
         let stop = f.recover_after.map(|d| start + d.sample(&mut rng));
         let spec = if f.specs.len() == 1 {
             f.specs[0]

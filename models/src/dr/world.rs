@@ -215,6 +215,7 @@ pub struct DrWorld {
     q: EventQueue<Ev>,
     events: u64,
     occurrences: Vec<crate::faults::Occurrence>,
+    pub(crate) stratum: crate::faults::Stratum,
     broker_down: Vec<u16>,
     controller_down: Vec<u16>,
     dc_down: Vec<u16>,
@@ -258,6 +259,7 @@ impl DrWorld {
             q: EventQueue::with_capacity(256),
             events: 0,
             occurrences: Vec::new(),
+            stratum: crate::faults::Stratum::All,
             broker_down: Vec::new(),
             controller_down: Vec::new(),
             dc_down: Vec::new(),
@@ -333,7 +335,7 @@ impl DrWorld {
         self.events = 0;
         // The same fault draws as the single-cluster model (`crate::faults`).
         let end = SimTime::ZERO + m.duration;
-        crate::faults::plan(&m, &streams, &mut self.occurrences);
+        crate::faults::plan_stratum(&m, &streams, self.stratum, &mut self.occurrences);
         for o in &self.occurrences {
             if o.start < end {
                 self.q.schedule(o.start, Ev::FaultBegin(o.spec));

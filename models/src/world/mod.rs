@@ -280,6 +280,7 @@ pub struct World {
     q: EventQueue<Ev>,
     events: u64,
     occurrences: Vec<crate::faults::Occurrence>,
+    stratum: crate::faults::Stratum,
     fault_window: Vec<(SimTime, Option<SimTime>)>,
     fault_starts: Vec<SimTime>,
     rtt: Vec<SimDuration>,
@@ -368,6 +369,7 @@ impl World {
             q: EventQueue::with_capacity(1024),
             events: 0,
             occurrences: Vec::new(),
+            stratum: crate::faults::Stratum::All,
             fault_window: Vec::new(),
             fault_starts: Vec::new(),
             rtt: Vec::new(),
@@ -457,6 +459,15 @@ impl World {
     }
 
     /// Runs trial `trial` of `seed` and returns its outcome.
+    /// Draws later trials within `stratum` (rare-event estimation; see
+    /// `crate::faults::Stratum`).
+    pub fn set_stratum(&mut self, stratum: crate::faults::Stratum) {
+        self.stratum = stratum;
+        if let Some(d) = self.dr.as_mut() {
+            d.stratum = stratum;
+        }
+    }
+
     /// The multi-cluster model, when the scenario has several clusters (for
     /// tests that need its hooks).
     pub fn multi_cluster(&mut self) -> Option<&mut crate::dr::world::DrWorld> {
@@ -518,7 +529,7 @@ impl World {
         self.fault_window.clear();
         self.fault_starts.clear();
         let end = SimTime::ZERO + m.duration;
-        crate::faults::plan(&m, &streams, &mut self.occurrences);
+        crate::faults::plan_stratum(&m, &streams, self.stratum, &mut self.occurrences);
         for o in &self.occurrences {
             self.fault_window.push((o.start, o.stop));
             if o.start < end {
