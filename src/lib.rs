@@ -20,7 +20,9 @@ pub use kdrsim_models as models;
 pub use kdrsim_output as output;
 pub use kdrsim_sim as sim;
 
+pub mod check;
 pub mod rare;
+pub mod shrink;
 
 pub use kdrsim_models::trace::{to_json_lines, trace_hash, TraceEntry};
 pub use kdrsim_models::{

@@ -157,6 +157,10 @@ pub struct FaultSpec {
     pub mirror: Option<usize>,
     /// For degradation: the remaining fraction of bandwidth, per million.
     pub factor_ppm: u32,
+    /// The fault as a scenario file would write it, with a concrete target
+    /// (an `AnyOf` alternative, a process's component): what `shrink`
+    /// writes back.
+    pub kind: FaultKind,
 }
 
 /// A node of the topology graph: containment edges point from a region to
@@ -203,6 +207,8 @@ pub struct Model {
     pub schedule: Vec<crate::faults::ScheduledFault>,
     /// The fault processes.
     pub processes: Vec<crate::faults::ProcessSpec>,
+    /// What `kdrsim check` asserts.
+    pub expectations: Vec<crate::expect::Written>,
     pub graph: DiGraph<TopoNode, ()>,
     /// Several clusters joined by mirrors (`None`: one cluster).
     pub dr: Option<crate::dr::spec::DrSpec>,
@@ -1072,6 +1078,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             topic: None,
             mirror: None,
             factor_ppm: 1_000_000,
+            kind: f.fault.clone(),
         };
         let find_mirror = |name: &str| {
             mirror_names.iter().position(|m| m == name).ok_or_else(|| {
@@ -1181,6 +1188,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             for t in alternatives {
                 let mut one = spec.clone();
                 resolve_target(&field, t, &mut one)?;
+                one.kind = with_target(&f.fault, t);
                 specs.push(faults.len() as u16);
                 faults.push(one);
             }
@@ -1223,6 +1231,14 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             topic: None,
             mirror: None,
             factor_ppm: 1_000_000,
+            kind: FaultKind::Crash(Target::Broker(0)),
+        };
+        let kind_of = |t: Target| {
+            if fp.power_loss {
+                FaultKind::PowerLoss(t)
+            } else {
+                FaultKind::Crash(t)
+            }
         };
         // (name as written in `only`, how to build the spec)
         let mut members: Vec<(String, FaultSpec)> = Vec::new();
@@ -1234,6 +1250,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             for (name, t) in names.into_iter().zip(targets) {
                 let mut one = base.clone();
                 resolve_target(&field, &t, &mut one)?;
+                one.kind = kind_of(t);
                 out.push((name, one));
             }
             Ok(out)
@@ -1281,6 +1298,8 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                     one.side_b = 1u64 << b.0;
                     let name = format!("{}-{}", l.between.0, l.between.1);
                     one.label = format!("link {name} down");
+                    one.kind =
+                        FaultKind::Partition(vec![l.between.0.clone()], vec![l.between.1.clone()]);
                     members.push((name, one));
                 }
             }
@@ -1290,6 +1309,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                     one.mode = FaultMode::MirrorStopped;
                     one.mirror = Some(mi);
                     one.label = format!("mirror {name} stopped");
+                    one.kind = FaultKind::MirrorStopped(name.clone());
                     members.push((name.clone(), one));
                 }
             }
@@ -1351,6 +1371,17 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         ));
     }
 
+    // --- expectations ----------------------------------------------------------
+    let mut expectations = Vec::new();
+    for (ei, text) in scenario.expect.iter().enumerate() {
+        let expectation = crate::expect::parse(text)
+            .map_err(|e| c.err(format!("expect[{ei}]"), &format!("\"{text}\""), e))?;
+        expectations.push(crate::expect::Written {
+            text: text.clone(),
+            expectation,
+        });
+    }
+
     Ok(Model {
         name: scenario.name.clone(),
         file: src.file.clone(),
@@ -1374,9 +1405,20 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         faults,
         schedule,
         processes,
+        expectations,
         graph,
         dr,
     })
+}
+
+/// `kind` with its target replaced by `target` (for `AnyOf` alternatives).
+fn with_target(kind: &FaultKind, target: &Target) -> FaultKind {
+    match kind {
+        FaultKind::Crash(_) => FaultKind::Crash(target.clone()),
+        FaultKind::PowerLoss(_) => FaultKind::PowerLoss(target.clone()),
+        FaultKind::ControlledShutdown(_) => FaultKind::ControlledShutdown(target.clone()),
+        other => other.clone(),
+    }
 }
 
 /// Resolves `clusters`: each DC belongs to at most one cluster, every DC

@@ -45,6 +45,12 @@ pub struct Scenario {
     /// own (alternating renewal processes): months or years of operation.
     #[serde(default)]
     pub fault_processes: Vec<FaultProcess>,
+    /// What `kdrsim check` asserts: `"acked_lost_records == 0"` (every
+    /// trial), `"p99(rpo_ms) <= 5000"` (the distribution),
+    /// `"P(acked_lost_records > 0) < 0.01 @ 95%"` (a probability, decided
+    /// sequentially). See `docs/scenario-format.md`.
+    #[serde(default)]
+    pub expect: Vec<String>,
 }
 
 /// Which components a fault process covers.
