@@ -115,6 +115,7 @@ fn build(
         mirrors: vec![],
         runbook: None,
         fault_processes: vec![],
+        expect: vec![],
     }
 }
 
