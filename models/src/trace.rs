@@ -99,6 +99,14 @@ pub enum TraceRecord {
         topic: u32,
         records: u64,
     },
+    /// A mirror copy resumes `backlog` records behind its source (the
+    /// divergence between the two sides while it was stopped).
+    MirrorResumed {
+        mirror: u32,
+        topic: u32,
+        reverse: bool,
+        backlog: u64,
+    },
     /// Failback began with truncate-and-restore on the old primary.
     FailbackStarted,
     /// truncate-and-restore cut the old primary's log from `from` to `to`.

@@ -1351,6 +1351,27 @@ impl DrWorld {
         }
         let behind = c.m0 < avail;
         c.draining = behind || src_rate > bw;
+        if !was.0 && behind {
+            // A copy resumes after a cut, a stopped process or a failed
+            // side: what the two sides disagree on (active-active
+            // divergence) is this backlog.
+            let backlog = avail - c.m0;
+            let (mirror, topic) = (self.flows[f].mirror as u32, self.flows[f].topic as u32);
+            self.note(
+                now,
+                TraceRecord::MirrorResumed {
+                    mirror,
+                    topic,
+                    reverse,
+                    backlog,
+                },
+            );
+        }
+        let c = if reverse {
+            &mut self.flows[f].rev
+        } else {
+            &mut self.flows[f].fwd
+        };
         if !c.draining {
             c.timer.cancel();
             if reverse && self.rb.failback_started && !self.rb.cutover {
