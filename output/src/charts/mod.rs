@@ -551,7 +551,7 @@ where
         }
         // Earlier series are drawn wider, so a curve that coincides with a
         // later one still shows as a coloured edge around it.
-        let width = 2 + 2 * (n - 1 - i) as u32;
+        let width = 2 + (n - 1 - i).min(3) as u32;
         let mut line = vec![(x_lo, pts[0].1)];
         line.extend(pts.iter().copied());
         line.push((x_hi, 1.0));
