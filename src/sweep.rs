@@ -273,6 +273,7 @@ pub fn sweep(
     let values = parse_values(values).map_err(|e| CliError::Usage(format!("--set {path}: {e}")))?;
     let source = Source::read(file)?;
     let models = variants(&source, path, &values)?;
+    let scenario_name = kdrsim::models::load::parse(&source)?.name;
     let runs = run_all(&models, seed, trials, jobs)?;
     let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
     emit(&output::format_table(&summaries))?;
@@ -287,7 +288,7 @@ pub fn sweep(
     };
     write("summary.json", output::format_json(&summaries).as_bytes())?;
     write("trials.csv", output::format_csv(&runs).as_bytes())?;
-    let chart = charts::sweep::sweep_chart(path, &values, &summaries, "sweep").map_err(|e| {
+    let chart = charts::sweep::sweep_chart(&scenario_name, path, &values, &summaries, "sweep").map_err(|e| {
         CliError::Io {
             what: "drawing the sweep chart".into(),
             source: std::io::Error::other(e.to_string()),
@@ -296,7 +297,7 @@ pub fn sweep(
     write("sweep.svg", chart.svg.as_bytes())?;
     write("sweep.png", &chart.png)?;
     let page = ReportPage {
-        title: format!("kdrsim sweep: {} over {path}", models[0].name),
+        title: format!("kdrsim sweep: {scenario_name} over {path}"),
         intro: vec![format!(
             "{} values of {path} ({}), {trials} trials each, master seed {seed}, every value on the \
              same trial numbers (common random numbers).",

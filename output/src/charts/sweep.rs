@@ -27,8 +27,10 @@ struct Sweep {
     panels: Vec<Panel>,
 }
 
-/// The sweep chart: `summaries[i]` is the run at swept value `labels[i]`.
+/// The sweep chart of scenario `scenario`: `summaries[i]` is the run at
+/// swept value `labels[i]`.
 pub fn sweep_chart(
+    scenario: &str,
     path: &str,
     labels: &[String],
     summaries: &[ScenarioSummary],
@@ -155,7 +157,6 @@ pub fn sweep_chart(
             intervals: None,
         },
     ];
-    let scenario = summaries.first().map_or("", |s| s.name.as_str());
     let sweep = Sweep {
         heading: fit(&format!("{scenario}: metrics against {path}"), 90),
         x_label: fit(path, 50),
@@ -174,6 +175,16 @@ pub fn sweep_chart(
 impl Draw for Sweep {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let rest = title(area, &self.heading)?;
+        // One legend for every panel, outside the plots so it covers no point.
+        let rest = super::legend(
+            &rest,
+            &[
+                ("mean (P(>0) in its panel)".to_string(), RGBColor(0, 114, 178)),
+                ("p50".to_string(), RGBColor(0, 158, 115)),
+                ("p99".to_string(), RGBColor(213, 94, 0)),
+                ("95% Wilson interval".to_string(), BLACK),
+            ],
+        )?;
         let cells = rest.split_evenly((2, 4));
         let n = self.labels.len();
         let pos: Vec<f64> = match &self.xs {
@@ -241,29 +252,20 @@ impl Draw for Sweep {
                         .map_err(err)?;
                 }
             }
-            for (name, c, values) in &panel.lines {
+            let n_lines = panel.lines.len();
+            for (j, (_, c, values)) in panel.lines.iter().enumerate() {
+                // Earlier lines wider, so equal values still show both colours.
+                let width = 2 + 2 * (n_lines - 1 - j) as u32;
                 let pts: Vec<(f64, f64)> =
                     pos.iter().copied().zip(values.iter().copied()).collect();
                 let c = *c;
                 chart
-                    .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
-                    .map_err(err)?
-                    .label(*name)
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
-                    });
+                    .draw_series(LineSeries::new(pts.clone(), c.stroke_width(width)))
+                    .map_err(err)?;
                 chart
                     .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
                     .map_err(err)?;
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font(font(TICK_PX - 1))
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(180, 180, 180))
-                .draw()
-                .map_err(err)?;
         }
         Ok(())
     }

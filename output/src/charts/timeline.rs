@@ -443,7 +443,11 @@ impl Draw for Timeline {
                             path.push((x0, py(lv)));
                         }
                     }
-                    if let (Some(&(_, ly)), true) = (path.last(), *steps || points.len() == 1) {
+                    // A value holds until the next record: steps by definition,
+                    // and the sampled gap because samples stop when nothing
+                    // changes.
+                    let before_end = points.last().is_some_and(|&(t, _)| t <= self.to_ns);
+                    if let (Some(&(_, ly)), true) = (path.last(), before_end) {
                         path.push((x1, ly));
                     }
                     area.draw(&PathElement::new(path, LINE.stroke_width(2)))
@@ -513,7 +517,7 @@ impl Draw for Timeline {
             (UP, "up"),
             (FENCED, "fenced (broker)"),
             (DOWN, "down"),
-            (ACTIVE, "active controller"),
+            (ACTIVE, "active controller (from an election on)"),
             (FAULT, "fault active"),
         ] {
             area.draw(&Rectangle::new([(lx, ly), (lx + 14, ly + 14)], c.filled()))
