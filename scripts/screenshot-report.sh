@@ -4,6 +4,7 @@
 #
 #   scripts/screenshot-report.sh [REPORT_DIR] [OUT_PNG]
 #
+# WINDOW=1400,6000 makes the window (and so the screenshot) taller.
 # REPORT_DIR defaults to kdrsim-report (written by `cargo run --release`,
 # which this script runs first when the directory has no index.html);
 # OUT_PNG defaults to REPORT_DIR/screenshot.png. On Debian, as root, Debian's
@@ -42,6 +43,6 @@ trap 'rm -rf "$profile"' EXIT
 page="file://$(cd "$dir" && pwd)/index.html"
 "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking \
     --disable-component-update --disable-sync --no-first-run --hide-scrollbars \
-    --user-data-dir="$profile" --window-size=1400,3000 \
+    --user-data-dir="$profile" --window-size="${WINDOW:-1400,3000}" \
     --screenshot="$(realpath -m "$out")" "$page" 2>/dev/null
 echo "$out"

@@ -288,12 +288,11 @@ pub fn sweep(
     };
     write("summary.json", output::format_json(&summaries).as_bytes())?;
     write("trials.csv", output::format_csv(&runs).as_bytes())?;
-    let chart = charts::sweep::sweep_chart(&scenario_name, path, &values, &summaries, "sweep").map_err(|e| {
-        CliError::Io {
+    let chart = charts::sweep::sweep_chart(&scenario_name, path, &values, &summaries, "sweep")
+        .map_err(|e| CliError::Io {
             what: "drawing the sweep chart".into(),
             source: std::io::Error::other(e.to_string()),
-        }
-    })?;
+        })?;
     write("sweep.svg", chart.svg.as_bytes())?;
     write("sweep.png", &chart.png)?;
     let page = ReportPage {

@@ -97,7 +97,8 @@ const CSS: &str =
 padding:0 16px;color:#222;line-height:1.45}h1{font-size:26px}h2{font-size:21px;margin-top:36px;\
 border-bottom:1px solid #ccc}h3{font-size:17px}table{border-collapse:collapse;font-size:14px;\
 margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}\
-th{background:#f3f3f3}td.name,th.name{text-align:left}.sw{display:inline-block;width:12px;\
+th{background:#f3f3f3;white-space:normal;vertical-align:bottom;max-width:110px}\
+.wide{overflow-x:auto}td.name,th.name{text-align:left}.sw{display:inline-block;width:12px;\
 height:12px;margin-right:6px;vertical-align:-1px}figure{margin:16px 0}figure img{max-width:100%;\
 border:1px solid #eee}figcaption{font-size:14px;color:#444}code{background:#f5f5f5;padding:1px 4px}\
 .note{font-size:14px;color:#444}details{margin:8px 0}";
@@ -118,7 +119,10 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
     }
 
     h.push_str("<h2>Summary</h2>\n");
+    // Wide tables scroll inside their box instead of widening the page.
+    h.push_str("<div class=\"wide\">\n");
     h.push_str(&summary_table(page.summaries));
+    h.push_str("</div>\n");
     h.push_str(
         "<p class=\"note\">RPO and outage columns are seconds; P(loss) is the fraction of \
          trials that lost any acknowledged record with its 95% Wilson interval; cost is the \

@@ -179,7 +179,10 @@ impl Draw for Sweep {
         let rest = super::legend(
             &rest,
             &[
-                ("mean (P(>0) in its panel)".to_string(), RGBColor(0, 114, 178)),
+                (
+                    "mean (P(>0) in its panel)".to_string(),
+                    RGBColor(0, 114, 178),
+                ),
                 ("p50".to_string(), RGBColor(0, 158, 115)),
                 ("p99".to_string(), RGBColor(213, 94, 0)),
                 ("95% Wilson interval".to_string(), BLACK),

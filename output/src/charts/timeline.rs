@@ -446,8 +446,7 @@ impl Draw for Timeline {
                     // A value holds until the next record: steps by definition,
                     // and the sampled gap because samples stop when nothing
                     // changes.
-                    let before_end = points.last().is_some_and(|&(t, _)| t <= self.to_ns);
-                    if let (Some(&(_, ly)), true) = (path.last(), before_end) {
+                    if let Some(&(_, ly)) = path.last() {
                         path.push((x1, ly));
                     }
                     area.draw(&PathElement::new(path, LINE.stroke_width(2)))

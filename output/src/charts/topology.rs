@@ -265,7 +265,7 @@ impl Diagram {
         let cols = n.min(NODES_PER_ROW) as i32;
         let rows = n.div_ceil(NODES_PER_ROW) as i32;
         let w = (cols * NODE_W + (cols + 1) * PAD).max(text_width(&r.name, 13) as i32 + 60);
-        (w, HEAD + rows * (NODE_H + PAD) + PAD)
+        (w, HEAD + rows * (NODE_H + PAD))
     }
     fn dc_size(d: &Dc) -> (i32, i32) {
         let w = d
