@@ -121,6 +121,10 @@ struct ReplayArgs {
     /// Draw the trial's timeline to this file (SVG, or PNG if it ends in .png).
     #[arg(long)]
     timeline: Option<PathBuf>,
+    /// The timeline's time axis as FROM..TO seconds of simulated time
+    /// (default: 30 s before the first fault to 30 s after the last change).
+    #[arg(long, value_name = "FROM..TO")]
+    window: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -253,6 +257,12 @@ fn run(args: RunArgs) -> Result<ExitCode, CliError> {
 }
 
 fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
+    // Checked before replaying, so a typo prints nothing but the error.
+    let window = args
+        .window
+        .as_deref()
+        .map(crate::report::parse_window)
+        .transpose()?;
     let model = kdrsim::load_file(&args.file)?;
     let (outcome, trace) = kdrsim::replay(&model, args.seed, args.trial);
     let mut text = format!(
@@ -278,7 +288,7 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         eprintln!("wrote {}", path.display());
     }
     if let Some(path) = &args.timeline {
-        crate::report::write_timeline(&model, &trace, args.seed, args.trial, path)?;
+        crate::report::write_timeline(&model, &trace, args.seed, args.trial, path, window)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -241,9 +241,10 @@ pub fn write_timeline(
     seed: u64,
     trial: u64,
     path: &Path,
+    window: Option<(u64, u64)>,
 ) -> Result<(), CliError> {
     let heading = format!("{}, trial {trial} (seed {seed})", model.name);
-    let chart = charts::timeline::timeline_chart(model, trace, "timeline", &heading, None)
+    let chart = charts::timeline::timeline_chart(model, trace, "timeline", &heading, window)
         .map_err(chart_err)?;
     let png = path
         .extension()
@@ -259,4 +260,24 @@ pub fn write_timeline(
     )))?;
     eprintln!("wrote {}", path.display());
     Ok(())
+}
+
+/// Parses `--window FROM..TO` (seconds, fractions allowed) into nanoseconds.
+pub fn parse_window(text: &str) -> Result<(u64, u64), CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "--window `{text}`: expected FROM..TO in seconds with FROM < TO, e.g. 2370..2420"
+        ))
+    };
+    let (a, b) = text.split_once("..").ok_or_else(bad)?;
+    let secs = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0 && *v < 1e9)
+    };
+    match (secs(a), secs(b)) {
+        (Some(a), Some(b)) if a < b => Ok(((a * 1e9) as u64, (b * 1e9) as u64)),
+        _ => Err(bad()),
+    }
 }

@@ -278,6 +278,31 @@ fn replay_draws_the_trial_timeline_as_svg_and_png() {
             path.to_str().unwrap(),
         ]));
     }
+    // A window zooms the time axis; a backwards one is refused before replaying.
+    ok(&kdrsim(&[
+        "replay",
+        "scenarios/3dc-stretched.ron",
+        "--trial",
+        "2",
+        "--timeline",
+        dir.join("zoom.svg").to_str().unwrap(),
+        "--window",
+        "10..70.5",
+    ]));
+    let bad = kdrsim(&[
+        "replay",
+        "scenarios/3dc-stretched.ron",
+        "--trial",
+        "2",
+        "--timeline",
+        dir.join("never.svg").to_str().unwrap(),
+        "--window",
+        "70..10",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("FROM..TO"));
+    assert!(!dir.join("never.svg").exists());
     assert_images_parse(&dir);
     let svg = std::fs::read_to_string(dir.join("t.svg")).unwrap();
     for lane in [

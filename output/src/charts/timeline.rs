@@ -469,11 +469,17 @@ impl Draw for Timeline {
             ))
             .map_err(err)?;
             let tw = text_width(text, 12) as i32;
-            let row = (0..3).find(|&r| label_right[r] < x - 4).unwrap_or(2);
-            label_right[row] = x + tw;
+            // Right of the line, or left of it where it would leave the chart.
+            let left = if x + 3 + tw > w - 8 {
+                x - 3 - tw
+            } else {
+                x + 3
+            };
+            let row = (0..3).find(|&r| label_right[r] < left - 4).unwrap_or(2);
+            label_right[row] = left + tw;
             area.draw(&Text::new(
                 text.clone(),
-                (x + 3, top - 50 + row as i32 * 15),
+                (left, top - 50 + row as i32 * 15),
                 font(12).color(&FAULT),
             ))
             .map_err(err)?;
