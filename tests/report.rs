@@ -285,7 +285,7 @@ fn replay_draws_the_trial_timeline_as_svg_and_png() {
         "--trial",
         "2",
         "--timeline",
-        dir.join("zoom.svg").to_str().unwrap(),
+        dir.join("zoom").join("z.svg").to_str().unwrap(),
         "--window",
         "10..70.5",
     ]));
@@ -303,6 +303,9 @@ fn replay_draws_the_trial_timeline_as_svg_and_png() {
     assert!(bad.stdout.is_empty());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("FROM..TO"));
     assert!(!dir.join("never.svg").exists());
+    let zoom = std::fs::read_to_string(dir.join("zoom").join("z.svg")).unwrap();
+    assert!(roxmltree::Document::parse(&zoom).is_ok());
+    std::fs::remove_dir_all(dir.join("zoom")).unwrap();
     assert_images_parse(&dir);
     let svg = std::fs::read_to_string(dir.join("t.svg")).unwrap();
     for lane in [
