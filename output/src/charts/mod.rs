@@ -345,10 +345,11 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
         .unwrap_or(0) as f64
         + 16.0;
     let note_share = (note_w / plot_w).min(0.7);
+    // With every value zero, whole-number ticks read better than 0.2 records.
     let x_max = if max > 0.0 {
         max / (1.0 - note_share)
     } else {
-        1.0
+        10.0
     };
     let key_points: Vec<f64> = (0..n).map(|i| i as f64).collect();
     // The first row at the top, as in the legend and the HTML table.
@@ -365,6 +366,7 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .max_light_lines(2)
         .x_desc(x_label)
         .x_labels(6)
         .x_label_formatter(&|v| tick(*v))
