@@ -517,6 +517,66 @@ fn draw_node<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kdrsim_models::{load_source, Source};
+
+    /// Two sync replicas in rack `r1`, one observer in rack `r2` (its only
+    /// broker), a spare broker in `r3`; a scenario name with markup.
+    fn observer_model() -> std::sync::Arc<Model> {
+        let text = r#"(
+            version: 1,
+            name: "obs <b>&</b> \"q\"",
+            duration_ms: 60000,
+            topology: (regions: [(name: "west", data_centers: [
+                (name: "dc1", racks: [(name: "r1", brokers: [1, 2], controllers: [101])]),
+                (name: "dc2", racks: [(name: "r2", brokers: [3], controllers: [102])]),
+                (name: "dc3", racks: [(name: "r3", brokers: [4], controllers: [103])]),
+            ])]),
+            topics: [(name: "t", partitions: 4, replication_factor: 2, min_insync_replicas: 1,
+                placement: Constraints((version: 2,
+                    replicas: [(count: 2, constraints: (rack: "r1"))],
+                    observers: [(count: 1, constraints: (rack: "r2"))])))],
+        )"#;
+        load_source(&Source {
+            file: "obs.ron".into(),
+            text: text.into(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn observer_only_broker_is_counted_apart_from_sync_replicas() {
+        let m = observer_model();
+        let pos = |id| m.brokers.iter().position(|b| b.node_id == id).unwrap();
+        assert_eq!(holdings(&m, pos(1)), (4, 0));
+        assert_eq!(holdings(&m, pos(2)), (4, 0));
+        assert_eq!(holdings(&m, pos(3)), (0, 4));
+        assert_eq!(holdings(&m, pos(4)), (0, 0));
+    }
+
+    #[test]
+    fn dot_has_every_node_and_containment_edge() {
+        let m = observer_model();
+        let dot = topology_dot(&m);
+        assert!(dot.starts_with("digraph {"), "{dot}");
+        assert_eq!(dot.matches(" -> ").count(), m.graph.edge_count());
+        assert!(dot.contains("broker 3\\n0 replicas, 4 observers"), "{dot}");
+        assert!(dot.contains("fillcolor = \"#e69f00\""), "{dot}");
+        assert!(dot.contains("\"region west\""), "{dot}");
+    }
+
+    #[test]
+    fn diagram_escapes_names_in_svg_and_renders_a_png() {
+        let m = observer_model();
+        let chart = topology_chart(&m, "t").unwrap();
+        assert!(
+            chart.svg.contains("&lt;b&gt;&amp;&lt;/b&gt;"),
+            "{}",
+            chart.svg
+        );
+        assert!(!chart.svg.contains("<b>"));
+        assert!(chart.svg.contains("3 observers") || chart.svg.contains("4 observers"));
+        assert_eq!(&chart.png[1..4], b"PNG");
+    }
 
     #[test]
     fn dot_strings_escape_quotes_and_backslashes() {
