@@ -172,11 +172,14 @@ pub(crate) fn text_width(text: &str, px: u32) -> u32 {
 
 /// Shortens `name` to at most `max` characters with an ellipsis, so a long
 /// scenario name cannot push a chart out of its frame.
+/// Control characters become spaces: XML 1.0 cannot carry them, so an SVG
+/// with one would not parse.
 pub(crate) fn fit(name: &str, max: usize) -> String {
+    let clean = name.chars().map(|c| if c.is_control() { ' ' } else { c });
     if name.chars().count() <= max {
-        name.to_string()
+        clean.collect()
     } else {
-        let mut s: String = name.chars().take(max.saturating_sub(1)).collect();
+        let mut s: String = clean.take(max.saturating_sub(1)).collect();
         s.push('…');
         s
     }
@@ -618,6 +621,7 @@ mod tests {
     fn long_names_are_shortened_with_an_ellipsis() {
         assert_eq!(fit("short", 10), "short");
         assert_eq!(fit("a-very-long-name", 6), "a-ver…");
+        assert_eq!(fit("tab\there\u{1}", 20), "tab here ");
     }
 
     #[test]
