@@ -238,8 +238,10 @@ pub fn tick(v: f64) -> String {
         return "0".into();
     }
     let a = v.abs();
-    if a >= 1e6 {
-        format!("{:.0e}", v)
+    if a >= 1e9 {
+        format!("{}G", trim(format!("{:.1}", v / 1e9)))
+    } else if a >= 1e6 {
+        format!("{}M", trim(format!("{:.1}", v / 1e6)))
     } else if a >= 100.0 {
         format!("{v:.0}")
     } else if a >= 1.0 {
@@ -615,6 +617,8 @@ mod tests {
         assert_eq!(tick(2.5), "2.5");
         assert_eq!(tick(1200.0), "1200");
         assert_eq!(tick(0.25), "0.25");
+        assert_eq!(tick(8e6), "8M");
+        assert_eq!(tick(2.5e9), "2.5G");
     }
 
     #[test]

@@ -156,7 +156,69 @@ pub fn sweep_chart(
             ],
             intervals: None,
         },
+        Panel {
+            caption: "write unavailable, total",
+            y_label: "write_unavailable (s)",
+            lines: vec![
+                (
+                    "mean",
+                    mean_c,
+                    get(Metric::WriteUnavailableMs, &|m| m.mean / 1000.0),
+                ),
+                (
+                    "p99",
+                    p99_c,
+                    get(Metric::WriteUnavailableMs, &|m| m.p99 as f64 / 1000.0),
+                ),
+            ],
+            intervals: None,
+        },
+        Panel {
+            caption: "read unavailable, total",
+            y_label: "read_unavailable (s)",
+            lines: vec![
+                (
+                    "mean",
+                    mean_c,
+                    get(Metric::ReadUnavailableMs, &|m| m.mean / 1000.0),
+                ),
+                (
+                    "p99",
+                    p99_c,
+                    get(Metric::ReadUnavailableMs, &|m| m.p99 as f64 / 1000.0),
+                ),
+            ],
+            intervals: None,
+        },
+        Panel {
+            caption: "duplicates delivered",
+            y_label: "records per trial",
+            lines: vec![
+                (
+                    "mean",
+                    mean_c,
+                    get(Metric::DuplicatesDelivered, &|m| m.mean),
+                ),
+                (
+                    "p99",
+                    p99_c,
+                    get(Metric::DuplicatesDelivered, &|m| m.p99 as f64),
+                ),
+            ],
+            intervals: None,
+        },
+        Panel {
+            caption: "skipped records",
+            y_label: "records per trial",
+            lines: vec![
+                ("mean", mean_c, get(Metric::SkippedRecords, &|m| m.mean)),
+                ("p99", p99_c, get(Metric::SkippedRecords, &|m| m.p99 as f64)),
+            ],
+            intervals: None,
+        },
     ];
+    // Every metric of the report has a panel (P(loss) is the twelfth).
+    debug_assert_eq!(panels.len(), Metric::ALL.len() + 1);
     let sweep = Sweep {
         heading: fit(&format!("{scenario}: metrics against {path}"), 90),
         x_label: fit(path, 50),
@@ -167,7 +229,7 @@ pub fn sweep_chart(
     render(
         stem,
         &format!("Each metric against {path} (one run per value, same seed and trials)."),
-        (1400, 900),
+        (1400, 1240),
         &sweep,
     )
 }
@@ -188,7 +250,7 @@ impl Draw for Sweep {
                 ("95% Wilson interval".to_string(), BLACK),
             ],
         )?;
-        let cells = rest.split_evenly((2, 4));
+        let cells = rest.split_evenly((3, 4));
         let n = self.labels.len();
         let pos: Vec<f64> = match &self.xs {
             Some(xs) => xs.clone(),

@@ -122,9 +122,6 @@ pub fn topology_dot(model: &Model) -> String {
     let edge = |_, _: petgraph::graph::EdgeReference<'_, ()>| String::new();
     let node = |_, (_, n): (petgraph::graph::NodeIndex, &TopoNode)| label(*n);
     let dot = Dot::with_attr_getters(g, &[Config::EdgeNoLabel, Config::NodeNoLabel], &edge, &node);
-    // Make sure every edge is in the output even if petgraph changes its
-    // defaults: the DOT is the containment, nothing else.
-    debug_assert_eq!(g.edge_references().count(), g.edge_count());
     format!("{dot:?}")
 }
 
@@ -449,7 +446,6 @@ impl Draw for Diagram {
                 .map_err(err)?;
             lx += 22 + text_width(text, 13) as i32 + 30;
         }
-        let _ = w;
         Ok(())
     }
 }
