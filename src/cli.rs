@@ -123,7 +123,7 @@ struct ReplayArgs {
     timeline: Option<PathBuf>,
     /// The timeline's time axis as FROM..TO seconds of simulated time
     /// (default: 30 s before the first fault to 30 s after the last change).
-    #[arg(long, value_name = "FROM..TO")]
+    #[arg(long, value_name = "FROM..TO", requires = "timeline")]
     window: Option<String>,
 }
 
