@@ -22,7 +22,8 @@ pub const DEFAULT_SEED: u64 = 1;
     long_about = "Replays Kafka topologies under broker, rack, DC and region loss and network \
 partitions over many seeded trials, and reports distributions of acknowledged records lost (RPO) \
 and unavailability (RTO), naming the trial behind every tail so it can be replayed.\n\n\
-With no command, runs the built-in scenarios and prints a table."
+With no command, runs the built-in scenarios, prints a table and writes a report \
+directory (kdrsim-report/index.html with charts)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,6 +36,52 @@ enum Command {
     Run(RunArgs),
     /// Re-run one trial exactly, event for event, optionally writing its trace.
     Replay(ReplayArgs),
+    /// Run scenarios on common random numbers and write a report directory
+    /// (index.html, summary.json, trials.csv, charts as SVG and PNG).
+    Compare(CompareArgs),
+    /// Run one scenario for each value of one parameter and chart every
+    /// metric against it.
+    Sweep(SweepArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CompareArgs {
+    /// Scenario files (RON). With none, the built-in scenarios.
+    files: Vec<PathBuf>,
+    /// Trials per scenario.
+    #[arg(long, default_value_t = DEFAULT_TRIALS)]
+    trials: u64,
+    /// Master seed, the same for every scenario.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Worker threads (0 = one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// The report directory.
+    #[arg(long, default_value = crate::report::DEFAULT_REPORT_DIR)]
+    out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+struct SweepArgs {
+    /// The scenario file (RON).
+    file: PathBuf,
+    /// PATH=VALUES: a field path into the scenario and the values to try,
+    /// as a,b,c or start..end:step (e.g. topics[0].min_insync_replicas=1,2,3).
+    #[arg(long)]
+    set: String,
+    /// Trials per value.
+    #[arg(long, default_value_t = 500)]
+    trials: u64,
+    /// Master seed, the same for every value.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// The report directory.
+    #[arg(long, default_value = "kdrsim-sweep")]
+    out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -71,6 +118,13 @@ struct ReplayArgs {
     /// Write the trial's trace as JSON lines to this file.
     #[arg(long)]
     trace: Option<PathBuf>,
+    /// Draw the trial's timeline to this file (SVG, or PNG if it ends in .png).
+    #[arg(long)]
+    timeline: Option<PathBuf>,
+    /// The timeline's time axis as FROM..TO seconds of simulated time
+    /// (default: 30 s before the first fault to 30 s after the last change).
+    #[arg(long, value_name = "FROM..TO", requires = "timeline")]
+    window: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,16 +162,24 @@ impl CliError {
 
 pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
-        None => run(RunArgs {
-            files: vec![],
-            trials: DEFAULT_TRIALS,
-            seed: DEFAULT_SEED,
-            jobs: 0,
-            format: FormatArg::Table,
-            out: None,
-        }),
+        None => crate::report::compare(
+            load_all(&[])?,
+            DEFAULT_SEED,
+            DEFAULT_TRIALS,
+            0,
+            std::path::Path::new(crate::report::DEFAULT_REPORT_DIR),
+        )
+        .map(|_| ExitCode::SUCCESS),
         Some(Command::Run(args)) => run(args),
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::Compare(a)) => {
+            crate::report::compare(load_all(&a.files)?, a.seed, a.trials, a.jobs, &a.out)
+                .map(|_| ExitCode::SUCCESS)
+        }
+        Some(Command::Sweep(a)) => {
+            crate::sweep::sweep(&a.file, &a.set, a.seed, a.trials, a.jobs, &a.out)
+                .map(|_| ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -195,6 +257,12 @@ fn run(args: RunArgs) -> Result<ExitCode, CliError> {
 }
 
 fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
+    // Checked before replaying, so a typo prints nothing but the error.
+    let window = args
+        .window
+        .as_deref()
+        .map(crate::report::parse_window)
+        .transpose()?;
     let model = kdrsim::load_file(&args.file)?;
     let (outcome, trace) = kdrsim::replay(&model, args.seed, args.trial);
     let mut text = format!(
@@ -219,12 +287,15 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         })?;
         eprintln!("wrote {}", path.display());
     }
+    if let Some(path) = &args.timeline {
+        crate::report::write_timeline(&model, &trace, args.seed, args.trial, path, window)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Writes to standard output. A closed pipe (`kdrsim ... | head`) is the
 /// reader's choice, not an error: stop quietly instead of panicking.
-fn emit(text: &str) -> Result<(), CliError> {
+pub(crate) fn emit(text: &str) -> Result<(), CliError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {

@@ -3,6 +3,8 @@
 
 mod cli;
 mod files;
+mod report;
+mod sweep;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -141,6 +141,35 @@ pub enum TraceRecord {
         appended: u64,
         failed: u64,
     },
+    /// Producers can (or cannot) get acknowledgements from this partition:
+    /// the per-partition input of `write_unavailable_ms`.
+    WriteAvailability {
+        partition: u32,
+        available: bool,
+    },
+    /// Consumer groups can (or cannot) read this partition: the input of
+    /// `read_unavailable_ms`.
+    ReadAvailability {
+        partition: u32,
+        available: bool,
+    },
+    /// A sample of the first partition's leader log end offset and high
+    /// watermark, for timelines: written after an event when at least a
+    /// simulated second has passed since the last sample, or sooner when the
+    /// gap between them moved by more than an eighth. Between samples both
+    /// move linearly (the data plane is flows), so lines between samples
+    /// are faithful.
+    Offsets {
+        partition: u32,
+        leo: u64,
+        hw: u64,
+    },
+    /// Reserved for cross-cluster links (MirrorMaker 2, Cluster Linking):
+    /// a link's lag in records. Timelines draw a lane when it appears.
+    LinkLag {
+        link: u16,
+        lag_records: u64,
+    },
     End,
 }
 

@@ -12,6 +12,10 @@
 //! - [`Format`] names the three for a command line and
 //!   [`Format::render`] renders runs in any of them.
 //!
+//! - [`charts`]: comparison, topology, timeline and sweep charts as SVG and
+//!   PNG (plotters, with a bundled font); [`html`]: the self-contained
+//!   report page that shows them.
+//!
 //! Every function is pure and deterministic: identical inputs give
 //! byte-identical text, and statistics depend only on the multiset of
 //! `(trial, outcome)` pairs, never on the order trials finished in.
@@ -20,7 +24,9 @@
 //!
 //! [`TrialOutcome`]: kdrsim_models::TrialOutcome
 
+pub mod charts;
 pub mod format;
+pub mod html;
 pub mod stats;
 pub mod summary;
 

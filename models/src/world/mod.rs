@@ -501,6 +501,9 @@ impl World {
                 break;
             }
             self.refresh(now);
+            if self.trace.is_some() {
+                self.sample_offsets(now);
+            }
         }
         self.finish()
     }
@@ -508,6 +511,40 @@ impl World {
     fn note(&mut self, now: SimTime, record: TraceRecord) {
         if let Some(t) = self.trace.as_mut() {
             t.push(TraceEntry::new(now, self.events, record));
+        }
+    }
+
+    /// Tracing only: samples partition 0's leader LEO and HW for timelines
+    /// (see `TraceRecord::Offsets`); the last sample is found in the trace
+    /// itself, so the world keeps no extra state.
+    fn sample_offsets(&mut self, now: SimTime) {
+        let Some(l) = self.parts.first().and_then(|p| p.leader) else {
+            return;
+        };
+        let (leo, hw) = (self.parts[0].replicas[l as usize].leo, self.parts[0].hw);
+        let last = self.trace.as_ref().and_then(|t| {
+            t.iter().rev().find_map(|e| match e.record {
+                TraceRecord::Offsets { leo, hw, .. } => Some((e.t_ns, leo.saturating_sub(hw))),
+                _ => None,
+            })
+        });
+        let gap = leo.saturating_sub(hw);
+        let due = match last {
+            None => true,
+            Some((t, g)) => {
+                now.as_ns().saturating_sub(t) >= 1_000_000_000
+                    || (now.as_ns() > t && gap.abs_diff(g) > g / 8 + 16)
+            }
+        };
+        if due {
+            self.note(
+                now,
+                TraceRecord::Offsets {
+                    partition: 0,
+                    leo,
+                    hw,
+                },
+            );
         }
     }
 
@@ -2166,6 +2203,14 @@ impl World {
         if write_bad != self.parts[p].write_bad {
             self.parts[p].write_bad = write_bad;
             self.writes.change(now, write_bad);
+            let available = !write_bad;
+            self.note(
+                now,
+                TraceRecord::WriteAvailability {
+                    partition: p as u32,
+                    available,
+                },
+            );
         }
         if steady_us != self.parts[p].ack_latency_us {
             self.close_latency_window(p, now);
@@ -2424,6 +2469,14 @@ impl World {
             if bad != self.parts[p].read_bad {
                 self.parts[p].read_bad = bad;
                 self.reads.change(now, bad);
+                let available = !bad;
+                self.note(
+                    now,
+                    TraceRecord::ReadAvailability {
+                        partition: p as u32,
+                        available,
+                    },
+                );
             }
         }
     }

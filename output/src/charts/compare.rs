@@ -1,0 +1,240 @@
+//! The side-by-side charts of a comparison: several scenarios (normally the
+//! four DR topologies) run with the same seed and trial numbers, so every
+//! scenario met the same fault draws (common random numbers) and the
+//! differences are the topologies', not the dice's.
+
+use kdrsim_models::Metric;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{bar_panel, cdf_panel, colour, legend, render, title, Bar, Chart, ChartError, Draw};
+use crate::summary::{ScenarioRun, ScenarioSummary};
+
+/// Renders every comparison chart of `runs` (and their summaries, in the
+/// same order): the loss CDF, the outage (RTO) CDFs, P(any loss) with its
+/// interval, duplicates and skipped records, and cost next to RPO and RTO.
+pub fn compare_charts(
+    runs: &[ScenarioRun],
+    summaries: &[ScenarioSummary],
+) -> Result<Vec<Chart>, ChartError> {
+    let named: Vec<(String, RGBColor)> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.clone(), colour(i)))
+        .collect();
+    let values = |m: Metric, div: f64| -> Vec<super::Series> {
+        runs.iter()
+            .enumerate()
+            .map(|(i, r)| super::Series {
+                colour: colour(i),
+                values: r
+                    .trials
+                    .iter()
+                    .map(|(_, o)| o.get(m) as f64 / div)
+                    .collect(),
+            })
+            .collect()
+    };
+    let stat = |i: usize, m: Metric| summaries.get(i).and_then(|s| s.metric(m)).cloned();
+    let mut charts = Vec::new();
+
+    charts.push(render(
+        "loss-cdf",
+        "Acknowledged records lost per trial: the fraction of trials that lost at most x records. \
+         A curve that starts at 1 lost nothing in any trial.",
+        (1000, 520),
+        &Panels {
+            title: "Acknowledged records lost (RPO in records)".into(),
+            legend: named.clone(),
+            panels: vec![Panel::Cdf {
+                caption: "CDF over trials".into(),
+                x_label: "acknowledged records lost per trial (records)".into(),
+                series: values(Metric::AckedLostRecords, 1.0),
+            }],
+        },
+    )?);
+
+    charts.push(render(
+        "rto-cdf",
+        "Longest write and read outage per trial (the RTO), in seconds: the fraction of trials \
+         whose longest outage was at most x.",
+        (1200, 520),
+        &Panels {
+            title: "Write and read outage (RTO)".into(),
+            legend: named.clone(),
+            panels: vec![
+                Panel::Cdf {
+                    caption: "producers: longest write outage".into(),
+                    x_label: "max_write_outage (s)".into(),
+                    series: values(Metric::MaxWriteOutageMs, 1000.0),
+                },
+                Panel::Cdf {
+                    caption: "consumers: longest read outage".into(),
+                    x_label: "max_read_outage (s)".into(),
+                    series: values(Metric::MaxReadOutageMs, 1000.0),
+                },
+            ],
+        },
+    )?);
+
+    let p_loss: Vec<Bar> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let m = stat(i, Metric::AckedLostRecords)?;
+            Some(Bar {
+                name: r.name.clone(),
+                colour: colour(i),
+                value: m.p_nonzero * 100.0,
+                interval: Some((m.p_nonzero_ci95[0] * 100.0, m.p_nonzero_ci95[1] * 100.0)),
+                marker: None,
+                note: format!(
+                    "{} of {} trials ({:.1}–{:.1}%)",
+                    m.nonzero_trials,
+                    r.trials.len(),
+                    m.p_nonzero_ci95[0] * 100.0,
+                    m.p_nonzero_ci95[1] * 100.0
+                ),
+            })
+        })
+        .collect();
+    charts.push(render(
+        "p-loss",
+        "Probability that a trial loses any acknowledged record, with its 95% Wilson interval \
+         (whiskers): zero lossy trials still leave an upper bound.",
+        (1000, bar_height(runs.len())),
+        &Panels {
+            title: "P(any acknowledged record lost)".into(),
+            legend: vec![],
+            panels: vec![Panel::Bars {
+                caption: "bar: observed fraction; whiskers: 95% Wilson interval".into(),
+                x_label: "trials losing acknowledged records (%)".into(),
+                bars: p_loss,
+            }],
+        },
+    )?);
+
+    let mean_p99 = |m: Metric, div: f64, unit: &str| -> Vec<Bar> {
+        runs.iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let s = stat(i, m)?;
+                Some(Bar {
+                    name: r.name.clone(),
+                    colour: colour(i),
+                    value: s.mean / div,
+                    interval: None,
+                    marker: Some(s.p99 as f64 / div),
+                    note: format!(
+                        "mean {} · p99 {} {unit}",
+                        super::tick(s.mean / div),
+                        super::tick(s.p99 as f64 / div)
+                    ),
+                })
+            })
+            .collect()
+    };
+    charts.push(render(
+        "dup-skip",
+        "Records consumers processed twice (re-read after failover) and records they never \
+         processed: bar = mean per trial, black tick = p99.",
+        (1300, bar_height(runs.len())),
+        &Panels {
+            title: "Duplicates and skipped records after failover".into(),
+            legend: vec![],
+            panels: vec![
+                Panel::Bars {
+                    caption: "duplicates delivered".into(),
+                    x_label: "records per trial".into(),
+                    bars: mean_p99(Metric::DuplicatesDelivered, 1.0, "records"),
+                },
+                Panel::Bars {
+                    caption: "skipped records".into(),
+                    x_label: "records per trial".into(),
+                    bars: mean_p99(Metric::SkippedRecords, 1.0, "records"),
+                },
+            ],
+        },
+    )?);
+
+    let gib = 1024.0 * 1024.0 * 1024.0;
+    charts.push(render(
+        "cost",
+        "What each topology costs in cross-DC traffic next to what it buys: RPO and write RTO \
+         (bar = mean per trial, black tick = p99).",
+        (1500, bar_height(runs.len())),
+        &Panels {
+            title: "Cross-DC traffic (cost) next to RPO and RTO".into(),
+            legend: vec![],
+            panels: vec![
+                Panel::Bars {
+                    caption: "cross-DC bytes".into(),
+                    x_label: "GiB per trial".into(),
+                    bars: mean_p99(Metric::CrossDcBytes, gib, "GiB"),
+                },
+                Panel::Bars {
+                    caption: "RPO".into(),
+                    x_label: "rpo (s)".into(),
+                    bars: mean_p99(Metric::RpoMs, 1000.0, "s"),
+                },
+                Panel::Bars {
+                    caption: "write RTO".into(),
+                    x_label: "max_write_outage (s)".into(),
+                    bars: mean_p99(Metric::MaxWriteOutageMs, 1000.0, "s"),
+                },
+            ],
+        },
+    )?);
+    Ok(charts)
+}
+
+/// Pixel height of a bar chart with `n` rows.
+fn bar_height(n: usize) -> u32 {
+    200 + 56 * n.max(1) as u32
+}
+
+/// A panel of a multi-panel chart.
+pub(crate) enum Panel {
+    Cdf {
+        caption: String,
+        x_label: String,
+        series: Vec<super::Series>,
+    },
+    Bars {
+        caption: String,
+        x_label: String,
+        bars: Vec<Bar>,
+    },
+}
+
+/// A chart: a title, an optional shared legend, and panels side by side.
+pub(crate) struct Panels {
+    pub title: String,
+    pub legend: Vec<(String, RGBColor)>,
+    pub panels: Vec<Panel>,
+}
+
+impl Draw for Panels {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let mut rest = title(area, &self.title)?;
+        if !self.legend.is_empty() {
+            rest = legend(&rest, &self.legend)?;
+        }
+        let cols = rest.split_evenly((1, self.panels.len().max(1)));
+        for (panel, cell) in self.panels.iter().zip(&cols) {
+            match panel {
+                Panel::Cdf {
+                    caption,
+                    x_label,
+                    series,
+                } => cdf_panel(cell, caption, x_label, series)?,
+                Panel::Bars {
+                    caption,
+                    x_label,
+                    bars,
+                } => bar_panel(cell, caption, x_label, bars)?,
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,582 @@
+//! A scenario's topology as a picture: nested boxes region ⊃ DC ⊃ rack ⊃
+//! brokers and KRaft controllers, brokers coloured by what they hold of the
+//! first topic (sync replicas, observers, nothing), DC-to-DC links with
+//! their round trips underneath; and the same containment graph as Graphviz
+//! DOT through `petgraph::dot`.
+//!
+//! The layout is computed bottom-up in whole pixels (a node's size fixes its
+//! rack's, a rack's its DC's, and so on), so nothing overlaps by
+//! construction whatever the names; long names are shortened to fit.
+
+use kdrsim_models::compile::{Model, TopoNode};
+use petgraph::dot::{Config, Dot};
+use petgraph::visit::EdgeRef;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{err, fit, font, render, text_width, Chart, ChartError, Draw};
+
+const NODE_W: i32 = 118;
+const NODE_H: i32 = 40;
+const PAD: i32 = 8;
+const HEAD: i32 = 22;
+const NODES_PER_ROW: usize = 3;
+
+const REPLICA: RGBColor = RGBColor(0, 114, 178);
+const OBSERVER: RGBColor = RGBColor(230, 159, 0);
+const IDLE: RGBColor = RGBColor(190, 190, 190);
+const CONTROLLER: RGBColor = RGBColor(120, 80, 160);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeKind {
+    Broker {
+        id: u32,
+        replicas: u32,
+        observers: u32,
+    },
+    Controller {
+        id: u32,
+    },
+}
+
+struct Rack {
+    name: String,
+    nodes: Vec<NodeKind>,
+}
+
+struct Dc {
+    name: String,
+    racks: Vec<Rack>,
+}
+
+struct Region {
+    name: String,
+    dcs: Vec<(usize, Dc)>,
+}
+
+/// The diagram, laid out.
+struct Diagram {
+    title: String,
+    topic: Option<String>,
+    regions: Vec<Region>,
+    /// `(dc a, dc b, label)` for every DC pair.
+    links: Vec<(usize, usize, String)>,
+}
+
+/// The topology diagram of `model` (stem `stem`) as SVG and PNG.
+pub fn topology_chart(model: &Model, stem: &str) -> Result<Chart, ChartError> {
+    let d = Diagram::of(model);
+    let (w, h) = d.size();
+    render(
+        stem,
+        &format!(
+            "Topology of {}: regions ⊃ data centers ⊃ racks ⊃ brokers and KRaft controllers.",
+            model.name
+        ),
+        (w as u32, h as u32),
+        &d,
+    )
+}
+
+/// The containment graph of `model` (region → DC → rack → broker or
+/// controller) in Graphviz DOT, with names as labels. Names are written as
+/// DOT quoted strings (quotes and backslashes escaped), so a scenario's names
+/// cannot break the file.
+pub fn topology_dot(model: &Model) -> String {
+    let g = &model.graph;
+    let label = |n: TopoNode| -> String {
+        match n {
+            TopoNode::Region(r) => format!(
+                "label = {}, shape = box, style = rounded",
+                dot_quote(&format!("region {}", model.regions[r.idx()]))
+            ),
+            TopoNode::Dc(d) => format!(
+                "label = {}, shape = box",
+                dot_quote(&format!("DC {}", model.dcs[d.idx()].name))
+            ),
+            TopoNode::Rack(k) => format!(
+                "label = {}, shape = box, style = dashed",
+                dot_quote(&format!("rack {}", model.racks[k.idx()].name))
+            ),
+            TopoNode::Broker(b) => {
+                let (r, o) = holdings(model, b.idx());
+                let fill = if r > 0 {
+                    "#0072b2"
+                } else if o > 0 {
+                    "#e69f00"
+                } else {
+                    "#bebebe"
+                };
+                format!(
+                    "label = \"broker {}\\n{r} replicas, {o} observers\", style = filled, fillcolor = \"{fill}\"",
+                    model.brokers[b.idx()].node_id
+                )
+            }
+            TopoNode::Controller(c) => format!(
+                "label = \"controller {}\", shape = diamond",
+                model.controllers[c.idx()].node_id
+            ),
+        }
+    };
+    let edge = |_, _: petgraph::graph::EdgeReference<'_, ()>| String::new();
+    let node = |_, (_, n): (petgraph::graph::NodeIndex, &TopoNode)| label(*n);
+    let dot = Dot::with_attr_getters(g, &[Config::EdgeNoLabel, Config::NodeNoLabel], &edge, &node);
+    format!("{dot:?}")
+}
+
+/// A DOT double-quoted string.
+fn dot_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// How many partitions of the first topic broker `b` (position) holds as a
+/// sync replica and as an observer.
+fn holdings(model: &Model, b: usize) -> (u32, u32) {
+    let (mut r, mut o) = (0, 0);
+    for p in model.partitions.iter().filter(|p| p.topic.idx() == 0) {
+        for (s, rb) in p.replicas().iter().enumerate() {
+            if rb.idx() == b {
+                if p.observers & (1 << s) != 0 {
+                    o += 1;
+                } else {
+                    r += 1;
+                }
+            }
+        }
+    }
+    (r, o)
+}
+
+impl Diagram {
+    fn of(model: &Model) -> Diagram {
+        // Containment comes from the model's graph, so the picture shows what
+        // the simulation uses (e.g. which rack a controller sits in).
+        let g = &model.graph;
+        let mut rack_nodes: Vec<Vec<NodeKind>> = vec![Vec::new(); model.racks.len()];
+        for e in g.edge_references() {
+            if let TopoNode::Rack(k) = g[e.source()] {
+                let kind = match g[e.target()] {
+                    TopoNode::Broker(b) => {
+                        let (replicas, observers) = holdings(model, b.idx());
+                        NodeKind::Broker {
+                            id: model.brokers[b.idx()].node_id,
+                            replicas,
+                            observers,
+                        }
+                    }
+                    TopoNode::Controller(c) => NodeKind::Controller {
+                        id: model.controllers[c.idx()].node_id,
+                    },
+                    _ => continue,
+                };
+                rack_nodes[k.idx()].push(kind);
+            }
+        }
+        for nodes in &mut rack_nodes {
+            // Brokers first, then controllers, each by id: stable and readable.
+            nodes.sort_by_key(|n| match *n {
+                NodeKind::Broker { id, .. } => (0, id),
+                NodeKind::Controller { id } => (1, id),
+            });
+        }
+        let mut regions: Vec<Region> = model
+            .regions
+            .iter()
+            .map(|name| Region {
+                name: name.clone(),
+                dcs: Vec::new(),
+            })
+            .collect();
+        let mut dcs: Vec<Dc> = model
+            .dcs
+            .iter()
+            .map(|d| Dc {
+                name: d.name.clone(),
+                racks: Vec::new(),
+            })
+            .collect();
+        for (k, rack) in model.racks.iter().enumerate() {
+            dcs[rack.dc.idx()].racks.push(Rack {
+                name: rack.name.clone(),
+                nodes: std::mem::take(&mut rack_nodes[k]),
+            });
+        }
+        for (i, dc) in dcs.into_iter().enumerate() {
+            regions[model.dcs[i].region.idx()].dcs.push((i, dc));
+        }
+        let n = model.dcs.len();
+        let mut links = Vec::new();
+        for a in 0..n {
+            for b in a + 1..n {
+                let pair = model.dc_pair(
+                    kdrsim_models::ids::DcIdx(a as u16),
+                    kdrsim_models::ids::DcIdx(b as u16),
+                );
+                let rtt = model.rtt.get(pair).map_or(0, |d| d.as_ns()) as f64 / 1e6;
+                let jitter = model.jitter.get(pair).map_or(0, |d| d.as_ns()) as f64 / 1e6;
+                let bw = model
+                    .bandwidth_bytes_per_sec
+                    .get(pair)
+                    .copied()
+                    .unwrap_or(0) as f64
+                    * 8.0
+                    / 1e9;
+                let mut label = format!(
+                    "{} ↔ {}: {} ms RTT",
+                    fit(&model.dcs[a].name, 16),
+                    fit(&model.dcs[b].name, 16),
+                    super::tick(rtt)
+                );
+                if jitter > 0.0 {
+                    label.push_str(&format!(" ± {}", super::tick(jitter)));
+                }
+                if bw > 0.0 {
+                    label.push_str(&format!(", {} Gbit/s", super::tick(bw)));
+                }
+                links.push((a, b, label));
+            }
+        }
+        Diagram {
+            title: fit(&model.name, 60),
+            topic: model.topics.first().map(|t| fit(&t.name, 30)),
+            regions,
+            links,
+        }
+    }
+
+    // Sizes, bottom-up.
+    fn rack_size(r: &Rack) -> (i32, i32) {
+        let n = r.nodes.len().max(1);
+        let cols = n.min(NODES_PER_ROW) as i32;
+        let rows = n.div_ceil(NODES_PER_ROW) as i32;
+        let w = (cols * NODE_W + (cols + 1) * PAD).max(text_width(&r.name, 13) as i32 + 60);
+        (w, HEAD + rows * (NODE_H + PAD))
+    }
+    fn dc_size(d: &Dc) -> (i32, i32) {
+        let w = d
+            .racks
+            .iter()
+            .map(|r| Self::rack_size(r).0)
+            .max()
+            .unwrap_or(NODE_W)
+            + 2 * PAD;
+        let w = w.max(text_width(&d.name, 14) as i32 + 50);
+        let h = HEAD
+            + 4
+            + d.racks
+                .iter()
+                .map(|r| Self::rack_size(r).1 + PAD)
+                .sum::<i32>()
+            + PAD;
+        (w, h)
+    }
+    fn region_size(r: &Region) -> (i32, i32) {
+        let w = r
+            .dcs
+            .iter()
+            .map(|(_, d)| Self::dc_size(d).0 + 2 * PAD)
+            .sum::<i32>()
+            + 2 * PAD;
+        let w = w.max(text_width(&r.name, 15) as i32 + 80);
+        let h = HEAD
+            + 8
+            + r.dcs
+                .iter()
+                .map(|(_, d)| Self::dc_size(d).1)
+                .max()
+                .unwrap_or(0)
+            + 2 * PAD;
+        (w, h)
+    }
+    fn body_size(&self) -> (i32, i32) {
+        let w = self
+            .regions
+            .iter()
+            .map(|r| Self::region_size(r).0 + 20)
+            .sum::<i32>();
+        let h = self
+            .regions
+            .iter()
+            .map(|r| Self::region_size(r).1)
+            .max()
+            .unwrap_or(0);
+        (w, h)
+    }
+    fn links_height(&self) -> i32 {
+        if self.links.is_empty() {
+            0
+        } else {
+            30 + self.links.len() as i32 * 24
+        }
+    }
+    fn size(&self) -> (i32, i32) {
+        let (bw, bh) = self.body_size();
+        let legend_w = 900;
+        (bw.max(legend_w) + 40, 60 + bh + self.links_height() + 60)
+    }
+}
+
+impl Draw for Diagram {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let (w, h) = area.dim_in_pixel();
+        let (w, h) = (w as i32, h as i32);
+        let centre = |px| font(px).pos(Pos::new(HPos::Center, VPos::Top));
+        let title = match &self.topic {
+            Some(t) => format!("{} — replicas of topic {t}", self.title),
+            None => self.title.clone(),
+        };
+        area.draw(&Text::new(title, (w / 2, 10), centre(20)))
+            .map_err(err)?;
+        let top = 50;
+        let mut x = 20;
+        // DC boxes' bottom-centre points, for the links.
+        let mut dc_anchor: Vec<(usize, i32, i32)> = Vec::new();
+        for region in &self.regions {
+            let (rw, rh) = Self::region_size(region);
+            area.draw(&Rectangle::new(
+                [(x, top), (x + rw, top + rh)],
+                RGBColor(90, 90, 90).stroke_width(2),
+            ))
+            .map_err(err)?;
+            area.draw(&Text::new(
+                format!("region {}", fit(&region.name, 40)),
+                (x + PAD, top + 5),
+                font(15),
+            ))
+            .map_err(err)?;
+            let mut dx = x + PAD;
+            for (dc_idx, dc) in &region.dcs {
+                let (dw, dh) = Self::dc_size(dc);
+                let (x0, y0) = (dx + PAD, top + HEAD + 8);
+                area.draw(&Rectangle::new(
+                    [(x0, y0), (x0 + dw, y0 + dh)],
+                    RGBColor(40, 40, 40).stroke_width(1),
+                ))
+                .map_err(err)?;
+                area.draw(&Text::new(
+                    format!("DC {}", fit(&dc.name, 30)),
+                    (x0 + PAD, y0 + 5),
+                    font(14),
+                ))
+                .map_err(err)?;
+                dc_anchor.push((*dc_idx, x0 + dw / 2, y0 + dh));
+                let mut ky = y0 + HEAD + 4;
+                for rack in &dc.racks {
+                    let (kw, kh) = Self::rack_size(rack);
+                    let kx = x0 + PAD;
+                    area.draw(&Rectangle::new(
+                        [(kx, ky), (kx + kw, ky + kh)],
+                        RGBColor(150, 150, 150).stroke_width(1),
+                    ))
+                    .map_err(err)?;
+                    area.draw(&Text::new(
+                        format!("rack {}", fit(&rack.name, 30)),
+                        (kx + PAD, ky + 4),
+                        font(13),
+                    ))
+                    .map_err(err)?;
+                    for (i, node) in rack.nodes.iter().enumerate() {
+                        let col = (i % NODES_PER_ROW) as i32;
+                        let row = (i / NODES_PER_ROW) as i32;
+                        let nx = kx + PAD + col * (NODE_W + PAD);
+                        let ny = ky + HEAD + row * (NODE_H + PAD);
+                        draw_node(area, node, nx, ny)?;
+                    }
+                    ky += kh + PAD;
+                }
+                dx += dw + 2 * PAD;
+            }
+            x += rw + 20;
+        }
+        // Links, one level each below the boxes, labels on white so crossing
+        // lines never run through text.
+        let (_, body_h) = self.body_size();
+        let base = top + body_h + 20;
+        for (level, (a, b, label)) in self.links.iter().enumerate() {
+            let find = |d: usize| dc_anchor.iter().find(|(i, _, _)| *i == d).copied();
+            let (Some((_, ax, ay)), Some((_, bx, by))) = (find(*a), find(*b)) else {
+                continue;
+            };
+            let y = base + level as i32 * 24;
+            let style = RGBColor(60, 60, 60).stroke_width(1);
+            area.draw(&PathElement::new(
+                vec![(ax, ay), (ax, y), (bx, y), (bx, by)],
+                style,
+            ))
+            .map_err(err)?;
+            let tw = text_width(label, 12) as i32;
+            let mx = (ax + bx) / 2;
+            area.draw(&Rectangle::new(
+                [(mx - tw / 2 - 4, y - 9), (mx + tw / 2 + 4, y + 9)],
+                WHITE.filled(),
+            ))
+            .map_err(err)?;
+            area.draw(&Text::new(
+                label.clone(),
+                (mx, y),
+                font(12).pos(Pos::new(HPos::Center, VPos::Center)),
+            ))
+            .map_err(err)?;
+        }
+        // Legend.
+        let ly = h - 40;
+        let items = [
+            (REPLICA, "broker with sync replicas"),
+            (OBSERVER, "broker with observers only"),
+            (IDLE, "broker without replicas"),
+            (CONTROLLER, "KRaft controller"),
+        ];
+        let mut lx = 20;
+        for (c, text) in items {
+            area.draw(&Rectangle::new([(lx, ly), (lx + 16, ly + 16)], c.filled()))
+                .map_err(err)?;
+            area.draw(&Text::new(text, (lx + 22, ly), font(13)))
+                .map_err(err)?;
+            lx += 22 + text_width(text, 13) as i32 + 30;
+        }
+        Ok(())
+    }
+}
+
+fn draw_node<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    node: &NodeKind,
+    x: i32,
+    y: i32,
+) -> Result<(), ChartError> {
+    let (fill, line1, line2, light) = match *node {
+        NodeKind::Broker {
+            id,
+            replicas,
+            observers,
+        } => {
+            let fill = if replicas > 0 {
+                REPLICA
+            } else if observers > 0 {
+                OBSERVER
+            } else {
+                IDLE
+            };
+            let line2 = match (replicas, observers) {
+                (0, 0) => "no replicas".to_string(),
+                (r, 0) => format!("{r} replicas"),
+                (0, o) => format!("{o} observers"),
+                (r, o) => format!("{r} repl · {o} obs"),
+            };
+            (fill, format!("broker {id}"), line2, fill == IDLE)
+        }
+        NodeKind::Controller { id } => (
+            CONTROLLER,
+            format!("controller {id}"),
+            "KRaft voter".to_string(),
+            false,
+        ),
+    };
+    area.draw(&Rectangle::new(
+        [(x, y), (x + NODE_W, y + NODE_H)],
+        fill.filled(),
+    ))
+    .map_err(err)?;
+    let colour = if light { BLACK } else { WHITE };
+    let style = |px| {
+        font(px)
+            .color(&colour)
+            .pos(Pos::new(HPos::Center, VPos::Top))
+    };
+    area.draw(&Text::new(
+        fit(&line1, 17),
+        (x + NODE_W / 2, y + 4),
+        style(12),
+    ))
+    .map_err(err)?;
+    area.draw(&Text::new(
+        fit(&line2, 19),
+        (x + NODE_W / 2, y + 22),
+        style(11),
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kdrsim_models::{load_source, Source};
+
+    /// Two sync replicas in rack `r1`, one observer in rack `r2` (its only
+    /// broker), a spare broker in `r3`; a scenario name with markup.
+    fn observer_model() -> std::sync::Arc<Model> {
+        let text = r#"(
+            version: 1,
+            name: "obs <b>&</b> \"q\"",
+            duration_ms: 60000,
+            topology: (regions: [(name: "west", data_centers: [
+                (name: "dc1", racks: [(name: "r1", brokers: [1, 2], controllers: [101])]),
+                (name: "dc2", racks: [(name: "r2", brokers: [3], controllers: [102])]),
+                (name: "dc3", racks: [(name: "r3", brokers: [4], controllers: [103])]),
+            ])]),
+            topics: [(name: "t", partitions: 4, replication_factor: 2, min_insync_replicas: 1,
+                placement: Constraints((version: 2,
+                    replicas: [(count: 2, constraints: (rack: "r1"))],
+                    observers: [(count: 1, constraints: (rack: "r2"))])))],
+        )"#;
+        load_source(&Source {
+            file: "obs.ron".into(),
+            text: text.into(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn observer_only_broker_is_counted_apart_from_sync_replicas() {
+        let m = observer_model();
+        let pos = |id| m.brokers.iter().position(|b| b.node_id == id).unwrap();
+        assert_eq!(holdings(&m, pos(1)), (4, 0));
+        assert_eq!(holdings(&m, pos(2)), (4, 0));
+        assert_eq!(holdings(&m, pos(3)), (0, 4));
+        assert_eq!(holdings(&m, pos(4)), (0, 0));
+    }
+
+    #[test]
+    fn dot_has_every_node_and_containment_edge() {
+        let m = observer_model();
+        let dot = topology_dot(&m);
+        assert!(dot.starts_with("digraph {"), "{dot}");
+        assert_eq!(dot.matches(" -> ").count(), m.graph.edge_count());
+        assert!(dot.contains("broker 3\\n0 replicas, 4 observers"), "{dot}");
+        assert!(dot.contains("fillcolor = \"#e69f00\""), "{dot}");
+        assert!(dot.contains("\"region west\""), "{dot}");
+    }
+
+    #[test]
+    fn diagram_escapes_names_in_svg_and_renders_a_png() {
+        let m = observer_model();
+        let chart = topology_chart(&m, "t").unwrap();
+        assert!(
+            chart.svg.contains("&lt;b&gt;&amp;&lt;/b&gt;"),
+            "{}",
+            chart.svg
+        );
+        assert!(!chart.svg.contains("<b>"));
+        assert!(chart.svg.contains("3 observers") || chart.svg.contains("4 observers"));
+        assert_eq!(&chart.png[1..4], b"PNG");
+    }
+
+    #[test]
+    fn dot_strings_escape_quotes_and_backslashes() {
+        assert_eq!(dot_quote(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(dot_quote("two\nlines"), "\"two lines\"");
+    }
+}

@@ -1,0 +1,283 @@
+//! The design-review report: `kdrsim compare`, the zero-argument default
+//! run, and `replay --timeline`.
+//!
+//! A comparison runs every scenario with the same seed and the same trial
+//! numbers. Fault times are drawn from streams addressed by (seed, trial,
+//! purpose), so two scenarios with the same fault list meet their faults at
+//! the same instants in trial k: common random numbers, which make the
+//! differences between topologies the topologies' and not the dice's.
+//!
+//! Everything is written atomically (src/files.rs) and only inside the
+//! output directory: file names are fixed or built from
+//! [`kdrsim::output::html::file_stem`], never from raw scenario names.
+
+use crate::cli::{emit, CliError};
+use crate::files::{write_atomic, write_atomic_path};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use kdrsim::output::charts::{self, Chart};
+use kdrsim::output::html::{self, ChartRef, ReportPage, ScenarioSection};
+use kdrsim::output::{self, ScenarioRun, ScenarioSummary};
+use kdrsim::{Metric, Model, TrialRange};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the default run and `compare` write unless told otherwise.
+pub const DEFAULT_REPORT_DIR: &str = "kdrsim-report";
+
+/// Runs `models` for `trials` trials each with master seed `seed`, with a
+/// progress bar on standard error.
+pub fn run_all(
+    models: &[Arc<Model>],
+    seed: u64,
+    trials: u64,
+    jobs: usize,
+) -> Result<Vec<ScenarioRun>, CliError> {
+    let total = trials.saturating_mul(models.len() as u64);
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>16} [{bar:30}] {pos}/{len} trials ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let mut runs = Vec::with_capacity(models.len());
+    for model in models {
+        bar.set_prefix(model.name.clone());
+        let outcomes =
+            kdrsim::run_batch(model, seed, TrialRange::first(trials), jobs, |n| bar.inc(n))?;
+        runs.push(ScenarioRun {
+            name: model.name.clone(),
+            file: model.file.clone(),
+            seed,
+            trials: outcomes,
+        });
+    }
+    bar.finish_and_clear();
+    Ok(runs)
+}
+
+fn io_err(what: String) -> impl FnOnce(std::io::Error) -> CliError {
+    move |source| CliError::Io { what, source }
+}
+
+fn chart_err(e: charts::ChartError) -> CliError {
+    CliError::Io {
+        what: "drawing the charts".into(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Writes `chart` as `{stem}.svg` and `{stem}.png` in `dir`.
+fn write_chart(dir: &Path, chart: &Chart) -> Result<ChartRef, CliError> {
+    for (ext, bytes) in [("svg", chart.svg.as_bytes()), ("png", chart.png.as_slice())] {
+        let name = format!("{}.{ext}", chart.stem);
+        write_atomic(dir, &name, bytes)
+            .map_err(io_err(format!("writing {name} in {}", dir.display())))?;
+    }
+    Ok(ChartRef {
+        stem: chart.stem.clone(),
+        caption: chart.caption.clone(),
+    })
+}
+
+/// The trial worth a timeline: the worst for acknowledged loss, else for
+/// write outage, else trial 0.
+fn timeline_trial(summary: &ScenarioSummary) -> u64 {
+    [Metric::AckedLostRecords, Metric::MaxWriteOutageMs]
+        .iter()
+        .find_map(|m| summary.worst(*m).first().copied())
+        .unwrap_or(0)
+}
+
+/// Writes the whole report directory for `runs` (of `models`, same order)
+/// and returns the path of its `index.html`.
+pub fn write_report(
+    dir: &Path,
+    models: &[Arc<Model>],
+    runs: &[ScenarioRun],
+    summaries: &[ScenarioSummary],
+    seed: u64,
+    trials: u64,
+) -> Result<PathBuf, CliError> {
+    let write = |name: &str, bytes: &[u8]| {
+        write_atomic(dir, name, bytes)
+            .map(|_| ())
+            .map_err(io_err(format!("writing {name} in {}", dir.display())))
+    };
+    write("summary.json", output::format_json(summaries).as_bytes())?;
+    write("trials.csv", output::format_csv(runs).as_bytes())?;
+    let mut chart_refs = Vec::new();
+    for chart in charts::compare::compare_charts(runs, summaries).map_err(chart_err)? {
+        chart_refs.push(write_chart(dir, &chart)?);
+    }
+    let mut sections = Vec::new();
+    let mut files = vec![
+        (
+            "summary.json".to_string(),
+            "per scenario and metric: mean, p50, p90, p99, p99.9, max, P(>0) with its 95% interval, worst trials".to_string(),
+        ),
+        (
+            "trials.csv".to_string(),
+            "one row per scenario and trial, every metric".to_string(),
+        ),
+    ];
+    for (i, (model, summary)) in models.iter().zip(summaries).enumerate() {
+        let stem = format!("{i}-{}", html::file_stem(&model.name));
+        let topo = charts::topology::topology_chart(model, &format!("topology-{stem}"))
+            .map_err(chart_err)?;
+        let topology = write_chart(dir, &topo)?;
+        let dot_name = format!("topology-{stem}.dot");
+        write(&dot_name, charts::topology::topology_dot(model).as_bytes())?;
+        files.push((
+            dot_name.clone(),
+            format!("{}: topology graph (Graphviz DOT)", model.name),
+        ));
+        let trial = timeline_trial(summary);
+        let (outcome, trace) = kdrsim::replay(model, seed, trial);
+        let heading = format!(
+            "{}, trial {trial} (seed {seed}): {} acknowledged records lost, longest write outage {} s",
+            model.name,
+            outcome.acked_lost_records,
+            charts::tick(outcome.max_write_outage_ms as f64 / 1000.0)
+        );
+        let tl = charts::timeline::timeline_chart(
+            model,
+            &trace,
+            &format!("timeline-{stem}"),
+            &heading,
+            None,
+        )
+        .map_err(chart_err)?;
+        let timeline = write_chart(dir, &tl)?;
+        sections.push(ScenarioSection {
+            name: model.name.clone(),
+            file: model.file.clone(),
+            description: model_description(model),
+            topology: Some(topology),
+            dot_file: Some(dot_name),
+            timeline: Some(timeline),
+            replay_command: Some(format!(
+                "kdrsim replay {} --seed {seed} --trial {trial} --timeline timeline.svg",
+                model.file
+            )),
+        });
+    }
+    let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    let page = ReportPage {
+        title: format!("kdrsim: {}", names.join(" vs ")),
+        intro: vec![
+            format!(
+                "{} scenarios, {trials} trials each, master seed {seed}. Every scenario ran the same \
+                 trial numbers with the same seed: fault times come from random streams addressed \
+                 by (seed, trial, purpose), so scenarios with the same fault list meet their faults \
+                 at the same instants in every trial (common random numbers). Differences between \
+                 the columns are the topologies', not chance's.",
+                models.len()
+            ),
+            "Each trial is reproducible: kdrsim replay FILE --seed S --trial K re-runs it event for \
+             event. Colours identify a scenario in every chart."
+                .to_string(),
+        ],
+        summaries,
+        charts: chart_refs,
+        scenarios: sections,
+        files,
+    };
+    write("index.html", html::report_html(&page).as_bytes())?;
+    Ok(dir.join("index.html"))
+}
+
+/// A scenario's `description`, read again from its text (the compiled
+/// model does not keep it), else its faults in words.
+fn model_description(model: &Model) -> String {
+    let text = kdrsim::BUILTIN
+        .iter()
+        .find(|(file, _)| *file == model.file)
+        .map(|(_, text)| text.to_string())
+        .or_else(|| std::fs::read_to_string(&model.file).ok());
+    let described = text.and_then(|text| {
+        let source = kdrsim::Source {
+            file: model.file.clone(),
+            text,
+        };
+        kdrsim::models::load::parse(&source).ok()
+    });
+    if let Some(s) = described.filter(|s| !s.description.is_empty()) {
+        return s.description;
+    }
+    let faults: Vec<&str> = model.faults.iter().map(|f| f.label.as_str()).collect();
+    if faults.is_empty() {
+        "no faults".to_string()
+    } else {
+        format!("faults: {}", faults.join("; "))
+    }
+}
+
+/// `kdrsim compare` and the default run: run, print the table, write the
+/// report, print where it is.
+pub fn compare(
+    models: Vec<Arc<Model>>,
+    seed: u64,
+    trials: u64,
+    jobs: usize,
+    out: &Path,
+) -> Result<(), CliError> {
+    if trials == 0 {
+        return Err(CliError::Usage("--trials must be at least 1".into()));
+    }
+    let runs = run_all(&models, seed, trials, jobs)?;
+    let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
+    emit(&output::format_table(&summaries))?;
+    let index = write_report(out, &models, &runs, &summaries, seed, trials)?;
+    emit(&format!("\nreport: {}\n", index.display()))?;
+    Ok(())
+}
+
+/// `kdrsim replay --timeline FILE`: SVG, or PNG when the name ends in `.png`.
+pub fn write_timeline(
+    model: &Model,
+    trace: &[kdrsim::TraceEntry],
+    seed: u64,
+    trial: u64,
+    path: &Path,
+    window: Option<(u64, u64)>,
+) -> Result<(), CliError> {
+    let heading = format!("{}, trial {trial} (seed {seed})", model.name);
+    let chart = charts::timeline::timeline_chart(model, trace, "timeline", &heading, window)
+        .map_err(chart_err)?;
+    let png = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let bytes = if png {
+        chart.png.as_slice()
+    } else {
+        chart.svg.as_bytes()
+    };
+    write_atomic_path(path, bytes).map_err(io_err(format!(
+        "writing the timeline to {}",
+        path.display()
+    )))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// Parses `--window FROM..TO` (seconds, fractions allowed) into nanoseconds.
+pub fn parse_window(text: &str) -> Result<(u64, u64), CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "--window `{text}`: expected FROM..TO in seconds with FROM < TO, e.g. 2370..2420"
+        ))
+    };
+    let (a, b) = text.split_once("..").ok_or_else(bad)?;
+    let secs = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0 && *v < 1e9)
+    };
+    match (secs(a), secs(b)) {
+        (Some(a), Some(b)) if a < b => Ok(((a * 1e9) as u64, (b * 1e9) as u64)),
+        _ => Err(bad()),
+    }
+}

@@ -1,0 +1,410 @@
+//! The design-review report: `compare`, the default run, `sweep` and
+//! `replay --timeline` write complete, parseable, self-contained output,
+//! escape what scenario files say, and write nothing outside `--out`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kdrsim_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn kdrsim(args: &[&str]) -> Output {
+    kdrsim_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kdrsim-report-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every SVG parses as XML with an `<svg>` root; every PNG decodes to a
+/// non-empty image.
+fn assert_images_parse(dir: &Path) {
+    let mut svgs = 0;
+    let mut pngs = 0;
+    for name in files(dir) {
+        let path = dir.join(&name);
+        if name.ends_with(".svg") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let doc = roxmltree::Document::parse(&text)
+                .unwrap_or_else(|e| panic!("{name} is not XML: {e}"));
+            assert_eq!(doc.root_element().tag_name().name(), "svg", "{name}");
+            svgs += 1;
+        } else if name.ends_with(".png") {
+            let decoder =
+                png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+            let mut reader = decoder
+                .read_info()
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+            let info = reader.next_frame(&mut buf).unwrap();
+            assert!(info.width > 100 && info.height > 100, "{name}");
+            // Not blank: a chart has dark pixels (text, axes).
+            assert!(buf.iter().any(|&b| b < 64), "{name} is blank");
+            pngs += 1;
+        }
+    }
+    assert!(svgs > 0 && svgs == pngs, "{svgs} SVGs, {pngs} PNGs");
+}
+
+/// The values of every `src="..."` and `href="..."` in `html`.
+fn references(html: &str) -> Vec<String> {
+    let mut refs = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let end = rest.find('"').unwrap();
+            refs.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+    refs
+}
+
+const CHARTS: [&str; 5] = ["loss-cdf", "rto-cdf", "p-loss", "dup-skip", "cost"];
+
+#[test]
+fn compare_writes_every_report_file_and_every_image_parses() {
+    let dir = temp_dir("compare");
+    let out = kdrsim(&[
+        "compare",
+        "scenarios/3dc-stretched.ron",
+        "scenarios/broker-crash.ron",
+        "--trials",
+        "30",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    ok(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("acked_lost_records"), "{stdout}");
+    assert!(stdout.contains("index.html"), "{stdout}");
+    let names = files(&dir);
+    let mut expected: Vec<String> = vec![
+        "index.html".into(),
+        "summary.json".into(),
+        "trials.csv".into(),
+    ];
+    for c in CHARTS {
+        expected.push(format!("{c}.svg"));
+        expected.push(format!("{c}.png"));
+    }
+    for (i, s) in ["3dc-stretched", "broker-crash"].iter().enumerate() {
+        for kind in ["topology", "timeline"] {
+            expected.push(format!("{kind}-{i}-{s}.svg"));
+            expected.push(format!("{kind}-{i}-{s}.png"));
+        }
+        expected.push(format!("topology-{i}-{s}.dot"));
+    }
+    for f in &expected {
+        assert!(names.contains(f), "{f} missing from {names:?}");
+        assert!(dir.join(f).metadata().unwrap().len() > 0, "{f} is empty");
+    }
+    assert!(
+        !names.iter().any(|n| n.contains(".tmp")),
+        "temporary files left: {names:?}"
+    );
+    assert_images_parse(&dir);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["scenarios"].as_array().unwrap().len(), 2);
+    let csv = std::fs::read_to_string(dir.join("trials.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 30);
+    let dot = std::fs::read_to_string(dir.join("topology-0-3dc-stretched.dot")).unwrap();
+    assert!(dot.starts_with("digraph"), "{dot}");
+    assert!(
+        dot.contains("controller 101") && dot.contains("DC dc1"),
+        "{dot}"
+    );
+}
+
+#[test]
+fn index_html_references_only_local_files_that_exist() {
+    let dir = temp_dir("local");
+    ok(&kdrsim(&[
+        "compare",
+        "scenarios/2.5dc-observers.ron",
+        "--trials",
+        "10",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for scheme in ["http:", "https:", "//", "file:", "data:", "@import", "url("] {
+        assert!(!html.contains(scheme), "index.html contains {scheme}");
+    }
+    let refs = references(&html);
+    assert!(refs.len() > 10, "{refs:?}");
+    for r in refs {
+        if let Some(anchor) = r.strip_prefix('#') {
+            assert!(
+                html.contains(&format!("id=\"{anchor}\"")),
+                "dangling #{anchor}"
+            );
+            continue;
+        }
+        assert!(
+            !r.contains('/') && !r.contains('\\') && !r.contains(':') && !r.starts_with('.'),
+            "non-local reference {r}"
+        );
+        assert!(dir.join(&r).is_file(), "{r} referenced but not written");
+    }
+    // The page says the scenarios ran on common random numbers.
+    assert!(html.contains("common random numbers"));
+}
+
+#[test]
+fn scenario_named_script_is_escaped_and_its_files_stay_inside_out() {
+    let work = temp_dir("escape");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/broker-crash.ron"),
+    )
+    .unwrap()
+    .replace(
+        "name: \"broker-crash\"",
+        "name: \"<script>alert(1)</script>/../../x\"",
+    )
+    .replace(
+        "description: \"",
+        "description: \"<img src=x onerror=alert(2)> & \\\"quoted\\\" ",
+    );
+    let file = work.join("evil.ron");
+    std::fs::write(&file, text).unwrap();
+    let out_dir = work.join("out");
+    ok(&kdrsim(&[
+        "compare",
+        file.to_str().unwrap(),
+        "--trials",
+        "5",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]));
+    let html = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
+    assert!(!html.contains("<script"), "unescaped name");
+    assert!(!html.contains("<img src=x"), "unescaped description");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&lt;img src=x onerror=alert(2)&gt; &amp; &quot;quoted&quot;"));
+    // Nothing but the scenario file and the report directory in `work`.
+    assert_eq!(files(&work), ["evil.ron", "out"]);
+    for name in files(&out_dir) {
+        assert!(out_dir.join(&name).is_file(), "{name} is not a plain file");
+        assert!(!name.contains('<') && !name.contains('>'), "{name}");
+    }
+    assert_images_parse(&out_dir);
+}
+
+#[test]
+fn two_compare_runs_write_byte_identical_reports() {
+    let a = temp_dir("repro-a");
+    let b = temp_dir("repro-b");
+    for dir in [&a, &b] {
+        ok(&kdrsim(&[
+            "compare",
+            "scenarios/broker-crash.ron",
+            "--trials",
+            "15",
+            "--seed",
+            "3",
+            "--out",
+            dir.to_str().unwrap(),
+        ]));
+    }
+    assert_eq!(files(&a), files(&b));
+    for name in files(&a) {
+        assert!(
+            std::fs::read(a.join(&name)).unwrap() == std::fs::read(b.join(&name)).unwrap(),
+            "{name} differs between identical runs"
+        );
+    }
+}
+
+#[test]
+fn default_run_prints_the_table_and_writes_kdrsim_report() {
+    let cwd = temp_dir("default");
+    let started = std::time::Instant::now();
+    let out = kdrsim_in(&cwd, &[]);
+    ok(&out);
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("acked_lost_records"));
+    assert!(stdout.contains("kdrsim-report/index.html"), "{stdout}");
+    let report = cwd.join("kdrsim-report");
+    assert!(report.join("index.html").is_file());
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    for model in kdrsim::builtin_scenarios().unwrap() {
+        assert!(html.contains(&model.name), "{} missing", model.name);
+    }
+}
+
+#[test]
+fn replay_draws_the_trial_timeline_as_svg_and_png() {
+    let dir = temp_dir("timeline");
+    for name in ["t.svg", "t.png"] {
+        let path = dir.join(name);
+        ok(&kdrsim(&[
+            "replay",
+            "scenarios/3dc-stretched.ron",
+            "--trial",
+            "2",
+            "--timeline",
+            path.to_str().unwrap(),
+        ]));
+    }
+    // A window zooms the time axis; a backwards one is refused before replaying.
+    ok(&kdrsim(&[
+        "replay",
+        "scenarios/3dc-stretched.ron",
+        "--trial",
+        "2",
+        "--timeline",
+        dir.join("zoom").join("z.svg").to_str().unwrap(),
+        "--window",
+        "10..70.5",
+    ]));
+    let bad = kdrsim(&[
+        "replay",
+        "scenarios/3dc-stretched.ron",
+        "--trial",
+        "2",
+        "--timeline",
+        dir.join("never.svg").to_str().unwrap(),
+        "--window",
+        "70..10",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("FROM..TO"));
+    assert!(!dir.join("never.svg").exists());
+    let zoom = std::fs::read_to_string(dir.join("zoom").join("z.svg")).unwrap();
+    assert!(roxmltree::Document::parse(&zoom).is_ok());
+    std::fs::remove_dir_all(dir.join("zoom")).unwrap();
+    assert_images_parse(&dir);
+    let svg = std::fs::read_to_string(dir.join("t.svg")).unwrap();
+    for lane in [
+        "broker 1",
+        "controller 101",
+        "ISR size",
+        "writable partitions (%)",
+        "(s)",
+    ] {
+        assert!(svg.contains(lane), "lane {lane} missing");
+    }
+}
+
+#[test]
+fn sweep_charts_every_metric_against_min_insync_replicas() {
+    let dir = temp_dir("sweep");
+    let out = kdrsim(&[
+        "sweep",
+        "scenarios/broker-crash.ron",
+        "--set",
+        "topics[0].min_insync_replicas=1,2,3",
+        "--trials",
+        "8",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    ok(&out);
+    for f in [
+        "index.html",
+        "summary.json",
+        "trials.csv",
+        "sweep.svg",
+        "sweep.png",
+    ] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    assert_images_parse(&dir);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let names: Vec<&str> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "broker-crash [topics[0].min_insync_replicas=1]",
+            "broker-crash [topics[0].min_insync_replicas=2]",
+            "broker-crash [topics[0].min_insync_replicas=3]"
+        ]
+    );
+    // A range of values works the same way.
+    ok(&kdrsim(&[
+        "sweep",
+        "scenarios/3dc-stretched.ron",
+        "--set",
+        "topology.links[0].rtt_ms=1..5:2",
+        "--trials",
+        "4",
+        "--out",
+        dir.join("range").to_str().unwrap(),
+    ]));
+}
+
+#[test]
+fn sweep_with_a_bad_path_or_value_names_it_and_what_is_valid() {
+    let dir = temp_dir("sweep-bad");
+    let cases: [(&str, &[&str]); 5] = [
+        ("topics[0].min_isr=2", &["min_isr", "min_insync_replicas"]),
+        ("topics[4].partitions=2", &["index 4", "valid: 0..=0"]),
+        (
+            "topics[0].partitions=many",
+            &["partitions=many", "not a number"],
+        ),
+        (
+            "topics[0].min_insync_replicas=4",
+            &["min_insync_replicas", "valid: 1..=3"],
+        ),
+        ("producers[0].acks=Most", &["acks", "All"]),
+    ];
+    for (set, needles) in cases {
+        let out = kdrsim(&[
+            "sweep",
+            "scenarios/broker-crash.ron",
+            "--set",
+            set,
+            "--trials",
+            "2",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{set}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        for n in needles {
+            assert!(stderr.contains(n), "{set}: expected {n} in: {stderr}");
+        }
+    }
+    assert!(files(&dir).is_empty(), "nothing written on bad input");
+}
