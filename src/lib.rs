@@ -44,12 +44,12 @@ pub const BUILTIN: [(&str, &str); 4] = [
         include_str!("../scenarios/2.5dc-observers.ron"),
     ),
     (
-        "scenarios/2dc-stretched.ron",
-        include_str!("../scenarios/2dc-stretched.ron"),
+        "scenarios/active-passive-cluster-link.ron",
+        include_str!("../scenarios/active-passive-cluster-link.ron"),
     ),
     (
-        "scenarios/broker-crash.ron",
-        include_str!("../scenarios/broker-crash.ron"),
+        "scenarios/active-active-mm2.ron",
+        include_str!("../scenarios/active-active-mm2.ron"),
     ),
 ];
 
