@@ -3,6 +3,7 @@
 
 mod cli;
 mod files;
+mod shard;
 
 use clap::Parser;
 use std::process::ExitCode;
