@@ -257,6 +257,8 @@ fn replay_reproduces_a_trial_and_writes_its_trace() {
 fn a_reader_closing_the_pipe_early_is_not_a_crash() {
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
         .args([
             "run",
             "--trials",

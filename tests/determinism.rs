@@ -88,6 +88,10 @@ fn two_seeds_give_different_outcome_distributions() {
 
 fn kdrsim_json(jobs: &str) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        // Not a shard even when the tests run inside a Slurm array or an
+        // Indexed Job.
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
         .args([
             "run", "--trials", "300", "--seed", "11", "--format", "json", "--jobs", jobs,
         ])
