@@ -137,17 +137,22 @@ impl CliError {
 
 pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
-        None => run(RunArgs {
-            files: vec![],
-            trials: DEFAULT_TRIALS,
-            seed: DEFAULT_SEED,
-            jobs: 0,
-            format: None,
-            out: None,
-            shard: None,
-            shards: None,
-        }),
-        Some(Command::Run(args)) => run(args),
+        // The README's main job is never a shard, even inside a Slurm array
+        // or an Indexed Job: it ignores the batch system's variables.
+        None => run(
+            RunArgs {
+                files: vec![],
+                trials: DEFAULT_TRIALS,
+                seed: DEFAULT_SEED,
+                jobs: 0,
+                format: None,
+                out: None,
+                shard: None,
+                shards: None,
+            },
+            ShardSource::ArgumentsOnly,
+        ),
+        Some(Command::Run(args)) => run(args, ShardSource::ArgumentsOrEnvironment),
         Some(Command::Replay(args)) => replay(args),
         Some(Command::Merge(args)) => merge(args),
     }
@@ -186,11 +191,21 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, CliError> {
         .collect()
 }
 
-/// Which shard this run is, from `--shard`, else from the batch system's
-/// environment (see [`shard::shard_from_env`]).
-fn resolve_shard(args: &RunArgs) -> Result<Option<Shard>, CliError> {
+/// Where a run may learn that it is a shard.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ShardSource {
+    ArgumentsOnly,
+    ArgumentsOrEnvironment,
+}
+
+/// Which shard this run is, from `--shard`, else (if allowed) from the batch
+/// system's environment (see [`shard::shard_from_env`]).
+fn resolve_shard(args: &RunArgs, source: ShardSource) -> Result<Option<Shard>, CliError> {
     if let Some(shard) = args.shard {
         return Ok(Some(shard));
+    }
+    if source == ShardSource::ArgumentsOnly {
+        return Ok(None);
     }
     let found =
         shard::shard_from_env(|k| std::env::var(k).ok(), args.shards).map_err(CliError::Usage)?;
@@ -212,11 +227,11 @@ fn progress_bar(total: u64) -> ProgressBar {
     bar
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, CliError> {
+fn run(args: RunArgs, source: ShardSource) -> Result<ExitCode, CliError> {
     if args.trials == 0 {
         return Err(CliError::Usage("--trials must be at least 1".into()));
     }
-    let shard = resolve_shard(&args)?;
+    let shard = resolve_shard(&args, source)?;
     if let Some(shard) = shard {
         if args.out.is_none() {
             return Err(CliError::Usage(format!(

@@ -441,6 +441,19 @@ fn an_explicit_shard_overrides_the_environment() {
 }
 
 #[test]
+fn the_default_run_is_never_a_shard_even_inside_a_job_array() {
+    let out = kdrsim_env(
+        &[],
+        &[
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ],
+    );
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("== 3dc-stretched"));
+}
+
+#[test]
 fn a_shard_without_an_output_directory_is_refused() {
     let out = kdrsim_env(
         &as_strs(&run_sharded_args("10", &[])),
