@@ -1,41 +1,211 @@
-//! Trials per second of whole scenarios, on one thread and on all threads.
+//! Trials per second of whole scenarios: per built-in scenario on one
+//! thread, the runner on 1 and 2 threads, how cost scales with partitions,
+//! brokers and simulated duration, and the default run end to end.
 //! `cargo bench --bench trials`; figures go into docs/performance.md.
+//!
+//! Scaling cases are variants of `scenarios/3dc-stretched.ron` made by
+//! editing its text, so they stay in step with the scenario and need no
+//! extra files. The events per trial of every case are printed first,
+//! because cost per trial is events per trial × cost per event, and the
+//! second factor alone is what the kernel bench measures.
 
-use kdrsim::{builtin_scenarios, run_batch, TrialRange, World};
+use kdrsim::{load_source, run_chunked, Model, RunnerError, Source, TrialRange, World, BUILTIN};
+use std::process::Command;
+use std::sync::Arc;
 
 fn main() {
+    // Events per trial of every case, printed before the timings (divan
+    // owns stdout while it measures): with the timings they split cost per
+    // trial into events per trial × cost per event.
+    if !std::env::args().any(|a| a == "--list") {
+        for model in builtin_models() {
+            report_events(&model.name, &model);
+        }
+        for p in PARTITIONS {
+            report_events(&format!("partitions={p}"), &partitions_variant(p));
+        }
+        for h in HOURS {
+            report_events(&format!("hours={h}"), &hours_variant(h));
+        }
+        for b in BROKERS_PER_DC {
+            report_events(&format!("brokers_per_dc={b}"), &brokers_variant(b));
+        }
+    }
     divan::main();
 }
 
+const PARTITIONS: [u32; 5] = [6, 12, 24, 48, 96];
+const HOURS: [u64; 4] = [1, 2, 4, 8];
+const BROKERS_PER_DC: [u32; 3] = [2, 4, 8];
+
+/// Trials per sample of the single-thread cases.
 const BATCH: u64 = 1_000;
 
-fn model(name: &str) -> std::sync::Arc<kdrsim::Model> {
-    builtin_scenarios()
-        .unwrap()
+/// The built-in scenarios' names, so a scenario added to `BUILTIN` is
+/// benchmarked without touching this file.
+fn builtin_names() -> Vec<String> {
+    builtin_models().iter().map(|m| m.name.clone()).collect()
+}
+
+fn builtin_models() -> Vec<Arc<Model>> {
+    kdrsim::builtin_scenarios().expect("built-in scenarios load")
+}
+
+fn builtin(name: &str) -> Arc<Model> {
+    builtin_models()
         .into_iter()
         .find(|m| m.name == name)
-        .unwrap()
+        .expect("a built-in scenario")
 }
 
-#[divan::bench(args = ["3dc-stretched", "2dc-stretched", "broker-crash"], items_count = BATCH)]
+/// `3dc-stretched` with each `(from, to)` text replacement applied; every
+/// `from` must occur, so an edit of the scenario cannot silently turn a
+/// scaling case into the baseline.
+fn stretched_variant(edits: &[(&str, String)]) -> Arc<Model> {
+    let (file, text) = BUILTIN
+        .iter()
+        .find(|(f, _)| f.ends_with("3dc-stretched.ron"))
+        .expect("3dc-stretched is built in");
+    let mut text = text.to_string();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from:?} not in {file}");
+        text = text.replace(from, to);
+    }
+    load_source(&Source {
+        file: format!("{file} (bench variant)"),
+        text,
+    })
+    .expect("bench variant is valid")
+}
+
+/// Mean events per trial over the first 200 trials.
+fn report_events(label: &str, model: &Arc<Model>) {
+    let mut world = World::new(model.clone());
+    let mut events = 0;
+    for t in 0..200 {
+        world.run_trial(1, t);
+        events += world.events_processed();
+    }
+    println!("events/trial {label:<20} {:>6}", events / 200);
+}
+
+/// 3dc-stretched with `partitions` partitions (24 is the scenario).
+fn partitions_variant(partitions: u32) -> Arc<Model> {
+    stretched_variant(&[("partitions: 24", format!("partitions: {partitions}"))])
+}
+
+/// 3dc-stretched simulating `hours` hours (1 is the scenario); the fault
+/// still falls in the first hour, so extra hours are quiet time.
+fn hours_variant(hours: u64) -> Arc<Model> {
+    stretched_variant(&[(
+        "duration_ms: 3_600_000",
+        format!("duration_ms: {}", hours * 3_600_000),
+    )])
+}
+
+/// 3dc-stretched with `per_dc` brokers per DC (2 is the scenario).
+fn brokers_variant(per_dc: u32) -> Arc<Model> {
+    let ids = |dc: u32| {
+        let list: Vec<String> = (0..per_dc).map(|i| (dc * 10 + i).to_string()).collect();
+        format!("brokers: [{}]", list.join(", "))
+    };
+    stretched_variant(&[
+        ("brokers: [1, 2]", ids(1)),
+        ("brokers: [3, 4]", ids(2)),
+        ("brokers: [5, 6]", ids(3)),
+    ])
+}
+
+/// `trials` trials on one reused world: the cost of the model alone.
+fn bench_one_thread(bencher: divan::Bencher, model: Arc<Model>, trials: u64) {
+    let mut world = World::new(model);
+    bencher
+        .counter(divan::counter::ItemsCount::new(trials))
+        .bench_local(|| {
+            let mut lost = 0;
+            for t in 0..trials {
+                lost += world.run_trial(1, t).acked_lost_records;
+            }
+            lost
+        });
+}
+
+#[divan::bench(args = builtin_names(), sample_count = 30)]
 fn one_thread(bencher: divan::Bencher, name: &str) {
-    let m = model(name);
-    let mut world = World::new(m);
-    bencher.bench_local(|| {
-        let mut lost = 0;
-        for t in 0..BATCH {
-            lost += world.run_trial(1, t).acked_lost_records;
-        }
-        lost
-    });
+    bench_one_thread(bencher, builtin(name), BATCH);
 }
 
-#[divan::bench(args = ["3dc-stretched"], items_count = BATCH * 4)]
-fn all_threads(bencher: divan::Bencher, name: &str) {
-    let m = model(name);
-    bencher.bench_local(|| {
-        run_batch(&m, 1, TrialRange::first(BATCH * 4), 0, |_| {})
-            .unwrap()
-            .len()
-    });
+/// The runner as the CLI drives it (chunked, streaming), on 1 and 2 worker
+/// threads: the ratio is the parallel speed-up.
+#[divan::bench(args = [1, 2], sample_count = 20)]
+fn runner_3dc_stretched_threads(bencher: divan::Bencher, jobs: usize) {
+    let model = builtin("3dc-stretched");
+    let trials = 4 * BATCH;
+    bencher
+        .counter(divan::counter::ItemsCount::new(trials))
+        .bench_local(|| {
+            let mut lost = 0;
+            run_chunked(
+                &model,
+                1,
+                TrialRange::first(trials),
+                jobs,
+                |_| {},
+                |chunk| -> Result<(), RunnerError> {
+                    lost += chunk.iter().map(|(_, o)| o.acked_lost_records).sum::<u64>();
+                    Ok(())
+                },
+            )
+            .unwrap();
+            lost
+        });
+}
+
+/// One thread, 250 trials per sample, 6 to 96 partitions.
+#[divan::bench(args = PARTITIONS, sample_count = 20)]
+fn scaling_partitions(bencher: divan::Bencher, partitions: u32) {
+    bench_one_thread(bencher, partitions_variant(partitions), BATCH / 4);
+}
+
+/// One thread, 250 trials per sample, 1 to 8 simulated hours.
+#[divan::bench(args = HOURS, sample_count = 20)]
+fn scaling_duration_hours(bencher: divan::Bencher, hours: u64) {
+    bench_one_thread(bencher, hours_variant(hours), BATCH / 4);
+}
+
+/// One thread, 250 trials per sample, 2 to 8 brokers per DC.
+#[divan::bench(args = BROKERS_PER_DC, sample_count = 20)]
+fn scaling_brokers_per_dc(bencher: divan::Bencher, per_dc: u32) {
+    bench_one_thread(bencher, brokers_variant(per_dc), BATCH / 4);
+}
+
+/// `cargo run --release` as a user runs it: the binary with no arguments
+/// (every built-in scenario, default trials, all cores, a table on stdout),
+/// process start and report included.
+#[divan::bench(sample_count = 5)]
+fn default_run_end_to_end(bencher: divan::Bencher) {
+    bencher.bench_local(|| kdrsim_binary(&[]));
+}
+
+/// Every built-in scenario × 10,000 trials end to end: the stand-in for
+/// "the default comparison (four topologies, 10,000 trials each)" until a
+/// comparison command exists; a scenario added to `BUILTIN` is included.
+#[divan::bench(sample_count = 3)]
+fn builtins_10k_trials_end_to_end(bencher: divan::Bencher) {
+    bencher
+        .counter(divan::counter::ItemsCount::new(10_000 * BUILTIN.len()))
+        .bench_local(|| kdrsim_binary(&["run", "--trials", "10000"]));
+}
+
+fn kdrsim_binary(args: &[&str]) -> usize {
+    let out = Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .args(args)
+        .output()
+        .expect("kdrsim runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout.len()
 }

@@ -1,11 +1,12 @@
 //! Commands and their execution.
 
-use crate::files::{write_atomic, write_atomic_path};
+use crate::files::{write_atomic, write_atomic_path, AtomicFile};
+use crate::shard::{self, PartialHeader, PartialScenario, Shard};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kdrsim::output::{self, ScenarioRun};
-use kdrsim::{Model, ScenarioError, TrialRange};
-use std::path::PathBuf;
+use kdrsim::output::{self, ScenarioAccumulator};
+use kdrsim::{Model, ScenarioError, Source, TrialOutcome, TrialRange};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -42,6 +43,9 @@ enum Command {
     /// Run one scenario for each value of one parameter and chart every
     /// metric against it.
     Sweep(SweepArgs),
+    /// Combine the partial results of a sharded run (`run --shard K/N --out
+    /// DIR`) into the report the unsharded run would print, byte for byte.
+    Merge(MergeArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -97,6 +101,31 @@ struct RunArgs {
     /// Worker threads (0 = one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     jobs: usize,
+    /// What to print on standard output [default: table].
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Also write report.json, trials.csv and report.txt into this directory.
+    /// With a shard, write only the shard's partial result there.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Run only shard K of N (0-based) of the trials and write a partial
+    /// result into --out, for `kdrsim merge`. Without it, the shard comes from
+    /// SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT (Slurm job arrays) or
+    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) when set.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
+    /// The shard count when the environment gives only the index
+    /// (JOB_COMPLETION_INDEX): the Indexed Job's completions.
+    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    shards: Option<u64>,
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    /// Directories holding partial results (partial-K-of-N.jsonl), or the
+    /// files themselves. Every shard of the run must be among them once.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     format: FormatArg,
@@ -163,17 +192,18 @@ impl CliError {
 pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         None => crate::report::compare(
-            load_all(&[])?,
+            load_models(&[])?,
             DEFAULT_SEED,
             DEFAULT_TRIALS,
             0,
             std::path::Path::new(crate::report::DEFAULT_REPORT_DIR),
         )
         .map(|_| ExitCode::SUCCESS),
-        Some(Command::Run(args)) => run(args),
+        Some(Command::Run(args)) => run(args, ShardSource::ArgumentsOrEnvironment),
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::Merge(args)) => merge(args),
         Some(Command::Compare(a)) => {
-            crate::report::compare(load_all(&a.files)?, a.seed, a.trials, a.jobs, &a.out)
+            crate::report::compare(load_models(&a.files)?, a.seed, a.trials, a.jobs, &a.out)
                 .map(|_| ExitCode::SUCCESS)
         }
         Some(Command::Sweep(a)) => {
@@ -183,22 +213,69 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
-fn load_all(files: &[PathBuf]) -> Result<Vec<Arc<Model>>, CliError> {
-    if files.is_empty() {
-        return Ok(kdrsim::builtin_scenarios()?);
-    }
-    files
+/// A scenario ready to run, with the fingerprint of its text that a shard's
+/// partial result records.
+struct Loaded {
+    model: Arc<Model>,
+    digest: String,
+}
+
+/// The models alone (for commands that do not shard).
+fn load_models(files: &[PathBuf]) -> Result<Vec<Arc<Model>>, CliError> {
+    Ok(load_all(files)?.into_iter().map(|l| l.model).collect())
+}
+
+fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, CliError> {
+    let sources: Vec<Source> = if files.is_empty() {
+        kdrsim::BUILTIN
+            .iter()
+            .map(|(file, text)| Source {
+                file: file.to_string(),
+                text: text.to_string(),
+            })
+            .collect()
+    } else {
+        files
+            .iter()
+            .map(|f| Source::read(f))
+            .collect::<Result<_, _>>()?
+    };
+    sources
         .iter()
-        .map(|f| kdrsim::load_file(f).map_err(CliError::from))
+        .map(|source| {
+            Ok(Loaded {
+                model: kdrsim::load_source(source)?,
+                digest: shard::digest(&source.text),
+            })
+        })
         .collect()
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, CliError> {
-    if args.trials == 0 {
-        return Err(CliError::Usage("--trials must be at least 1".into()));
+/// Where a run may learn that it is a shard.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ShardSource {
+    ArgumentsOnly,
+    ArgumentsOrEnvironment,
+}
+
+/// Which shard this run is, from `--shard`, else (if allowed) from the batch
+/// system's environment (see [`shard::shard_from_env`]).
+fn resolve_shard(args: &RunArgs, source: ShardSource) -> Result<Option<Shard>, CliError> {
+    if let Some(shard) = args.shard {
+        return Ok(Some(shard));
     }
-    let models = load_all(&args.files)?;
-    let total = args.trials.saturating_mul(models.len() as u64);
+    if source == ShardSource::ArgumentsOnly {
+        return Ok(None);
+    }
+    let found =
+        shard::shard_from_env(|k| std::env::var(k).ok(), args.shards).map_err(CliError::Usage)?;
+    Ok(found.map(|(shard, from)| {
+        eprintln!("running shard {shard} (from {from})");
+        shard
+    }))
+}
+
+fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(
@@ -207,53 +284,243 @@ fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    let mut runs = Vec::with_capacity(models.len());
-    for model in &models {
+    bar
+}
+
+fn run(args: RunArgs, source: ShardSource) -> Result<ExitCode, CliError> {
+    if args.trials == 0 {
+        return Err(CliError::Usage("--trials must be at least 1".into()));
+    }
+    let shard = resolve_shard(&args, source)?;
+    if let Some(shard) = shard {
+        if args.out.is_none() {
+            return Err(CliError::Usage(format!(
+                "shard {shard} writes a partial result for `kdrsim merge`: pass --out DIR"
+            )));
+        }
+        if args.format.is_some() {
+            return Err(CliError::Usage(format!(
+                "--format does not apply to shard {shard}, which writes a partial result: \
+                 choose the format at `kdrsim merge DIR... --format ...`"
+            )));
+        }
+    }
+    let loaded = load_all(&args.files)?;
+    match (shard, &args.out) {
+        (Some(shard), Some(dir)) => run_shard(&args, &loaded, shard, dir),
+        _ => run_whole(&args, &loaded),
+    }
+}
+
+/// Runs every trial of every scenario, streaming outcomes into the reports:
+/// memory does not grow with `--trials` beyond the statistics' value counts.
+fn run_whole(args: &RunArgs, loaded: &[Loaded]) -> Result<ExitCode, CliError> {
+    let format = args.format.unwrap_or(FormatArg::Table);
+    let bar = progress_bar(args.trials.saturating_mul(loaded.len() as u64));
+    let mut reports = Reports::new(format, args.out.as_deref())?;
+    for l in loaded {
+        let model = &l.model;
         bar.set_prefix(model.name.clone());
-        let trials = kdrsim::run_batch(
+        reports.begin(&model.name, &model.file, args.seed);
+        kdrsim::run_chunked(
             model,
             args.seed,
             TrialRange::first(args.trials),
             args.jobs,
             |n| bar.inc(n),
+            |chunk| reports.add(chunk),
         )?;
-        runs.push(ScenarioRun {
-            name: model.name.clone(),
-            file: model.file.clone(),
-            seed: args.seed,
-            trials,
-        });
     }
     bar.finish_and_clear();
-    let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
-    let text = match args.format {
-        FormatArg::Table => output::format_table(&summaries),
-        FormatArg::Json => output::format_json(&summaries),
-        FormatArg::Csv => output::format_csv(&runs),
-    };
-    emit(&text)?;
-    if let Some(dir) = &args.out {
-        let io = |what: &str| {
-            let what = format!("writing {what} in {}", dir.display());
-            move |source| CliError::Io { what, source }
-        };
-        write_atomic(
-            dir,
-            "report.json",
-            output::format_json(&summaries).as_bytes(),
-        )
-        .map_err(io("report.json"))?;
-        write_atomic(dir, "trials.csv", output::format_csv(&runs).as_bytes())
-            .map_err(io("trials.csv"))?;
-        write_atomic(
-            dir,
-            "report.txt",
-            output::format_table(&summaries).as_bytes(),
-        )
-        .map_err(io("report.txt"))?;
-        eprintln!("wrote {}", dir.join("report.json").display());
-    }
+    reports.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs this shard's trials of every scenario and writes them, atomically,
+/// as `DIR/partial-K-of-N.jsonl`.
+fn run_shard(
+    args: &RunArgs,
+    loaded: &[Loaded],
+    shard: Shard,
+    dir: &Path,
+) -> Result<ExitCode, CliError> {
+    let range = shard.range(args.trials);
+    let name = shard.file_name();
+    let io = |source| CliError::Io {
+        what: format!("writing {name} in {}", dir.display()),
+        source,
+    };
+    let header = PartialHeader::new(
+        args.seed,
+        args.trials,
+        shard,
+        loaded
+            .iter()
+            .map(|l| PartialScenario {
+                name: l.model.name.clone(),
+                file: l.model.file.clone(),
+                digest: l.digest.clone(),
+            })
+            .collect(),
+    );
+    let mut file = AtomicFile::create(dir, &name).map_err(io)?;
+    file.write_all(header.line().as_bytes()).map_err(io)?;
+    let bar = progress_bar(range.len().saturating_mul(loaded.len() as u64));
+    let mut text = String::new();
+    for (index, l) in loaded.iter().enumerate() {
+        bar.set_prefix(l.model.name.clone());
+        kdrsim::run_chunked(
+            &l.model,
+            args.seed,
+            range,
+            args.jobs,
+            |n| bar.inc(n),
+            |chunk: &mut Vec<(u64, TrialOutcome)>| -> Result<(), CliError> {
+                text.clear();
+                shard::write_rows(&mut text, index, chunk);
+                file.write_all(text.as_bytes()).map_err(io)
+            },
+        )?;
+    }
+    bar.finish_and_clear();
+    let path = file.commit().map_err(io)?;
+    eprintln!(
+        "wrote {}: shard {shard}, trials {}..{} of {}",
+        path.display(),
+        range.start,
+        range.end,
+        args.trials
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Combines partial results into the unsharded run's report: the partials'
+/// outcomes are folded scenario by scenario, shard by shard (that is, in
+/// trial order), through the same [`Reports`] a whole run uses.
+fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
+    let parts = shard::check_complete(shard::find_partials(&args.inputs)?)?;
+    let header = parts[0].header.clone();
+    let mut reports = Reports::new(args.format, args.out.as_deref())?;
+    for (index, scenario) in header.scenarios.iter().enumerate() {
+        reports.begin(&scenario.name, &scenario.file, header.seed);
+        for part in &parts {
+            shard::read_scenario(part, index, kdrsim::sim::DEFAULT_CHUNK as usize, |rows| {
+                reports.add(rows)
+            })?;
+        }
+    }
+    reports.finish()?;
+    eprintln!(
+        "merged {} shards: {} scenarios, {} trials each, seed {}",
+        parts.len(),
+        header.scenarios.len(),
+        header.trials,
+        header.seed
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where a run's outcomes go as they arrive: per-scenario statistics (for
+/// the table and JSON), and CSV rows written straight to standard output
+/// and/or `trials.csv`. Nothing here holds more than one chunk of trials.
+struct Reports {
+    format: FormatArg,
+    out: Option<PathBuf>,
+    stdout: Stdout,
+    csv_file: Option<AtomicFile>,
+    done: Vec<ScenarioAccumulator>,
+    current: Option<ScenarioAccumulator>,
+    rows: String,
+}
+
+impl Reports {
+    fn new(format: FormatArg, out: Option<&Path>) -> Result<Reports, CliError> {
+        let mut reports = Reports {
+            format,
+            out: out.map(Path::to_path_buf),
+            stdout: Stdout::default(),
+            csv_file: None,
+            done: Vec::new(),
+            current: None,
+            rows: String::new(),
+        };
+        if let Some(dir) = out {
+            reports.csv_file =
+                Some(AtomicFile::create(dir, "trials.csv").map_err(io_in(dir, "trials.csv"))?);
+        }
+        let header = output::csv_header();
+        reports.write_csv(&header)?;
+        Ok(reports)
+    }
+
+    fn write_csv(&mut self, text: &str) -> Result<(), CliError> {
+        if self.format == FormatArg::Csv {
+            self.stdout.write(text)?;
+        }
+        if let (Some(file), Some(dir)) = (&mut self.csv_file, &self.out) {
+            file.write_all(text.as_bytes())
+                .map_err(io_in(dir, "trials.csv"))?;
+        }
+        Ok(())
+    }
+
+    fn begin(&mut self, name: &str, file: &str, seed: u64) {
+        self.done.extend(self.current.take());
+        self.current = Some(ScenarioAccumulator::new(name, file, seed));
+    }
+
+    fn add(&mut self, chunk: &[(u64, TrialOutcome)]) -> Result<(), CliError> {
+        let Some(acc) = &mut self.current else {
+            return Ok(());
+        };
+        for (trial, outcome) in chunk {
+            acc.add(*trial, outcome);
+        }
+        if self.format == FormatArg::Csv || self.csv_file.is_some() {
+            let (name, seed) = (acc.name.clone(), acc.seed);
+            let mut rows = std::mem::take(&mut self.rows);
+            rows.clear();
+            output::write_csv_rows(&mut rows, &name, seed, chunk);
+            let result = self.write_csv(&rows);
+            self.rows = rows;
+            result?;
+        }
+        Ok(())
+    }
+
+    /// Prints the table or JSON report and publishes the files.
+    fn finish(mut self) -> Result<(), CliError> {
+        self.done.extend(self.current.take());
+        let summaries: Vec<_> = self.done.iter().map(ScenarioAccumulator::finish).collect();
+        match self.format {
+            FormatArg::Table => self.stdout.write(&output::format_table(&summaries))?,
+            FormatArg::Json => self.stdout.write(&output::format_json(&summaries))?,
+            FormatArg::Csv => {}
+        }
+        self.stdout.flush()?;
+        if let (Some(dir), Some(csv)) = (&self.out, self.csv_file.take()) {
+            write_atomic(
+                dir,
+                "report.json",
+                output::format_json(&summaries).as_bytes(),
+            )
+            .map_err(io_in(dir, "report.json"))?;
+            csv.commit().map_err(io_in(dir, "trials.csv"))?;
+            write_atomic(
+                dir,
+                "report.txt",
+                output::format_table(&summaries).as_bytes(),
+            )
+            .map_err(io_in(dir, "report.txt"))?;
+            eprintln!("wrote {}", dir.join("report.json").display());
+        }
+        Ok(())
+    }
+}
+
+fn io_in(dir: &Path, name: &str) -> impl FnOnce(std::io::Error) -> CliError {
+    let what = format!("writing {name} in {}", dir.display());
+    move |source| CliError::Io { what, source }
 }
 
 fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
@@ -293,17 +560,61 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes to standard output. A closed pipe (`kdrsim ... | head`) is the
-/// reader's choice, not an error: stop quietly instead of panicking.
-pub(crate) fn emit(text: &str) -> Result<(), CliError> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(source) => Err(CliError::Io {
-            what: "writing to standard output".into(),
-            source,
-        }),
+/// Standard output, written in pieces. A closed pipe (`kdrsim ... | head`)
+/// is the reader's choice, not an error: the rest is dropped quietly instead
+/// of panicking, and files under `--out` are still written.
+#[derive(Default)]
+struct Stdout {
+    closed: bool,
+    buffer: Option<std::io::BufWriter<std::io::Stdout>>,
+}
+
+impl Stdout {
+    fn write(&mut self, text: &str) -> Result<(), CliError> {
+        use std::io::Write;
+        if self.closed {
+            return Ok(());
+        }
+        let out = self
+            .buffer
+            .get_or_insert_with(|| std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
+        let result = out.write_all(text.as_bytes());
+        self.check(result)
     }
+
+    fn flush(&mut self) -> Result<(), CliError> {
+        use std::io::Write;
+        match &mut self.buffer {
+            Some(out) if !self.closed => {
+                let result = out.flush();
+                self.check(result)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn check(&mut self, result: std::io::Result<()>) -> Result<(), CliError> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                // Drop the buffer without flushing it into the closed pipe.
+                if let Some(b) = self.buffer.take() {
+                    let _ = b.into_parts();
+                }
+                Ok(())
+            }
+            Err(source) => Err(CliError::Io {
+                what: "writing to standard output".into(),
+                source,
+            }),
+        }
+    }
+}
+
+/// Writes all of `text` to standard output (see [`Stdout`]).
+pub(crate) fn emit(text: &str) -> Result<(), CliError> {
+    let mut out = Stdout::default();
+    out.write(text)?;
+    out.flush()
 }

@@ -43,3 +43,103 @@ pub fn write_atomic_path(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     })?;
     write_atomic(&dir, name, contents).map(|_| ())
 }
+
+/// A file written in pieces and published atomically: the pieces go to a
+/// temporary file beside the target, and [`commit`](Self::commit) syncs and
+/// renames it into place. Dropped without `commit` (an error, a panic, a
+/// killed run), it removes the temporary file, so a reader only ever sees a
+/// complete file or none. Used for outputs too large to build in memory
+/// first (a million-row CSV, a shard's partial result).
+pub struct AtomicFile {
+    tmp: PathBuf,
+    target: PathBuf,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    /// Starts `dir/name`; `name` must be a plain file name, as for
+    /// [`write_atomic`].
+    pub fn create(dir: &Path, name: &str) -> std::io::Result<AtomicFile> {
+        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("refusing to write {name:?}: not a plain file name"),
+            ));
+        }
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file = std::fs::File::create(&tmp)?;
+        Ok(AtomicFile {
+            tmp,
+            target: dir.join(name),
+            file: Some(std::io::BufWriter::with_capacity(1 << 16, file)),
+        })
+    }
+
+    pub fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.write_all(bytes),
+            None => Err(std::io::Error::other("file already committed")),
+        }
+    }
+
+    /// Flushes, syncs and renames the file into place; returns its path.
+    pub fn commit(mut self) -> std::io::Result<PathBuf> {
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| std::io::Error::other("file already committed"))?;
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.target)?;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("kdrsim-files-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn a_file_written_in_pieces_appears_only_on_commit() {
+        let d = dir("commit");
+        let mut f = AtomicFile::create(&d, "rows.csv").unwrap();
+        f.write_all(b"a\n").unwrap();
+        f.write_all(b"b\n").unwrap();
+        assert!(!d.join("rows.csv").exists(), "visible before commit");
+        let path = f.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "a\nb\n");
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "no temp left");
+    }
+
+    #[test]
+    fn an_abandoned_file_leaves_nothing_behind() {
+        let d = dir("abandon");
+        let mut f = AtomicFile::create(&d, "rows.csv").unwrap();
+        f.write_all(b"half").unwrap();
+        drop(f);
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn names_with_separators_are_refused() {
+        let d = dir("names");
+        assert!(AtomicFile::create(&d, "../x").is_err());
+        assert!(write_atomic(&d, "a/b", b"").is_err());
+    }
+}

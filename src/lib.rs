@@ -85,6 +85,29 @@ pub fn run_batch(
     )
 }
 
+/// Runs trials `trials` like [`run_batch`], but hands the outcomes to `sink`
+/// a chunk at a time (in trial order, on the calling thread) instead of
+/// collecting them: what the CLI uses, so memory stays flat in the number of
+/// trials. An error from `sink` stops the run.
+pub fn run_chunked<E: From<RunnerError>>(
+    model: &Arc<Model>,
+    seed: u64,
+    trials: TrialRange,
+    jobs: usize,
+    progress: impl Fn(u64) + Sync + Send,
+    sink: impl FnMut(&mut Vec<(u64, TrialOutcome)>) -> Result<(), E>,
+) -> Result<(), E> {
+    kdrsim_sim::run_trials_chunked(
+        trials,
+        jobs,
+        kdrsim_sim::DEFAULT_CHUNK,
+        || World::new(model.clone()),
+        |world, trial| (trial, world.run_trial(seed, trial)),
+        progress,
+        sink,
+    )
+}
+
 /// Runs one trial.
 pub fn run_one(model: &Arc<Model>, seed: u64, trial: u64) -> TrialOutcome {
     World::new(model.clone()).run_trial(seed, trial)

@@ -4,6 +4,7 @@
 mod cli;
 mod files;
 mod report;
+mod shard;
 mod sweep;
 
 use clap::Parser;

@@ -4,12 +4,39 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The variables through which a batch system makes a run a shard. Tests
+/// clear them, so `cargo test` inside a Slurm array or an Indexed Job still
+/// runs whole reports.
+const SHARD_ENV: [&str; 4] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_COUNT",
+    "JOB_COMPLETION_INDEX",
+];
+
 fn kdrsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kdrsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
+    kdrsim_env(args, &[])
+}
+
+/// Runs kdrsim with only `env` of the shard variables set.
+fn kdrsim_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdrsim"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    for var in SHARD_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied());
+    cmd.output().unwrap()
+}
+
+fn ok(out: &Output) -> &Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -230,6 +257,8 @@ fn replay_reproduces_a_trial_and_writes_its_trace() {
 fn a_reader_closing_the_pipe_early_is_not_a_crash() {
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
         .args([
             "run",
             "--trials",
@@ -248,4 +277,282 @@ fn a_reader_closing_the_pipe_early_is_not_a_crash() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{stderr}");
+}
+
+// ---- Sharded runs and merge ----------------------------------------------
+
+const SHARDED_FILES: [&str; 2] = ["scenarios/3dc-stretched.ron", "scenarios/broker-crash.ron"];
+
+/// `kdrsim run <both scenarios> --trials T --seed 13 <extra>`.
+fn run_sharded_args(trials: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["run", "--trials", trials, "--seed", "13"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(SHARDED_FILES.iter().map(|s| s.to_string()));
+    args
+}
+
+fn as_strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// Runs shards `0..count` of a run into `dir`, alternating 1 and 2 worker
+/// threads so the merge also shows independence from `--jobs`.
+fn run_shards(dir: &Path, trials: &str, count: u64) {
+    for k in 0..count {
+        let shard = format!("{k}/{count}");
+        let jobs = if k % 2 == 0 { "1" } else { "2" };
+        let args = run_sharded_args(
+            trials,
+            &[
+                "--shard",
+                &shard,
+                "--jobs",
+                jobs,
+                "--out",
+                dir.to_str().unwrap(),
+            ],
+        );
+        let out = ok(&kdrsim(&as_strs(&args))).clone();
+        assert!(out.stdout.is_empty(), "a shard prints no report");
+    }
+}
+
+#[test]
+fn four_shards_merge_to_the_unsharded_report_byte_for_byte() {
+    let parts = temp_dir("shards4");
+    run_shards(&parts, "1001", 4);
+    let whole_out = temp_dir("shards4-whole");
+    let merged_out = temp_dir("shards4-merged");
+    for format in ["table", "json", "csv"] {
+        let mut extra = vec!["--format", format];
+        if format == "json" {
+            extra.extend(["--out", whole_out.to_str().unwrap()]);
+        }
+        let whole = kdrsim(&as_strs(&run_sharded_args("1001", &extra)));
+        let mut merge = vec!["merge", parts.to_str().unwrap(), "--format", format];
+        if format == "json" {
+            merge.extend(["--out", merged_out.to_str().unwrap()]);
+        }
+        let merged = kdrsim(&merge);
+        ok(&whole);
+        ok(&merged);
+        assert!(whole.stdout.len() > 500, "{format}");
+        assert!(
+            whole.stdout == merged.stdout,
+            "{format} differs after merging 4 shards"
+        );
+    }
+    for f in ["report.json", "trials.csv", "report.txt"] {
+        let a = std::fs::read(whole_out.join(f)).unwrap();
+        let b = std::fs::read(merged_out.join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+}
+
+#[test]
+fn shard_layout_does_not_change_the_report_even_with_empty_shards() {
+    // 5 trials over 8 shards: three shards run nothing, which is allowed.
+    let eight = temp_dir("shards8");
+    run_shards(&eight, "5", 8);
+    let three = temp_dir("shards3");
+    run_shards(&three, "5", 3);
+    let whole = ok(&kdrsim(&as_strs(&run_sharded_args(
+        "5",
+        &["--format", "csv"],
+    ))))
+    .clone();
+    for dir in [&eight, &three] {
+        let merged = ok(&kdrsim(&[
+            "merge",
+            dir.to_str().unwrap(),
+            "--format",
+            "csv",
+        ]))
+        .clone();
+        assert_eq!(
+            String::from_utf8_lossy(&whole.stdout),
+            String::from_utf8_lossy(&merged.stdout)
+        );
+    }
+}
+
+#[test]
+fn slurm_array_environment_picks_the_shard_when_none_is_given() {
+    let from_env = temp_dir("slurm-env");
+    let explicit = temp_dir("slurm-explicit");
+    for id in 1..=3 {
+        // An array submitted as --array=1-3: indexes count from the minimum.
+        let id = id.to_string();
+        let env = [
+            ("SLURM_ARRAY_TASK_ID", id.as_str()),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
+        let args = run_sharded_args("90", &["--out", from_env.to_str().unwrap()]);
+        ok(&kdrsim_env(&as_strs(&args), &env));
+    }
+    run_shards(&explicit, "90", 3);
+    for k in 0..3 {
+        let name = format!("partial-{k}-of-3.jsonl");
+        assert_eq!(
+            std::fs::read_to_string(from_env.join(&name)).unwrap(),
+            std::fs::read_to_string(explicit.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn kubernetes_completion_index_with_shards_writes_that_shard() {
+    let dir = temp_dir("k8s-env");
+    let args = run_sharded_args("40", &["--shards", "4", "--out", dir.to_str().unwrap()]);
+    let out = kdrsim_env(&as_strs(&args), &[("JOB_COMPLETION_INDEX", "2")]);
+    ok(&out);
+    let text = std::fs::read_to_string(dir.join("partial-2-of-4.jsonl")).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (header["first_trial"].as_u64(), header["end_trial"].as_u64()),
+        (Some(20), Some(30))
+    );
+    // Without the count, the index alone is refused with the fix.
+    let args = run_sharded_args("40", &["--out", dir.to_str().unwrap()]);
+    let out = kdrsim_env(&as_strs(&args), &[("JOB_COMPLETION_INDEX", "2")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--shards N"));
+}
+
+#[test]
+fn an_explicit_shard_overrides_the_environment() {
+    let dir = temp_dir("override");
+    let args = run_sharded_args("40", &["--shard", "1/2", "--out", dir.to_str().unwrap()]);
+    let env = [
+        ("SLURM_ARRAY_TASK_ID", "0"),
+        ("SLURM_ARRAY_TASK_COUNT", "5"),
+    ];
+    ok(&kdrsim_env(&as_strs(&args), &env));
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["partial-1-of-2.jsonl"]);
+}
+
+#[test]
+fn the_default_run_is_never_a_shard_even_inside_a_job_array() {
+    let out = kdrsim_env(
+        &[],
+        &[
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ],
+    );
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("== 3dc-stretched"));
+}
+
+#[test]
+fn a_shard_without_an_output_directory_is_refused() {
+    let out = kdrsim_env(
+        &as_strs(&run_sharded_args("10", &[])),
+        &[
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--out DIR"));
+    assert!(out.stdout.is_empty(), "no report from a shard");
+}
+
+fn merge_error(dirs: &[&Path]) -> String {
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    let out = kdrsim(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "no report from a refused merge");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn merge_refuses_missing_duplicate_and_foreign_shards() {
+    let parts = temp_dir("merge-bad");
+    run_shards(&parts, "60", 3);
+
+    // A missing shard is named.
+    let missing = temp_dir("merge-missing");
+    for k in [0, 2] {
+        let name = format!("partial-{k}-of-3.jsonl");
+        std::fs::copy(parts.join(&name), missing.join(&name)).unwrap();
+    }
+    let e = merge_error(&[&missing]);
+    assert!(e.contains("missing (shard 1)"), "{e}");
+
+    // The same shard from two directories.
+    let e = merge_error(&[&parts, &missing]);
+    assert!(e.contains("shard 0/3 appears twice"), "{e}");
+
+    // A shard of a run with another seed.
+    let other = temp_dir("merge-other-seed");
+    let mut args = run_sharded_args("60", &["--shard", "1/3", "--out", other.to_str().unwrap()]);
+    args[4] = "14".into();
+    ok(&kdrsim(&as_strs(&args)));
+    std::fs::copy(
+        other.join("partial-1-of-3.jsonl"),
+        missing.join("partial-1-of-3.jsonl"),
+    )
+    .unwrap();
+    let e = merge_error(&[&missing]);
+    assert!(e.contains("seed 13 vs 14"), "{e}");
+
+    // A shard of the same run from a different version of the scenario file.
+    let edited = temp_dir("merge-edited");
+    let file = edited.join("broker-crash.ron");
+    std::fs::write(
+        &file,
+        scenario_text().replace("partitions: 12", "partitions: 13"),
+    )
+    .unwrap();
+    let shard_of = |dir: &Path, k: &str| {
+        let out = kdrsim(&[
+            "run",
+            "--trials",
+            "10",
+            "--shard",
+            k,
+            "--out",
+            dir.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ]);
+        ok(&out);
+    };
+    shard_of(&edited, "0/2");
+    std::fs::write(&file, scenario_text()).unwrap();
+    shard_of(&edited, "1/2");
+    let e = merge_error(&[&edited]);
+    assert!(e.contains("not shards of the same run: scenarios"), "{e}");
+
+    // A directory with no partials, and a file that is not one.
+    let empty = temp_dir("merge-empty");
+    let e = merge_error(&[&empty]);
+    assert!(e.contains("holds no partial results"), "{e}");
+    std::fs::write(empty.join("partial-0-of-1.jsonl"), "hello\n").unwrap();
+    let e = merge_error(&[&empty]);
+    assert!(e.contains("not a kdrsim partial result"), "{e}");
+}
+
+#[test]
+fn a_truncated_partial_is_refused_naming_the_shard_to_rerun() {
+    let parts = temp_dir("merge-truncated");
+    run_shards(&parts, "40", 2);
+    let path = parts.join("partial-1-of-2.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text.lines().take(text.lines().count() - 3).collect();
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    let e = merge_error(&[&parts]);
+    assert!(e.contains("re-run shard 1/2"), "{e}");
 }

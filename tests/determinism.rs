@@ -88,6 +88,10 @@ fn two_seeds_give_different_outcome_distributions() {
 
 fn kdrsim_json(jobs: &str) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        // Not a shard even when the tests run inside a Slurm array or an
+        // Indexed Job.
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("JOB_COMPLETION_INDEX")
         .args([
             "run", "--trials", "300", "--seed", "11", "--format", "json", "--jobs", jobs,
         ])
@@ -109,4 +113,47 @@ fn jobs_1_and_jobs_2_print_byte_identical_json_reports() {
     let two = kdrsim_json("2");
     assert!(one.len() > 100);
     assert_eq!(one, two);
+}
+
+#[test]
+fn streamed_reports_equal_reports_built_from_every_collected_outcome() {
+    // The CLI folds outcomes chunk by chunk (4,096 trials per chunk) and
+    // writes CSV as it goes; the library's collect-then-render path is the
+    // reference. 4,500 trials cross a chunk boundary.
+    use kdrsim::output::{Format, ScenarioRun};
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/broker-crash.ron");
+    let model = load_file(&file).unwrap();
+    let trials = run_batch(&model, 21, TrialRange::first(4_500), 0, |_| {}).unwrap();
+    let runs = [ScenarioRun {
+        name: model.name.clone(),
+        file: model.file.clone(),
+        seed: 21,
+        trials,
+    }];
+    for format in Format::ALL {
+        let out = Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("JOB_COMPLETION_INDEX")
+            .args([
+                "run",
+                "--trials",
+                "4500",
+                "--seed",
+                "21",
+                "--format",
+                format.name(),
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stdout == format.render(&runs).into_bytes(),
+            "{format} differs between the streamed and the collected path"
+        );
+    }
 }

@@ -105,6 +105,26 @@ impl TrialOutcome {
             Metric::AckLatencyP99Us => self.ack_latency_p99_us,
         }
     }
+
+    /// Sets one metric; with [`get`](Self::get) it lets an outcome round-trip
+    /// through a list of values in [`Metric::ALL`] order (a shard's partial
+    /// result) without a second list of fields to keep in step.
+    pub fn set(&mut self, metric: Metric, value: u64) {
+        let field = match metric {
+            Metric::AckedLostRecords => &mut self.acked_lost_records,
+            Metric::RpoMs => &mut self.rpo_ms,
+            Metric::WriteUnavailableMs => &mut self.write_unavailable_ms,
+            Metric::MaxWriteOutageMs => &mut self.max_write_outage_ms,
+            Metric::ReadUnavailableMs => &mut self.read_unavailable_ms,
+            Metric::MaxReadOutageMs => &mut self.max_read_outage_ms,
+            Metric::DuplicatesDelivered => &mut self.duplicates_delivered,
+            Metric::SkippedRecords => &mut self.skipped_records,
+            Metric::FailedSends => &mut self.failed_sends,
+            Metric::CrossDcBytes => &mut self.cross_dc_bytes,
+            Metric::AckLatencyP99Us => &mut self.ack_latency_p99_us,
+        };
+        *field = value;
+    }
 }
 
 #[cfg(test)]

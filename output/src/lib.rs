@@ -16,6 +16,10 @@
 //!   PNG (plotters, with a bundled font); [`html`]: the self-contained
 //!   report page that shows them.
 //!
+//! For runs too long to hold every outcome, [`ScenarioAccumulator`] folds
+//! outcomes one at a time into the same summary (see [`accumulate`]), and
+//! [`csv_header`] / [`write_csv_rows`] write CSV a chunk at a time.
+//!
 //! Every function is pure and deterministic: identical inputs give
 //! byte-identical text, and statistics depend only on the multiset of
 //! `(trial, outcome)` pairs, never on the order trials finished in.
@@ -24,13 +28,15 @@
 //!
 //! [`TrialOutcome`]: kdrsim_models::TrialOutcome
 
+pub mod accumulate;
 pub mod charts;
 pub mod format;
 pub mod html;
 pub mod stats;
 pub mod summary;
 
-pub use format::csv::format_csv;
+pub use accumulate::{MetricAccumulator, ScenarioAccumulator, ValueCounts};
+pub use format::csv::{csv_header, format_csv, write_csv_rows};
 pub use format::json::format_json;
 pub use format::table::format_table;
 pub use format::{Format, UnknownFormat};

@@ -7,6 +7,7 @@
 
 use kdrsim_models::{Metric, TrialOutcome};
 
+use crate::accumulate::ScenarioAccumulator;
 use crate::stats;
 
 /// Every trial of one scenario, as produced by the runner.
@@ -107,27 +108,16 @@ impl ScenarioSummary {
 
 /// Reduces every trial of a run to its summary. Deterministic: the result
 /// depends only on the multiset of `(trial, outcome)` pairs in `run.trials`.
+///
+/// It folds the trials through a [`ScenarioAccumulator`], the same path the
+/// streaming runner and `merge` take, so there is one definition of every
+/// statistic.
 pub fn summarize(run: &ScenarioRun) -> ScenarioSummary {
-    let mut metrics = Vec::with_capacity(Metric::ALL.len());
-    let mut worst_trials = Vec::with_capacity(Metric::ALL.len());
-    for metric in Metric::ALL {
-        let pairs: Vec<(u64, u64)> = run
-            .trials
-            .iter()
-            .map(|(t, o)| (*t, o.get(metric)))
-            .collect();
-        let values: Vec<u64> = pairs.iter().map(|&(_, v)| v).collect();
-        metrics.push((metric, MetricSummary::from_values(&values)));
-        worst_trials.push((metric, stats::worst_trials(&pairs, stats::WORST_TRIALS)));
+    let mut acc = ScenarioAccumulator::new(run.name.clone(), run.file.clone(), run.seed);
+    for (trial, outcome) in &run.trials {
+        acc.add(*trial, outcome);
     }
-    ScenarioSummary {
-        name: run.name.clone(),
-        file: run.file.clone(),
-        seed: run.seed,
-        trials: run.trials.len() as u64,
-        metrics,
-        worst_trials,
-    }
+    acc.finish()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use kdrsim_models::{Metric, TrialOutcome};
 use kdrsim_output::stats::{wilson_ci95, worst_trials};
-use kdrsim_output::{format_json, summarize, MetricSummary, ScenarioRun};
+use kdrsim_output::{format_json, summarize, MetricSummary, ScenarioAccumulator, ScenarioRun};
 use proptest::prelude::*;
 
 /// Values mixing zeros, small counts and the extremes of `u64`, so both the
@@ -75,6 +75,50 @@ proptest! {
         prop_assert_eq!(format_json(std::slice::from_ref(&a)), format_json(std::slice::from_ref(&b)));
         for metric in Metric::ALL {
             prop_assert!(a.metric(metric).is_some());
+        }
+    }
+}
+
+/// The summary as it was defined before streaming: sort every value, take
+/// nearest ranks, rank the worst trials. The accumulator must agree with it
+/// exactly, whichever way trials are split and merged.
+fn collected_summary(trials: &[(u64, TrialOutcome)]) -> Vec<(MetricSummary, Vec<u64>)> {
+    Metric::ALL
+        .iter()
+        .map(|&m| {
+            let pairs: Vec<(u64, u64)> = trials.iter().map(|(t, o)| (*t, o.get(m))).collect();
+            let values: Vec<u64> = pairs.iter().map(|p| p.1).collect();
+            (MetricSummary::from_values(&values), worst_trials(&pairs, 5))
+        })
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn streamed_and_merged_statistics_equal_the_collected_definition(
+        outcomes in prop::collection::vec(outcome(), 0..300),
+        cuts in prop::collection::vec(0usize..300, 0..4),
+    ) {
+        let trials: Vec<(u64, TrialOutcome)> =
+            outcomes.into_iter().enumerate().map(|(t, o)| (t as u64, o)).collect();
+        let expected = collected_summary(&trials);
+        // Split into contiguous parts (as shards do), fold each, merge.
+        let mut bounds: Vec<usize> = cuts.into_iter().map(|c| c.min(trials.len())).collect();
+        bounds.extend([0, trials.len()]);
+        bounds.sort_unstable();
+        let mut merged = ScenarioAccumulator::new("prop", "prop.ron", 1);
+        for w in bounds.windows(2) {
+            let mut part = ScenarioAccumulator::new("prop", "prop.ron", 1);
+            for (t, o) in &trials[w[0]..w[1]] {
+                part.add(*t, o);
+            }
+            merged.merge(&part);
+        }
+        let got = merged.finish();
+        prop_assert_eq!(got.trials, trials.len() as u64);
+        for (i, m) in Metric::ALL.iter().enumerate() {
+            prop_assert_eq!(got.metric(*m).unwrap(), &expected[i].0);
+            prop_assert_eq!(got.worst(*m), expected[i].1.as_slice());
         }
     }
 }

@@ -27,6 +27,6 @@ mod timer;
 
 pub use queue::EventQueue;
 pub use rng::{Purpose, RngStreams, StreamRng};
-pub use runner::{run_trials, RunnerError, TrialRange};
+pub use runner::{run_trials, run_trials_chunked, RunnerError, TrialRange, DEFAULT_CHUNK};
 pub use time::{SimDuration, SimTime};
 pub use timer::TimerGen;

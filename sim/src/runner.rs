@@ -39,6 +39,12 @@ impl std::fmt::Display for RunnerError {
 }
 impl std::error::Error for RunnerError {}
 
+/// Trials per chunk of [`run_trials_chunked`] when the caller has no reason
+/// to choose: large enough that the pause at each chunk boundary (the sink
+/// runs while workers wait) is negligible next to the chunk's simulation,
+/// small enough that a chunk of outcomes is a few hundred kilobytes.
+pub const DEFAULT_CHUNK: u64 = 4096;
+
 /// Runs every trial of `trials` and returns the outcomes in trial order.
 ///
 /// - `jobs`: worker threads (0 = one per core).
@@ -47,6 +53,8 @@ impl std::error::Error for RunnerError {}
 ///   and the world's immutable configuration.
 /// - `progress`: called with the number of trials just finished (from any
 ///   thread); use it to drive a progress bar.
+///
+/// This holds every outcome; [`run_trials_chunked`] streams them instead.
 pub fn run_trials<W, O, I, R, P>(
     trials: TrialRange,
     jobs: usize,
@@ -61,44 +69,101 @@ where
     R: Fn(&mut W, u64) -> O + Sync + Send,
     P: Fn(u64) + Sync + Send,
 {
+    let mut all = Vec::with_capacity(trials.len() as usize);
+    run_trials_chunked(
+        trials,
+        jobs,
+        DEFAULT_CHUNK,
+        init,
+        run,
+        progress,
+        |chunk: &mut Vec<O>| -> Result<(), RunnerError> {
+            all.append(chunk);
+            Ok(())
+        },
+    )?;
+    Ok(all)
+}
+
+/// Runs every trial of `trials` a chunk of `chunk` trials at a time and hands
+/// each chunk's outcomes, in trial order, to `sink` on the calling thread.
+///
+/// Why chunks: memory then stays flat in the number of trials (one chunk of
+/// outcomes at a time), while `sink` still sees every outcome exactly once
+/// and in trial order, so what it builds (streamed statistics, CSV rows)
+/// does not depend on `jobs`. The thread pool and the per-worker worlds
+/// live across chunks; only the outcome buffer is refilled.
+///
+/// `sink` may take the outcomes out of the vector (it is cleared before the
+/// next chunk either way). An error from `sink` stops the run and is
+/// returned; failing to start the pool is returned as `E::from`.
+pub fn run_trials_chunked<W, O, I, R, P, S, E>(
+    trials: TrialRange,
+    jobs: usize,
+    chunk: u64,
+    init: I,
+    run: R,
+    progress: P,
+    mut sink: S,
+) -> Result<(), E>
+where
+    W: Send,
+    O: Send,
+    I: Fn() -> W + Sync + Send,
+    R: Fn(&mut W, u64) -> O + Sync + Send,
+    P: Fn(u64) + Sync + Send,
+    S: FnMut(&mut Vec<O>) -> Result<(), E>,
+    E: From<RunnerError>,
+{
+    let chunk = chunk.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
         .map_err(|e| RunnerError(e.to_string()))?;
-    // One world per worker thread, built on first use. The mutex is only ever
-    // taken by its own thread, so it is uncontended; it exists to satisfy the
-    // borrow checker, not to serialise anything.
+    // One world per worker thread, built on first use and kept across
+    // chunks. The mutex is only ever taken by its own thread, so it is
+    // uncontended; it exists to satisfy the borrow checker, not to
+    // serialise anything.
     let worlds: Vec<Mutex<Option<W>>> = (0..pool.current_num_threads())
         .map(|_| Mutex::new(None))
         .collect();
     // Progress is reported in batches to keep the atomic off the hot path.
     let pending = AtomicU64::new(0);
-    let outcomes = pool.install(|| {
-        // Indexed over usize offsets (rayon does not index u64 ranges), so
-        // `collect` keeps trial order.
-        (0..trials.len() as usize)
-            .into_par_iter()
-            .with_min_len(16)
-            .map(|offset| {
-                let trial = trials.start + offset as u64;
-                let slot = rayon::current_thread_index().unwrap_or(0) % worlds.len();
-                let mut guard = worlds[slot].lock().unwrap_or_else(|e| e.into_inner());
-                let world = guard.get_or_insert_with(&init);
-                let outcome = run(world, trial);
-                drop(guard);
-                let done = pending.fetch_add(1, Ordering::Relaxed) + 1;
-                if done.is_multiple_of(64) {
-                    progress(64);
-                }
-                outcome
-            })
-            .collect::<Vec<O>>()
-    });
+    let mut buffer: Vec<O> = Vec::with_capacity(chunk.min(trials.len()) as usize);
+    let mut start = trials.start;
+    while start < trials.end {
+        let end = trials.end.min(start.saturating_add(chunk));
+        buffer.clear();
+        pool.install(|| {
+            // Indexed over usize offsets (rayon does not index u64 ranges),
+            // so `par_extend` keeps trial order.
+            buffer.par_extend(
+                (0..(end - start) as usize)
+                    .into_par_iter()
+                    .with_min_len(16)
+                    .map(|offset| {
+                        let trial = start + offset as u64;
+                        let slot = rayon::current_thread_index().unwrap_or(0) % worlds.len();
+                        let mut guard = worlds[slot].lock().unwrap_or_else(|e| e.into_inner());
+                        let world = guard.get_or_insert_with(&init);
+                        let outcome = run(world, trial);
+                        drop(guard);
+                        let done = pending.fetch_add(1, Ordering::Relaxed) + 1;
+                        if done.is_multiple_of(64) {
+                            progress(64);
+                        }
+                        outcome
+                    }),
+            )
+        });
+        sink(&mut buffer)?;
+        start = end;
+    }
     let rest = pending.load(Ordering::Relaxed) % 64;
     if rest > 0 {
         progress(rest);
     }
-    Ok(outcomes)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -162,5 +227,73 @@ mod tests {
             builds.load(Ordering::Relaxed) <= 2,
             "one world per worker thread"
         );
+    }
+
+    #[test]
+    fn chunks_arrive_in_trial_order_and_cover_every_trial_once() {
+        let range = TrialRange {
+            start: 5,
+            end: 1_005,
+        };
+        for (jobs, chunk) in [(1, 1), (2, 7), (2, 4096), (2, 1000)] {
+            let mut seen = Vec::new();
+            let mut chunks = 0;
+            run_trials_chunked(
+                range,
+                jobs,
+                chunk,
+                || (),
+                |_, t| t,
+                |_| {},
+                |c: &mut Vec<u64>| -> Result<(), RunnerError> {
+                    assert!(c.len() as u64 <= chunk);
+                    seen.append(c);
+                    chunks += 1;
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(seen, (5..1_005).collect::<Vec<u64>>(), "jobs {jobs}");
+            assert_eq!(chunks, 1000u64.div_ceil(chunk), "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn worlds_survive_from_one_chunk_to_the_next() {
+        let builds = AtomicU64::new(0);
+        run_trials_chunked(
+            TrialRange::first(5_000),
+            1,
+            100,
+            || builds.fetch_add(1, Ordering::Relaxed),
+            |_, t| t,
+            |_| {},
+            |_: &mut Vec<u64>| -> Result<(), RunnerError> { Ok(()) },
+        )
+        .unwrap();
+        assert_eq!(builds.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn an_error_from_the_sink_stops_the_run() {
+        let mut calls = 0;
+        let result = run_trials_chunked(
+            TrialRange::first(1_000),
+            2,
+            100,
+            || (),
+            |_, t| t,
+            |_| {},
+            |_: &mut Vec<u64>| {
+                calls += 1;
+                if calls == 3 {
+                    Err(RunnerError("disk full".into()))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert!(result.is_err());
+        assert_eq!(calls, 3);
     }
 }

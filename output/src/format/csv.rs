@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use kdrsim_models::Metric;
+use kdrsim_models::{Metric, TrialOutcome};
 
 use crate::summary::ScenarioRun;
 
@@ -12,25 +12,41 @@ use crate::summary::ScenarioRun;
 /// can need quoting (everything else is a number); it is quoted per RFC 4180
 /// when it contains a comma, quote, CR or LF. Lines end with `\n` and the
 /// text ends with one.
+///
+/// It is [`csv_header`] followed by [`write_csv_rows`] per run: a streaming
+/// writer that emits the header once and rows chunk by chunk produces the
+/// same bytes.
 pub fn format_csv(runs: &[ScenarioRun]) -> String {
+    let mut out = csv_header();
+    for run in runs {
+        write_csv_rows(&mut out, &run.name, run.seed, &run.trials);
+    }
+    out
+}
+
+/// The header line, `scenario,seed,trial,<metric names...>\n`.
+pub fn csv_header() -> String {
     let mut out = String::from("scenario,seed,trial");
     for metric in Metric::ALL {
         out.push(',');
         out.push_str(metric.name());
     }
     out.push('\n');
-    for run in runs {
-        let name = quote(&run.name);
-        for (trial, outcome) in &run.trials {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "{name},{},{trial}", run.seed);
-            for metric in Metric::ALL {
-                let _ = write!(out, ",{}", outcome.get(metric));
-            }
-            out.push('\n');
-        }
-    }
     out
+}
+
+/// Appends one row per `(trial, outcome)` of scenario `name`, in the order
+/// given.
+pub fn write_csv_rows(out: &mut String, name: &str, seed: u64, trials: &[(u64, TrialOutcome)]) {
+    let name = quote(name);
+    for (trial, outcome) in trials {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{name},{seed},{trial}");
+        for metric in Metric::ALL {
+            let _ = write!(out, ",{}", outcome.get(metric));
+        }
+        out.push('\n');
+    }
 }
 
 /// A CSV field: as is, or in double quotes with inner quotes doubled.
@@ -45,7 +61,6 @@ fn quote(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kdrsim_models::TrialOutcome;
 
     fn run(name: &str, trials: Vec<(u64, TrialOutcome)>) -> ScenarioRun {
         ScenarioRun {

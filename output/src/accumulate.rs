@@ -1,0 +1,382 @@
+//! Streaming statistics: fold trial outcomes one at a time into a
+//! [`ScenarioAccumulator`], then [`finish`](ScenarioAccumulator::finish) it
+//! into the same [`ScenarioSummary`] that [`summarize`](crate::summarize)
+//! gives for the whole vector of trials.
+//!
+//! Why: a report over 10^6 trials must not hold 10^6 outcomes (11 metrics ×
+//! 8 bytes each, plus the trial number). What the summary needs is smaller:
+//!
+//! - the mean needs the count and an exact `u128` sum;
+//! - `P(>0)` and its interval need the count of non-zero values;
+//! - the worst trials need the [`WORST_TRIALS`] largest `(value, trial)`
+//!   pairs seen so far (the top k of a union is within the union of top ks);
+//! - exact nearest-rank percentiles need the multiset of values, which is
+//!   kept as *distinct value → how many trials had it* ([`ValueCounts`]).
+//!
+//! The last is the only part that can grow with trials, and it grows with
+//! the number of *distinct* values, not of trials: most metrics take a
+//! handful of values (zero records lost in nearly every trial; outages in
+//! whole milliseconds over a bounded range), so memory stays flat. A metric
+//! with a different value in every trial (bytes crossed between DCs when the
+//! fault time is continuous) costs one small record per distinct value —
+//! the "one small record per trial" exactness needs, and nothing per event.
+//!
+//! Everything here is order-independent: folding the same multiset of
+//! `(trial, outcome)` pairs in any order, or folding parts and
+//! [`merge`](ScenarioAccumulator::merge)-ing them, gives an identical
+//! summary. That is what lets `--jobs` and `--shard` leave reports
+//! byte-identical.
+
+use std::collections::BTreeMap;
+
+use kdrsim_models::{Metric, TrialOutcome};
+
+use crate::stats::{self, WORST_TRIALS};
+use crate::summary::{MetricSummary, ScenarioSummary};
+
+/// An exact multiset of `u64` values: distinct value → occurrences.
+///
+/// A `BTreeMap` keeps values sorted, so percentiles are a walk from the
+/// smallest value; its entries are 16 bytes in nodes of eleven, roughly 25
+/// bytes per distinct value in practice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValueCounts {
+    counts: BTreeMap<u64, u64>,
+    total: u64,
+}
+
+impl ValueCounts {
+    pub fn insert(&mut self, value: u64) {
+        self.insert_n(value, 1);
+    }
+
+    pub fn insert_n(&mut self, value: u64, n: u64) {
+        if n > 0 {
+            *self.counts.entry(value).or_insert(0) += n;
+            self.total += n;
+        }
+    }
+
+    /// How many values were inserted.
+    pub fn len(&self) -> u64 {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// How many distinct values are held (what memory grows with).
+    pub fn distinct(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// The occurrences of `value`.
+    pub fn count(&self, value: u64) -> u64 {
+        self.counts.get(&value).copied().unwrap_or(0)
+    }
+
+    /// The largest value, if any.
+    pub fn max(&self) -> Option<u64> {
+        self.counts.keys().next_back().copied()
+    }
+
+    /// `(value, occurrences)` in ascending value order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.counts.iter().map(|(&v, &n)| (v, n))
+    }
+
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: &ValueCounts) {
+        for (v, n) in other.iter() {
+            self.insert_n(v, n);
+        }
+    }
+
+    /// The nearest-rank percentiles (in tenths of a percent, see
+    /// [`stats::nearest_rank`]) of the multiset, answered in one ascending
+    /// walk. `per_mille` must be ascending. Returns `None` per entry when
+    /// the multiset is empty.
+    pub fn nearest_ranks<const K: usize>(&self, per_mille: [u32; K]) -> [Option<u64>; K] {
+        debug_assert!(per_mille.windows(2).all(|w| w[0] <= w[1]));
+        let mut out = [None; K];
+        let n = u128::from(self.total);
+        if n == 0 {
+            return out;
+        }
+        // The same integer rank as `stats::nearest_rank`, so the two can
+        // never disagree on a report.
+        let ranks = per_mille.map(|p| (u128::from(p) * n).div_ceil(1000).clamp(1, n));
+        let mut next = 0;
+        let mut seen: u128 = 0;
+        for (value, count) in self.iter() {
+            seen += u128::from(count);
+            while next < K && ranks[next] <= seen {
+                out[next] = Some(value);
+                next += 1;
+            }
+            if next == K {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// The running statistics of one metric.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricAccumulator {
+    values: ValueCounts,
+    sum: u128,
+    /// Up to [`WORST_TRIALS`] `(value, trial)` pairs with value > 0, worst
+    /// first: value descending, then trial ascending (the order of
+    /// [`stats::worst_trials`]).
+    worst: Vec<(u64, u64)>,
+}
+
+impl MetricAccumulator {
+    pub fn add(&mut self, trial: u64, value: u64) {
+        self.values.insert(value);
+        self.sum += u128::from(value);
+        if value > 0 {
+            self.offer_worst(trial, value);
+        }
+    }
+
+    fn offer_worst(&mut self, trial: u64, value: u64) {
+        // Worse = larger value, or equal value and smaller trial number.
+        let worse = |a: (u64, u64), b: (u64, u64)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
+        let entry = (value, trial);
+        if self.worst.len() == WORST_TRIALS
+            && !self.worst.last().is_some_and(|&last| worse(entry, last))
+        {
+            return;
+        }
+        if self.worst.contains(&entry) {
+            // The same trial offered twice (a merge of overlapping parts is
+            // refused upstream); keep the list a set regardless.
+            return;
+        }
+        let at = self
+            .worst
+            .iter()
+            .position(|&w| worse(entry, w))
+            .unwrap_or(self.worst.len());
+        self.worst.insert(at, entry);
+        self.worst.truncate(WORST_TRIALS);
+    }
+
+    pub fn merge(&mut self, other: &MetricAccumulator) {
+        self.values.merge(&other.values);
+        self.sum += other.sum;
+        for &(value, trial) in &other.worst {
+            self.offer_worst(trial, value);
+        }
+    }
+
+    /// The distinct values held (what memory grows with).
+    pub fn distinct_values(&self) -> usize {
+        self.values.distinct()
+    }
+
+    /// The summary; identical to [`MetricSummary::from_values`] of every
+    /// value added.
+    pub fn summary(&self) -> MetricSummary {
+        let n = self.values.len();
+        let [p50, p90, p99, p999] = self
+            .values
+            .nearest_ranks([500, 900, 990, 999])
+            .map(|p| p.unwrap_or(0));
+        let nonzero_trials = n - self.values.count(0);
+        MetricSummary {
+            mean: exact_mean(self.sum, n),
+            p50,
+            p90,
+            p99,
+            p999,
+            max: self.values.max().unwrap_or(0),
+            p_nonzero: if n == 0 {
+                0.0
+            } else {
+                nonzero_trials as f64 / n as f64
+            },
+            p_nonzero_ci95: stats::wilson_ci95(nonzero_trials, n),
+            nonzero_trials,
+        }
+    }
+
+    /// Trial numbers of the worst trials, worst first.
+    pub fn worst_trials(&self) -> Vec<u64> {
+        self.worst.iter().map(|&(_, trial)| trial).collect()
+    }
+}
+
+/// `sum / n` as [`stats::mean`] computes it (`q + r/n`), so a streamed mean
+/// is bit-identical to the mean of the collected values.
+fn exact_mean(sum: u128, n: u64) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let n = u128::from(n);
+    let (q, r) = (sum / n, sum % n);
+    q as f64 + r as f64 / n as f64
+}
+
+/// The running statistics of one scenario: fold trials in with
+/// [`add`](Self::add), combine parts with [`merge`](Self::merge), and
+/// [`finish`](Self::finish) into the report's summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioAccumulator {
+    pub name: String,
+    pub file: String,
+    pub seed: u64,
+    trials: u64,
+    /// In [`Metric::ALL`] order.
+    metrics: Vec<MetricAccumulator>,
+}
+
+impl ScenarioAccumulator {
+    pub fn new(name: impl Into<String>, file: impl Into<String>, seed: u64) -> Self {
+        ScenarioAccumulator {
+            name: name.into(),
+            file: file.into(),
+            seed,
+            trials: 0,
+            metrics: vec![MetricAccumulator::default(); Metric::ALL.len()],
+        }
+    }
+
+    /// Folds in one trial's outcome.
+    pub fn add(&mut self, trial: u64, outcome: &TrialOutcome) {
+        self.trials += 1;
+        for (acc, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
+            acc.add(trial, outcome.get(metric));
+        }
+    }
+
+    /// Folds in another part of the same scenario's trials (which must not
+    /// overlap this one's).
+    pub fn merge(&mut self, other: &ScenarioAccumulator) {
+        self.trials += other.trials;
+        for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
+            a.merge(b);
+        }
+    }
+
+    /// Trials folded in so far.
+    pub fn trials(&self) -> u64 {
+        self.trials
+    }
+
+    /// The largest number of distinct values any one metric holds: the
+    /// only part of the accumulator that can grow with trials.
+    pub fn max_distinct_values(&self) -> usize {
+        self.metrics
+            .iter()
+            .map(MetricAccumulator::distinct_values)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The summary the reports are built from.
+    pub fn finish(&self) -> ScenarioSummary {
+        ScenarioSummary {
+            name: self.name.clone(),
+            file: self.file.clone(),
+            seed: self.seed,
+            trials: self.trials,
+            metrics: Metric::ALL
+                .into_iter()
+                .zip(&self.metrics)
+                .map(|(m, acc)| (m, acc.summary()))
+                .collect(),
+            worst_trials: Metric::ALL
+                .into_iter()
+                .zip(&self.metrics)
+                .map(|(m, acc)| (m, acc.worst_trials()))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_from_counts_match_the_sorted_definition() {
+        let values: Vec<u64> = (0..1000).map(|i| (i * 7919) % 113).collect();
+        let mut counts = ValueCounts::default();
+        values.iter().for_each(|&v| counts.insert(v));
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        let per_mille = [0, 1, 500, 900, 990, 999, 1000];
+        let got = counts.nearest_ranks(per_mille);
+        for (p, g) in per_mille.iter().zip(got) {
+            assert_eq!(g, stats::nearest_rank(&sorted, *p), "per mille {p}");
+        }
+        assert_eq!(counts.distinct(), 113);
+        assert_eq!(counts.len(), 1000);
+    }
+
+    #[test]
+    fn a_metric_that_is_nearly_always_zero_holds_two_distinct_values() {
+        let mut acc = MetricAccumulator::default();
+        for t in 0..100_000 {
+            acc.add(t, if t % 1000 == 7 { 3 } else { 0 });
+        }
+        assert_eq!(acc.distinct_values(), 2);
+        let s = acc.summary();
+        // 100 of 100,000 is exactly 0.1%: rank 99,900 is still a zero.
+        assert_eq!((s.nonzero_trials, s.max, s.p999), (100, 3, 0));
+        assert_eq!(acc.worst_trials(), vec![7, 1007, 2007, 3007, 4007]);
+    }
+
+    #[test]
+    fn worst_trials_keep_value_then_trial_order_whatever_the_arrival_order() {
+        let pairs = [
+            (7, 3),
+            (2, 9),
+            (5, 9),
+            (1, 0),
+            (3, 3),
+            (4, 1),
+            (6, 2),
+            (0, 9),
+        ];
+        let mut forward = MetricAccumulator::default();
+        let mut backward = MetricAccumulator::default();
+        pairs.iter().for_each(|&(t, v)| forward.add(t, v));
+        pairs.iter().rev().for_each(|&(t, v)| backward.add(t, v));
+        assert_eq!(forward.worst_trials(), vec![0, 2, 5, 3, 7]);
+        assert_eq!(forward, backward);
+    }
+
+    #[test]
+    fn merged_parts_equal_one_pass_over_everything() {
+        let outcome = |t: u64| TrialOutcome {
+            acked_lost_records: t % 5,
+            rpo_ms: (t * 31) % 17,
+            cross_dc_bytes: t * 1000,
+            ..TrialOutcome::default()
+        };
+        let mut whole = ScenarioAccumulator::new("s", "s.ron", 3);
+        (0..500).for_each(|t| whole.add(t, &outcome(t)));
+        let mut merged = ScenarioAccumulator::new("s", "s.ron", 3);
+        for part in [(300..500), (0..120), (120..300)] {
+            let mut acc = ScenarioAccumulator::new("s", "s.ron", 3);
+            part.for_each(|t| acc.add(t, &outcome(t)));
+            merged.merge(&acc);
+        }
+        assert_eq!(whole.finish(), merged.finish());
+        assert_eq!(whole.trials(), 500);
+    }
+
+    #[test]
+    fn mean_of_huge_values_does_not_overflow() {
+        let mut acc = MetricAccumulator::default();
+        acc.add(0, u64::MAX);
+        acc.add(1, u64::MAX);
+        assert_eq!(acc.summary().mean, u64::MAX as f64);
+    }
+}
