@@ -496,11 +496,28 @@ impl World {
         self.reset(seed, trial);
         while let Some((now, ev)) = self.q.pop() {
             self.events += 1;
-            self.sync(now);
+            // Events of one partition (its ISR check, its AlterPartition, a
+            // follower catching up) change that partition alone: only it is
+            // brought forward and re-derived. Flows are functions of time,
+            // so the others lose nothing by being synced at their next
+            // event; this keeps a trial's cost linear in partitions.
+            let local = match ev {
+                Ev::IsrExpire { partition, .. }
+                | Ev::AlterPartition { partition, .. }
+                | Ev::CaughtUp { partition, .. } => Some(partition.idx()),
+                _ => None,
+            };
+            match local {
+                Some(p) => self.sync_partition(p, now),
+                None => self.sync(now),
+            }
             if self.handle(now, ev) {
                 break;
             }
-            self.refresh(now);
+            match local {
+                Some(p) => self.refresh_local(now, p),
+                None => self.refresh(now),
+            }
             if self.trace.is_some() {
                 self.sample_offsets(now);
             }
@@ -1849,7 +1866,15 @@ impl World {
         for p in 0..self.parts.len() {
             self.refresh_partition(now, p);
         }
-        self.refresh_consumers(now);
+        self.refresh_consumers(now, None);
+    }
+
+    /// [`Self::refresh`] after an event of partition `p` alone.
+    fn refresh_local(&mut self, now: SimTime, p: usize) {
+        self.refresh_controller(now);
+        self.refresh_brokers(now);
+        self.refresh_partition(now, p);
+        self.refresh_consumers(now, Some(p));
     }
 
     fn refresh_controller(&mut self, now: SimTime) {
@@ -2426,7 +2451,9 @@ impl World {
             .map(|s| m.brokers[spec.replicas[s].idx()].dc)
     }
 
-    fn refresh_consumers(&mut self, now: SimTime) {
+    /// Consumer groups: deaths with their DC, and read availability of
+    /// every partition (or of `only` one).
+    fn refresh_consumers(&mut self, now: SimTime, only: Option<usize>) {
         let m = self.model.clone();
         for (i, c) in m.consumers.iter().enumerate() {
             let alive = self.dc_down[c.dc.idx()] == 0;
@@ -2453,7 +2480,11 @@ impl World {
                 }
             }
         }
-        for p in 0..self.parts.len() {
+        let range = match only {
+            Some(p) => p..p + 1,
+            None => 0..self.parts.len(),
+        };
+        for p in range {
             let spec = &m.partitions[p];
             let leader_b = self.parts[p].leader.map(|l| spec.replicas[l as usize]);
             let mut bad = false;
