@@ -321,7 +321,7 @@ fn run_whole(args: &RunArgs, loaded: &[Loaded]) -> Result<ExitCode, CliError> {
     for l in loaded {
         let model = &l.model;
         bar.set_prefix(model.name.clone());
-        reports.begin(&model.name, &model.file, args.seed);
+        reports.begin(&model.name, &model.file, args.seed, model.duration.as_ms());
         kdrsim::run_chunked(
             model,
             args.seed,
@@ -360,6 +360,7 @@ fn run_shard(
                 name: l.model.name.clone(),
                 file: l.model.file.clone(),
                 digest: l.digest.clone(),
+                duration_ms: l.model.duration.as_ms(),
             })
             .collect(),
     );
@@ -402,7 +403,12 @@ fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
     let header = parts[0].header.clone();
     let mut reports = Reports::new(args.format, args.out.as_deref())?;
     for (index, scenario) in header.scenarios.iter().enumerate() {
-        reports.begin(&scenario.name, &scenario.file, header.seed);
+        reports.begin(
+            &scenario.name,
+            &scenario.file,
+            header.seed,
+            scenario.duration_ms,
+        );
         for part in &parts {
             shard::read_scenario(part, index, kdrsim::sim::DEFAULT_CHUNK as usize, |rows| {
                 reports.add(rows)
@@ -464,9 +470,11 @@ impl Reports {
         Ok(())
     }
 
-    fn begin(&mut self, name: &str, file: &str, seed: u64) {
+    fn begin(&mut self, name: &str, file: &str, seed: u64, duration_ms: u64) {
         self.done.extend(self.current.take());
-        self.current = Some(ScenarioAccumulator::new(name, file, seed));
+        let mut acc = ScenarioAccumulator::new(name, file, seed);
+        acc.duration_ms = duration_ms;
+        self.current = Some(acc);
     }
 
     fn add(&mut self, chunk: &[(u64, TrialOutcome)]) -> Result<(), CliError> {

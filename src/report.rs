@@ -50,6 +50,7 @@ pub fn run_all(
             name: model.name.clone(),
             file: model.file.clone(),
             seed,
+            duration_ms: model.duration.as_ms(),
             trials: outcomes,
         });
     }

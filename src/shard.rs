@@ -188,6 +188,9 @@ pub struct PartialScenario {
     pub name: String,
     pub file: String,
     pub digest: String,
+    /// Simulated time per trial, for availability.
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 impl PartialHeader {

@@ -128,6 +128,7 @@ fn streamed_reports_equal_reports_built_from_every_collected_outcome() {
         name: model.name.clone(),
         file: model.file.clone(),
         seed: 21,
+        duration_ms: model.duration.as_ms(),
         trials,
     }];
     for format in Format::ALL {

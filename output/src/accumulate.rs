@@ -188,8 +188,19 @@ impl MetricAccumulator {
             .nearest_ranks([500, 900, 990, 999])
             .map(|p| p.unwrap_or(0));
         let nonzero_trials = n - self.values.count(0);
+        let mean = exact_mean(self.sum, n);
         MetricSummary {
-            mean: exact_mean(self.sum, n),
+            sd: stats::sd(self.values.iter(), mean, n),
+            tail_trials_p99: if p99 > 0 {
+                self.values
+                    .iter()
+                    .filter(|&(v, _)| v >= p99)
+                    .map(|(_, c)| c)
+                    .sum()
+            } else {
+                0
+            },
+            mean,
             p50,
             p90,
             p99,
@@ -230,6 +241,8 @@ pub struct ScenarioAccumulator {
     pub name: String,
     pub file: String,
     pub seed: u64,
+    /// Simulated time per trial (0 when unknown), for availability.
+    pub duration_ms: u64,
     trials: u64,
     /// In [`Metric::ALL`] order.
     metrics: Vec<MetricAccumulator>,
@@ -241,6 +254,7 @@ impl ScenarioAccumulator {
             name: name.into(),
             file: file.into(),
             seed,
+            duration_ms: 0,
             trials: 0,
             metrics: vec![MetricAccumulator::default(); Metric::ALL.len()],
         }
@@ -285,6 +299,7 @@ impl ScenarioAccumulator {
             file: self.file.clone(),
             seed: self.seed,
             trials: self.trials,
+            duration_ms: self.duration_ms,
             metrics: Metric::ALL
                 .into_iter()
                 .zip(&self.metrics)

@@ -39,6 +39,18 @@ pub fn nearest_rank(sorted: &[u64], per_mille: u32) -> Option<u64> {
 /// count. The result is `q + r/n` where `q, r` are the integer quotient and
 /// remainder of `sum / n`: it is as exact as an `f64` allows and never falls
 /// outside `[min, max]` through rounding.
+/// Standard deviation (n − 1 denominator) of values given as
+/// `(value, count)` pairs around their `mean`; 0 with fewer than 2 values.
+pub fn sd(values: impl Iterator<Item = (u64, u64)>, mean: f64, n: u64) -> f64 {
+    if n < 2 {
+        return 0.0;
+    }
+    let ss: f64 = values
+        .map(|(v, c)| (v as f64 - mean).powi(2) * c as f64)
+        .sum();
+    (ss / (n - 1) as f64).sqrt()
+}
+
 pub fn mean(values: &[u64]) -> f64 {
     let n = values.len() as u128;
     if n == 0 {

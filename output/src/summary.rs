@@ -19,6 +19,8 @@ pub struct ScenarioRun {
     pub file: String,
     /// The batch seed; with a trial number it reproduces a trial.
     pub seed: u64,
+    /// Simulated time per trial (0 when unknown).
+    pub duration_ms: u64,
     /// `(trial number, outcome)`, normally in trial order. Only the CSV
     /// output keeps this order; statistics depend on the multiset alone.
     pub trials: Vec<(u64, TrialOutcome)>,
@@ -44,6 +46,11 @@ pub struct MetricSummary {
     /// How many trials had the metric greater than zero: the evidence behind
     /// `p_nonzero`, so callers can warn when it is too thin to trust.
     pub nonzero_trials: u64,
+    /// Standard deviation over trials (n − 1 in the denominator).
+    pub sd: f64,
+    /// How many trials reached the p99 (value ≥ p99, when p99 > 0): the
+    /// evidence behind the tail.
+    pub tail_trials_p99: u64,
 }
 
 impl MetricSummary {
@@ -54,7 +61,24 @@ impl MetricSummary {
         let n = sorted.len() as u64;
         let pct = |per_mille| stats::nearest_rank(&sorted, per_mille).unwrap_or(0);
         let nonzero_trials = sorted.iter().filter(|&&v| v > 0).count() as u64;
+        let p99 = pct(990);
+        let mean = stats::mean(&sorted);
         MetricSummary {
+            // Grouped like the streaming accumulator's value counts
+            // (ascending, equal values together), so the floating-point sum
+            // runs in the same order and the two agree to the bit.
+            sd: stats::sd(
+                sorted
+                    .chunk_by(|a, b| a == b)
+                    .map(|run| (run[0], run.len() as u64)),
+                mean,
+                n,
+            ),
+            tail_trials_p99: if p99 > 0 {
+                sorted.iter().filter(|&&v| v >= p99).count() as u64
+            } else {
+                0
+            },
             mean: stats::mean(&sorted),
             p50: pct(500),
             p90: pct(900),
@@ -72,6 +96,9 @@ impl MetricSummary {
     }
 }
 
+/// Fewer trials than this behind a figure earns a warning.
+pub const THIN_EVIDENCE: u64 = 10;
+
 /// The summary of one scenario: what the table and JSON reports show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioSummary {
@@ -80,6 +107,9 @@ pub struct ScenarioSummary {
     pub seed: u64,
     /// Number of trials summarized.
     pub trials: u64,
+    /// Simulated time per trial (0 when unknown): what availability is a
+    /// fraction of.
+    pub duration_ms: u64,
     /// One entry per metric, in [`Metric::ALL`] order.
     pub metrics: Vec<(Metric, MetricSummary)>,
     /// Per metric, in [`Metric::ALL`] order: the trial numbers of the up to
@@ -95,6 +125,60 @@ impl ScenarioSummary {
             .iter()
             .find(|(m, _)| *m == metric)
             .map(|(_, s)| s)
+    }
+
+    /// Time-weighted availability from a per-trial unavailability metric
+    /// (`write_unavailable_ms`, `read_unavailable_ms`): the fraction of all
+    /// simulated time available, with a 95% normal interval over trials
+    /// (the trials are independent; each contributes its own fraction).
+    /// `None` without a known duration.
+    pub fn availability(&self, unavailable: Metric) -> Option<(f64, [f64; 2])> {
+        let m = self.metric(unavailable)?;
+        if self.duration_ms == 0 || self.trials == 0 {
+            return None;
+        }
+        let d = self.duration_ms as f64;
+        let a = 1.0 - m.mean / d;
+        let half = 1.96 * m.sd / (self.trials as f64).sqrt() / d;
+        Some((a, [(a - half).max(0.0), (a + half).min(1.0)]))
+    }
+
+    /// Figures that rest on too few trials to trust: a non-zero p99 reached
+    /// by fewer than 10 trials, a probability of a non-zero value backed by
+    /// fewer than 10 trials. Each names the metric, the count and the fix.
+    pub fn warnings(&self) -> Vec<String> {
+        let thin = |count: &dyn Fn(&MetricSummary) -> Option<u64>| -> Vec<String> {
+            // In report order, whatever the order of the vector.
+            Metric::ALL
+                .iter()
+                .filter_map(|&m| {
+                    self.metric(m)
+                        .and_then(|s| count(s))
+                        .map(|n| format!("{} ({n})", m.name()))
+                })
+                .collect()
+        };
+        let tails = thin(&|s| {
+            (s.p99 > 0 && s.tail_trials_p99 < THIN_EVIDENCE).then_some(s.tail_trials_p99)
+        });
+        let probs = thin(&|s| {
+            (s.nonzero_trials > 0 && s.nonzero_trials < THIN_EVIDENCE).then_some(s.nonzero_trials)
+        });
+        let mut out = Vec::new();
+        if !tails.is_empty() {
+            out.push(format!(
+                "p99 rests on fewer than {THIN_EVIDENCE} trials for {}: run more trials (about {} for a p99)",
+                tails.join(", "),
+                THIN_EVIDENCE * 100
+            ));
+        }
+        if !probs.is_empty() {
+            out.push(format!(
+                "P(> 0) rests on fewer than {THIN_EVIDENCE} trials for {}: its interval is wide",
+                probs.join(", ")
+            ));
+        }
+        out
     }
 
     /// The worst trial numbers of `metric` (empty if none or absent).
@@ -114,6 +198,7 @@ impl ScenarioSummary {
 /// statistic.
 pub fn summarize(run: &ScenarioRun) -> ScenarioSummary {
     let mut acc = ScenarioAccumulator::new(run.name.clone(), run.file.clone(), run.seed);
+    acc.duration_ms = run.duration_ms;
     for (trial, outcome) in &run.trials {
         acc.add(*trial, outcome);
     }
@@ -129,6 +214,7 @@ mod tests {
             name: "s".into(),
             file: "s.ron".into(),
             seed: 7,
+            duration_ms: 0,
             trials,
         }
     }
@@ -138,6 +224,42 @@ mod tests {
             acked_lost_records: n,
             ..TrialOutcome::default()
         }
+    }
+
+    #[test]
+    fn availability_is_the_time_weighted_fraction_with_an_interval_over_trials() {
+        let trials = (0..100)
+            .map(|t| {
+                let o = TrialOutcome {
+                    write_unavailable_ms: if t % 10 == 0 { 1_000 } else { 0 },
+                    ..TrialOutcome::default()
+                };
+                (t, o)
+            })
+            .collect();
+        let mut r = run(trials);
+        assert!(summarize(&r)
+            .availability(Metric::WriteUnavailableMs)
+            .is_none());
+        r.duration_ms = 10_000;
+        let s = summarize(&r);
+        let (a, [lo, hi]) = s.availability(Metric::WriteUnavailableMs).unwrap();
+        // 10 trials of 100 were down 10% of their time: 1% overall.
+        assert!((a - 0.99).abs() < 1e-12);
+        assert!(lo < a && a < hi && hi - lo < 0.02, "{lo} {hi}");
+        assert_eq!(s.availability(Metric::ReadUnavailableMs).unwrap().0, 1.0);
+    }
+
+    #[test]
+    fn figures_resting_on_fewer_than_ten_trials_are_flagged() {
+        let few: Vec<(u64, TrialOutcome)> = (0..100).map(|t| (t, lost(u64::from(t < 3)))).collect();
+        let w = summarize(&run(few)).warnings();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("acked_lost_records (3)"), "{w:?}");
+        assert!(w[1].contains("P(> 0)"), "{w:?}");
+        let many: Vec<(u64, TrialOutcome)> =
+            (0..2000).map(|t| (t, lost(u64::from(t < 40)))).collect();
+        assert!(summarize(&run(many)).warnings().is_empty());
     }
 
     #[test]

@@ -27,6 +27,7 @@ fn run(trials: Vec<(u64, TrialOutcome)>) -> ScenarioRun {
         name: "prop".into(),
         file: "prop.ron".into(),
         seed: 1,
+        duration_ms: 0,
         trials,
     }
 }

@@ -67,6 +67,7 @@ mod tests {
             name: name.into(),
             file: "f.ron".into(),
             seed: 42,
+            duration_ms: 0,
             trials,
         }
     }

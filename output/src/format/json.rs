@@ -48,6 +48,21 @@ struct ScenarioFields<'a> {
     trials: u64,
     metrics: MetricsView<'a>,
     worst_trials: WorstView<'a>,
+    /// Present when the duration is known: time-weighted availability of
+    /// writes and reads with 95% intervals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    availability: Option<AvailabilityFields>,
+    /// Figures resting on too few trials (see `ScenarioSummary::warnings`).
+    warnings: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct AvailabilityFields {
+    duration_ms: u64,
+    writes: f64,
+    writes_ci95: [f64; 2],
+    reads: f64,
+    reads_ci95: [f64; 2],
 }
 
 impl Serialize for ScenarioView<'_> {
@@ -60,6 +75,17 @@ impl Serialize for ScenarioView<'_> {
             trials: s.trials,
             metrics: MetricsView(s),
             worst_trials: WorstView(s),
+            availability: s
+                .availability(Metric::WriteUnavailableMs)
+                .zip(s.availability(Metric::ReadUnavailableMs))
+                .map(|((w, wci), (r, rci))| AvailabilityFields {
+                    duration_ms: s.duration_ms,
+                    writes: w,
+                    writes_ci95: wci,
+                    reads: r,
+                    reads_ci95: rci,
+                }),
+            warnings: s.warnings(),
         }
         .serialize(serializer)
     }
@@ -146,6 +172,7 @@ mod tests {
             name: "two-dc \"stretch\"".into(),
             file: "examples/stretch.ron".into(),
             seed: 99,
+            duration_ms: 0,
             trials,
         })
     }

@@ -107,6 +107,7 @@ mod tests {
             name: "a".into(),
             file: "a.ron".into(),
             seed: 1,
+            duration_ms: 0,
             trials: vec![(0, Default::default())],
         }];
         assert!(Format::Csv

@@ -64,6 +64,36 @@ fn scenario_block(s: &ScenarioSummary) -> String {
     for row in &rows {
         out.push_str(&line(row, &widths));
     }
+    // Time-weighted availability, and figures resting on too few trials.
+    let avail: Vec<String> = [
+        ("writes", Metric::WriteUnavailableMs),
+        ("reads", Metric::ReadUnavailableMs),
+    ]
+    .iter()
+    .filter_map(|&(what, m)| {
+        s.availability(m).map(|(a, [lo, hi])| {
+            format!(
+                "{what} {:.5}% [{:.5}–{:.5}]",
+                a * 100.0,
+                lo * 100.0,
+                hi * 100.0
+            )
+        })
+    })
+    .collect();
+    if !avail.is_empty() {
+        out.push_str(&format!(
+            "availability (95% CI): {}
+",
+            avail.join(", ")
+        ));
+    }
+    for w in s.warnings() {
+        out.push_str(&format!(
+            "warning: {w}
+"
+        ));
+    }
     out
 }
 
@@ -164,6 +194,7 @@ mod tests {
             name: name.into(),
             file: format!("{name}.ron"),
             seed: 42,
+            duration_ms: 0,
             trials,
         }
     }
