@@ -153,7 +153,7 @@ impl ScenarioSummary {
                 .iter()
                 .filter_map(|&m| {
                     self.metric(m)
-                        .and_then(|s| count(s))
+                        .and_then(count)
                         .map(|n| format!("{} ({n})", m.name()))
                 })
                 .collect()
