@@ -13,6 +13,31 @@
 //!   stops after a few hundred trials where a fixed-size test would run them
 //!   all. Undecided at `max_trials`: the verdict says so (and counts as a
 //!   failure: the expectation was not shown to hold).
+//!
+//! From a user's own `cargo test`:
+//!
+//! ```
+//! use kdrsim::check::{check_model, CheckOptions, Verdict};
+//! use kdrsim::{load_source, Source};
+//!
+//! let text = r#"(
+//!     version: 1, name: "three-dc", duration_ms: 600_000,
+//!     topology: (regions: [(name: "r", data_centers: [
+//!         (name: "a", racks: [(name: "a", brokers: [1], controllers: [101])]),
+//!         (name: "b", racks: [(name: "b", brokers: [2], controllers: [102])]),
+//!         (name: "c", racks: [(name: "c", brokers: [3], controllers: [103])]),
+//!     ])]),
+//!     topics: [(name: "t", partitions: 3, replication_factor: 3, min_insync_replicas: 2)],
+//!     producers: [(name: "p", topic: "t", dc: "b", records_per_sec: 100.0)],
+//!     faults: [(at: Uniform(60_000, 300_000), fault: PowerLoss(Dc("a")))],
+//!     expect: ["acked_lost_records == 0", "p99(max_write_outage_ms) <= 20000"],
+//! )"#;
+//! let model = load_source(&Source { file: "three-dc.ron".into(), text: text.into() }).unwrap();
+//! let opts = CheckOptions { seed: 1, trials: 50, max_trials: 1_000, jobs: 1 };
+//! for result in check_model(&model, opts).unwrap() {
+//!     assert_eq!(result.verdict, Verdict::Pass, "{}: {}", result.expectation, result.figure);
+//! }
+//! ```
 
 use crate::output::stats::{nearest_rank, wilson_interval};
 use crate::{run_batch, Model, RunnerError, TrialOutcome, TrialRange};

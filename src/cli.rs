@@ -46,6 +46,52 @@ enum Command {
     /// Combine the partial results of a sharded run (`run --shard K/N --out
     /// DIR`) into the report the unsharded run would print, byte for byte.
     Merge(MergeArgs),
+    /// Decide the `expect` list of scenario files: exit 0 when every
+    /// expectation holds, 1 when one does not (naming the trials to replay),
+    /// 2 on bad input.
+    Check(CheckArgs),
+    /// Reduce a failing trial's faults to a minimal schedule that still
+    /// breaks a per-trial expectation, written as a scenario with fixed times.
+    Shrink(ShrinkArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Scenario files (RON) with an `expect` list.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Trials for per-trial and distribution expectations.
+    #[arg(long, default_value_t = DEFAULT_TRIALS)]
+    trials: u64,
+    /// The most trials a probability expectation may use (it stops earlier
+    /// once decided).
+    #[arg(long, default_value_t = 100_000)]
+    max_trials: u64,
+    /// Master seed.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Worker threads (0 = one per core). Verdicts do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Also write the verdicts as JUnit XML to this file.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ShrinkArgs {
+    /// The scenario file (RON) with a per-trial expectation.
+    file: PathBuf,
+    /// The failing trial (as `check` names it).
+    #[arg(long)]
+    trial: u64,
+    /// The master seed of the run.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Where to write the shrunk scenario (default: beside FILE,
+    /// NAME.shrunk-SEED-TRIAL.ron).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -202,6 +248,19 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Run(args)) => run(args, ShardSource::ArgumentsOrEnvironment),
         Some(Command::Replay(args)) => replay(args),
         Some(Command::Merge(args)) => merge(args),
+        Some(Command::Check(a)) => crate::check_cmd::check(
+            &a.files,
+            kdrsim::check::CheckOptions {
+                seed: a.seed,
+                trials: a.trials,
+                max_trials: a.max_trials,
+                jobs: a.jobs,
+            },
+            a.junit.as_deref(),
+        ),
+        Some(Command::Shrink(a)) => {
+            crate::check_cmd::shrink(&a.file, a.seed, a.trial, a.out.as_deref())
+        }
         Some(Command::Compare(a)) => {
             crate::report::compare(load_models(&a.files)?, a.seed, a.trials, a.jobs, &a.out)
                 .map(|_| ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! The `kdrsim` command line: argument parsing, progress, wiring. Thin: all
 //! simulation lives in the library crates.
 
+mod check_cmd;
 mod cli;
 mod files;
 mod report;

@@ -200,3 +200,144 @@ fn shrinking_keeps_the_break_and_every_remaining_fault_is_needed() {
         );
     }
 }
+
+// ------------------------------------------------------------------ CLI
+
+fn kdrsim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kdrsim-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn check_exits_1_on_a_broken_expectation_names_the_replay_and_writes_junit() {
+    let file = temp_file(
+        "s1-1-check.ron",
+        &s1_1_with(&["acked_lost_records == 0", "max(rpo_ms) >= 0"]),
+    );
+    let junit = file.with_extension("xml");
+    let out = kdrsim(&[
+        "check",
+        file.to_str().unwrap(),
+        "--trials",
+        "200",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL      acked_lost_records == 0"), "{text}");
+    assert!(text.contains("PASS      max(rpo_ms) >= 0"), "{text}");
+    // The named replay command reproduces the break.
+    let line = text
+        .lines()
+        .find(|l| l.contains("replay: kdrsim replay"))
+        .unwrap();
+    let trial = line.rsplit(' ').next().unwrap();
+    let replay = kdrsim(&[
+        "replay",
+        file.to_str().unwrap(),
+        "--seed",
+        "1",
+        "--trial",
+        trial,
+    ]);
+    let replayed = String::from_utf8_lossy(&replay.stdout);
+    let lost: u64 = replayed
+        .lines()
+        .find(|l| l.trim_start().starts_with("acked_lost_records"))
+        .and_then(|l| l.split_whitespace().last())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(lost > 0, "{replayed}");
+    // JUnit: one suite, two cases, one failure carrying the replay command.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 2);
+    let failures: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].text().unwrap().contains("kdrsim replay"));
+}
+
+#[test]
+fn check_exits_0_when_everything_holds_and_2_on_bad_input() {
+    let ok = temp_file(
+        "3dc-check.ron",
+        &text("3dc-stretched.ron").replace(
+            "    faults: [",
+            "    expect: [\"acked_lost_records == 0\", \"p99(max_write_outage_ms) <= 20000\", \"P(acked_lost_records > 0) < 0.01\"],\n    faults: [",
+        ),
+    );
+    let out = kdrsim(&["check", ok.to_str().unwrap(), "--trials", "300"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let bad = temp_file(
+        "bad-expect.ron",
+        &text("3dc-stretched.ron").replace(
+            "    faults: [",
+            "    expect: [\"lost == 0\"],\n    faults: [",
+        ),
+    );
+    let out = kdrsim(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("expect[0]") && err.contains("unknown metric `lost`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn shrink_writes_a_smaller_scenario_that_replays_the_break() {
+    let t = s1_1_with(&["acked_lost_records == 0"]);
+    let file = temp_file("s1-1-shrink-cli.ron", &t);
+    let m = model("s1-1-shrink-cli", &t);
+    let trial = check_model(&m, opts()).unwrap()[0].replay_trials[0];
+    let out_file = file.with_file_name("shrunk-cli.ron");
+    let out = kdrsim(&[
+        "shrink",
+        file.to_str().unwrap(),
+        "--trial",
+        &trial.to_string(),
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shrunk = model("shrunk-cli", &std::fs::read_to_string(&out_file).unwrap());
+    assert!(shrunk.schedule.len() < m.schedule.len() + m.processes.len() + 1);
+    assert!(breaks_per_trial(
+        &shrunk,
+        &kdrsim::run_one(&shrunk, 1, trial)
+    ));
+}
