@@ -309,6 +309,7 @@ impl DrWorld {
                 break;
             }
             self.refresh(now);
+            self.note_link_lag(now);
         }
         let out = self.finish();
         (out, self.trace.take().unwrap_or_default())
@@ -781,11 +782,25 @@ impl DrWorld {
             // At a cluster's grain a controlled shutdown is a crash that
             // loses nothing: the cluster is short of the same brokers.
             FaultMode::Crash | FaultMode::PowerLoss | FaultMode::ControlledShutdown => {
+                let power_loss = f.mode == FaultMode::PowerLoss;
                 for &b in &f.brokers {
                     step(&mut self.broker_down[b.idx()]);
+                    // Transitions only, as the single-cluster model traces them.
+                    let broker = m.brokers[b.idx()].node_id;
+                    match (begin, self.broker_down[b.idx()]) {
+                        (true, 1) => self.note(now, TraceRecord::BrokerDown { broker, power_loss }),
+                        (false, 0) => self.note(now, TraceRecord::BrokerUp { broker }),
+                        _ => {}
+                    }
                 }
                 for &c in &f.controllers {
                     step(&mut self.controller_down[c.idx()]);
+                    let controller = m.controllers[c.idx()].node_id;
+                    match (begin, self.controller_down[c.idx()]) {
+                        (true, 1) => self.note(now, TraceRecord::ControllerDown { controller }),
+                        (false, 0) => self.note(now, TraceRecord::ControllerUp { controller }),
+                        _ => {}
+                    }
                 }
                 for &d in &f.dcs {
                     step(&mut self.dc_down[d.idx()]);
@@ -1275,6 +1290,7 @@ impl DrWorld {
             if bad != self.producers[pi].bad {
                 self.producers[pi].bad = bad;
                 self.writes.change(now, bad);
+                self.note_partitions(now, t, !bad, true);
             }
         }
         // Consumers.
@@ -1290,6 +1306,7 @@ impl DrWorld {
             if bad != self.consumers[ci].bad {
                 self.consumers[ci].bad = bad;
                 self.reads.change(now, bad);
+                self.note_partitions(now, t, !bad, false);
             }
         }
         // Flows.
@@ -1503,6 +1520,55 @@ impl DrWorld {
             self.lost += (acked - held) * partitions;
             let appended = run.log.time_of(held).unwrap_or(failure);
             self.rpo_ms = self.rpo_ms.max(failure.since(appended).as_ms());
+        }
+    }
+
+    /// Write (or read) availability of every partition of topic `t`, for
+    /// timelines (the partitions are symmetric).
+    fn note_partitions(&mut self, now: SimTime, t: usize, available: bool, writes: bool) {
+        if self.trace.is_none() {
+            return;
+        }
+        let spec = &self.model.topics[t];
+        for p in spec.first_partition..spec.first_partition + spec.partitions {
+            self.note(
+                now,
+                if writes {
+                    TraceRecord::WriteAvailability {
+                        partition: p,
+                        available,
+                    }
+                } else {
+                    TraceRecord::ReadAvailability {
+                        partition: p,
+                        available,
+                    }
+                },
+            );
+        }
+    }
+
+    /// Each forward copy's lag behind its source, for timelines.
+    fn note_link_lag(&mut self, now: SimTime) {
+        if self.trace.is_none() {
+            return;
+        }
+        for f in 0..self.flows.len() {
+            if self.flows[f].promoted {
+                continue;
+            }
+            let t = self.flows[f].topic as usize;
+            let lag_records = self.topics[t]
+                .log
+                .now(now)
+                .saturating_sub(self.flows[f].fwd.m0);
+            self.note(
+                now,
+                TraceRecord::LinkLag {
+                    link: f as u16,
+                    lag_records,
+                },
+            );
         }
     }
 
