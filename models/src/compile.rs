@@ -27,6 +27,10 @@ pub const MAX_PARTITIONS: u64 = 100_000;
 pub const MAX_NODES: usize = 10_000;
 /// At most this many faults.
 pub const MAX_FAULTS: usize = 10_000;
+/// The longest simulated time per trial (30 days). Periodic events
+/// (heartbeats, fetches, checkpoints) scale with it, so an absurd duration
+/// would look like a hang rather than an error.
+pub const MAX_DURATION_MS: u64 = 30 * 24 * 3_600_000;
 
 #[derive(Debug, Clone)]
 pub struct DcSpec {
@@ -299,6 +303,16 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         return Err(c.err("name", "", "the scenario needs a non-empty name"));
     }
     let duration = positive_ms(&c, "duration_ms", scenario.duration_ms)?;
+    if scenario.duration_ms > MAX_DURATION_MS {
+        return Err(c.err(
+            "duration_ms",
+            "",
+            format!(
+                "{} ms is longer than the longest supported trial; valid: 1..={MAX_DURATION_MS} ms (30 days)",
+                scenario.duration_ms
+            ),
+        ));
+    }
 
     // --- topology -------------------------------------------------------
     let mut graph = DiGraph::new();
@@ -676,12 +690,17 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             ));
         }
         if t.min_insync_replicas == 0 || t.min_insync_replicas > t.replication_factor {
+            let what = if t.min_insync_replicas == 0 {
+                "is below 1 (Kafka's minimum)".to_string()
+            } else {
+                format!("is larger than replication_factor {}", t.replication_factor)
+            };
             return Err(c.err(
                 format!("{tf}.min_insync_replicas"),
                 "",
                 format!(
-                    "min_insync_replicas {} is larger than replication_factor {}; valid: 1..={}",
-                    t.min_insync_replicas, t.replication_factor, t.replication_factor
+                    "min_insync_replicas {} {what}; valid: 1..={}",
+                    t.min_insync_replicas, t.replication_factor
                 ),
             ));
         }

@@ -14,6 +14,7 @@ pub mod dr;
 pub mod error;
 pub mod ids;
 pub mod load;
+pub mod locate;
 pub mod oracle;
 pub mod outcome;
 pub mod placement;

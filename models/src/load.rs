@@ -53,33 +53,24 @@ impl Source {
         Ok(Source { file, text })
     }
 
-    /// The 1-based (line, column) of the first occurrence of `needle` at or
-    /// after the start of `field`'s last path segment, or (0, 0).
+    /// The 1-based (line, column) of `field`'s value, found by walking its
+    /// path through the text ([`crate::locate`]); with a `needle`, of the
+    /// needle's first occurrence inside that value (e.g. the unknown broker
+    /// id inside `Crash(Broker(7))`). (0, 0) when nothing fits.
     pub fn locate(&self, field: &str, needle: &str) -> (usize, usize) {
-        let key = field
-            .rsplit('.')
-            .next()
-            .unwrap_or(field)
-            .split('[')
-            .next()
-            .unwrap_or("");
-        let from = if key.is_empty() {
-            0
-        } else {
-            self.text.find(&format!("{key}:")).unwrap_or(0)
-        };
-        let at = if needle.is_empty() {
-            (!key.is_empty()).then_some(from)
-        } else {
-            self.text[from..]
-                .find(needle)
-                .map(|i| i + from)
-                .or_else(|| self.text.find(needle))
-        };
-        match at {
-            Some(offset) => line_col(&self.text, offset),
-            None => (0, 0),
+        if field.is_empty() {
+            return match self.text.find(needle).filter(|_| !needle.is_empty()) {
+                Some(offset) => line_col(&self.text, offset),
+                None => (0, 0),
+            };
         }
+        let Some((start, end)) = crate::locate::span(&self.text, field) else {
+            return (0, 0);
+        };
+        let inside = (!needle.is_empty())
+            .then(|| self.text.get(start..end).and_then(|v| v.find(needle)))
+            .flatten();
+        line_col(&self.text, start + inside.unwrap_or(0))
     }
 
     pub fn location(&self, field: &str, needle: &str) -> Location {
@@ -94,7 +85,13 @@ impl Source {
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    // Back off to a character boundary: offsets come from byte scans of
+    // arbitrary (possibly fuzzed) text.
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
@@ -125,7 +122,14 @@ pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
         Ok(s) => s,
         Err(e) => {
             let spanned = de.span_error(e);
+            // serde_path_to_error writes `?` for a segment it could not
+            // name (a syntax error before the key); drop it rather than show
+            // `topics[0].?`.
             let path = track.path().to_string();
+            let path = path
+                .trim_end_matches(".?")
+                .trim_end_matches('?')
+                .to_string();
             return Err(ScenarioError::Parse {
                 location: Location {
                     file: source.file.clone(),
