@@ -35,6 +35,19 @@ enum Command {
     Run(RunArgs),
     /// Re-run one trial exactly, event for event, optionally writing its trace.
     Replay(ReplayArgs),
+    /// Check scenario files (parse and semantic rules) without simulating.
+    Validate {
+        /// Scenario files (RON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Read a topology statically: for each single failure domain, whether
+    /// the quorum survives, writes stay available and acknowledged data can
+    /// be lost.
+    Explain {
+        /// The scenario file (RON).
+        file: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -118,6 +131,12 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         }),
         Some(Command::Run(args)) => run(args),
         Some(Command::Replay(args)) => replay(args),
+        Some(Command::Validate { files }) => Ok(crate::validate::validate(&files)),
+        Some(Command::Explain { file }) => {
+            let model = kdrsim::load_file(&file)?;
+            emit(&crate::explain::explain_text(&model))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

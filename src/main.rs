@@ -2,7 +2,9 @@
 //! simulation lives in the library crates.
 
 mod cli;
+mod explain;
 mod files;
+mod validate;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -11,6 +13,10 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::execute(args) {
         Ok(code) => code,
+        Err(cli::CliError::Scenario(e)) => {
+            eprintln!("{}", validate::render_error(&e));
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())

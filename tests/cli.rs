@@ -249,3 +249,88 @@ fn a_reader_closing_the_pipe_early_is_not_a_crash() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{stderr}");
 }
+
+#[test]
+fn validate_checks_every_file_and_shows_the_offending_line_with_a_caret() {
+    let out = kdrsim(&[
+        "validate",
+        "scenarios/3dc-stretched.ron",
+        "tests/bad-scenarios/32-min-isr-above-rf.ron",
+        "tests/bad-scenarios/58-fault-unknown-broker.ron",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stdout.contains("ok: scenarios/3dc-stretched.ron"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("32-min-isr-above-rf.ron:20:86: field `topics[1].min_insync_replicas`"),
+        "{stderr}"
+    );
+    // The snippet: the line number gutter, then a caret line labelled with
+    // the field.
+    assert!(stderr.contains("20 | "), "{stderr}");
+    assert!(
+        stderr.contains("^ topics[1].min_insync_replicas"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unknown broker 33"),
+        "both bad files reported: {stderr}"
+    );
+    assert!(stderr.contains("2 of 3 file(s) invalid"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn validate_accepts_every_scenario_in_the_library() {
+    let mut args = vec!["validate".to_string()];
+    for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")).unwrap() {
+        args.push(format!(
+            "scenarios/{}",
+            e.unwrap().file_name().to_string_lossy()
+        ));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = kdrsim(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn run_errors_also_show_the_snippet() {
+    let out = kdrsim(&[
+        "run",
+        "--trials",
+        "2",
+        "tests/bad-scenarios/18-link-unknown-dc.ron",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown data center \"dc9\""), "{stderr}");
+    assert!(stderr.contains("^ topology.links[0].between"), "{stderr}");
+}
+
+#[test]
+fn explain_names_the_dc_whose_loss_stops_writes_and_why() {
+    let out = kdrsim(&["explain", "scenarios/2dc-stretched.ron"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("dc dc1 "))
+        .unwrap_or_else(|| panic!("no dc1 row in:\n{stdout}"));
+    assert!(row.contains("LOST") && row.contains("STOP"), "{row}");
+    assert!(stdout.contains("without a KRaft quorum"), "{stdout}");
+    let bad = kdrsim(&["explain", "tests/bad-scenarios/30-rf-above-brokers.ron"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

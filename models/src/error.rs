@@ -100,7 +100,11 @@ impl ScenarioError {
             })
             .collect();
         let col = loc.column.saturating_sub(1).min(chars.len());
-        let from = col.saturating_sub(SNIPPET_WIDTH / 2).min(chars.len());
+        let from = if chars.len() <= SNIPPET_WIDTH {
+            0
+        } else {
+            col.saturating_sub(SNIPPET_WIDTH / 2).min(chars.len())
+        };
         let to = (from + SNIPPET_WIDTH).min(chars.len());
         let mut shown: String = chars[from..to].iter().collect();
         let mut caret_at = col - from;

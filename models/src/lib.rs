@@ -12,6 +12,7 @@ pub mod compile;
 pub mod dist;
 pub mod dr;
 pub mod error;
+pub mod explain;
 pub mod ids;
 pub mod load;
 pub mod locate;
