@@ -164,16 +164,21 @@ fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
+    let cancel = crate::interrupt::install();
     let mut runs = Vec::with_capacity(models.len());
     for model in &models {
         bar.set_prefix(model.name.clone());
-        let trials = kdrsim::run_batch(
+        let trials = kdrsim::run_batch_cancellable(
             model,
             args.seed,
             TrialRange::first(args.trials),
             args.jobs,
+            cancel,
             |n| bar.inc(n),
         )?;
+        if trials.is_empty() {
+            break; // interrupted before this scenario's first trial
+        }
         runs.push(ScenarioRun {
             name: model.name.clone(),
             file: model.file.clone(),
@@ -182,10 +187,25 @@ fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         });
     }
     bar.finish_and_clear();
+    // Interrupted (Ctrl-C): report the trials that completed, marked partial.
+    let partial = cancel.load(std::sync::atomic::Ordering::SeqCst).then(|| {
+        let done: u64 = runs.iter().map(|r| r.trials.len() as u64).sum();
+        (done, total)
+    });
     let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
+    let json = || match partial {
+        Some((done, of)) => crate::interrupt::mark_json(&output::format_json(&summaries), done, of),
+        None => output::format_json(&summaries),
+    };
+    let table = || match partial {
+        Some((done, of)) => {
+            crate::interrupt::mark_table(&output::format_table(&summaries), done, of)
+        }
+        None => output::format_table(&summaries),
+    };
     let text = match args.format {
-        FormatArg::Table => output::format_table(&summaries),
-        FormatArg::Json => output::format_json(&summaries),
+        FormatArg::Table => table(),
+        FormatArg::Json => json(),
         FormatArg::Csv => output::format_csv(&runs),
     };
     emit(&text)?;
@@ -194,21 +214,15 @@ fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             let what = format!("writing {what} in {}", dir.display());
             move |source| CliError::Io { what, source }
         };
-        write_atomic(
-            dir,
-            "report.json",
-            output::format_json(&summaries).as_bytes(),
-        )
-        .map_err(io("report.json"))?;
+        write_atomic(dir, "report.json", json().as_bytes()).map_err(io("report.json"))?;
         write_atomic(dir, "trials.csv", output::format_csv(&runs).as_bytes())
             .map_err(io("trials.csv"))?;
-        write_atomic(
-            dir,
-            "report.txt",
-            output::format_table(&summaries).as_bytes(),
-        )
-        .map_err(io("report.txt"))?;
+        write_atomic(dir, "report.txt", table().as_bytes()).map_err(io("report.txt"))?;
         eprintln!("wrote {}", dir.join("report.json").display());
+    }
+    if let Some((done, of)) = partial {
+        eprintln!("interrupted: reported {done} of {of} trials (marked partial)");
+        return Ok(ExitCode::from(130));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod explain;
 mod files;
+mod interrupt;
 mod validate;
 
 use clap::Parser;

@@ -334,3 +334,50 @@ fn explain_names_the_dc_whose_loss_stops_writes_and_why() {
     let bad = kdrsim(&["explain", "tests/bad-scenarios/30-rf-above-brokers.ron"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn ctrl_c_writes_the_statistics_of_the_completed_trials_marked_partial() {
+    use std::process::Stdio;
+    let dir = temp_dir("interrupt");
+    let child = Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .args([
+            "run",
+            "--trials",
+            "50000000",
+            "--jobs",
+            "1",
+            "--format",
+            "json",
+            "--out",
+            dir.to_str().unwrap(),
+            "scenarios/3dc-stretched.ron",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for json in [
+        out.stdout.clone(),
+        std::fs::read(dir.join("report.json")).unwrap(),
+    ] {
+        let v: serde_json::Value = serde_json::from_slice(&json)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json)));
+        assert_eq!(v["partial"], true);
+        let done = v["trials_completed"].as_u64().unwrap();
+        assert!(done > 0 && done < 50_000_000, "{done}");
+        assert_eq!(v["scenarios"][0]["trials"].as_u64(), Some(done));
+    }
+    let table = std::fs::read_to_string(dir.join("report.txt")).unwrap();
+    assert!(table.starts_with("PARTIAL RESULTS"), "{table}");
+}
