@@ -16,6 +16,8 @@
 //! assert_eq!(kdrsim::run_one(&scenario, 42, 2), outcomes[2].1);
 //! ```
 
+pub mod safe;
+
 pub use kdrsim_models as models;
 pub use kdrsim_output as output;
 pub use kdrsim_sim as sim;
