@@ -11,9 +11,9 @@ pub fn render_error(e: &ScenarioError) -> String {
     match e.location().filter(|l| l.line > 0) {
         Some(loc) => match Source::read(Path::new(&loc.file)) {
             Ok(src) => e.render(&src.text),
-            Err(_) => format!("error: {e}"),
+            Err(_) => e.render(""),
         },
-        None => format!("error: {e}"),
+        None => e.render(""),
     }
 }
 
@@ -27,7 +27,7 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
             Ok(src) => src,
             Err(e) => {
                 bad += 1;
-                eprintln!("error: {e}");
+                eprintln!("{}", e.render(""));
                 continue;
             }
         };

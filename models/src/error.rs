@@ -78,7 +78,9 @@ impl ScenarioError {
     /// Control characters in the line (a fuzzed or hostile file may hold
     /// terminal escape sequences) are shown as `?`, never echoed.
     pub fn render(&self, text: &str) -> String {
-        let head = format!("error: {self}");
+        // The message quotes user strings (an unknown name), which may hold
+        // control characters too.
+        let head = printable(&format!("error: {self}"));
         let Some(loc) = self.location().filter(|l| l.line > 0) else {
             return head;
         };
@@ -130,6 +132,14 @@ impl ScenarioError {
     }
 }
 
+/// `s` with every control character except newlines shown as `?`, so that
+/// text from a scenario file cannot drive the terminal it is printed on.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +169,17 @@ mod tests {
     fn escape_sequences_in_the_source_are_not_echoed() {
         let r = err(1, 3).render("\u{1b}[2Jx: 1");
         assert!(!r.contains('\u{1b}'), "{r:?}");
+        // Found by the fuzzer: an unknown name quoted in the message itself.
+        let quoting = ScenarioError::Invalid {
+            location: Location {
+                file: "f.ron".into(),
+                line: 0,
+                column: 0,
+                field: String::new(),
+            },
+            message: "unknown data center \"d\u{1b}[2Jc1\"".into(),
+        };
+        assert!(!quoting.render("").contains('\u{1b}'));
     }
 
     #[test]

@@ -493,8 +493,13 @@ fn judge(
 }
 
 impl Explanation {
-    /// The report `kdrsim explain` prints.
+    /// The report `kdrsim explain` prints (names from the scenario with
+    /// control characters shown as `?`).
     pub fn render(&self) -> String {
+        crate::error::printable(&self.render_raw())
+    }
+
+    fn render_raw(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "{} ({})", self.scenario, self.file);
         for line in &self.summary {

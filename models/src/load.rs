@@ -104,6 +104,23 @@ pub fn ron_options() -> Options {
 
 /// Parses scenario text (no semantic checks).
 pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
+    // The same limit as for files, for text that arrives another way (a
+    // built-in, a library caller, the fuzzer): parsing allocates in
+    // proportion to the text, so refuse before it starts.
+    if source.text.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::Invalid {
+            location: Location {
+                file: source.file.clone(),
+                line: 0,
+                column: 0,
+                field: String::new(),
+            },
+            message: format!(
+                "the scenario is {} bytes; scenarios are limited to {MAX_SCENARIO_BYTES} bytes",
+                source.text.len()
+            ),
+        });
+    }
     let mut de =
         ron::Deserializer::from_str_with_options(&source.text, ron_options()).map_err(|e| {
             ScenarioError::Parse {
