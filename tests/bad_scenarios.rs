@@ -89,3 +89,38 @@ fn each_corpus_file_names_the_rule_it_breaks() {
         );
     }
 }
+
+/// Sizes too large to keep as corpus files, built in memory: each is
+/// refused with its limit named (and before the compiler's dense `u16`
+/// indices could wrap around).
+#[test]
+fn absurd_sizes_are_refused_naming_the_limit() {
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/broker-crash.ron"),
+    )
+    .unwrap();
+    let load = |text: String| {
+        load_source(&Source {
+            file: "big.ron".into(),
+            text,
+        })
+        .map(|_| ())
+        .expect_err("refused")
+        .to_string()
+    };
+    let racks: String = (0..70_000).map(|i| format!("(name: \"x{i}\"),")).collect();
+    let e = load(base.replace("(name: \"rack-a\",", &format!("{racks} (name: \"rack-a\",")));
+    assert!(e.contains("at most 10000 racks are supported"), "{e}");
+
+    let topics: String = (0..70_000)
+        .map(|i| format!("(name: \"t{i}\", partitions: 1, replication_factor: 1),"))
+        .collect();
+    let e = load(base.replace("topics: [", &format!("topics: [{topics}")));
+    assert!(
+        e.contains("70001 topics: at most 10000 are supported"),
+        "{e}"
+    );
+
+    let e = load(format!("{base}{}", " ".repeat(5 << 20)));
+    assert!(e.contains("scenarios are limited to 4194304 bytes"), "{e}");
+}

@@ -27,6 +27,11 @@ pub const MAX_PARTITIONS: u64 = 100_000;
 pub const MAX_NODES: usize = 10_000;
 /// At most this many faults.
 pub const MAX_FAULTS: usize = 10_000;
+/// At most this many racks (dense `u16` indices; a rack needs no broker,
+/// so the broker limit does not bound them).
+pub const MAX_RACKS: usize = 10_000;
+/// At most this many topics (dense `u16` indices).
+pub const MAX_TOPICS: usize = 10_000;
 /// The longest simulated time per trial (30 days). Periodic events
 /// (heartbeats, fetches, checkpoints) scale with it, so an absurd duration
 /// would look like a hang rather than an error.
@@ -399,6 +404,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             dc_nodes.push(dn);
             for (ki, rack) in dc.racks.iter().enumerate() {
                 let kf = format!("{df}.racks[{ki}]");
+                if racks.len() >= MAX_RACKS {
+                    return Err(c.err(kf, "", format!("at most {MAX_RACKS} racks are supported")));
+                }
                 unique("rack", &format!("{kf}.name"), &rack.name)?;
                 let k_idx = RackIdx(racks.len() as u16);
                 racks.push(RackSpec {
@@ -596,6 +604,16 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     // --- topics and placement ------------------------------------------------
     if scenario.topics.is_empty() {
         return Err(c.err("topics", "", "at least one topic is needed"));
+    }
+    if scenario.topics.len() > MAX_TOPICS {
+        return Err(c.err(
+            "topics",
+            "",
+            format!(
+                "{} topics: at most {MAX_TOPICS} are supported",
+                scenario.topics.len()
+            ),
+        ));
     }
     let broker_by_id: BTreeMap<u32, BrokerIdx> = brokers
         .iter()
