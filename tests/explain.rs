@@ -189,3 +189,86 @@ fn explain_and_the_simulation_agree_on_every_single_domain_loss_of_every_scenari
         disagreements.join("\n")
     );
 }
+
+fn explained(file: &str) -> kdrsim::models::explain::Explanation {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
+    explain(&kdrsim::load_file(&path).unwrap())
+}
+
+fn domain<'a>(
+    e: &'a kdrsim::models::explain::Explanation,
+    label: &str,
+) -> &'a kdrsim::models::explain::DomainReport {
+    e.domains
+        .iter()
+        .find(|d| d.label == label || d.aliases.iter().any(|a| a == label))
+        .unwrap_or_else(|| panic!("no domain {label}"))
+}
+
+#[test]
+fn s1_1_a_dc_holding_min_isr_replicas_can_lose_acknowledged_writes_and_says_why() {
+    let e = explained("s1-1-2.5dc-sizing.ron");
+    let dc1 = domain(&e, "dc dc1");
+    assert_eq!((dc1.writes, dc1.loss), (Writes::Stop, Loss::Can));
+    assert!(
+        dc1.loss_why
+            .contains("min.insync.replicas=3 but dc1 holds 3 replica(s) of orders-"),
+        "{}",
+        dc1.loss_why
+    );
+}
+
+#[test]
+fn three_dc_stretched_survives_any_one_dc_and_two_dc_stretched_loses_the_quorum_with_dc1() {
+    let three = explained("3dc-stretched.ron");
+    for dc in ["dc dc1", "dc dc2", "dc dc3"] {
+        let d = domain(&three, dc);
+        assert_eq!(
+            (d.writes, d.loss),
+            (Writes::StayAvailable, Loss::Cannot),
+            "{dc}"
+        );
+        assert!(d.quorum[0].3, "{dc}");
+    }
+    let two = explained("2dc-stretched.ron");
+    let dc1 = domain(&two, "dc dc1");
+    assert!(!dc1.quorum[0].3);
+    assert_eq!((dc1.writes, dc1.loss), (Writes::Stop, Loss::Cannot));
+    assert!(
+        dc1.writes_why.contains("without a KRaft quorum"),
+        "{}",
+        dc1.writes_why
+    );
+}
+
+#[test]
+fn observers_promoted_under_min_isr_keep_writes_available_when_a_data_dc_goes() {
+    let e = explained("2.5dc-observers.ron");
+    let dc1 = domain(&e, "dc dc1");
+    assert_eq!(dc1.writes, Writes::StayAvailable, "{}", dc1.writes_why);
+    // The controller-only site holds no replica: nothing to lose there.
+    assert_eq!(domain(&e, "dc dc3").loss, Loss::Cannot);
+}
+
+#[test]
+fn acks_1_can_lose_with_any_broker_and_a_cluster_link_region_loss_fails_over() {
+    let zombie = explained("zombie-leader-split.ron");
+    let b1 = domain(&zombie, "broker 1");
+    assert_eq!(b1.loss, Loss::Can);
+    assert!(b1.loss_why.contains("acks=1"), "{}", b1.loss_why);
+    let ap = explained("active-passive-cluster-link.ron");
+    let east = domain(&ap, "region us-east");
+    assert_eq!((east.writes, east.loss), (Writes::FailOver, Loss::Can));
+    assert!(
+        east.loss_why.contains("not yet mirrored"),
+        "{}",
+        east.loss_why
+    );
+    let mirror = domain(&ap, "mirror east-to-west");
+    assert_eq!(
+        (mirror.writes, mirror.loss),
+        (Writes::StayAvailable, Loss::Cannot)
+    );
+}
