@@ -154,7 +154,12 @@ pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
                     column: spanned.position.col,
                     field: if path == "." { String::new() } else { path },
                 },
-                message: explain_parse_error(&spanned.code),
+                message: with_found(
+                    explain_parse_error(&spanned.code),
+                    &source.text,
+                    spanned.position.line,
+                    spanned.position.col,
+                ),
             });
         }
     };
@@ -174,6 +179,42 @@ pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
         }
     })?;
     Ok(scenario)
+}
+
+/// "Expected integer" says what would be valid but not what was there: add
+/// the token at the error's position (ron points at the start of the value
+/// it could not read), shortened and with control characters shown as `?`.
+fn with_found(message: String, text: &str, line: usize, col: usize) -> String {
+    if !message.starts_with("Expected") {
+        return message;
+    }
+    let Some(l) = text.lines().nth(line.wrapping_sub(1)) else {
+        return message;
+    };
+    let rest: String = l.chars().skip(col.saturating_sub(1)).collect();
+    let token: String = if rest.starts_with('"') {
+        // A string literal, to its closing quote.
+        let end = rest[1..].find('"').map_or(rest.len(), |i| i + 2);
+        rest[..end].to_string()
+    } else {
+        rest.chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ')' | ']' | '}'))
+            .collect()
+    };
+    let token: String = token
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if token.is_empty() {
+        return message;
+    }
+    let hint = if message.starts_with("Expected integer") && token.starts_with('-') {
+        " (counts and durations are never negative)"
+    } else {
+        ""
+    };
+    format!("{message}, found `{token}`{hint}")
 }
 
 /// ron's messages are good but terse; add what would be valid where we can.
