@@ -192,9 +192,9 @@ fn with_found(message: String, text: &str, line: usize, col: usize) -> String {
         return message;
     };
     let rest: String = l.chars().skip(col.saturating_sub(1)).collect();
-    let token: String = if rest.starts_with('"') {
+    let token: String = if let Some(inner) = rest.strip_prefix('"') {
         // A string literal, to its closing quote.
-        let end = rest[1..].find('"').map_or(rest.len(), |i| i + 2);
+        let end = inner.find('"').map_or(rest.len(), |i| i + 2);
         rest[..end].to_string()
     } else {
         rest.chars()
