@@ -31,10 +31,13 @@ use std::path::Path;
 const TRIALS: u64 = 20;
 const AVAILABLE_BOUND_MS: u64 = 60_000;
 
+/// The scenario library, plus `tests/explain-scenarios/` for rules no
+/// library scenario exercises (acks=1 under quorum loss).
 fn scenario_files() -> Vec<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = ["scenarios", "tests/explain-scenarios"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "ron"))
         .collect();

@@ -13,8 +13,10 @@
 //!   `min.insync.replicas` replicas remain in the ISR outside the domain
 //!   (counting observers outside it when the promotion policy would promote
 //!   them, §3.2) and one of them can lead (a sync replica outside the
-//!   domain; observers are not elected automatically). With `acks=1` only a
-//!   leader is needed; `acks=0` needs a leader too but acknowledges nothing.
+//!   domain; observers are not elected automatically). With `acks=1` (or 0)
+//!   only a leader is needed: without a quorum, partitions whose leader
+//!   (the preferred one, from a healthy state) survives go on on cached
+//!   metadata, and the others stop.
 //! - **Can acknowledged data be lost?** An `acks=all` write is acknowledged
 //!   once the ISR, of at least `min(min.insync.replicas, RF)` members, has
 //!   it. If the domain holds that many of a partition's replicas, the ISR
@@ -377,10 +379,22 @@ fn judge(
                     _ => 0,
                 };
                 let isr_out = sync_out + promoted;
-                let stop = if !quorum_ok {
+                // The healthy state's leader is the preferred one (first in
+                // the assignment).
+                let leader_lost = brokers.contains(&part.replicas()[0]);
+                let stop = if !quorum_ok && (acks == Acks::All || leader_lost) {
                     Some(format!(
-                        "{name} loses {sync_in} in-sync replica(s) with {short}, and without a KRaft quorum nothing can fence them out of the ISR or elect a new leader"
+                        "{name} loses {sync_in} in-sync replica(s) with {short}, and without a KRaft quorum nothing can fence them out of the ISR or elect a new leader{}",
+                        if acks == Acks::All {
+                            " (acks=all waits for them)"
+                        } else {
+                            ""
+                        }
                     ))
+                } else if !quorum_ok {
+                    // acks=0/1 with a live leader: it goes on acknowledging
+                    // on its cached metadata (kafka-semantics §2.3).
+                    None
                 } else if sync_out == 0 {
                     Some(format!(
                         "every in-sync replica of {name} is in {short}, so no leader can be elected (observers are not elected automatically)"
