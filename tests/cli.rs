@@ -335,6 +335,29 @@ fn explain_names_the_dc_whose_loss_stops_writes_and_why() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// Waits until the process has installed its SIGINT handler (Linux shows
+/// caught signals in /proc/PID/status as the `SigCgt` mask; SIGINT is bit
+/// 1), so the test never races the start-up on a loaded machine. Elsewhere,
+/// a fixed wait.
+fn wait_until_sigint_is_caught(pid: u32) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(30) {
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            return;
+        };
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << 1) != 0);
+        if caught {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn ctrl_c_writes_the_statistics_of_the_completed_trials_marked_partial() {
     use std::process::Stdio;
@@ -357,7 +380,9 @@ fn ctrl_c_writes_the_statistics_of_the_completed_trials_marked_partial() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    wait_until_sigint_is_caught(child.id());
+    // Let some trials complete.
+    std::thread::sleep(std::time::Duration::from_millis(700));
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
