@@ -549,6 +549,37 @@ impl Explanation {
                 }
             );
         }
+        let list = |pick: &dyn Fn(&DomainReport) -> bool| -> String {
+            let names: Vec<&str> = self
+                .domains
+                .iter()
+                .filter(|d| pick(d))
+                .map(|d| d.label.as_str())
+                .collect();
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        let _ = writeln!(s, "\nIn short:");
+        let _ = writeln!(
+            s,
+            "  writes stop with the loss of: {}",
+            list(&|d| d.writes == Writes::Stop)
+        );
+        if self.domains.iter().any(|d| d.writes == Writes::FailOver) {
+            let _ = writeln!(
+                s,
+                "  writes fail over to another cluster with: {}",
+                list(&|d| d.writes == Writes::FailOver)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  acknowledged writes can be lost with: {}",
+            list(&|d| d.loss == Loss::Can)
+        );
         let _ = writeln!(s, "\nWhy:");
         for d in &self.domains {
             let _ = writeln!(s, "\n  {}", d.label);
