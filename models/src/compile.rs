@@ -265,9 +265,27 @@ fn json_field(field: &str) -> String {
     }
 }
 
+/// The longest setting a scenario may give in milliseconds (about 31 years,
+/// as for drawn times). Integer time is nanoseconds in a `u64`, and the
+/// model adds settings to the clock and to each other: near `u64::MAX` ms
+/// that arithmetic overflows (the fuzzer found one in the ISR expiry
+/// schedule), so larger values are refused here rather than trusted there.
+pub const MAX_SETTING_MS: u64 = 1_000_000_000_000;
+
 fn positive_ms(c: &Checker, field: &str, v: u64) -> Result<SimDuration, ScenarioError> {
     if v == 0 {
         return Err(c.err(field, "", "must be > 0 ms"));
+    }
+    bounded_ms(c, field, v)
+}
+
+fn bounded_ms(c: &Checker, field: &str, v: u64) -> Result<SimDuration, ScenarioError> {
+    if v > MAX_SETTING_MS {
+        return Err(c.err(
+            field,
+            "",
+            format!("{v} ms is beyond the longest supported setting; valid: at most {MAX_SETTING_MS} ms"),
+        ));
     }
     Ok(SimDuration::from_ms(v))
 }
@@ -1405,7 +1423,11 @@ fn compile_mirrors(
             topics: mt,
             naming,
             bandwidth_bytes_per_sec,
-            delay: SimDuration::from_ms(m.replication_delay_ms),
+            delay: bounded_ms(
+                c,
+                &format!("{mf}.replication_delay_ms"),
+                m.replication_delay_ms,
+            )?,
             offset_lag_max: m.offset_lag_max,
             checkpoint_interval: positive_ms(
                 c,
@@ -1457,8 +1479,12 @@ fn compile_mirrors(
                 mirror,
                 detection: r.detection,
                 decision: r.decision,
-                dns_ttl: SimDuration::from_ms(r.dns_ttl_ms),
-                consumer_restart: SimDuration::from_ms(r.consumer_restart_ms),
+                dns_ttl: bounded_ms(c, "runbook.dns_ttl_ms", r.dns_ttl_ms)?,
+                consumer_restart: bounded_ms(
+                    c,
+                    "runbook.consumer_restart_ms",
+                    r.consumer_restart_ms,
+                )?,
                 failback: r.failback,
                 failback_after: r.failback_after.unwrap_or(TimeDist::Fixed(0)),
                 replay_records: r.producer_replay_records,
