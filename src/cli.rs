@@ -53,6 +53,19 @@ enum Command {
     /// Reduce a failing trial's faults to a minimal schedule that still
     /// breaks a per-trial expectation, written as a scenario with fixed times.
     Shrink(ShrinkArgs),
+    /// Check scenario files (parse and semantic rules) without simulating.
+    Validate {
+        /// Scenario files (RON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Read a topology statically: for each single failure domain, whether
+    /// the quorum survives, writes stay available and acknowledged data can
+    /// be lost.
+    Explain {
+        /// The scenario file (RON).
+        file: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -269,6 +282,12 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
             crate::sweep::sweep(&a.file, &a.set, a.seed, a.trials, a.jobs, &a.out)
                 .map(|_| ExitCode::SUCCESS)
         }
+        Some(Command::Validate { files }) => Ok(crate::validate::validate(&files)),
+        Some(Command::Explain { file }) => {
+            let model = kdrsim::load_file(&file)?;
+            emit(&crate::explain::explain_text(&model))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -377,21 +396,45 @@ fn run_whole(args: &RunArgs, loaded: &[Loaded]) -> Result<ExitCode, CliError> {
     let format = args.format.unwrap_or(FormatArg::Table);
     let bar = progress_bar(args.trials.saturating_mul(loaded.len() as u64));
     let mut reports = Reports::new(format, args.out.as_deref())?;
+    // Ctrl-C: the chunk under way finishes, then the trials completed are
+    // reported, marked partial (see `interrupt`).
+    let cancel = crate::interrupt::install();
+    let interrupted = || CliError::Usage("interrupted".into());
+    let mut stopped = false;
     for l in loaded {
         let model = &l.model;
         bar.set_prefix(model.name.clone());
         reports.begin(&model.name, &model.file, args.seed, model.duration.as_ms());
-        kdrsim::run_chunked(
+        let result = kdrsim::run_chunked(
             model,
             args.seed,
             TrialRange::first(args.trials),
             args.jobs,
             |n| bar.inc(n),
-            |chunk| reports.add(chunk),
-        )?;
+            |chunk| {
+                reports.add(chunk)?;
+                if cancel.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Err(interrupted());
+                }
+                Ok(())
+            },
+        );
+        match result {
+            Err(_) if cancel.load(std::sync::atomic::Ordering::SeqCst) => {
+                stopped = true;
+                break;
+            }
+            other => other?,
+        }
     }
     bar.finish_and_clear();
-    reports.finish()?;
+    let requested = args.trials.saturating_mul(loaded.len() as u64);
+    let partial = stopped.then(|| (reports.trials_done(), requested));
+    reports.finish(partial)?;
+    if let Some((done, of)) = partial {
+        eprintln!("interrupted: reported {done} of {of} trials (marked partial)");
+        return Ok(ExitCode::from(130));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -474,7 +517,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
             })?;
         }
     }
-    reports.finish()?;
+    reports.finish(None)?;
     eprintln!(
         "merged {} shards: {} scenarios, {} trials each, seed {}",
         parts.len(),
@@ -556,29 +599,44 @@ impl Reports {
     }
 
     /// Prints the table or JSON report and publishes the files.
-    fn finish(mut self) -> Result<(), CliError> {
+    /// Trials folded in so far, over every scenario.
+    fn trials_done(&self) -> u64 {
+        self.done
+            .iter()
+            .chain(self.current.iter())
+            .map(ScenarioAccumulator::trials)
+            .sum()
+    }
+
+    /// Prints the table or JSON report and publishes the files; `partial`
+    /// (completed, requested) marks an interrupted run's reports.
+    fn finish(mut self, partial: Option<(u64, u64)>) -> Result<(), CliError> {
         self.done.extend(self.current.take());
         let summaries: Vec<_> = self.done.iter().map(ScenarioAccumulator::finish).collect();
+        let json = || match partial {
+            Some((done, of)) => {
+                crate::interrupt::mark_json(&output::format_json(&summaries), done, of)
+            }
+            None => output::format_json(&summaries),
+        };
+        let table = || match partial {
+            Some((done, of)) => {
+                crate::interrupt::mark_table(&output::format_table(&summaries), done, of)
+            }
+            None => output::format_table(&summaries),
+        };
         match self.format {
-            FormatArg::Table => self.stdout.write(&output::format_table(&summaries))?,
-            FormatArg::Json => self.stdout.write(&output::format_json(&summaries))?,
+            FormatArg::Table => self.stdout.write(&table())?,
+            FormatArg::Json => self.stdout.write(&json())?,
             FormatArg::Csv => {}
         }
         self.stdout.flush()?;
         if let (Some(dir), Some(csv)) = (&self.out, self.csv_file.take()) {
-            write_atomic(
-                dir,
-                "report.json",
-                output::format_json(&summaries).as_bytes(),
-            )
-            .map_err(io_in(dir, "report.json"))?;
+            write_atomic(dir, "report.json", json().as_bytes())
+                .map_err(io_in(dir, "report.json"))?;
             csv.commit().map_err(io_in(dir, "trials.csv"))?;
-            write_atomic(
-                dir,
-                "report.txt",
-                output::format_table(&summaries).as_bytes(),
-            )
-            .map_err(io_in(dir, "report.txt"))?;
+            write_atomic(dir, "report.txt", table().as_bytes())
+                .map_err(io_in(dir, "report.txt"))?;
             eprintln!("wrote {}", dir.join("report.json").display());
         }
         Ok(())

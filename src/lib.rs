@@ -16,6 +16,8 @@
 //! assert_eq!(kdrsim::run_one(&scenario, 42, 2), outcomes[2].1);
 //! ```
 
+pub mod safe;
+
 pub use kdrsim_models as models;
 pub use kdrsim_output as output;
 pub use kdrsim_sim as sim;
@@ -106,6 +108,44 @@ pub fn run_chunked<E: From<RunnerError>>(
         progress,
         sink,
     )
+}
+
+/// Like [`run_batch`], but stops once `cancel` is set (by a Ctrl-C handler,
+/// say) and returns the trials that completed, in trial order with their
+/// numbers, so a partial report still names replayable trials.
+///
+/// Trials run in chunks so that an interrupted run has only stored what it
+/// finished (a huge `--trials` is not allocated up front), and the flag is
+/// also checked before each trial so a chunk drains at once. This is the
+/// whole cancellation hook: a chunked or streaming runner keeps it by
+/// checking the same flag between its chunks.
+pub fn run_batch_cancellable(
+    model: &Arc<Model>,
+    seed: u64,
+    trials: TrialRange,
+    jobs: usize,
+    cancel: &std::sync::atomic::AtomicBool,
+    progress: impl Fn(u64) + Sync + Send,
+) -> Result<Vec<(u64, TrialOutcome)>, RunnerError> {
+    use std::sync::atomic::Ordering;
+    const CHUNK: u64 = 8192;
+    let mut done = Vec::new();
+    let mut start = trials.start;
+    while start < trials.end && !cancel.load(Ordering::Relaxed) {
+        let end = trials.end.min(start.saturating_add(CHUNK));
+        let chunk = kdrsim_sim::run_trials(
+            TrialRange { start, end },
+            jobs,
+            || World::new(model.clone()),
+            |world, trial| {
+                (!cancel.load(Ordering::Relaxed)).then(|| (trial, world.run_trial(seed, trial)))
+            },
+            &progress,
+        )?;
+        done.extend(chunk.into_iter().flatten());
+        start = end;
+    }
+    Ok(done)
 }
 
 /// Runs one trial.

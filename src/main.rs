@@ -3,10 +3,13 @@
 
 mod check_cmd;
 mod cli;
+mod explain;
 mod files;
+mod interrupt;
 mod report;
 mod shard;
 mod sweep;
+mod validate;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -15,6 +18,10 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::execute(args) {
         Ok(code) => code,
+        Err(cli::CliError::Scenario(e)) => {
+            eprintln!("{}", validate::render_error(&e));
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())

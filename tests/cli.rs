@@ -556,3 +556,160 @@ fn a_truncated_partial_is_refused_naming_the_shard_to_rerun() {
     let e = merge_error(&[&parts]);
     assert!(e.contains("re-run shard 1/2"), "{e}");
 }
+
+#[test]
+fn validate_checks_every_file_and_shows_the_offending_line_with_a_caret() {
+    let out = kdrsim(&[
+        "validate",
+        "scenarios/3dc-stretched.ron",
+        "tests/bad-scenarios/32-min-isr-above-rf.ron",
+        "tests/bad-scenarios/58-fault-unknown-broker.ron",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stdout.contains("ok: scenarios/3dc-stretched.ron"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("32-min-isr-above-rf.ron:20:86: field `topics[1].min_insync_replicas`"),
+        "{stderr}"
+    );
+    // The snippet: the line number gutter, then a caret line labelled with
+    // the field.
+    assert!(stderr.contains("20 | "), "{stderr}");
+    assert!(
+        stderr.contains("^ topics[1].min_insync_replicas"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("unknown broker 33"),
+        "both bad files reported: {stderr}"
+    );
+    assert!(stderr.contains("2 of 3 file(s) invalid"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn validate_accepts_every_scenario_in_the_library() {
+    let mut args = vec!["validate".to_string()];
+    for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")).unwrap() {
+        args.push(format!(
+            "scenarios/{}",
+            e.unwrap().file_name().to_string_lossy()
+        ));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = kdrsim(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn run_errors_also_show_the_snippet() {
+    let out = kdrsim(&[
+        "run",
+        "--trials",
+        "2",
+        "tests/bad-scenarios/18-link-unknown-dc.ron",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown data center \"dc9\""), "{stderr}");
+    assert!(stderr.contains("^ topology.links[0].between"), "{stderr}");
+}
+
+#[test]
+fn explain_names_the_dc_whose_loss_stops_writes_and_why() {
+    let out = kdrsim(&["explain", "scenarios/2dc-stretched.ron"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("dc dc1 "))
+        .unwrap_or_else(|| panic!("no dc1 row in:\n{stdout}"));
+    assert!(row.contains("LOST") && row.contains("STOP"), "{row}");
+    assert!(stdout.contains("without a KRaft quorum"), "{stdout}");
+    let bad = kdrsim(&["explain", "tests/bad-scenarios/30-rf-above-brokers.ron"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Waits until the process has installed its SIGINT handler (Linux shows
+/// caught signals in /proc/PID/status as the `SigCgt` mask; SIGINT is bit
+/// 1), so the test never races the start-up on a loaded machine. Elsewhere,
+/// a fixed wait.
+fn wait_until_sigint_is_caught(pid: u32) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(30) {
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            return;
+        };
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << 1) != 0);
+        if caught {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_writes_the_statistics_of_the_completed_trials_marked_partial() {
+    use std::process::Stdio;
+    let dir = temp_dir("interrupt");
+    let child = Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .args([
+            "run",
+            "--trials",
+            "50000000",
+            "--jobs",
+            "1",
+            "--format",
+            "json",
+            "--out",
+            dir.to_str().unwrap(),
+            "scenarios/3dc-stretched.ron",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until_sigint_is_caught(child.id());
+    // Let some trials complete.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for json in [
+        out.stdout.clone(),
+        std::fs::read(dir.join("report.json")).unwrap(),
+    ] {
+        let v: serde_json::Value = serde_json::from_slice(&json)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json)));
+        assert_eq!(v["partial"], true);
+        let done = v["trials_completed"].as_u64().unwrap();
+        assert!(done > 0 && done < 50_000_000, "{done}");
+        assert_eq!(v["scenarios"][0]["trials"].as_u64(), Some(done));
+    }
+    let table = std::fs::read_to_string(dir.join("report.txt")).unwrap();
+    assert!(table.starts_with("PARTIAL RESULTS"), "{table}");
+}

@@ -27,6 +27,16 @@ pub const MAX_PARTITIONS: u64 = 100_000;
 pub const MAX_NODES: usize = 10_000;
 /// At most this many faults.
 pub const MAX_FAULTS: usize = 10_000;
+/// At most this many racks (dense `u16` indices; a rack needs no broker,
+/// so the broker limit does not bound them).
+pub const MAX_RACKS: usize = 10_000;
+/// At most this many topics (dense `u16` indices).
+pub const MAX_TOPICS: usize = 10_000;
+/// The longest simulated time per trial (10 years, for fault processes that
+/// cover years of operation). Quiet time costs no events (flows, not
+/// periodic ticks), and fault processes are capped in occurrences, so the
+/// bound only keeps integer time far from overflow.
+pub const MAX_DURATION_MS: u64 = 10 * 365 * 24 * 3_600_000;
 
 #[derive(Debug, Clone)]
 pub struct DcSpec {
@@ -268,9 +278,27 @@ fn json_field(field: &str) -> String {
     }
 }
 
+/// The longest setting a scenario may give in milliseconds (about 31 years,
+/// as for drawn times). Integer time is nanoseconds in a `u64`, and the
+/// model adds settings to the clock and to each other: near `u64::MAX` ms
+/// that arithmetic overflows (the fuzzer found one in the ISR expiry
+/// schedule), so larger values are refused here rather than trusted there.
+pub const MAX_SETTING_MS: u64 = 1_000_000_000_000;
+
 fn positive_ms(c: &Checker, field: &str, v: u64) -> Result<SimDuration, ScenarioError> {
     if v == 0 {
         return Err(c.err(field, "", "must be > 0 ms"));
+    }
+    bounded_ms(c, field, v)
+}
+
+fn bounded_ms(c: &Checker, field: &str, v: u64) -> Result<SimDuration, ScenarioError> {
+    if v > MAX_SETTING_MS {
+        return Err(c.err(
+            field,
+            "",
+            format!("{v} ms is beyond the longest supported setting; valid: at most {MAX_SETTING_MS} ms"),
+        ));
     }
     Ok(SimDuration::from_ms(v))
 }
@@ -311,6 +339,16 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         return Err(c.err("name", "", "the scenario needs a non-empty name"));
     }
     let duration = positive_ms(&c, "duration_ms", scenario.duration_ms)?;
+    if scenario.duration_ms > MAX_DURATION_MS {
+        return Err(c.err(
+            "duration_ms",
+            "",
+            format!(
+                "{} ms is longer than the longest supported trial; valid: 1..={MAX_DURATION_MS} ms (10 years)",
+                scenario.duration_ms
+            ),
+        ));
+    }
 
     // --- topology -------------------------------------------------------
     let mut graph = DiGraph::new();
@@ -397,6 +435,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             dc_nodes.push(dn);
             for (ki, rack) in dc.racks.iter().enumerate() {
                 let kf = format!("{df}.racks[{ki}]");
+                if racks.len() >= MAX_RACKS {
+                    return Err(c.err(kf, "", format!("at most {MAX_RACKS} racks are supported")));
+                }
                 unique("rack", &format!("{kf}.name"), &rack.name)?;
                 let k_idx = RackIdx(racks.len() as u16);
                 racks.push(RackSpec {
@@ -595,6 +636,16 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     if scenario.topics.is_empty() {
         return Err(c.err("topics", "", "at least one topic is needed"));
     }
+    if scenario.topics.len() > MAX_TOPICS {
+        return Err(c.err(
+            "topics",
+            "",
+            format!(
+                "{} topics: at most {MAX_TOPICS} are supported",
+                scenario.topics.len()
+            ),
+        ));
+    }
     let broker_by_id: BTreeMap<u32, BrokerIdx> = brokers
         .iter()
         .enumerate()
@@ -690,12 +741,17 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             ));
         }
         if t.min_insync_replicas == 0 || t.min_insync_replicas > t.replication_factor {
+            let what = if t.min_insync_replicas == 0 {
+                "is below 1 (Kafka's minimum)".to_string()
+            } else {
+                format!("is larger than replication_factor {}", t.replication_factor)
+            };
             return Err(c.err(
                 format!("{tf}.min_insync_replicas"),
                 "",
                 format!(
-                    "min_insync_replicas {} is larger than replication_factor {}; valid: 1..={}",
-                    t.min_insync_replicas, t.replication_factor, t.replication_factor
+                    "min_insync_replicas {} {what}; valid: 1..={}",
+                    t.min_insync_replicas, t.replication_factor
                 ),
             ));
         }
@@ -1636,7 +1692,11 @@ fn compile_mirrors(
             topics: mt,
             naming,
             bandwidth_bytes_per_sec,
-            delay: SimDuration::from_ms(m.replication_delay_ms),
+            delay: bounded_ms(
+                c,
+                &format!("{mf}.replication_delay_ms"),
+                m.replication_delay_ms,
+            )?,
             offset_lag_max: m.offset_lag_max,
             checkpoint_interval: positive_ms(
                 c,
@@ -1697,8 +1757,12 @@ fn compile_mirrors(
                 mirror,
                 detection: r.detection,
                 decision: r.decision,
-                dns_ttl: SimDuration::from_ms(r.dns_ttl_ms),
-                consumer_restart: SimDuration::from_ms(r.consumer_restart_ms),
+                dns_ttl: bounded_ms(c, "runbook.dns_ttl_ms", r.dns_ttl_ms)?,
+                consumer_restart: bounded_ms(
+                    c,
+                    "runbook.consumer_restart_ms",
+                    r.consumer_restart_ms,
+                )?,
                 command: r.failover_command,
                 failback: r.failback,
                 failback_after: r.failback_after.unwrap_or(TimeDist::Fixed(0)),

@@ -132,9 +132,17 @@ impl TimeDist {
             TimeDist::Weibull(_, k) if !(k.is_finite() && k > 0.0) => {
                 Some(format!("Weibull shape {k}: must be a finite number > 0"))
             }
-            TimeDist::Fixed(ms) | TimeDist::Uniform(_, ms) if ms as f64 > MAX_DRAW_MS => Some(
-                format!("{ms} ms is beyond the largest supported time ({MAX_DRAW_MS} ms)"),
-            ),
+            TimeDist::Fixed(ms)
+            | TimeDist::Uniform(_, ms)
+            | TimeDist::Exponential(ms)
+            | TimeDist::LogNormal(ms, _)
+            | TimeDist::Weibull(ms, _)
+                if ms as f64 > MAX_DRAW_MS =>
+            {
+                Some(format!(
+                    "{ms} ms is beyond the largest supported time ({MAX_DRAW_MS} ms)"
+                ))
+            }
             _ => None,
         }
     }

@@ -53,33 +53,24 @@ impl Source {
         Ok(Source { file, text })
     }
 
-    /// The 1-based (line, column) of the first occurrence of `needle` at or
-    /// after the start of `field`'s last path segment, or (0, 0).
+    /// The 1-based (line, column) of `field`'s value, found by walking its
+    /// path through the text ([`crate::locate`]); with a `needle`, of the
+    /// needle's first occurrence inside that value (e.g. the unknown broker
+    /// id inside `Crash(Broker(7))`). (0, 0) when nothing fits.
     pub fn locate(&self, field: &str, needle: &str) -> (usize, usize) {
-        let key = field
-            .rsplit('.')
-            .next()
-            .unwrap_or(field)
-            .split('[')
-            .next()
-            .unwrap_or("");
-        let from = if key.is_empty() {
-            0
-        } else {
-            self.text.find(&format!("{key}:")).unwrap_or(0)
-        };
-        let at = if needle.is_empty() {
-            (!key.is_empty()).then_some(from)
-        } else {
-            self.text[from..]
-                .find(needle)
-                .map(|i| i + from)
-                .or_else(|| self.text.find(needle))
-        };
-        match at {
-            Some(offset) => line_col(&self.text, offset),
-            None => (0, 0),
+        if field.is_empty() {
+            return match self.text.find(needle).filter(|_| !needle.is_empty()) {
+                Some(offset) => line_col(&self.text, offset),
+                None => (0, 0),
+            };
         }
+        let Some((start, end)) = crate::locate::span(&self.text, field) else {
+            return (0, 0);
+        };
+        let inside = (!needle.is_empty())
+            .then(|| self.text.get(start..end).and_then(|v| v.find(needle)))
+            .flatten();
+        line_col(&self.text, start + inside.unwrap_or(0))
     }
 
     pub fn location(&self, field: &str, needle: &str) -> Location {
@@ -94,7 +85,13 @@ impl Source {
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    // Back off to a character boundary: offsets come from byte scans of
+    // arbitrary (possibly fuzzed) text.
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
@@ -107,6 +104,23 @@ pub fn ron_options() -> Options {
 
 /// Parses scenario text (no semantic checks).
 pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
+    // The same limit as for files, for text that arrives another way (a
+    // built-in, a library caller, the fuzzer): parsing allocates in
+    // proportion to the text, so refuse before it starts.
+    if source.text.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::Invalid {
+            location: Location {
+                file: source.file.clone(),
+                line: 0,
+                column: 0,
+                field: String::new(),
+            },
+            message: format!(
+                "the scenario is {} bytes; scenarios are limited to {MAX_SCENARIO_BYTES} bytes",
+                source.text.len()
+            ),
+        });
+    }
     let mut de =
         ron::Deserializer::from_str_with_options(&source.text, ron_options()).map_err(|e| {
             ScenarioError::Parse {
@@ -125,7 +139,14 @@ pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
         Ok(s) => s,
         Err(e) => {
             let spanned = de.span_error(e);
+            // serde_path_to_error writes `?` for a segment it could not
+            // name (a syntax error before the key); drop it rather than show
+            // `topics[0].?`.
             let path = track.path().to_string();
+            let path = path
+                .trim_end_matches(".?")
+                .trim_end_matches('?')
+                .to_string();
             return Err(ScenarioError::Parse {
                 location: Location {
                     file: source.file.clone(),
@@ -133,7 +154,12 @@ pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
                     column: spanned.position.col,
                     field: if path == "." { String::new() } else { path },
                 },
-                message: explain_parse_error(&spanned.code),
+                message: with_found(
+                    explain_parse_error(&spanned.code),
+                    &source.text,
+                    spanned.position.line,
+                    spanned.position.col,
+                ),
             });
         }
     };
@@ -153,6 +179,42 @@ pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
         }
     })?;
     Ok(scenario)
+}
+
+/// "Expected integer" says what would be valid but not what was there: add
+/// the token at the error's position (ron points at the start of the value
+/// it could not read), shortened and with control characters shown as `?`.
+fn with_found(message: String, text: &str, line: usize, col: usize) -> String {
+    if !message.starts_with("Expected") {
+        return message;
+    }
+    let Some(l) = text.lines().nth(line.wrapping_sub(1)) else {
+        return message;
+    };
+    let rest: String = l.chars().skip(col.saturating_sub(1)).collect();
+    let token: String = if let Some(inner) = rest.strip_prefix('"') {
+        // A string literal, to its closing quote.
+        let end = inner.find('"').map_or(rest.len(), |i| i + 2);
+        rest[..end].to_string()
+    } else {
+        rest.chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ')' | ']' | '}'))
+            .collect()
+    };
+    let token: String = token
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if token.is_empty() {
+        return message;
+    }
+    let hint = if message.starts_with("Expected integer") && token.starts_with('-') {
+        " (counts and durations are never negative)"
+    } else {
+        ""
+    };
+    format!("{message}, found `{token}`{hint}")
 }
 
 /// ron's messages are good but terse; add what would be valid where we can.

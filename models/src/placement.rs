@@ -238,7 +238,11 @@ pub mod constraints {
                         ),
                     ));
                 }
-                *per_rack.entry(rack).or_default() += g.count;
+                // Saturating: counts are user numbers, and u32::MAX plus one
+                // observer must read as "too many", not wrap to 0 (found by
+                // the fuzzer).
+                let n = per_rack.entry(rack).or_default();
+                *n = n.saturating_add(g.count);
             }
         }
         for (rack, need) in &per_rack {

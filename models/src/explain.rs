@@ -1,0 +1,614 @@
+//! `kdrsim explain`: a static reading of a topology, without simulating.
+//!
+//! For every single failure domain (each broker, controller, rack, DC and
+//! region, and for several clusters each mirror) it answers three questions
+//! from the compiled [`Model`] alone, from a healthy starting state:
+//!
+//! - **Does the KRaft quorum survive?** Iff a strict majority of the
+//!   cluster's voters is outside the domain (kafka-semantics §2.1).
+//! - **Do `acks=all` writes stay available?** A partition with no sync
+//!   replica in the domain is untouched (observers never hold back the high
+//!   watermark). Otherwise the lost replicas must be fenced and removed from
+//!   the ISR, which needs the quorum (§2.3); then writes go on iff at least
+//!   `min.insync.replicas` replicas remain in the ISR outside the domain
+//!   (counting observers outside it when the promotion policy would promote
+//!   them, §3.2) and one of them can lead (a sync replica outside the
+//!   domain; observers are not elected automatically). With `acks=1` (or 0)
+//!   only a leader is needed: without a quorum, partitions whose leader
+//!   (the preferred one, from a healthy state) survives go on on cached
+//!   metadata, and the others stop.
+//! - **Can acknowledged data be lost?** An `acks=all` write is acknowledged
+//!   once the ISR, of at least `min(min.insync.replicas, RF)` members, has
+//!   it. If the domain holds that many of a partition's replicas, the ISR
+//!   may earlier have shrunk to exactly those (a slow follower, a restart),
+//!   and then losing the domain loses what they alone acknowledged: "can
+//!   lose". Otherwise every acknowledged write has a copy outside the
+//!   domain: "cannot lose". With `acks=1` the leader alone acknowledges, so
+//!   any domain holding a replica (a potential leader) can lose data.
+//!
+//! "Can lose" is a possibility that needs an earlier ISR shrink; a single
+//! loss from a healthy state usually loses nothing. "Cannot lose" is a
+//! guarantee. The agreement test (`tests/explain.rs`) holds the simulation
+//! to the guarantees: "stay available" means a bounded outage, "stop" means
+//! an outage to the end of the trial, "cannot lose" means no loss in any
+//! trial.
+//!
+//! For several clusters, a domain that stops a cluster's writes while a
+//! runbook fails that cluster over to a healthy one reads "fail over": writes
+//! resume on the DR cluster after detection, decision and the DNS switch,
+//! and records not yet mirrored can be lost (asynchronous replication).
+//!
+//! Not covered: network partitions between DCs of one cluster (who can still
+//! reach whom depends on timing the static view does not have), and
+//! combinations of failures.
+
+use crate::compile::{Model, TopoNode};
+use crate::ids::*;
+use crate::scenario::{Acks, FaultKind, PromotionPolicy, Target};
+use petgraph::visit::Dfs;
+use std::fmt::Write as _;
+
+/// What happens to writes when the domain is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// They go on after at most the fencing and election delays.
+    StayAvailable,
+    /// They stop until the domain comes back.
+    Stop,
+    /// They stop on the primary and resume on the DR cluster once the
+    /// runbook has failed over.
+    FailOver,
+}
+
+/// Whether acknowledged writes can be lost with the domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    Cannot,
+    /// Possible, given an earlier ISR shrink (or, across clusters, mirror
+    /// lag at failover).
+    Can,
+}
+
+/// The verdict for one failure domain.
+#[derive(Debug, Clone)]
+pub struct DomainReport {
+    /// "dc dc1", "broker 3", "mirror east-to-west".
+    pub label: String,
+    /// Other domains with exactly the same members ("rack dc1").
+    pub aliases: Vec<String>,
+    /// A fault that takes exactly this domain (a power loss, or a stopped
+    /// mirror), to check the verdict by simulation.
+    pub fault: FaultKind,
+    pub brokers: Vec<BrokerIdx>,
+    pub controllers: Vec<ControllerIdx>,
+    /// DCs whose clients die with the domain.
+    pub dcs: Vec<DcIdx>,
+    /// Per cluster: (name, voters outside the domain, voters, survives).
+    pub quorum: Vec<(String, usize, usize, bool)>,
+    pub writes: Writes,
+    pub writes_why: String,
+    pub loss: Loss,
+    pub loss_why: String,
+    /// Producers whose own DC is lost (they stop writing).
+    pub producers_lost: Vec<String>,
+}
+
+/// The static reading of a whole scenario.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    pub scenario: String,
+    pub file: String,
+    pub summary: Vec<String>,
+    pub domains: Vec<DomainReport>,
+}
+
+/// Analyses `model`. Pure and deterministic.
+pub fn explain(model: &Model) -> Explanation {
+    let mut summary = Vec::new();
+    for (k, voters) in clusters(model).iter().enumerate() {
+        let mut per_dc: Vec<(DcIdx, usize)> = Vec::new();
+        for &c in voters {
+            let dc = model.controllers[c.idx()].dc;
+            match per_dc.iter_mut().find(|(d, _)| *d == dc) {
+                Some((_, n)) => *n += 1,
+                None => per_dc.push((dc, 1)),
+            }
+        }
+        let layout: Vec<String> = per_dc
+            .iter()
+            .map(|(d, n)| format!("{}: {n}", model.dcs[d.idx()].name))
+            .collect();
+        summary.push(format!(
+            "{}KRaft quorum: {} voters ({}); it needs {} of them",
+            cluster_prefix(model, k),
+            voters.len(),
+            layout.join(", "),
+            voters.len() / 2 + 1
+        ));
+    }
+    for (ti, t) in model.topics.iter().enumerate() {
+        let observers = model.partitions[t.first_partition as usize]
+            .observers
+            .count_ones();
+        let producer = t.producer.map(|p| &model.producers[p]);
+        summary.push(format!(
+            "{}topic {}: {} partitions, RF={}{}, min.insync.replicas={}, unclean election {}; {}",
+            cluster_prefix(model, topic_cluster(model, TopicIdx(ti as u16))),
+            t.name,
+            t.partitions,
+            t.rf,
+            if observers > 0 {
+                format!(
+                    " + {observers} observer(s) (promotion: {})",
+                    policy_name(t.promotion)
+                )
+            } else {
+                String::new()
+            },
+            t.min_isr,
+            if t.unclean { "on" } else { "off" },
+            match producer {
+                Some(p) => format!(
+                    "producer {} in {} with acks={}",
+                    p.name,
+                    model.dcs[p.dc.idx()].name,
+                    acks_name(p.acks)
+                ),
+                None => "no producer (read as acks=all)".to_string(),
+            }
+        ));
+    }
+    let mut domains: Vec<DomainReport> = Vec::new();
+    for (node, label, target) in candidate_domains(model) {
+        let (brokers, controllers, dcs) = contained(model, node);
+        if brokers.is_empty() && controllers.is_empty() {
+            continue;
+        }
+        if let Some(same) = domains
+            .iter_mut()
+            .find(|d| d.brokers == brokers && d.controllers == controllers && d.dcs == dcs)
+        {
+            same.aliases.push(label);
+            continue;
+        }
+        domains.push(judge(
+            model,
+            label,
+            FaultKind::PowerLoss(target),
+            brokers,
+            controllers,
+            dcs,
+        ));
+    }
+    if let Some(dr) = &model.dr {
+        for m in &dr.mirrors {
+            domains.push(DomainReport {
+                label: format!("mirror {}", m.name),
+                aliases: vec![],
+                fault: FaultKind::MirrorStopped(m.name.clone()),
+                brokers: vec![],
+                controllers: vec![],
+                dcs: vec![],
+                quorum: vec![],
+                writes: Writes::StayAvailable,
+                writes_why: format!(
+                    "producers write to cluster {}, which does not wait for the mirror (asynchronous)",
+                    dr.clusters[m.source].name
+                ),
+                loss: Loss::Cannot,
+                loss_why: format!(
+                    "nothing acknowledged lives only in the mirror; but while it is down, cluster {}'s copy falls behind, and a failover then would lose everything since it stopped",
+                    dr.clusters[m.target].name
+                ),
+                producers_lost: vec![],
+            });
+        }
+    }
+    Explanation {
+        scenario: model.name.clone(),
+        file: model.file.clone(),
+        summary,
+        domains,
+    }
+}
+
+/// Voters per cluster (one cluster when the model has no `clusters`).
+fn clusters(model: &Model) -> Vec<Vec<ControllerIdx>> {
+    match &model.dr {
+        Some(dr) => dr.clusters.iter().map(|c| c.controllers.clone()).collect(),
+        None => vec![(0..model.controllers.len())
+            .map(|c| ControllerIdx(c as u16))
+            .collect()],
+    }
+}
+
+fn topic_cluster(model: &Model, t: TopicIdx) -> usize {
+    model.dr.as_ref().map_or(0, |dr| dr.topic_cluster[t.idx()])
+}
+
+fn cluster_prefix(model: &Model, k: usize) -> String {
+    match &model.dr {
+        Some(dr) => format!("cluster {}: ", dr.clusters[k].name),
+        None => String::new(),
+    }
+}
+
+fn policy_name(p: PromotionPolicy) -> &'static str {
+    match p {
+        PromotionPolicy::UnderMinIsr => "under-min-isr",
+        PromotionPolicy::UnderReplicated => "under-replicated",
+        PromotionPolicy::LeaderIsObserver => "none (leader-is-observer)",
+    }
+}
+
+fn acks_name(a: Acks) -> &'static str {
+    match a {
+        Acks::Zero => "0",
+        Acks::One => "1",
+        Acks::All => "all",
+    }
+}
+
+/// Every broker, controller, rack, DC and region, in topology order.
+fn candidate_domains(model: &Model) -> Vec<(petgraph::graph::NodeIndex, String, Target)> {
+    let g = &model.graph;
+    let mut out = Vec::new();
+    let order = |n: &TopoNode| match n {
+        TopoNode::Broker(_) => 0,
+        TopoNode::Controller(_) => 1,
+        TopoNode::Rack(_) => 2,
+        TopoNode::Dc(_) => 3,
+        TopoNode::Region(_) => 4,
+    };
+    let mut nodes: Vec<_> = g.node_indices().collect();
+    nodes.sort_by_key(|&n| (order(&g[n]), n.index()));
+    for n in nodes {
+        let (label, target) = match g[n] {
+            TopoNode::Broker(b) => {
+                let id = model.brokers[b.idx()].node_id;
+                (format!("broker {id}"), Target::Broker(id))
+            }
+            TopoNode::Controller(c) => {
+                let id = model.controllers[c.idx()].node_id;
+                (format!("controller {id}"), Target::Controller(id))
+            }
+            TopoNode::Rack(r) => {
+                let name = &model.racks[r.idx()].name;
+                (format!("rack {name}"), Target::Rack(name.clone()))
+            }
+            TopoNode::Dc(d) => {
+                let name = &model.dcs[d.idx()].name;
+                (format!("dc {name}"), Target::Dc(name.clone()))
+            }
+            TopoNode::Region(r) => {
+                let name = &model.regions[r.idx()];
+                (format!("region {name}"), Target::Region(name.clone()))
+            }
+        };
+        out.push((n, label, target));
+    }
+    out
+}
+
+/// The brokers, controllers and (client-killing) DCs under a node, as the
+/// compiler resolves a fault on it.
+fn contained(
+    model: &Model,
+    root: petgraph::graph::NodeIndex,
+) -> (Vec<BrokerIdx>, Vec<ControllerIdx>, Vec<DcIdx>) {
+    let (mut b, mut c, mut d) = (vec![], vec![], vec![]);
+    let mut dfs = Dfs::new(&model.graph, root);
+    while let Some(n) = dfs.next(&model.graph) {
+        match model.graph[n] {
+            TopoNode::Broker(x) => b.push(x),
+            TopoNode::Controller(x) => c.push(x),
+            TopoNode::Dc(x) => d.push(x),
+            _ => {}
+        }
+    }
+    b.sort_unstable();
+    c.sort_unstable();
+    d.sort_unstable();
+    (b, c, d)
+}
+
+fn judge(
+    model: &Model,
+    label: String,
+    fault: FaultKind,
+    brokers: Vec<BrokerIdx>,
+    controllers: Vec<ControllerIdx>,
+    dcs: Vec<DcIdx>,
+) -> DomainReport {
+    // "broker 3" reads well in a sentence; "dc dc1" does not.
+    let short = match label.split_once(' ') {
+        Some(("broker" | "controller", _)) | None => label.clone(),
+        Some((_, name)) => name.to_string(),
+    };
+    let quorum: Vec<(String, usize, usize, bool)> = clusters(model)
+        .iter()
+        .enumerate()
+        .map(|(k, voters)| {
+            let out = voters.iter().filter(|v| !controllers.contains(v)).count();
+            let name = model
+                .dr
+                .as_ref()
+                .map_or(String::new(), |dr| dr.clusters[k].name.clone());
+            (name, out, voters.len(), 2 * out > voters.len())
+        })
+        .collect();
+    let producers_lost = model
+        .producers
+        .iter()
+        .filter(|p| dcs.contains(&p.dc))
+        .map(|p| p.name.clone())
+        .collect();
+
+    let mut writes = Writes::StayAvailable;
+    let mut writes_why: Vec<String> = Vec::new();
+    let mut loss = Loss::Cannot;
+    let mut loss_why: Vec<String> = Vec::new();
+    let mut stopped_clusters: Vec<usize> = Vec::new();
+    for (ti, t) in model.topics.iter().enumerate() {
+        let k = topic_cluster(model, TopicIdx(ti as u16));
+        let quorum_ok = quorum[k].3;
+        let acks = t.producer.map_or(Acks::All, |p| model.producers[p].acks);
+        let mut topic_stop: Option<String> = None;
+        let mut topic_loss: Option<String> = None;
+        let mut touched = false;
+        for p in 0..t.partitions {
+            let part = &model.partitions[(t.first_partition + p) as usize];
+            let (mut sync_in, mut sync_out, mut obs_in, mut obs_out) = (0u8, 0u8, 0u8, 0u8);
+            for (s, b) in part.replicas().iter().enumerate() {
+                let observer = part.observers & (1 << s) != 0;
+                let lost = brokers.contains(b);
+                match (observer, lost) {
+                    (false, true) => sync_in += 1,
+                    (false, false) => sync_out += 1,
+                    (true, true) => obs_in += 1,
+                    (true, false) => obs_out += 1,
+                }
+            }
+            let name = format!("{}-{p}", t.name);
+            // Writes.
+            if sync_in > 0 {
+                touched = true;
+                let promoted = match t.promotion {
+                    PromotionPolicy::UnderMinIsr if sync_out < t.min_isr => obs_out,
+                    PromotionPolicy::UnderReplicated => obs_out,
+                    _ => 0,
+                };
+                let isr_out = sync_out + promoted;
+                // The healthy state's leader is the preferred one (first in
+                // the assignment).
+                let leader_lost = brokers.contains(&part.replicas()[0]);
+                let stop = if !quorum_ok && (acks == Acks::All || leader_lost) {
+                    Some(format!(
+                        "{name} loses {sync_in} in-sync replica(s) with {short}, and without a KRaft quorum nothing can fence them out of the ISR or elect a new leader{}",
+                        if acks == Acks::All {
+                            " (acks=all waits for them)"
+                        } else {
+                            ""
+                        }
+                    ))
+                } else if !quorum_ok {
+                    // acks=0/1 with a live leader: it goes on acknowledging
+                    // on its cached metadata (kafka-semantics §2.3).
+                    None
+                } else if sync_out == 0 {
+                    Some(format!(
+                        "every in-sync replica of {name} is in {short}, so no leader can be elected (observers are not elected automatically)"
+                    ))
+                } else if acks == Acks::All && isr_out < t.min_isr {
+                    Some(format!(
+                        "{name} keeps {isr_out} in-sync replica(s) outside {short}{}, fewer than min.insync.replicas={}",
+                        if promoted > 0 { " (promoted observers included)" } else { "" },
+                        t.min_isr
+                    ))
+                } else {
+                    None
+                };
+                if topic_stop.is_none() {
+                    topic_stop = stop;
+                }
+            }
+            // Loss of acknowledged writes.
+            let holders_in = sync_in
+                + if t.promotion != PromotionPolicy::LeaderIsObserver {
+                    obs_in
+                } else {
+                    0
+                };
+            if topic_loss.is_none() {
+                topic_loss = match acks {
+                    Acks::Zero => None,
+                    Acks::One if sync_in > 0 => Some(format!(
+                        "acks=1: the leader acknowledges alone, and {short} holds a replica of {name} that may lead"
+                    )),
+                    Acks::One => None,
+                    Acks::All if holders_in >= t.min_isr.min(t.rf) => Some(format!(
+                        "min.insync.replicas={} but {short} holds {holders_in} replica(s) of {name}: if the ISR first shrinks to those, a loss of {short} loses acknowledged writes",
+                        t.min_isr
+                    )),
+                    Acks::All => None,
+                };
+            }
+        }
+        if let Some(why) = topic_stop {
+            writes = Writes::Stop;
+            stopped_clusters.push(k);
+            writes_why.push(format!("topic {}: {why}", t.name));
+        } else if touched {
+            writes_why.push(format!(
+                "topic {}: every partition keeps at least min.insync.replicas={} in-sync replica(s) and a leader outside {short}{}",
+                t.name,
+                t.min_isr,
+                if quorum_ok { "; the quorum fences the lost ones" } else { "" }
+            ));
+        }
+        if let Some(why) = topic_loss {
+            loss = Loss::Can;
+            loss_why.push(format!("topic {}: {why}", t.name));
+        }
+    }
+    // Several clusters: a runbook may move the writes.
+    if writes == Writes::Stop {
+        if let Some(dr) = &model.dr {
+            if let Some(rb) = &dr.runbook {
+                let m = &dr.mirrors[rb.mirror];
+                let target_ok = quorum[m.target].3
+                    && dr.clusters[m.target]
+                        .brokers
+                        .iter()
+                        .any(|b| !brokers.contains(b));
+                if target_ok && stopped_clusters.iter().all(|&k| k == m.source) {
+                    writes = Writes::FailOver;
+                    writes_why.push(format!(
+                        "the runbook fails over to cluster {} over mirror {} (after detection, a human decision and the DNS TTL)",
+                        dr.clusters[m.target].name, m.name
+                    ));
+                    loss = Loss::Can;
+                    loss_why.push(format!(
+                        "mirror {} is asynchronous: records acknowledged on cluster {} but not yet mirrored at failover are lost",
+                        m.name, dr.clusters[m.source].name
+                    ));
+                }
+            }
+        }
+    }
+    if writes_why.is_empty() {
+        writes_why.push(format!("no in-sync replica is in {short}"));
+    }
+    if loss == Loss::Cannot {
+        loss_why.push(match model.topics.iter().any(|t| {
+            t.producer
+                .is_some_and(|p| model.producers[p].acks == Acks::One)
+        }) {
+            true => format!("{short} holds no replica an acks=1 leader could acknowledge alone from"),
+            false => format!(
+                "every acknowledged write is on at least min.insync.replicas in-sync replicas, more than {short} holds of any partition"
+            ),
+        });
+    }
+    DomainReport {
+        label,
+        aliases: vec![],
+        fault,
+        brokers,
+        controllers,
+        dcs,
+        quorum,
+        writes,
+        writes_why: writes_why.join("; "),
+        loss,
+        loss_why: loss_why.join("; "),
+        producers_lost,
+    }
+}
+
+impl Explanation {
+    /// The report `kdrsim explain` prints (names from the scenario with
+    /// control characters shown as `?`).
+    pub fn render(&self) -> String {
+        crate::error::printable(&self.render_raw())
+    }
+
+    fn render_raw(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "{} ({})", self.scenario, self.file);
+        for line in &self.summary {
+            let _ = writeln!(s, "  {line}");
+        }
+        let _ = writeln!(
+            s,
+            "\nIf one failure domain is lost (from a healthy cluster, nothing else failing):\n"
+        );
+        let _ = writeln!(
+            s,
+            "  {:<28} {:<10} {:<16} acknowledged writes",
+            "domain", "quorum", "writes"
+        );
+        for d in &self.domains {
+            let _ = writeln!(
+                s,
+                "  {:<28} {:<10} {:<16} {}",
+                d.label,
+                if d.quorum.iter().all(|q| q.3) {
+                    "survives"
+                } else {
+                    "LOST"
+                },
+                match d.writes {
+                    Writes::StayAvailable => "stay available",
+                    Writes::Stop => "STOP",
+                    Writes::FailOver => "fail over",
+                },
+                match d.loss {
+                    Loss::Cannot => "cannot be lost",
+                    Loss::Can => "CAN BE LOST",
+                }
+            );
+        }
+        let list = |pick: &dyn Fn(&DomainReport) -> bool| -> String {
+            let names: Vec<&str> = self
+                .domains
+                .iter()
+                .filter(|d| pick(d))
+                .map(|d| d.label.as_str())
+                .collect();
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        let _ = writeln!(s, "\nIn short:");
+        let _ = writeln!(
+            s,
+            "  writes stop with the loss of: {}",
+            list(&|d| d.writes == Writes::Stop)
+        );
+        if self.domains.iter().any(|d| d.writes == Writes::FailOver) {
+            let _ = writeln!(
+                s,
+                "  writes fail over to another cluster with: {}",
+                list(&|d| d.writes == Writes::FailOver)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  acknowledged writes can be lost with: {}",
+            list(&|d| d.loss == Loss::Can)
+        );
+        let _ = writeln!(s, "\nWhy:");
+        for d in &self.domains {
+            let _ = writeln!(s, "\n  {}", d.label);
+            if !d.aliases.is_empty() {
+                let _ = writeln!(s, "    (same as {})", d.aliases.join(", "));
+            }
+            for (name, out, total, ok) in &d.quorum {
+                let who = if name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of cluster {name}")
+                };
+                let _ = writeln!(
+                    s,
+                    "    quorum{who}: {} ({out} of {total} voters remain, {} needed)",
+                    if *ok { "survives" } else { "lost" },
+                    total / 2 + 1
+                );
+            }
+            let _ = writeln!(s, "    writes: {}", d.writes_why);
+            let _ = writeln!(s, "    data:   {}", d.loss_why);
+            if !d.producers_lost.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "    note:   producer(s) {} run in the lost DC and stop with it",
+                    d.producers_lost.join(", ")
+                );
+            }
+        }
+        s
+    }
+}
