@@ -62,20 +62,10 @@ pub fn file_names<S: AsRef<str>>(names: &[S]) -> Vec<String> {
 }
 
 /// `s` with HTML's special characters escaped, safe both in element text
-/// and in quoted attribute values.
+/// and in quoted attribute values: the report page's own escaping, so there
+/// is one definition.
 pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    kdrsim_output::html::escape(s)
 }
 
 #[cfg(test)]

@@ -347,22 +347,9 @@ impl DrWorld {
         }
         self.q.schedule(end, Ev::End);
         let n = m.dcs.len();
-        // Each link's round trip for this trial, drawn exactly as the
-        // single-cluster model draws it.
-        self.rtt.clear();
-        self.rtt.extend_from_slice(&m.rtt);
-        for a in 0..n {
-            for b in (a + 1)..n {
-                let j = m.jitter[a * n + b].as_ns();
-                if j > 0 {
-                    let base = m.rtt[a * n + b].as_ns();
-                    let d = network.gen_range(0..=2 * j);
-                    let v = SimDuration((base + d).saturating_sub(j));
-                    self.rtt[a * n + b] = v;
-                    self.rtt[b * n + a] = v;
-                }
-            }
-        }
+        // Each link's round trip for this trial, as the single-cluster
+        // model draws it.
+        crate::world::draw_rtts(&m, &mut network, &mut self.rtt);
         self.broker_down.clear();
         self.broker_down.resize(m.brokers.len(), 0);
         self.controller_down.clear();

@@ -597,22 +597,8 @@ impl World {
         self.fault_starts.sort_unstable();
         self.q.schedule(end, Ev::End);
 
-        // Network: each link's RTT for this trial, jittered symmetrically.
         let n = m.dcs.len();
-        self.rtt.clear();
-        self.rtt.extend_from_slice(&m.rtt);
-        for a in 0..n {
-            for b in (a + 1)..n {
-                let j = m.jitter[a * n + b].as_ns();
-                if j > 0 {
-                    let base = m.rtt[a * n + b].as_ns();
-                    let d = network_rng.gen_range(0..=2 * j);
-                    let v = SimDuration((base + d).saturating_sub(j));
-                    self.rtt[a * n + b] = v;
-                    self.rtt[b * n + a] = v;
-                }
-            }
-        }
+        draw_rtts(&m, &mut network_rng, &mut self.rtt);
 
         self.brokers.clear();
         let half_lag = m.timings.replica_lag_time_max.half().as_ns().max(1);
@@ -2597,6 +2583,27 @@ impl World {
             .or_else(|| (0..rf).find(|&s| part.elr & (1 << s) != 0))
             .or(part.leader.map(|l| l as usize))
             .unwrap_or(0)
+    }
+}
+
+/// This trial's round trips into `out`: each link's RTT drawn uniformly in
+/// `rtt ± jitter`, the same both ways. Shared by every model, so scenarios
+/// with the same links see the same network for the same (seed, trial).
+pub(crate) fn draw_rtts(m: &Model, network_rng: &mut StreamRng, out: &mut Vec<SimDuration>) {
+    let n = m.dcs.len();
+    out.clear();
+    out.extend_from_slice(&m.rtt);
+    for a in 0..n {
+        for b in (a + 1)..n {
+            let j = m.jitter[a * n + b].as_ns();
+            if j > 0 {
+                let base = m.rtt[a * n + b].as_ns();
+                let d = network_rng.gen_range(0..=2 * j);
+                let v = SimDuration((base + d).saturating_sub(j));
+                out[a * n + b] = v;
+                out[b * n + a] = v;
+            }
+        }
     }
 }
 
