@@ -1,30 +1,15 @@
 //! Seed-reproducible regression checks: expectations in scenario files, the
 //! sequential probability test, and shrinking a failing trial's faults.
 
+mod common;
+use common::*;
+
 use kdrsim::check::{check_model, sequential_test, CheckOptions, Verdict};
 use kdrsim::models::expect::Cmp;
 use kdrsim::shrink::{breaks_per_trial, shrink};
-use kdrsim::{load_source, Source};
+use kdrsim::Source;
 use rand::{Rng, SeedableRng};
-use std::path::Path;
 use std::sync::Arc;
-
-fn text(file: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(file),
-    )
-    .unwrap()
-}
-
-fn model(name: &str, text: &str) -> Arc<kdrsim::Model> {
-    load_source(&Source {
-        file: format!("{name}.ron"),
-        text: text.to_string(),
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// S1.1 (which loses acknowledged writes in about a quarter of its trials)
 /// with expectations, and two extra faults that have nothing to do with it.

@@ -2,34 +2,11 @@
 //! mechanisms. Each case has a scenario file under `scenarios/`; variants
 //! edit that file's text, never the model.
 
-use kdrsim::{load_source, run_batch, Source, TrialOutcome, TrialRange, World};
-use std::path::Path;
+mod common;
+use common::*;
+
+use kdrsim::{TrialOutcome, World};
 use std::sync::Arc;
-
-fn text(file: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(file),
-    )
-    .unwrap()
-}
-
-fn model(name: &str, text: &str) -> Arc<kdrsim::Model> {
-    load_source(&Source {
-        file: format!("{name}.ron"),
-        text: text.to_string(),
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn outcomes(m: &Arc<kdrsim::Model>, trials: u64) -> Vec<TrialOutcome> {
-    run_batch(m, 1, TrialRange::first(trials), 0, |_| {})
-        .unwrap()
-        .into_iter()
-        .map(|(_, o)| o)
-        .collect()
-}
 
 // ---------------------------------------------------------------- K1
 

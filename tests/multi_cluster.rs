@@ -2,41 +2,12 @@
 //! failover and failback, active-active, and the published cases S2 and K6
 //! of behaviours.md. Variants edit a scenario's text, never the model.
 
+mod common;
+use common::*;
+
 use kdrsim::models::trace::TraceRecord;
-use kdrsim::{load_source, replay, run_batch, Source, TrialOutcome, TrialRange};
+use kdrsim::{load_source, replay, Source, TrialOutcome};
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Arc;
-
-fn text(file: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(file),
-    )
-    .unwrap()
-}
-
-fn model(name: &str, text: &str) -> Arc<kdrsim::Model> {
-    load_source(&Source {
-        file: format!("{name}.ron"),
-        text: text.to_string(),
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn edit(t: &str, from: &str, to: &str) -> String {
-    assert!(t.contains(from), "scenario text lacks «{from}»");
-    t.replace(from, to)
-}
-
-fn outcomes(m: &Arc<kdrsim::Model>, trials: u64) -> Vec<TrialOutcome> {
-    run_batch(m, 1, TrialRange::first(trials), 0, |_| {})
-        .unwrap()
-        .into_iter()
-        .map(|(_, o)| o)
-        .collect()
-}
 
 fn mean_and_se(v: &[u64]) -> (f64, f64) {
     let n = v.len() as f64;

@@ -3,27 +3,11 @@
 //! and the four sizing cases S1.1-S1.4 of behaviours.md. Variants edit a
 //! scenario's text, never the model.
 
+mod common;
+use common::*;
+
 use kdrsim::models::trace::TraceRecord;
-use kdrsim::{load_source, replay, run_batch, Source, TraceEntry, TrialOutcome, TrialRange};
-use std::path::Path;
-use std::sync::Arc;
-
-fn text(file: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(file),
-    )
-    .unwrap()
-}
-
-fn model(name: &str, text: &str) -> Arc<kdrsim::Model> {
-    load_source(&Source {
-        file: format!("{name}.ron"),
-        text: text.to_string(),
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-}
+use kdrsim::{load_source, replay, Source, TraceEntry, TrialOutcome};
 
 fn load_err(text: &str) -> String {
     load_source(&Source {
@@ -33,14 +17,6 @@ fn load_err(text: &str) -> String {
     .map(|_| ())
     .expect_err("the scenario should be refused")
     .to_string()
-}
-
-fn outcomes(m: &Arc<kdrsim::Model>, trials: u64) -> Vec<TrialOutcome> {
-    run_batch(m, 1, TrialRange::first(trials), 0, |_| {})
-        .unwrap()
-        .into_iter()
-        .map(|(_, o)| o)
-        .collect()
 }
 
 fn median(mut v: Vec<u64>) -> u64 {
