@@ -494,3 +494,40 @@ fn msk_replicator_prefixes_topics_and_its_approximate_offset_sync_re_reads_but_n
         |v: &[TrialOutcome]| v.iter().map(|o| o.duplicates_delivered).sum::<u64>() / v.len() as u64;
     assert!(mean(&out) < mean(&mm2), "{} vs {}", mean(&out), mean(&mm2));
 }
+
+#[test]
+fn active_active_readers_of_the_other_regions_copy_keep_reading_when_that_region_is_lost() {
+    let m = model("aa", &text("active-active-mm2.ron"));
+    // `us-east.orders` in us-west is east-to-west's copy of us-east's orders.
+    let copy_readers: Vec<_> = m
+        .consumers
+        .iter()
+        .filter(|c| c.reads_mirror.is_some())
+        .collect();
+    assert_eq!(copy_readers.len(), 2);
+    let dr = m.dr.as_ref().unwrap();
+    for c in copy_readers {
+        let mirror = &dr.mirrors[c.reads_mirror.unwrap()];
+        assert!(dr.clusters[mirror.target].dcs.contains(&c.dc));
+    }
+    // us-east is lost: billing-west keeps reading its copy (no outage), its
+    // own topic too; billing-east dies with its region.
+    for o in outcomes(&m, 100) {
+        assert_eq!(o.read_unavailable_ms, 0, "{o:?}");
+    }
+    // A name that is neither a topic of the reader's cluster nor one of its
+    // mirror copies is refused.
+    let bad = edit(
+        &text("active-active-mm2.ron"),
+        "topic: \"us-east.orders\", dc: \"west-1\"",
+        "topic: \"eu.orders\", dc: \"west-1\"",
+    );
+    let e = kdrsim::load_source(&kdrsim::Source {
+        file: "bad.ron".into(),
+        text: bad,
+    })
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("unknown topic \"eu.orders\""), "{e}");
+}

@@ -128,6 +128,9 @@ pub struct ConsumerSpec {
     pub reset: OffsetReset,
     /// `client.rack`, when set.
     pub client_rack: Option<RackIdx>,
+    /// Reads the copy a mirror (by index) keeps of `topic`, in the mirror's
+    /// target cluster, instead of `topic` itself.
+    pub reads_mirror: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -939,16 +942,26 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     for (ci, k) in scenario.consumers.iter().enumerate() {
         let kf = format!("consumers[{ci}]");
         let dc = find_dc(&format!("{kf}.dc"), &k.dc)?;
-        let topic = find_client_topic(
-            &c,
-            &topics,
-            &topic_cluster,
-            &clusters,
-            &format!("{kf}.topic"),
-            &k.topic,
-            dc,
-        )?;
-        if !groups.insert((k.group.clone(), topic)) {
+        // A group may read a mirror topic of its own cluster (active-active
+        // readers of the other region's `{region}.orders`).
+        let mirror_read =
+            mirror_topic_in(scenario, &topics, &topic_cluster, &clusters, &k.topic, dc);
+        let (topic, reads_mirror) = match mirror_read {
+            Some((mi, t)) => (t, Some(mi)),
+            None => (
+                find_client_topic(
+                    &c,
+                    &topics,
+                    &topic_cluster,
+                    &clusters,
+                    &format!("{kf}.topic"),
+                    &k.topic,
+                    dc,
+                )?,
+                None,
+            ),
+        };
+        if !groups.insert((k.group.clone(), topic, reads_mirror)) {
             return Err(c.err(
                 format!("{kf}.group"),
                 "",
@@ -965,6 +978,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 k.auto_commit_interval_ms,
             )?,
             reset: k.auto_offset_reset,
+            reads_mirror,
             client_rack: if k.client_rack.is_empty() {
                 None
             } else {
@@ -1775,6 +1789,47 @@ fn compile_mirrors(
         topic_cluster,
         mirrors,
         runbook,
+    })
+}
+
+/// `name` as a mirror topic in the cluster of `dc`: the mirror (by position
+/// in `mirrors`) and the source topic it copies. Mirror topics are named by
+/// the mirror's naming rule (`{source cluster}.{topic}` unless identity).
+fn mirror_topic_in(
+    scenario: &Scenario,
+    topics: &[TopicSpec],
+    topic_cluster: &[usize],
+    clusters: &Option<Vec<crate::dr::spec::ClusterSpec>>,
+    name: &str,
+    dc: DcIdx,
+) -> Option<(usize, TopicIdx)> {
+    let cl = clusters.as_ref()?;
+    let here = cl.iter().position(|k| k.dcs.contains(&dc))?;
+    // A topic of that name in the client's own cluster is the topic itself.
+    if (0..topics.len()).any(|i| topics[i].name == name && topic_cluster[i] == here) {
+        return None;
+    }
+    scenario.mirrors.iter().enumerate().find_map(|(mi, m)| {
+        if cl.iter().position(|k| k.name == m.target) != Some(here) {
+            return None;
+        }
+        let prefixed =
+            m.kind != MirrorKind::ClusterLinking && m.naming != Some(TopicNaming::Identity);
+        m.topics.iter().find_map(|t| {
+            let target_name = if prefixed {
+                format!("{}.{t}", m.source)
+            } else {
+                t.clone()
+            };
+            (target_name == name)
+                .then(|| {
+                    let source = cl.iter().position(|k| k.name == m.source)?;
+                    (0..topics.len())
+                        .find(|&i| &topics[i].name == t && topic_cluster[i] == source)
+                        .map(|i| (mi, TopicIdx(i as u16)))
+                })
+                .flatten()
+        })
     })
 }
 

@@ -1042,7 +1042,7 @@ impl DrWorld {
         let failed_at = self.rb.failed_at.unwrap_or(now);
         for (ci, c) in m.consumers.iter().enumerate() {
             let t = c.topic.idx();
-            let Some(f) = self.producer_flow(t) else {
+            let Some(f) = self.producer_flow(t).filter(|_| c.reads_mirror.is_none()) else {
                 continue;
             };
             self.consumers[ci].loc = Some(Loc::Dr);
@@ -1229,7 +1229,7 @@ impl DrWorld {
         // re-reads what it processed since the last sync.
         for (ci, c) in m.consumers.iter().enumerate() {
             let t = c.topic.idx();
-            if self.producer_flow(t).is_none() {
+            if self.producer_flow(t).is_none() || c.reads_mirror.is_some() {
                 continue;
             }
             self.consumers[ci].loc = Some(Loc::Home);
@@ -1284,9 +1284,16 @@ impl DrWorld {
         for (ci, c) in m.consumers.iter().enumerate() {
             let t = c.topic.idx();
             let on_dr = self.consumers[ci].loc == Some(Loc::Dr);
-            let k = self.cluster_of_client(t, on_dr);
+            // A group reading a mirror copy reads it in the mirror's target
+            // cluster, whatever happens to the source (it sees no new
+            // records while the copy stands still, but it can read).
+            let k = match c.reads_mirror {
+                Some(mi) => dr.mirrors[mi].target,
+                None => self.cluster_of_client(t, on_dr),
+            };
             let moved = on_dr && !dr.clusters[k].dcs.contains(&c.dc);
-            let alive = self.dc_down[c.dc.idx()] == 0 || self.producer_flow(t).is_some();
+            let follows_runbook = c.reads_mirror.is_none() && self.producer_flow(t).is_some();
+            let alive = self.dc_down[c.dc.idx()] == 0 || follows_runbook;
             let from_dc = if moved { dr.clusters[k].dcs[0] } else { c.dc };
             let ok = alive && self.quorum(k) && self.brokers_up(k) > 0 && self.reaches(from_dc, k);
             let bad = alive && !ok;
