@@ -34,15 +34,43 @@ use kdrsim_models::{Metric, TrialOutcome};
 use crate::stats::{self, WORST_TRIALS};
 use crate::summary::{MetricSummary, ScenarioSummary};
 
-/// An exact multiset of `u64` values: distinct value → occurrences.
+/// A multiset of `u64` values: distinct value → occurrences; exact while it
+/// holds at most [`EXACT_DISTINCT`] distinct values, then with values
+/// rounded up to 10 significant bits (see [`coarsen`]).
 ///
 /// A `BTreeMap` keeps values sorted, so percentiles are a walk from the
 /// smallest value; its entries are 16 bytes in nodes of eleven, roughly 25
-/// bytes per distinct value in practice.
+/// bytes per distinct value in practice. The switch to rounded values bounds
+/// memory whatever the number of trials (a metric with a new value in every
+/// trial would otherwise cost a record per trial), and it is a function of
+/// the multiset alone: rounded iff more than [`EXACT_DISTINCT`] distinct
+/// values were seen in all, whatever the order or the merges, so reports stay
+/// byte-identical across `--jobs` and shards.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ValueCounts {
     counts: BTreeMap<u64, u64>,
     total: u64,
+    /// Values are rounded (more than `EXACT_DISTINCT` distinct seen).
+    coarse: bool,
+    /// The exact largest value.
+    max: Option<u64>,
+}
+
+/// Distinct values kept exactly before values are rounded.
+pub const EXACT_DISTINCT: usize = 16_384;
+
+/// `v` rounded up to the top of its bucket of 10 significant bits: values
+/// below 1,024 stay exact (zero among them, so `P(>0)` stays exact); larger
+/// ones are overstated by less than 0.1%. Idempotent, so rounded values can
+/// be merged again.
+pub fn coarsen(v: u64) -> u64 {
+    const BITS: u32 = 10;
+    let len = 64 - v.leading_zeros();
+    if len <= BITS {
+        return v;
+    }
+    let shift = len - BITS;
+    v | ((1u64 << shift) - 1)
 }
 
 impl ValueCounts {
@@ -51,10 +79,30 @@ impl ValueCounts {
     }
 
     pub fn insert_n(&mut self, value: u64, n: u64) {
-        if n > 0 {
-            *self.counts.entry(value).or_insert(0) += n;
-            self.total += n;
+        if n == 0 {
+            return;
         }
+        self.max = Some(self.max.map_or(value, |m| m.max(value)));
+        let key = if self.coarse { coarsen(value) } else { value };
+        *self.counts.entry(key).or_insert(0) += n;
+        self.total += n;
+        if !self.coarse && self.counts.len() > EXACT_DISTINCT {
+            self.make_coarse();
+        }
+    }
+
+    /// Rounds every value held (see [`coarsen`]).
+    fn make_coarse(&mut self) {
+        let exact = std::mem::take(&mut self.counts);
+        for (v, n) in exact {
+            *self.counts.entry(coarsen(v)).or_insert(0) += n;
+        }
+        self.coarse = true;
+    }
+
+    /// Whether values are rounded (more than [`EXACT_DISTINCT`] distinct).
+    pub fn is_coarse(&self) -> bool {
+        self.coarse
     }
 
     /// How many values were inserted.
@@ -76,9 +124,9 @@ impl ValueCounts {
         self.counts.get(&value).copied().unwrap_or(0)
     }
 
-    /// The largest value, if any.
+    /// The largest value, if any (exact even when values are rounded).
     pub fn max(&self) -> Option<u64> {
-        self.counts.keys().next_back().copied()
+        self.max
     }
 
     /// `(value, occurrences)` in ascending value order.
@@ -88,9 +136,19 @@ impl ValueCounts {
 
     /// Adds every value of `other`.
     pub fn merge(&mut self, other: &ValueCounts) {
+        if other.coarse && !self.coarse {
+            self.make_coarse();
+        }
+        let mine = self.max;
         for (v, n) in other.iter() {
             self.insert_n(v, n);
         }
+        // `insert_n` saw `other`'s values, rounded if it was coarse: the
+        // exact maximum is the larger of the two exact ones.
+        self.max = match (mine, other.max) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     /// The nearest-rank percentiles (in tenths of a percent, see
@@ -109,10 +167,12 @@ impl ValueCounts {
         let ranks = per_mille.map(|p| (u128::from(p) * n).div_ceil(1000).clamp(1, n));
         let mut next = 0;
         let mut seen: u128 = 0;
+        // Rounded values never report above the exact maximum.
+        let cap = self.max.unwrap_or(u64::MAX);
         for (value, count) in self.iter() {
             seen += u128::from(count);
             while next < K && ranks[next] <= seen {
-                out[next] = Some(value);
+                out[next] = Some(value.min(cap));
                 next += 1;
             }
             if next == K {
@@ -311,6 +371,57 @@ impl ScenarioAccumulator {
                 .map(|(m, acc)| (m, acc.worst_trials()))
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod coarse_tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_idempotent_bounded_and_exact_below_1024() {
+        for v in [0, 1, 1023, 1024, 1025, 123_456_789, u64::MAX / 3, u64::MAX] {
+            let c = coarsen(v);
+            assert!(c >= v);
+            assert_eq!(coarsen(c), c);
+            if v < 1024 {
+                assert_eq!(c, v);
+            } else {
+                assert!((c - v) as f64 <= v as f64 / 512.0, "{v} -> {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn many_distinct_values_stay_bounded_and_merge_in_any_order() {
+        let values: Vec<u64> = (0..200_000u64)
+            .map(|i| 1_000_000 + i * 7919 % 999_983 * 13)
+            .collect();
+        let mut whole = ValueCounts::default();
+        for &v in &values {
+            whole.insert(v);
+        }
+        assert!(whole.is_coarse());
+        assert!(whole.distinct() < 5_000, "{}", whole.distinct());
+        assert_eq!(whole.max(), values.iter().copied().max());
+        // Parts folded separately and merged (in both orders) agree.
+        let (mut a, mut b) = (ValueCounts::default(), ValueCounts::default());
+        for (i, &v) in values.iter().enumerate() {
+            if i % 3 == 0 {
+                a.insert(v)
+            } else {
+                b.insert(v)
+            }
+        }
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(ab, whole);
+        assert_eq!(ba, whole);
+        // Percentiles never exceed the exact maximum.
+        let [p999] = whole.nearest_ranks([999]);
+        assert!(p999.unwrap() <= whole.max().unwrap());
     }
 }
 

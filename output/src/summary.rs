@@ -56,13 +56,30 @@ pub struct MetricSummary {
 impl MetricSummary {
     /// Summarizes the values of one metric, one per trial, in any order.
     pub fn from_values(values: &[u64]) -> MetricSummary {
-        let mut sorted = values.to_vec();
-        sorted.sort_unstable();
-        let n = sorted.len() as u64;
-        let pct = |per_mille| stats::nearest_rank(&sorted, per_mille).unwrap_or(0);
+        let mut exact = values.to_vec();
+        exact.sort_unstable();
+        let n = exact.len() as u64;
+        let mean = stats::mean(&exact);
+        let max = exact.last().copied().unwrap_or(0);
+        // Beyond `EXACT_DISTINCT` distinct values, percentiles and spread
+        // are read from values rounded to 10 significant bits (see
+        // `accumulate::coarsen`), capped at the exact maximum.
+        let distinct = exact.chunk_by(|a, b| a == b).count();
+        let sorted: Vec<u64> = if distinct > crate::accumulate::EXACT_DISTINCT {
+            exact
+                .iter()
+                .map(|&v| crate::accumulate::coarsen(v))
+                .collect()
+        } else {
+            exact.clone()
+        };
+        let pct = |per_mille| {
+            stats::nearest_rank(&sorted, per_mille)
+                .unwrap_or(0)
+                .min(max)
+        };
         let nonzero_trials = sorted.iter().filter(|&&v| v > 0).count() as u64;
         let p99 = pct(990);
-        let mean = stats::mean(&sorted);
         MetricSummary {
             // Grouped like the streaming accumulator's value counts
             // (ascending, equal values together), so the floating-point sum
@@ -79,12 +96,12 @@ impl MetricSummary {
             } else {
                 0
             },
-            mean: stats::mean(&sorted),
+            mean,
             p50: pct(500),
             p90: pct(900),
             p99: pct(990),
             p999: pct(999),
-            max: sorted.last().copied().unwrap_or(0),
+            max,
             p_nonzero: if n == 0 {
                 0.0
             } else {
