@@ -29,7 +29,10 @@ pub struct ScenarioRun {
 /// The statistics of one metric over all trials of a scenario.
 ///
 /// Percentiles are nearest-rank (see [`stats::nearest_rank`]): each is a
-/// value some trial really produced. With no trials everything is 0 and the
+/// value some trial really produced, as long as the metric took at most
+/// 16,384 distinct values; beyond that, values are rounded up to 10
+/// significant bits (see `accumulate::coarsen`; never above the exact
+/// maximum). With no trials everything is 0 and the
 /// interval is `[0, 1]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricSummary {
