@@ -57,6 +57,7 @@ use crate::scenario::{Acks, Failback, FailoverCommand, MirrorKind, OffsetReset};
 use crate::trace::{TraceEntry, TraceRecord};
 use crate::world::curve::{records_over, LeoCurve, Segment};
 use crate::world::latency::LatencyHistogram;
+use crate::world::OutageClock;
 use kdrsim_sim::{EventQueue, Purpose, RngStreams, SimDuration, SimTime, StreamRng, TimerGen};
 use rand::Rng;
 use std::sync::Arc;
@@ -159,39 +160,6 @@ struct Client {
     bad: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Clock {
-    open: u32,
-    since: SimTime,
-    total: SimDuration,
-    longest: SimDuration,
-}
-
-impl Clock {
-    fn change(&mut self, now: SimTime, bad: bool) {
-        if bad {
-            if self.open == 0 {
-                self.since = now;
-            }
-            self.open += 1;
-        } else {
-            self.open -= 1;
-            if self.open == 0 {
-                let d = now.since(self.since);
-                self.total = self.total + d;
-                self.longest = self.longest.max(d);
-            }
-        }
-    }
-    fn finish(&mut self, now: SimTime) {
-        if self.open > 0 {
-            let d = now.since(self.since);
-            self.total = self.total + d;
-            self.longest = self.longest.max(d);
-        }
-    }
-}
-
 /// Runbook progress.
 #[derive(Debug, Clone, Copy, Default)]
 struct RunbookState {
@@ -236,8 +204,8 @@ pub struct DrWorld {
     flush_phase: Vec<SimDuration>,
     rb: RunbookState,
     humans: StreamRng,
-    writes: Clock,
-    reads: Clock,
+    writes: OutageClock,
+    reads: OutageClock,
     failed_sends: u64,
     duplicates: u64,
     skipped: u64,
@@ -277,8 +245,8 @@ impl DrWorld {
             flush_phase: Vec::new(),
             rb: RunbookState::default(),
             humans: RngStreams::new(0, 0).stream(Purpose::HUMANS),
-            writes: Clock::default(),
-            reads: Clock::default(),
+            writes: OutageClock::default(),
+            reads: OutageClock::default(),
             failed_sends: 0,
             duplicates: 0,
             skipped: 0,
@@ -437,8 +405,8 @@ impl DrWorld {
                 .push(SimDuration(workload.gen_range(0..60_000_000_000u64)));
         }
         self.rb = RunbookState::default();
-        self.writes = Clock::default();
-        self.reads = Clock::default();
+        self.writes = OutageClock::default();
+        self.reads = OutageClock::default();
         self.failed_sends = 0;
         self.duplicates = 0;
         self.skipped = 0;

@@ -240,15 +240,15 @@ impl Broker {
 
 /// Time spent in a state that can overlap across partitions, as a union.
 #[derive(Debug, Clone, Copy, Default)]
-struct OutageClock {
+pub(crate) struct OutageClock {
     open: u32,
     since: SimTime,
-    total: SimDuration,
-    longest: SimDuration,
+    pub(crate) total: SimDuration,
+    pub(crate) longest: SimDuration,
 }
 
 impl OutageClock {
-    fn change(&mut self, now: SimTime, became_bad: bool) {
+    pub(crate) fn change(&mut self, now: SimTime, became_bad: bool) {
         if became_bad {
             if self.open == 0 {
                 self.since = now;
@@ -266,7 +266,7 @@ impl OutageClock {
         self.total = self.total + d;
         self.longest = self.longest.max(d);
     }
-    fn finish(&mut self, now: SimTime) {
+    pub(crate) fn finish(&mut self, now: SimTime) {
         if self.open > 0 {
             self.close(now);
             self.since = now;
