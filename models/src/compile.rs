@@ -176,6 +176,33 @@ pub struct FaultSpec {
     pub kind: FaultKind,
 }
 
+impl FaultSpec {
+    /// A fault of `mode` that takes nothing yet: targets, sides, topic or
+    /// mirror are filled in as the kind is resolved.
+    fn new(
+        kind: FaultKind,
+        mode: FaultMode,
+        at: TimeDist,
+        recover_after: Option<TimeDist>,
+    ) -> Self {
+        FaultSpec {
+            at,
+            recover_after,
+            mode,
+            label: String::new(),
+            brokers: vec![],
+            controllers: vec![],
+            dcs: vec![],
+            side_a: 0,
+            side_b: 0,
+            topic: None,
+            mirror: None,
+            factor_ppm: 1_000_000,
+            kind,
+        }
+    }
+}
+
 /// A node of the topology graph: containment edges point from a region to
 /// its DCs, from a DC to its racks, from a rack to its brokers and controllers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1135,21 +1162,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         if let Some(problem) = f.recover_after.as_ref().and_then(|d| d.problem()) {
             return Err(c.err(format!("{ff}.recover_after"), "", problem));
         }
-        let mut spec = FaultSpec {
-            at: f.at,
-            recover_after: f.recover_after,
-            mode: FaultMode::Crash,
-            label: String::new(),
-            brokers: vec![],
-            controllers: vec![],
-            dcs: vec![],
-            side_a: 0,
-            side_b: 0,
-            topic: None,
-            mirror: None,
-            factor_ppm: 1_000_000,
-            kind: f.fault.clone(),
-        };
+        let mut spec = FaultSpec::new(f.fault.clone(), FaultMode::Crash, f.at, f.recover_after);
         let find_mirror = |name: &str| {
             mirror_names.iter().position(|m| m == name).ok_or_else(|| {
                 c.unknown(
@@ -1288,21 +1301,13 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         } else {
             FaultMode::Crash
         };
-        let base = FaultSpec {
-            at: TimeDist::Fixed(0),
-            recover_after: None,
+        // Times come from the process, targets from each component below.
+        let base = FaultSpec::new(
+            FaultKind::Crash(Target::Broker(0)),
             mode,
-            label: String::new(),
-            brokers: vec![],
-            controllers: vec![],
-            dcs: vec![],
-            side_a: 0,
-            side_b: 0,
-            topic: None,
-            mirror: None,
-            factor_ppm: 1_000_000,
-            kind: FaultKind::Crash(Target::Broker(0)),
-        };
+            TimeDist::Fixed(0),
+            None,
+        );
         let kind_of = |t: Target| {
             if fp.power_loss {
                 FaultKind::PowerLoss(t)

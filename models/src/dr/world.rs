@@ -1276,32 +1276,28 @@ impl DrWorld {
             let mi = self.flows[f].mirror as usize;
             let mirror = &dr.mirrors[mi];
             let t = self.flows[f].topic as usize;
-            let fwd_on = !self.flows[f].promoted
-                && self.mirror_stopped[mi] == 0
-                && self.cluster_ok[mirror.source]
-                && self.writable(mirror.target, 1)
-                && self.clusters_connected(mirror.source, mirror.target);
-            let src_rate = if self.topics[t].log.newest().appending {
-                self.topics[t].log.rate_mrps()
-            } else {
-                0
-            };
+            let fwd_on =
+                !self.flows[f].promoted && self.copy_can_run(mi, mirror.source, mirror.target);
+            let src_rate = self.topics[t].log.append_rate_mrps();
             let avail = self.fwd_avail(f, now);
             self.steer(now, f, false, fwd_on, avail, src_rate);
             let rev_on = self.rb.failback_started
                 && !self.rb.back_home
-                && self.mirror_stopped[mi] == 0
-                && self.cluster_ok[mirror.target]
-                && self.writable(mirror.source, 1)
-                && self.clusters_connected(mirror.source, mirror.target);
-            let dr_rate = if self.flows[f].dr.newest().appending {
-                self.flows[f].dr.rate_mrps()
-            } else {
-                0
-            };
+                && self.copy_can_run(mi, mirror.target, mirror.source);
+            let dr_rate = self.flows[f].dr.append_rate_mrps();
             let ravail = self.rev_avail(f, now);
             self.steer(now, f, true, rev_on, ravail, dr_rate);
         }
+    }
+
+    /// Whether mirror `mi` can copy from cluster `from` to cluster `to` now:
+    /// its process runs, the source is readable, the target writable, and
+    /// the network joins them.
+    fn copy_can_run(&self, mi: usize, from: usize, to: usize) -> bool {
+        self.mirror_stopped[mi] == 0
+            && self.cluster_ok[from]
+            && self.writable(to, 1)
+            && self.clusters_connected(from, to)
     }
 
     /// Sets a copy's mode: follow the source when it keeps up, drain the

@@ -58,6 +58,15 @@ impl LeoCurve {
         self.head = 0;
     }
 
+    /// The rate the log grows at now: the append rate while appending, else 0.
+    pub fn append_rate_mrps(&self) -> u64 {
+        if self.newest().appending {
+            self.rate_mrps
+        } else {
+            0
+        }
+    }
+
     pub fn newest(&self) -> Segment {
         self.segs[self.head]
     }

@@ -1815,12 +1815,7 @@ impl World {
         let f_dc = self.broker_dc(self.replica_broker(p, s));
         let c = catchup_rate_mrps(&m, p, leader_dc, f_dc);
         let part = &mut self.parts[p];
-        let seg = part.curve.newest();
-        let r_rate = if seg.appending {
-            part.curve.rate_mrps()
-        } else {
-            0
-        };
+        let r_rate = part.curve.append_rate_mrps();
         let backlog = part.curve.now(now).saturating_sub(part.replicas[s].leo);
         if c <= r_rate {
             // The follower can never catch up at this rate: it stays out of
