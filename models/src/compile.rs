@@ -87,6 +87,18 @@ pub struct TopicSpec {
     /// Confluent's observer promotion policy (effective; `LeaderIsObserver`
     /// when the topic has no version-2 placement).
     pub promotion: PromotionPolicy,
+    /// The cluster that holds the topic (0 when the scenario has one).
+    pub cluster: u16,
+    /// A mirror topic: written by a mirror (by position in the mirrors),
+    /// copying `source`, not by a producer of its own.
+    pub mirror_of: Option<MirrorOf>,
+}
+
+/// What a mirror topic copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MirrorOf {
+    pub mirror: usize,
+    pub source: TopicIdx,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -250,13 +262,31 @@ pub struct Model {
     /// What `kdrsim check` asserts.
     pub expectations: Vec<crate::expect::Written>,
     pub graph: DiGraph<TopoNode, ()>,
-    /// Several clusters joined by mirrors (`None`: one cluster).
+    /// Every cluster: the scenario's `clusters`, or one implicit cluster
+    /// holding everything. Each runs its own KRaft quorum.
+    pub clusters: Vec<crate::dr::spec::ClusterSpec>,
+    /// Per broker (by `BrokerIdx`): its cluster.
+    pub broker_cluster: Vec<u16>,
+    /// Per controller (by `ControllerIdx`): its cluster.
+    pub controller_cluster: Vec<u16>,
+    /// The mirrors and the runbook, when the scenario declares `clusters`
+    /// (`None`: one implicit cluster, no mirrors).
     pub dr: Option<crate::dr::spec::DrSpec>,
 }
 
 impl Model {
     pub fn dc_pair(&self, a: DcIdx, b: DcIdx) -> usize {
         a.idx() * self.dcs.len() + b.idx()
+    }
+
+    /// The mirrors of the scenario (none for one implicit cluster).
+    pub fn mirrors(&self) -> &[crate::dr::spec::MirrorSpec] {
+        self.dr.as_ref().map_or(&[], |d| &d.mirrors)
+    }
+
+    /// The failover runbook, if any.
+    pub fn runbook(&self) -> Option<&crate::dr::spec::RunbookSpec> {
+        self.dr.as_ref().and_then(|d| d.runbook.as_ref())
     }
 }
 
@@ -616,6 +646,28 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     let cl = &scenario.cluster;
     // --- clusters ---------------------------------------------------------
     let clusters = compile_clusters(&c, scenario, &dcs, &brokers, &controllers, &find_dc)?;
+    // Every scenario has clusters: the declared ones, or one that holds
+    // every DC. Each runs the same replica-level mechanics.
+    let cluster_list = clusters.clone().unwrap_or_else(|| {
+        vec![crate::dr::spec::ClusterSpec {
+            name: scenario.name.clone(),
+            dcs: (0..dcs.len()).map(|d| DcIdx(d as u16)).collect(),
+            brokers: (0..brokers.len()).map(|b| BrokerIdx(b as u16)).collect(),
+            controllers: (0..controllers.len())
+                .map(|k| ControllerIdx(k as u16))
+                .collect(),
+        }]
+    });
+    let mut broker_cluster = vec![0u16; brokers.len()];
+    let mut controller_cluster = vec![0u16; controllers.len()];
+    for (k, cl) in cluster_list.iter().enumerate() {
+        for b in &cl.brokers {
+            broker_cluster[b.idx()] = k as u16;
+        }
+        for x in &cl.controllers {
+            controller_cluster[x.idx()] = k as u16;
+        }
+    }
 
     let timings = Timings {
         replica_lag_time_max: positive_ms(
@@ -895,8 +947,55 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             promotion: resolved
                 .as_ref()
                 .map_or(PromotionPolicy::LeaderIsObserver, |r| r.policy),
+            cluster: owner.unwrap_or(0) as u16,
+            mirror_of: None,
         });
     }
+
+    // --- mirrors and runbook --------------------------------------------------
+    // Mirror topics are real topics of their target cluster, replicated by
+    // its own brokers, so they exist before the clients that read them.
+    let dr = match &clusters {
+        None => {
+            if !scenario.mirrors.is_empty() {
+                return Err(c.err(
+                    "mirrors",
+                    "",
+                    "mirrors join clusters: define `clusters` first",
+                ));
+            }
+            if scenario.runbook.is_some() {
+                return Err(c.err(
+                    "runbook",
+                    "",
+                    "a runbook fails over a mirror: define `clusters` and `mirrors` first",
+                ));
+            }
+            None
+        }
+        Some(cl) => {
+            let mut spec = compile_mirrors(
+                &c,
+                scenario,
+                cl.clone(),
+                topic_cluster.clone(),
+                &topics,
+                &bw,
+                dcs.len(),
+            )?;
+            add_mirror_topics(
+                &c,
+                &mut spec,
+                &brokers,
+                &racks,
+                &mut topics,
+                &mut topic_cluster,
+                &mut partitions,
+                &mut total_partitions,
+            )?;
+            Some(spec)
+        }
+    };
     // --- clients ----------------------------------------------------------------
     let mut producers = Vec::new();
     for (pi, p) in scenario.producers.iter().enumerate() {
@@ -945,6 +1044,12 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 p.acks)));
         }
         let topic_spec = &mut topics[topic.idx()];
+        if let Some(mo) = topic_spec.mirror_of {
+            let mirror = &dr.as_ref().expect("mirror topics need mirrors").mirrors[mo.mirror];
+            return Err(c.err(format!("{pf}.topic"), &format!("\"{}\"", p.topic), format!(
+                "topic \"{}\" in this cluster is the mirror `{}` writes; producers write the source topic (a runbook moves them after a failover)",
+                p.topic, mirror.name)));
+        }
         if let Some(prev) = topic_spec.producer {
             return Err(c.err(format!("{pf}.topic"), "", format!(
                 "topic \"{}\" already has producer `producers[{prev}]`; version 1 models one producer per topic",
@@ -970,24 +1075,18 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         let kf = format!("consumers[{ci}]");
         let dc = find_dc(&format!("{kf}.dc"), &k.dc)?;
         // A group may read a mirror topic of its own cluster (active-active
-        // readers of the other region's `{region}.orders`).
-        let mirror_read =
-            mirror_topic_in(scenario, &topics, &topic_cluster, &clusters, &k.topic, dc);
-        let (topic, reads_mirror) = match mirror_read {
-            Some((mi, t)) => (t, Some(mi)),
-            None => (
-                find_client_topic(
-                    &c,
-                    &topics,
-                    &topic_cluster,
-                    &clusters,
-                    &format!("{kf}.topic"),
-                    &k.topic,
-                    dc,
-                )?,
-                None,
-            ),
-        };
+        // readers of the other region's `{region}.orders`): mirror topics are
+        // topics of their target cluster like any other.
+        let topic = find_client_topic(
+            &c,
+            &topics,
+            &topic_cluster,
+            &clusters,
+            &format!("{kf}.topic"),
+            &k.topic,
+            dc,
+        )?;
+        let reads_mirror = topics[topic.idx()].mirror_of.map(|m| m.mirror);
         if !groups.insert((k.group.clone(), topic, reads_mirror)) {
             return Err(c.err(
                 format!("{kf}.group"),
@@ -1027,35 +1126,6 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         });
     }
 
-    // --- mirrors and runbook --------------------------------------------------
-    let dr = match clusters {
-        None => {
-            if !scenario.mirrors.is_empty() {
-                return Err(c.err(
-                    "mirrors",
-                    "",
-                    "mirrors join clusters: define `clusters` first",
-                ));
-            }
-            if scenario.runbook.is_some() {
-                return Err(c.err(
-                    "runbook",
-                    "",
-                    "a runbook fails over a mirror: define `clusters` and `mirrors` first",
-                ));
-            }
-            None
-        }
-        Some(cl) => Some(compile_mirrors(
-            &c,
-            scenario,
-            cl,
-            topic_cluster,
-            &topics,
-            &bw,
-            dcs.len(),
-        )?),
-    };
     let mirror_names: Vec<String> = dr
         .as_ref()
         .map(|d| d.mirrors.iter().map(|m| m.name.clone()).collect())
@@ -1482,6 +1552,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         processes,
         expectations,
         graph,
+        clusters: cluster_list,
+        broker_cluster,
+        controller_cluster,
         dr,
     })
 }
@@ -1540,6 +1613,16 @@ fn compile_clusters(
         };
         for name in &k.data_centers {
             let d = find_dc(&format!("{kf}.data_centers"), name)?;
+            if owner[d.idx()] == Some(ki) {
+                return Err(c.err(
+                    format!("{kf}.data_centers"),
+                    &format!("\"{name}\""),
+                    format!(
+                        "data center \"{name}\" is listed twice in cluster \"{}\"",
+                        k.name
+                    ),
+                ));
+            }
             if let Some(prev) = owner[d.idx()] {
                 return Err(c.err(
                     format!("{kf}.data_centers"),
@@ -1692,6 +1775,7 @@ fn compile_mirrors(
             mt.push(MirroredTopic {
                 source: TopicIdx(t as u16),
                 target_name,
+                target: TopicIdx(u16::MAX),
             });
         }
         let (sd, td) = (clusters[source].dcs[0], clusters[target].dcs[0]);
@@ -1797,45 +1881,94 @@ fn compile_mirrors(
     })
 }
 
-/// `name` as a mirror topic in the cluster of `dc`: the mirror (by position
-/// in `mirrors`) and the source topic it copies. Mirror topics are named by
-/// the mirror's naming rule (`{source cluster}.{topic}` unless identity).
-fn mirror_topic_in(
-    scenario: &Scenario,
-    topics: &[TopicSpec],
-    topic_cluster: &[usize],
-    clusters: &Option<Vec<crate::dr::spec::ClusterSpec>>,
-    name: &str,
-    dc: DcIdx,
-) -> Option<(usize, TopicIdx)> {
-    let cl = clusters.as_ref()?;
-    let here = cl.iter().position(|k| k.dcs.contains(&dc))?;
-    // A topic of that name in the client's own cluster is the topic itself.
-    if (0..topics.len()).any(|i| topics[i].name == name && topic_cluster[i] == here) {
-        return None;
-    }
-    scenario.mirrors.iter().enumerate().find_map(|(mi, m)| {
-        if cl.iter().position(|k| k.name == m.target) != Some(here) {
-            return None;
+/// Creates each mirror's target topics in its target cluster: as many
+/// partitions as the source topic, the source's replication factor and
+/// `min.insync.replicas` (capped by the target's brokers; Cluster Linking
+/// mirror topics inherit the source's configuration, and MM2 and MSK
+/// Replicator deployments set `replication.factor` to match), placed
+/// rack-aware over the target cluster's brokers.
+#[allow(clippy::too_many_arguments)]
+fn add_mirror_topics(
+    c: &Checker,
+    spec: &mut crate::dr::spec::DrSpec,
+    brokers: &[BrokerSpec],
+    racks: &[RackSpec],
+    topics: &mut Vec<TopicSpec>,
+    topic_cluster: &mut Vec<usize>,
+    partitions: &mut Vec<PartitionSpec>,
+    total_partitions: &mut u64,
+) -> Result<(), ScenarioError> {
+    for mi in 0..spec.mirrors.len() {
+        let target = spec.mirrors[mi].target;
+        let members: Vec<(u32, &str)> = spec.clusters[target]
+            .brokers
+            .iter()
+            .map(|b| {
+                let bs = &brokers[b.idx()];
+                (bs.node_id, racks[bs.rack.idx()].name.as_str())
+            })
+            .collect();
+        let by_id: BTreeMap<u32, BrokerIdx> = spec.clusters[target]
+            .brokers
+            .iter()
+            .map(|&b| (brokers[b.idx()].node_id, b))
+            .collect();
+        for ti in 0..spec.mirrors[mi].topics.len() {
+            let source = spec.mirrors[mi].topics[ti].source;
+            let name = spec.mirrors[mi].topics[ti].target_name.clone();
+            let field = format!("mirrors[{mi}].topics");
+            if (0..topics.len()).any(|i| topics[i].name == name && topic_cluster[i] == target) {
+                return Err(c.err(
+                    field,
+                    &format!("\"{}\"", topics[source.idx()].name),
+                    format!(
+                        "cluster \"{}\" already has a topic \"{name}\" (a topic listed twice, or another mirror writing it)",
+                        spec.clusters[target].name
+                    ),
+                ));
+            }
+            let src = topics[source.idx()].clone();
+            let rf = (src.rf as usize).min(members.len()).min(MAX_RF).max(1);
+            *total_partitions += src.partitions as u64;
+            if *total_partitions > MAX_PARTITIONS {
+                return Err(c.err(
+                    field,
+                    "",
+                    format!("mirror topics bring the partitions over {MAX_PARTITIONS} in total"),
+                ));
+            }
+            let first_partition = partitions.len() as u32;
+            let t_idx = TopicIdx(topics.len() as u16);
+            for list in placement::rack_aware(&members, src.partitions, rf) {
+                let mut replicas = [BrokerIdx(0); MAX_RF];
+                for (k, id) in list.iter().enumerate() {
+                    replicas[k] = by_id[id];
+                }
+                partitions.push(PartitionSpec {
+                    topic: t_idx,
+                    replicas,
+                    rf: rf as u8,
+                    observers: 0,
+                });
+            }
+            topics.push(TopicSpec {
+                name,
+                partitions: src.partitions,
+                rf: rf as u8,
+                min_isr: src.min_isr.min(rf as u8),
+                unclean: false,
+                first_partition,
+                producer: None,
+                promotion: PromotionPolicy::LeaderIsObserver,
+                cluster: target as u16,
+                mirror_of: Some(MirrorOf { mirror: mi, source }),
+            });
+            topic_cluster.push(target);
+            spec.mirrors[mi].topics[ti].target = t_idx;
+            spec.topic_cluster.push(target);
         }
-        let prefixed =
-            m.kind != MirrorKind::ClusterLinking && m.naming != Some(TopicNaming::Identity);
-        m.topics.iter().find_map(|t| {
-            let target_name = if prefixed {
-                format!("{}.{t}", m.source)
-            } else {
-                t.clone()
-            };
-            (target_name == name)
-                .then(|| {
-                    let source = cl.iter().position(|k| k.name == m.source)?;
-                    (0..topics.len())
-                        .find(|&i| &topics[i].name == t && topic_cluster[i] == source)
-                        .map(|i| (mi, TopicIdx(i as u16)))
-                })
-                .flatten()
-        })
-    })
+    }
+    Ok(())
 }
 
 /// The topic a client in `dc` means by `name`: the only one of that name, or

@@ -18,6 +18,8 @@ pub struct ClusterSpec {
 pub struct MirroredTopic {
     pub source: TopicIdx,
     pub target_name: String,
+    /// The mirror topic in the target cluster.
+    pub target: TopicIdx,
 }
 
 #[derive(Debug, Clone)]

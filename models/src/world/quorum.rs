@@ -1,0 +1,232 @@
+//! The KRaft quorum of each cluster and broker fencing: controller elections,
+//! broker sessions, registration after a restart.
+
+use super::*;
+
+impl World {
+    pub(super) fn controller_up(&self, c: ControllerIdx) -> bool {
+        self.controllers_down[c.idx()] == 0
+    }
+
+    /// A voter can lead when it reaches a majority of voters (itself
+    /// included) that are up: Raft's vote and check-quorum conditions.
+    pub(super) fn controller_eligible(&self, c: ControllerIdx) -> bool {
+        if !self.controller_up(c) {
+            return false;
+        }
+        let m = &self.model;
+        let dc = m.controllers[c.idx()].dc;
+        let reachable = (0..m.controllers.len())
+            .filter(|&u| self.controllers_down[u] == 0 && self.connected(dc, m.controllers[u].dc))
+            .count();
+        reachable * 2 > m.controllers.len()
+    }
+
+    pub(super) fn elect_controller(&mut self, now: SimTime) {
+        let n = self.model.controllers.len();
+        let eligible: Vec<ControllerIdx> = (0..n)
+            .map(|c| ControllerIdx(c as u16))
+            .filter(|&c| self.controller_eligible(c))
+            .collect();
+        if eligible.is_empty() {
+            return;
+        }
+        // Randomised election timeouts decide which eligible voter wins.
+        let winner = eligible[self.protocol.gen_range(0..eligible.len())];
+        self.active = Some(winner);
+        self.note(
+            now,
+            TraceRecord::ControllerElected {
+                controller: self.model.controllers[winner.idx()].node_id,
+            },
+        );
+        // A new active controller starts every broker's session afresh:
+        // brokers it cannot hear from are fenced a full session timeout
+        // after it took over.
+        let m = self.model.clone();
+        let dc = m.controllers[winner.idx()].dc;
+        let at = now + m.timings.broker_session_timeout;
+        for b in 0..self.brokers.len() {
+            let contact = self.brokers[b].up() && self.connected(m.brokers[b].dc, dc);
+            let br = &mut self.brokers[b];
+            br.fence_timer.cancel();
+            br.contact = contact;
+            if !contact && !br.fenced {
+                let gen = br.fence_timer.arm();
+                self.q.schedule(
+                    at,
+                    Ev::Fence {
+                        broker: BrokerIdx(b as u16),
+                        gen,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(super) fn fence(&mut self, now: SimTime, b: BrokerIdx) {
+        if self.brokers[b.idx()].fenced {
+            return;
+        }
+        self.brokers[b.idx()].fenced = true;
+        self.brokers[b.idx()].restarted = false;
+        self.note(
+            now,
+            TraceRecord::BrokerFenced {
+                broker: self.model.brokers[b.idx()].node_id,
+            },
+        );
+        for p in 0..self.parts.len() {
+            let Some(s) = self.model.partitions[p]
+                .replicas()
+                .iter()
+                .position(|&x| x == b)
+            else {
+                continue;
+            };
+            let bit = 1u8 << s;
+            let isr = self.parts[p].isr;
+            // Without ELR the last ISR member stays in the ISR (KRaft never
+            // writes an empty ISR), and the partition waits for it; with ELR
+            // the ISR may become empty.
+            if isr & bit != 0 && (isr != bit || self.model.elr) {
+                self.set_isr(now, p, isr & !bit);
+            }
+            if self.parts[p].leader == Some(s as u8) {
+                self.elect_leader(now, p);
+            }
+        }
+    }
+
+    pub(super) fn unfence(&mut self, now: SimTime, b: BrokerIdx) {
+        let br = &mut self.brokers[b.idx()];
+        if !br.fenced {
+            return;
+        }
+        br.fenced = false;
+        br.restarted = false;
+        self.note(
+            now,
+            TraceRecord::BrokerUnfenced {
+                broker: self.model.brokers[b.idx()].node_id,
+            },
+        );
+        for p in 0..self.parts.len() {
+            if self.parts[p].leader.is_none() && self.model.partitions[p].replicas().contains(&b) {
+                self.elect_leader(now, p);
+            }
+        }
+    }
+
+    pub(super) fn refresh_controller(&mut self, now: SimTime) {
+        if let Some(a) = self.active {
+            if !self.controller_eligible(a) {
+                self.active = None;
+                self.note(now, TraceRecord::QuorumLost);
+            }
+        }
+        if self.active.is_none() && !self.election.is_armed() {
+            let any = (0..self.model.controllers.len())
+                .any(|c| self.controller_eligible(ControllerIdx(c as u16)));
+            if any {
+                // Voters notice the missing leader after the fetch timeout,
+                // then wait a random election timeout in [T, 2T).
+                let t = self.model.timings;
+                let jitter = self
+                    .protocol
+                    .gen_range(0..t.election_timeout.as_ns().max(1));
+                let at = now + t.fetch_timeout + t.election_timeout + SimDuration(jitter);
+                let gen = self.election.arm();
+                self.q.schedule(at, Ev::ControllerElection { gen });
+            }
+        }
+    }
+
+    pub(super) fn refresh_brokers(&mut self, now: SimTime) {
+        let m = self.model.clone();
+        let t = m.timings;
+        let active_dc = self.active.map(|a| m.controllers[a.idx()].dc);
+        for b in 0..self.brokers.len() {
+            let dc = m.brokers[b].dc;
+            let contact = self.brokers[b].up() && active_dc.is_some_and(|a| self.connected(dc, a));
+            let br = &mut self.brokers[b];
+            if contact != br.contact {
+                br.contact = contact;
+                if contact {
+                    br.fence_timer.cancel();
+                } else {
+                    br.unfence_timer.cancel();
+                }
+            }
+            let br = &mut self.brokers[b];
+            if contact {
+                if br.restarted && !br.fenced {
+                    // Re-registration after an unclean shutdown fences the
+                    // old incarnation at once.
+                    self.fence(now, BrokerIdx(b as u16));
+                }
+                if self.brokers[b].unclean_restart {
+                    self.brokers[b].unclean_restart = false;
+                    if m.elr {
+                        self.forget_unclean_replica(now, BrokerIdx(b as u16));
+                    }
+                }
+                let br = &mut self.brokers[b];
+                if br.fenced && !br.unfence_timer.is_armed() {
+                    // Unfenced once a heartbeat shows it caught up with the
+                    // metadata log: the next heartbeat plus a round trip.
+                    let hb = self
+                        .protocol
+                        .gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+                    let rtt = self.rtt_between(dc, active_dc.unwrap_or(dc));
+                    let at = now + SimDuration(hb) + rtt;
+                    let gen = self.brokers[b].unfence_timer.arm();
+                    self.q.schedule(
+                        at,
+                        Ev::Unfence {
+                            broker: BrokerIdx(b as u16),
+                            gen,
+                        },
+                    );
+                }
+            } else if active_dc.is_some() && !br.fenced && !br.fence_timer.is_armed() {
+                // The controller fences a broker whose session expired: the
+                // session timeout after its last heartbeat.
+                let since_hb = self
+                    .protocol
+                    .gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+                let at = now + (t.broker_session_timeout - SimDuration(since_hb));
+                let gen = self.brokers[b].fence_timer.arm();
+                self.q.schedule(
+                    at,
+                    Ev::Fence {
+                        broker: BrokerIdx(b as u16),
+                        gen,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A broker re-registering after an unclean shutdown leaves every ISR
+    /// and ELR (KIP-966 `handleBrokerUncleanShutdown`): its log may have lost
+    /// its unflushed suffix, so it is no longer known to hold every
+    /// committed record.
+    pub(super) fn forget_unclean_replica(&mut self, now: SimTime, b: BrokerIdx) {
+        for p in 0..self.parts.len() {
+            let Some(s) = self.model.partitions[p]
+                .replicas()
+                .iter()
+                .position(|&x| x == b)
+            else {
+                continue;
+            };
+            let bit = 1u8 << s;
+            self.parts[p].elr &= !bit;
+            let isr = self.parts[p].isr;
+            if isr & bit != 0 {
+                self.set_isr(now, p, isr & !bit);
+            }
+        }
+    }
+}
