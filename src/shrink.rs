@@ -110,6 +110,7 @@ pub fn shrink(source: &Source, seed: u64, trial: u64) -> Result<Shrunk, ShrinkEr
         .map(|o| Fault {
             at: TimeDist::Fixed(o.start.as_ns() / 1_000_000),
             fault: model.faults[o.spec as usize].kind.clone(),
+            clients: model.faults[o.spec as usize].clients,
             recover_after: o
                 .stop
                 .map(|s| TimeDist::Fixed((s.as_ns() - o.start.as_ns()) / 1_000_000)),

@@ -142,6 +142,7 @@ fn explain_and_the_simulation_agree_on_every_single_domain_loss_of_every_scenari
                 at: TimeDist::Fixed(at_ms),
                 fault: d.fault.clone(),
                 recover_after: None,
+                clients: Default::default(),
             }];
             let text = ron::ser::to_string(&variant).unwrap();
             let name = format!("{} / {}", model.name, d.label);

@@ -49,10 +49,15 @@ fn s2_failback_truncates_exactly_the_unmirrored_tail_of_each_partition() {
             12,
             "trial {trial}: every partition fails over"
         );
-        // Per partition: truncated on failback = primary LEO - mirror LEO at
-        // the failover instant.
-        assert_eq!(at_failover, truncated, "trial {trial}");
-        // And those are exactly the acknowledged records lost.
+        // Per partition: truncated on failback = the restored leader's log
+        // end - mirror end at the failover instant, which holds the
+        // unmirrored acknowledged tail and at most the records in flight
+        // when the region went (not yet acknowledged: a round trip's worth).
+        for (p, tail) in &at_failover {
+            let cut = truncated[p];
+            assert!(cut >= *tail && cut - tail <= 2, "trial {trial} partition {p}: {cut} vs {tail}");
+        }
+        // The acknowledged tails are exactly the acknowledged records lost.
         let sum: u64 = at_failover.values().sum();
         assert!(sum > 0);
         assert_eq!(o.acked_lost_records, sum, "trial {trial}");
@@ -127,8 +132,8 @@ fn k6_the_lag_grows_without_bound_when_the_link_is_slower_than_production() {
     let at = |ms: u64| {
         let t = edit(
             &slow,
-            "(at: Uniform(600_000, 3_000_000), fault: Crash(Region(\"east\")))",
-            &format!("(at: Fixed({ms}), fault: Crash(Region(\"east\")))"),
+            "(at: Uniform(600_000, 3_000_000), fault: Crash(Region(\"east\")), clients: Survive)",
+            &format!("(at: Fixed({ms}), fault: Crash(Region(\"east\")), clients: Survive)"),
         );
         kdrsim::run_one(&model("k6-slow", &t), 1, 0).acked_lost_records
     };
@@ -149,8 +154,8 @@ fn k6_the_lag_grows_without_bound_when_the_link_is_slower_than_production() {
     let at_fast = |ms: u64| {
         let t = edit(
             &fast,
-            "(at: Uniform(600_000, 3_000_000), fault: Crash(Region(\"east\")))",
-            &format!("(at: Fixed({ms}), fault: Crash(Region(\"east\")))"),
+            "(at: Uniform(600_000, 3_000_000), fault: Crash(Region(\"east\")), clients: Survive)",
+            &format!("(at: Fixed({ms}), fault: Crash(Region(\"east\")), clients: Survive)"),
         );
         kdrsim::run_one(&model("k6-fast", &t), 1, 0).acked_lost_records
     };
@@ -246,10 +251,14 @@ fn the_primary_returning_before_the_decision_calls_the_failover_off() {
         assert!(!trace
             .iter()
             .any(|e| matches!(e.record, TraceRecord::Failover { .. })));
-        // Crashed brokers keep their logs: nothing lost, writes back after
-        // the outage.
+        // Crashed brokers keep their logs: nothing lost, writes back once
+        // the restarted region has a quorum and leaders again (fetch
+        // timeout, election timeout, a heartbeat to unfence).
         assert_eq!(o.acked_lost_records, 0);
-        assert_eq!(o.max_write_outage_ms, 30_000);
+        assert!(
+            (30_000..=36_500).contains(&o.max_write_outage_ms),
+            "{o:?}"
+        );
     }
 }
 
@@ -349,10 +358,7 @@ fn canary_a_failover_that_pretends_the_mirror_had_everything_is_caught() {
     // S2's truncation count must both notice.
     let m = model("k6", &text("k6-async-lag.ron"));
     let mut world = kdrsim::World::new(m);
-    world
-        .multi_cluster()
-        .expect("a multi-cluster scenario")
-        .canary_perfect_mirror = true;
+    world.canary_perfect_mirror = true;
     let lost: Vec<u64> = (0..300)
         .map(|t| world.run_trial(1, t).acked_lost_records)
         .collect();
@@ -378,8 +384,8 @@ fn a_restarted_mm2_task_copies_again_and_failed_over_consumers_see_duplicates() 
     // The fault goes last in the list: earlier faults keep their draws.
     let restart = edit(
         &base_t,
-        "(at: Uniform(600_000, 3_600_000), fault: PowerLoss(Region(\"eu-west\"))),",
-        "(at: Uniform(600_000, 3_600_000), fault: PowerLoss(Region(\"eu-west\"))),
+        "(at: Uniform(600_000, 3_600_000), fault: PowerLoss(Region(\"eu-west\")), clients: Survive),",
+        "(at: Uniform(600_000, 3_600_000), fault: PowerLoss(Region(\"eu-west\")), clients: Survive),
         (at: Fixed(300_000), fault: MirrorStopped(\"mm2\"), recover_after: Fixed(120_000)),",
     );
     let base = outcomes(&model("mm2", &base_t), 100);
@@ -399,10 +405,13 @@ fn a_restarted_mm2_task_copies_again_and_failed_over_consumers_see_duplicates() 
             .iter()
             .any(|e| matches!(e.record, TraceRecord::ConsumerSwitched { .. }));
         if failed_over {
-            assert_eq!(
-                b.duplicates_delivered,
-                a.duplicates_delivered + recopied * 12,
-                "trial {trial}"
+            // A group re-reads a partition's re-copied records when it
+            // starts below the copy's end; one whose synced offset is the
+            // copy's end (a partition idle since the sync) does not.
+            let extra = b.duplicates_delivered - a.duplicates_delivered;
+            assert!(
+                extra <= recopied && extra * 10 >= recopied * 9,
+                "trial {trial}: {extra} extra duplicates, {recopied} re-copied"
             );
         }
         // At-least-once never loses what was copied.
@@ -424,9 +433,15 @@ fn cluster_linking_promote_fails_with_the_source_down_so_writes_wait_for_the_pri
             .iter()
             .any(|e| matches!(e.record, TraceRecord::PromoteFailed)));
         // Nothing lost (the primary crashed and keeps its log), but writes
-        // are down for the whole two-hour outage.
+        // are down for the whole two-hour outage and until the restarted
+        // region has a quorum and leaders again: the fetch timeout (2 s),
+        // an election timeout in [1, 2) s, and a heartbeat (< 2 s) to
+        // unfence the brokers.
         assert_eq!(o.acked_lost_records, 0);
-        assert_eq!(o.max_write_outage_ms, 7_200_000);
+        assert!(
+            (7_200_000..=7_206_500).contains(&o.max_write_outage_ms),
+            "{o:?}"
+        );
     }
 }
 
@@ -457,9 +472,10 @@ fn an_active_active_split_is_counted_as_the_backlog_each_side_resumes_with() {
                 _ => None,
             })
             .collect();
-        // One per direction; each side wrote ~166.7 records/s per partition
-        // that the other did not see during the split.
-        assert_eq!(backlogs.len(), 2, "trial {trial}");
+        // One per partition and direction (12 partitions each way); each
+        // side wrote ~166.7 records/s per partition that the other did not
+        // see during the split.
+        assert_eq!(backlogs.len(), 24, "trial {trial}");
         let expected = 2000.0 / 12.0 * (end - begin) as f64 / 1e9;
         for b in backlogs {
             assert!(
@@ -497,7 +513,16 @@ fn msk_replicator_prefixes_topics_and_its_approximate_offset_sync_re_reads_but_n
 
 #[test]
 fn active_active_readers_of_the_other_regions_copy_keep_reading_when_that_region_is_lost() {
-    let m = model("aa", &text("active-active-mm2.ron"));
+    // us-east never returns, so its own (dead) groups never read again and
+    // the only readers left are us-west's, one of them on the copy.
+    let m = model(
+        "aa",
+        &edit(
+            &text("active-active-mm2.ron"),
+            "PowerLoss(Region(\"us-east\")), recover_after: Fixed(3_600_000)",
+            "PowerLoss(Region(\"us-east\"))",
+        ),
+    );
     // `us-east.orders` in us-west is east-to-west's copy of us-east's orders.
     let copy_readers: Vec<_> = m
         .consumers

@@ -55,6 +55,7 @@ fn build(
         .map(|(f, at, rec)| Fault {
             at: TimeDist::Fixed(*at),
             recover_after: rec.map(TimeDist::Fixed),
+            clients: Default::default(),
             fault: match f {
                 F::CrashBroker(b) => FaultKind::Crash(Target::Broker(*b)),
                 F::PowerLossBroker(b) => FaultKind::PowerLoss(Target::Broker(*b)),

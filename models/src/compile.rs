@@ -186,6 +186,8 @@ pub struct FaultSpec {
     /// (an `AnyOf` alternative, a process's component): what `shrink`
     /// writes back.
     pub kind: FaultKind,
+    /// Whether clients in lost DCs die (what `shrink` writes back).
+    pub clients: ClientFate,
 }
 
 impl FaultSpec {
@@ -211,6 +213,7 @@ impl FaultSpec {
             mirror: None,
             factor_ppm: 1_000_000,
             kind,
+            clients: ClientFate::Die,
         }
     }
 }
@@ -1341,6 +1344,10 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             for t in alternatives {
                 let mut one = spec.clone();
                 resolve_target(&field, t, &mut one)?;
+                if f.clients == ClientFate::Survive {
+                    one.dcs.clear();
+                }
+                one.clients = f.clients;
                 one.kind = with_target(&f.fault, t);
                 specs.push(faults.len() as u16);
                 faults.push(one);
@@ -1395,6 +1402,10 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             for (name, t) in names.into_iter().zip(targets) {
                 let mut one = base.clone();
                 resolve_target(&field, &t, &mut one)?;
+                if fp.clients == ClientFate::Survive {
+                    one.dcs.clear();
+                }
+                one.clients = fp.clients;
                 one.kind = kind_of(t);
                 out.push((name, one));
             }

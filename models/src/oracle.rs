@@ -143,10 +143,23 @@ impl Oracle {
         faults: &FaultTimes,
         verdict: &mut Verdict,
     ) {
+        self.judge_partition_held(partition, &[(final_log, final_leo)], None, faults, verdict);
+    }
+
+    /// [`Oracle::judge_partition`] where a record survives if any of `logs`
+    /// holds it with its epoch (the partition's own final log, and the
+    /// copies mirrors keep of it, in its offsets and epochs), or if it lies
+    /// in `any_epoch` (records a producer re-sent elsewhere).
+    pub fn judge_partition_held(
+        &self,
+        partition: usize,
+        logs: &[(&[EpochStart], u64)],
+        any_epoch: Option<(u64, u64)>,
+        faults: &FaultTimes,
+        verdict: &mut Verdict,
+    ) {
         for r in &self.acked[partition] {
             verdict.acked_records += r.end - r.start;
-            // Walk the held sub-ranges; the gaps between them are lost.
-            let mut cursor = r.start;
             let lost_here = |lo: u64, hi: u64, verdict: &mut Verdict| {
                 if lo >= hi {
                     return;
@@ -156,21 +169,30 @@ impl Oracle {
                 let failure = faults.failure_instant(r.t_ack, r.faults_before_ack);
                 verdict.rpo_ms = verdict.rpo_ms.max(failure.since(appended).as_ms());
             };
-            let mut held: [(u64, u64); 8] = [(0, 0); 8];
+            // Held sub-ranges from every log: an epoch appears at most once
+            // in a log, so each log adds at most a few.
+            let mut held: [(u64, u64); 32] = [(0, 0); 32];
             let mut n_held = 0;
-            let mut overflow = false;
-            held_ranges(final_log, final_leo, r.epoch, r.start, r.end, |lo, hi| {
-                if n_held < held.len() {
+            let mut push = |lo: u64, hi: u64| {
+                if lo < hi && n_held < held.len() {
                     held[n_held] = (lo, hi);
                     n_held += 1;
-                } else {
-                    overflow = true;
                 }
-            });
-            debug_assert!(!overflow, "an epoch appears at most once in a log");
-            for &(lo, hi) in &held[..n_held] {
-                lost_here(cursor, lo, verdict);
-                cursor = hi;
+            };
+            for &(log, leo) in logs {
+                held_ranges(log, leo, r.epoch, r.start, r.end, &mut push);
+            }
+            if let Some((lo, hi)) = any_epoch {
+                push(lo.max(r.start), hi.min(r.end));
+            }
+            let held = &mut held[..n_held];
+            held.sort_unstable();
+            let mut cursor = r.start;
+            for &(lo, hi) in held.iter() {
+                if lo > cursor {
+                    lost_here(cursor, lo, verdict);
+                }
+                cursor = cursor.max(hi);
             }
             lost_here(cursor, r.end, verdict);
         }

@@ -89,6 +89,10 @@ pub struct FaultProcess {
     /// in quotes). Empty: every component of the class.
     #[serde(default)]
     pub only: Vec<String>,
+    /// For DCs and regions: whether their clients die with them (see
+    /// [`ClientFate`]).
+    #[serde(default)]
+    pub clients: ClientFate,
 }
 
 /// A Kafka cluster: the brokers and KRaft controllers of these DCs.
@@ -631,4 +635,24 @@ pub struct Fault {
     pub fault: FaultKind,
     #[serde(default)]
     pub recover_after: Option<TimeDist>,
+    /// What happens to the producers and consumer groups in a lost DC or
+    /// region (`Crash` and `PowerLoss` of a `Dc` or `Region`): `Die`
+    /// (default) or `Survive`.
+    #[serde(default)]
+    pub clients: ClientFate,
+}
+
+/// Whether the clients in a lost DC or region die with it.
+///
+/// `Die` (the default, for `Crash` and `PowerLoss` alike): they stop; a dead
+/// producer is not write-unavailable, it is dead (`producer_down_ms`).
+/// `Survive`: the application outlives the brokers (its clients run
+/// elsewhere, or are restarted at once): a surviving producer that cannot
+/// get acknowledgements is write-unavailable and its expired sends fail,
+/// whatever the topology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ClientFate {
+    #[default]
+    Die,
+    Survive,
 }

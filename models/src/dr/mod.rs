@@ -1,6 +1,7 @@
-//! Several Kafka clusters joined by asynchronous mirrors (MirrorMaker 2,
-//! Cluster Linking, MSK Replicator), with the active-passive runbook.
-//! See `world.rs` for the model and `docs/model.md` for what it abstracts.
+//! The resolved description of several clusters joined by asynchronous
+//! mirrors (MirrorMaker 2, Cluster Linking, MSK Replicator) and the
+//! active-passive runbook. The world (`crate::world`) runs them replica by
+//! replica: mirrors in `world/mirrors.rs`, the runbook in
+//! `world/runbook.rs`.
 
 pub mod spec;
-pub mod world;

@@ -47,7 +47,7 @@ impl World {
                     } else {
                         now.as_ns()
                     };
-                    let t = &m.topics[c.topic.idx()];
+                    let t = &m.topics[self.consumer_topic[i].idx()];
                     for p in t.first_partition..t.first_partition + t.partitions {
                         let part = &self.parts[p as usize];
                         if part.curve.newest().appending {
@@ -66,7 +66,7 @@ impl World {
             let leader_b = self.parts[p].leader.map(|l| spec.replicas[l as usize]);
             let mut bad = false;
             for (i, c) in m.consumers.iter().enumerate() {
-                if c.topic != spec.topic || !self.consumer_alive[i] {
+                if self.consumer_topic[i] != spec.topic || !self.consumer_alive[i] {
                     continue;
                 }
                 let ok = leader_b.is_some_and(|b| {
@@ -93,7 +93,7 @@ impl World {
         let m = self.model.clone();
         let topic = m.partitions[p].topic;
         for (i, c) in m.consumers.iter().enumerate() {
-            if c.topic != topic || !self.consumer_alive[i] {
+            if self.consumer_topic[i] != topic || !self.consumer_alive[i] {
                 continue;
             }
             match c.reset {

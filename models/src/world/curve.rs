@@ -26,9 +26,13 @@ pub struct Segment {
 #[derive(Debug, Clone, Copy)]
 pub struct LeoCurve {
     segs: [Segment; SEGMENTS],
+    /// Each segment's growth rate while appending (a producer's rate, or a
+    /// mirror's while it drains a backlog).
+    rates: [u64; SEGMENTS],
     len: usize,
     head: usize,
-    /// Appends per second × 1000, per partition.
+    /// The producer's appends per second × 1000, per partition: the rate of
+    /// segments pushed with [`LeoCurve::push`].
     rate_mrps: u64,
 }
 
@@ -41,6 +45,7 @@ impl LeoCurve {
     pub fn new(rate_mrps: u64) -> Self {
         LeoCurve {
             segs: [Segment::default(); SEGMENTS],
+            rates: [rate_mrps; SEGMENTS],
             len: 1,
             head: 0,
             rate_mrps,
@@ -54,17 +59,50 @@ impl LeoCurve {
     pub fn reset(&mut self, rate_mrps: u64, seg: Segment) {
         self.rate_mrps = rate_mrps;
         self.segs[0] = seg;
+        self.rates[0] = rate_mrps;
         self.len = 1;
         self.head = 0;
     }
 
-    /// The rate the log grows at now: the append rate while appending, else 0.
+    /// A new producer rate for segments pushed from now on (a producer that
+    /// moved to this partition).
+    pub fn set_rate(&mut self, rate_mrps: u64) {
+        self.rate_mrps = rate_mrps;
+    }
+
+    /// The rate the log grows at now: the newest segment's while appending,
+    /// else 0.
     pub fn append_rate_mrps(&self) -> u64 {
         if self.newest().appending {
-            self.rate_mrps
+            self.rates[self.head]
         } else {
             0
         }
+    }
+
+    /// The rate the log grew at, at `t` (0 when not appending or before
+    /// remembered history).
+    pub fn rate_at(&self, t: SimTime) -> u64 {
+        for k in 0..self.len {
+            let i = (self.head + SEGMENTS - k) % SEGMENTS;
+            if self.segs[i].t0 <= t {
+                return if self.segs[i].appending { self.rates[i] } else { 0 };
+            }
+        }
+        0
+    }
+
+    /// The start of the first segment after `t`, if one began after it.
+    pub fn next_change_after(&self, t: SimTime) -> Option<SimTime> {
+        let mut next = None;
+        for k in 0..self.len {
+            let i = (self.head + SEGMENTS - k) % SEGMENTS;
+            if self.segs[i].t0 <= t {
+                break;
+            }
+            next = Some(self.segs[i].t0);
+        }
+        next
     }
 
     pub fn newest(&self) -> Segment {
@@ -74,18 +112,23 @@ impl LeoCurve {
     /// Starts a new segment. A segment starting at the same instant as the
     /// newest replaces it, so back-to-back changes at one time cost nothing.
     pub fn push(&mut self, seg: Segment) {
-        if self.segs[self.head].t0 == seg.t0 {
-            self.segs[self.head] = seg;
-            return;
-        }
-        self.head = (self.head + 1) % SEGMENTS;
-        self.segs[self.head] = seg;
-        self.len = (self.len + 1).min(SEGMENTS);
+        self.push_rated(seg, self.rate_mrps);
     }
 
-    fn value(&self, seg: &Segment, t: SimTime) -> u64 {
+    /// [`LeoCurve::push`] with a rate of its own.
+    pub fn push_rated(&mut self, seg: Segment, rate_mrps: u64) {
+        if self.segs[self.head].t0 != seg.t0 {
+            self.head = (self.head + 1) % SEGMENTS;
+            self.len = (self.len + 1).min(SEGMENTS);
+        }
+        self.segs[self.head] = seg;
+        self.rates[self.head] = rate_mrps;
+    }
+
+    fn value(&self, i: usize, t: SimTime) -> u64 {
+        let seg = &self.segs[i];
         if seg.appending {
-            seg.leo0 + records_over(self.rate_mrps, t.since(seg.t0).as_ns())
+            seg.leo0 + records_over(self.rates[i], t.since(seg.t0).as_ns())
         } else {
             seg.leo0
         }
@@ -95,12 +138,13 @@ impl LeoCurve {
     /// is given) belongs to that leader epoch.
     pub fn at(&self, t: SimTime, epoch: Option<u32>) -> Option<u64> {
         for k in 0..self.len {
-            let seg = &self.segs[(self.head + SEGMENTS - k) % SEGMENTS];
+            let i = (self.head + SEGMENTS - k) % SEGMENTS;
+            let seg = &self.segs[i];
             if seg.t0 <= t {
                 if epoch.is_some_and(|e| e != seg.epoch) {
                     return None;
                 }
-                return Some(self.value(seg, t));
+                return Some(self.value(i, t));
             }
         }
         None
@@ -108,8 +152,7 @@ impl LeoCurve {
 
     /// The LEO now (the newest segment always starts at or before now).
     pub fn now(&self, now: SimTime) -> u64 {
-        let seg = self.newest();
-        self.value(&seg, now)
+        self.value(self.head, now)
     }
 
     /// The LEO at `t`, or the oldest remembered start if `t` is older.
@@ -124,13 +167,13 @@ impl LeoCurve {
     /// newest segment (used to date acknowledged records).
     pub fn time_of(&self, offset: u64) -> Option<SimTime> {
         for k in 0..self.len {
-            let seg = &self.segs[(self.head + SEGMENTS - k) % SEGMENTS];
+            let i = (self.head + SEGMENTS - k) % SEGMENTS;
+            let seg = &self.segs[i];
             if seg.leo0 <= offset {
-                if !seg.appending || self.rate_mrps == 0 {
+                if !seg.appending || self.rates[i] == 0 {
                     return Some(seg.t0);
                 }
-                let ns =
-                    ((offset - seg.leo0) as u128 * 1_000_000_000_000u128) / self.rate_mrps as u128;
+                let ns = ((offset - seg.leo0) as u128 * 1_000_000_000_000u128) / self.rates[i] as u128;
                 return Some(SimTime(seg.t0.as_ns().saturating_add(ns as u64)));
             }
         }

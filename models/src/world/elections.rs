@@ -226,7 +226,8 @@ impl World {
     /// observers). It needs an active controller; without one the command
     /// fails and nothing changes.
     pub(super) fn runbook_unclean_election(&mut self, now: SimTime, topic: TopicIdx) {
-        if self.active.is_none() {
+        let first = self.model.topics[topic.idx()].first_partition as usize;
+        if self.active_of_partition(first).is_none() {
             return;
         }
         let t = &self.model.topics[topic.idx()];

@@ -54,8 +54,19 @@ impl World {
                     self.runbook_unclean_election(now, t);
                 }
             }
-            // Mirrors exist only between clusters (the `dr` model).
-            FaultMode::MirrorStopped | FaultMode::MirrorDegraded => {}
+            FaultMode::MirrorStopped => {
+                if let Some(mi) = f.mirror {
+                    self.mirror_stopped[mi] += 1;
+                    if m.mirrors()[mi].kind == crate::scenario::MirrorKind::MirrorMaker2 {
+                        self.mm2_task_dies(now, mi);
+                    }
+                }
+            }
+            FaultMode::MirrorDegraded => {
+                if let Some(mi) = f.mirror {
+                    self.mirror_factor_ppm[mi] = f.factor_ppm;
+                }
+            }
         }
     }
 
@@ -105,7 +116,17 @@ impl World {
                 }
             }
             FaultMode::Partition => self.cut(f.side_a, f.side_b, false),
-            FaultMode::UncleanElection | FaultMode::MirrorStopped | FaultMode::MirrorDegraded => {}
+            FaultMode::MirrorStopped => {
+                if let Some(mi) = f.mirror {
+                    self.mirror_stopped[mi] -= 1;
+                }
+            }
+            FaultMode::MirrorDegraded => {
+                if let Some(mi) = f.mirror {
+                    self.mirror_factor_ppm[mi] = 1_000_000;
+                }
+            }
+            FaultMode::UncleanElection => {}
         }
     }
 
@@ -144,7 +165,7 @@ impl World {
             self.brokers[b.idx()].down += 1;
             return;
         }
-        if br.serving() && br.contact && self.active.is_some() {
+        if br.serving() && br.contact && self.active_of_broker(b).is_some() {
             self.fence(now, b);
         }
         let br = &mut self.brokers[b.idx()];

@@ -1,4 +1,11 @@
-//! One trial of the single-cluster model.
+//! One trial of the world: every cluster of a scenario, replica by replica,
+//! with the mirrors and the runbook that join them.
+//!
+//! A scenario without `clusters` is the case of one cluster. Each cluster
+//! runs its own KRaft quorum over its own brokers and partitions; mirrors
+//! (`mirrors`) are clients of two clusters that copy committed records into
+//! an ordinary topic of the target; the runbook (`runbook`) acts on what the
+//! world observes. `docs/architecture.md` lists the rooms.
 //!
 //! The world owns the trial's mutable state and is reused from trial to
 //! trial by one worker (`reset` keeps every allocation). Each popped event
@@ -21,10 +28,13 @@ pub mod log;
 mod consumers;
 mod elections;
 mod fault_effects;
+mod mirrors;
 mod observers;
 mod partition_refresh;
+mod producers;
 mod quorum;
 mod replication;
+mod runbook;
 mod state;
 mod topology;
 
@@ -66,6 +76,7 @@ enum Ev {
         gen: u32,
     },
     ControllerElection {
+        cluster: u16,
         gen: u32,
     },
     IsrExpire {
@@ -81,6 +92,29 @@ enum Ev {
         slot: u8,
         gen: u32,
     },
+    /// A mirrored partition's copy must change course.
+    LinkSteer {
+        link: u32,
+        gen: u32,
+    },
+    /// The runbook's alert fires.
+    Detected {
+        gen: u32,
+    },
+    /// Operators decide to fail over.
+    Decided {
+        gen: u32,
+    },
+    /// Producers follow the DNS switch to the DR cluster.
+    ProducersSwitched,
+    /// Consumer groups follow.
+    ConsumersSwitched,
+    /// Failback begins (truncate-and-restore).
+    FailbackStart {
+        gen: u32,
+    },
+    /// Producers and consumers are back on the primary.
+    SwitchedBack,
     End,
 }
 
@@ -98,9 +132,44 @@ pub struct World {
     controllers_down: Vec<u16>,
     dc_down: Vec<u16>,
     cuts: Vec<u16>,
-    active: Option<ControllerIdx>,
-    election: TimerGen,
+    /// Per cluster: the active controller, its election timer, and the
+    /// stream its protocol draws come from (one per cluster, so clusters do
+    /// not shift each other's draws).
+    active: Vec<Option<ControllerIdx>>,
+    election: Vec<TimerGen>,
+    protocol: Vec<StreamRng>,
     parts: Vec<Partition>,
+    /// Per partition: the producer writing it now (a runbook moves them).
+    prod: Vec<Option<u16>>,
+    /// Per partition: the size of its records (its producer's, or for a
+    /// mirror topic its source's).
+    record_bytes: Vec<u64>,
+    /// Per partition: acknowledged up to here by a producer that has left.
+    acked_end: Vec<u64>,
+    /// Per partition: failed over and not restored, so its own log no
+    /// longer counts for the records it acknowledged (only the copy does).
+    superseded: Vec<bool>,
+    /// Per partition: source offsets a controlled producer replay re-sent.
+    replayed: Vec<Option<(u64, u64)>>,
+    /// Per consumer group: the topic it reads now.
+    consumer_topic: Vec<TopicIdx>,
+    links: Vec<mirrors::Link>,
+    /// Per link: the source's leader-epoch ranges the copy holds.
+    link_epochs: Vec<Vec<EpochStart>>,
+    /// Per partition: the link writing it (`u32::MAX`: none).
+    link_into: Vec<u32>,
+    /// Per partition: the links reading it.
+    links_from: Vec<Vec<u32>>,
+    /// Per mirror: stopped (nested faults count), throughput factor, and
+    /// how many partitions share its bandwidth.
+    mirror_stopped: Vec<u16>,
+    mirror_factor_ppm: Vec<u32>,
+    mirror_partitions: Vec<u32>,
+    /// Per link: the phase of MM2's source offset commits.
+    flush_phase: Vec<SimDuration>,
+    sync_phase: Vec<SimDuration>,
+    rb: runbook::RunbookState,
+    humans: StreamRng,
     epochs: Vec<Vec<EpochStart>>,
     oracle: Oracle,
     writes: OutageClock,
@@ -118,7 +187,6 @@ pub struct World {
     latency: LatencyHistogram,
     consumer_alive: Vec<bool>,
     commit_phase: Vec<SimDuration>,
-    protocol: StreamRng,
     trace: Option<Vec<TraceEntry>>,
     /// Test hook for the oracle's canary: acknowledge `acks=all` records at
     /// the leader's LEO instead of the high watermark (a deliberately broken
@@ -128,10 +196,11 @@ pub struct World {
     /// keeps its diverged suffix instead of truncating. Never set outside
     /// tests.
     pub canary_skip_truncation: bool,
+    /// Test hook for the multi-cluster oracle's canary: a failover that
+    /// pretends the mirror had copied everything (a broken model). Never set
+    /// outside tests.
+    pub canary_perfect_mirror: bool,
     invariants: Invariants,
-    /// Several clusters joined by mirrors run in their own model
-    /// (`crate::dr`); this world then only dispatches to it.
-    dr: Option<Box<crate::dr::world::DrWorld>>,
 }
 
 impl World {
@@ -154,9 +223,27 @@ impl World {
             controllers_down: Vec::new(),
             dc_down: Vec::new(),
             cuts: Vec::new(),
-            active: None,
-            election: TimerGen::default(),
+            active: Vec::new(),
+            election: Vec::new(),
+            protocol: Vec::new(),
             parts: Vec::new(),
+            prod: Vec::new(),
+            record_bytes: Vec::new(),
+            acked_end: Vec::new(),
+            superseded: Vec::new(),
+            replayed: Vec::new(),
+            consumer_topic: Vec::new(),
+            links: runbook::build_links(&model),
+            link_epochs: Vec::new(),
+            link_into: Vec::new(),
+            links_from: Vec::new(),
+            mirror_stopped: Vec::new(),
+            mirror_factor_ppm: Vec::new(),
+            mirror_partitions: Vec::new(),
+            flush_phase: Vec::new(),
+            sync_phase: Vec::new(),
+            rb: runbook::RunbookState::default(),
+            humans: streams.stream(Purpose::HUMANS),
             epochs: Vec::new(),
             oracle: Oracle::default(),
             writes: OutageClock::default(),
@@ -170,16 +257,48 @@ impl World {
             latency: LatencyHistogram::default(),
             consumer_alive: Vec::new(),
             commit_phase: Vec::new(),
-            protocol: streams.stream(Purpose::PROTOCOL),
             trace: None,
             canary_ack_before_hw: false,
             canary_skip_truncation: false,
+            canary_perfect_mirror: false,
             invariants: Invariants::default(),
-            dr: model
-                .dr
-                .is_some()
-                .then(|| Box::new(crate::dr::world::DrWorld::new(Arc::new((*model).clone())))),
         }
+        .with_link_tables()
+    }
+
+    /// The model's constant link tables: who writes and who reads each
+    /// partition, and how many partitions share each mirror's bandwidth.
+    fn with_link_tables(mut self) -> Self {
+        let m = self.model.clone();
+        let n = m.partitions.len();
+        self.link_into = vec![u32::MAX; n];
+        self.links_from = vec![Vec::new(); n];
+        for (li, l) in self.links.iter().enumerate() {
+            self.link_into[l.target as usize] = li as u32;
+            self.links_from[l.source as usize].push(li as u32);
+        }
+        self.mirror_partitions = m
+            .mirrors()
+            .iter()
+            .map(|mi| {
+                mi.topics
+                    .iter()
+                    .map(|t| m.topics[t.source.idx()].partitions)
+                    .sum()
+            })
+            .collect();
+        self.record_bytes = (0..n)
+            .map(|p| {
+                let mut t = m.partitions[p].topic.idx();
+                if let Some(mo) = m.topics[t].mirror_of {
+                    t = mo.source.idx();
+                }
+                m.topics[t]
+                    .producer
+                    .map_or(1024, |i| m.producers[i].record_bytes)
+            })
+            .collect();
+        self
     }
 
     pub fn model(&self) -> &Arc<Model> {
@@ -188,10 +307,7 @@ impl World {
 
     /// Events processed by the last trial.
     pub fn events_processed(&self) -> u64 {
-        match &self.dr {
-            Some(d) => d.events_processed(),
-            None => self.events,
-        }
+        self.events
     }
 
     /// Invariant violations seen in the last trial (empty when the model is
@@ -206,30 +322,15 @@ impl World {
     /// `crate::faults::Stratum`).
     pub fn set_stratum(&mut self, stratum: crate::faults::Stratum) {
         self.stratum = stratum;
-        if let Some(d) = self.dr.as_mut() {
-            d.stratum = stratum;
-        }
-    }
-
-    /// The multi-cluster model, when the scenario has several clusters (for
-    /// tests that need its hooks).
-    pub fn multi_cluster(&mut self) -> Option<&mut crate::dr::world::DrWorld> {
-        self.dr.as_deref_mut()
     }
 
     pub fn run_trial(&mut self, seed: u64, trial: u64) -> TrialOutcome {
-        if let Some(d) = self.dr.as_mut() {
-            return d.run(seed, trial, false).0;
-        }
         self.trace = None;
         self.run(seed, trial)
     }
 
     /// Runs a trial and also returns its trace, for `replay`.
     pub fn run_trial_traced(&mut self, seed: u64, trial: u64) -> (TrialOutcome, Vec<TraceEntry>) {
-        if let Some(d) = self.dr.as_mut() {
-            return d.run(seed, trial, true);
-        }
         self.trace = Some(Vec::with_capacity(256));
         let outcome = self.run(seed, trial);
         (outcome, self.trace.take().unwrap_or_default())
@@ -248,10 +349,11 @@ impl World {
                 Ev::IsrExpire { partition, .. }
                 | Ev::AlterPartition { partition, .. }
                 | Ev::CaughtUp { partition, .. } => Some(partition.idx()),
+                Ev::LinkSteer { link, .. } => Some(self.links[link as usize].target as usize),
                 _ => None,
             };
             match local {
-                Some(p) => self.sync_partition(p, now),
+                Some(p) => self.sync_local(p, now),
                 None => self.sync(now),
             }
             if self.handle(now, ev) {
@@ -263,6 +365,7 @@ impl World {
             }
             if self.trace.is_some() {
                 self.sample_offsets(now);
+                self.note_link_lag(now);
             }
         }
         self.finish()
@@ -313,7 +416,17 @@ impl World {
         let streams = RngStreams::new(seed, trial);
         let mut network_rng = streams.stream(Purpose::NETWORK);
         let mut workload_rng = streams.stream(Purpose::WORKLOAD);
-        self.protocol = streams.stream(Purpose::PROTOCOL);
+        // Cluster 0 draws from the protocol stream itself, so a scenario of
+        // one cluster draws what it always drew; other clusters have their own.
+        self.protocol.clear();
+        for k in 0..m.clusters.len() {
+            let purpose = match k {
+                0 => Purpose::PROTOCOL,
+                k => Purpose(0x100 + k as u32),
+            };
+            self.protocol.push(streams.stream(purpose));
+        }
+        self.humans = streams.stream(Purpose::HUMANS);
         self.q.clear();
         self.events = 0;
 
@@ -341,10 +454,11 @@ impl World {
 
         self.brokers.clear();
         let half_lag = m.timings.replica_lag_time_max.half().as_ns().max(1);
-        for _ in &m.brokers {
+        for b in 0..m.brokers.len() {
+            let k = m.broker_cluster[b] as usize;
             self.brokers.push(Broker {
                 contact: true,
-                isr_check_phase: SimDuration(self.protocol.gen_range(0..half_lag)),
+                isr_check_phase: SimDuration(self.protocol[k].gen_range(0..half_lag)),
                 ..Broker::default()
             });
         }
@@ -354,16 +468,48 @@ impl World {
         self.dc_down.resize(n, 0);
         self.cuts.clear();
         self.cuts.resize(n * n, 0);
-        self.election = TimerGen::default();
-        self.active = (0..m.controllers.len())
-            .map(|c| ControllerIdx(c as u16))
-            .find(|&c| self.controller_eligible(c));
+        self.election.clear();
+        self.election.resize(m.clusters.len(), TimerGen::default());
+        self.active.clear();
+        for k in 0..m.clusters.len() {
+            let first = m.clusters[k]
+                .controllers
+                .iter()
+                .copied()
+                .find(|&c| self.controller_eligible(c));
+            self.active.push(first);
+        }
+        let np = m.partitions.len();
+        self.prod.clear();
+        self.prod.extend(m.partitions.iter().map(|p| {
+            m.topics[p.topic.idx()].producer.map(|i| i as u16)
+        }));
+        self.acked_end.clear();
+        self.acked_end.resize(np, 0);
+        self.superseded.clear();
+        self.superseded.resize(np, false);
+        self.replayed.clear();
+        self.replayed.resize(np, None);
+        self.consumer_topic.clear();
+        self.consumer_topic.extend(m.consumers.iter().map(|c| c.topic));
+        for l in &mut self.links {
+            *l = mirrors::Link::new(l.mirror, l.source, l.target, l.reverse);
+        }
+        self.link_epochs.resize_with(self.links.len(), Vec::new);
+        for e in &mut self.link_epochs {
+            e.clear();
+        }
+        self.mirror_stopped.clear();
+        self.mirror_stopped.resize(m.mirrors().len(), 0);
+        self.mirror_factor_ppm.clear();
+        self.mirror_factor_ppm.resize(m.mirrors().len(), 1_000_000);
+        self.rb = runbook::RunbookState::default();
 
         self.parts.clear();
         self.epochs
             .resize_with(m.partitions.len() * MAX_RF, Vec::new);
         for (pi, p) in m.partitions.iter().enumerate() {
-            let rate = self.rate_of(PartitionIdx(pi as u32));
+            let rate = self.rate_of(pi);
             let mut curve = LeoCurve::new(rate);
             curve.reset(
                 rate,
@@ -425,6 +571,22 @@ impl World {
             self.commit_phase
                 .push(SimDuration(workload_rng.gen_range(0..interval)));
         }
+        // Drawn after the consumers' phases, so mirrors and runbooks do not
+        // move them.
+        self.sync_phase.clear();
+        if let Some(rb) = m.runbook() {
+            let sync = runbook::sync_interval(&m.mirrors()[rb.mirror]).as_ns().max(1);
+            for _ in &m.consumers {
+                self.sync_phase.push(SimDuration(workload_rng.gen_range(0..sync)));
+            }
+        } else {
+            self.sync_phase.resize(m.consumers.len(), SimDuration::ZERO);
+        }
+        self.flush_phase.clear();
+        for _ in 0..self.links.len() {
+            self.flush_phase
+                .push(SimDuration(workload_rng.gen_range(0..60_000_000_000u64)));
+        }
         self.refresh(SimTime::ZERO);
     }
 
@@ -434,20 +596,46 @@ impl World {
             Ev::FaultBegin(i) => self.fault_begins(now, i as usize),
             Ev::FaultEnd(i) => self.fault_ends(now, i as usize),
             Ev::Fence { broker, gen } => {
-                if self.brokers[broker.idx()].fence_timer.fire(gen) && self.active.is_some() {
+                if self.brokers[broker.idx()].fence_timer.fire(gen)
+                    && self.active_of_broker(broker).is_some()
+                {
                     self.fence(now, broker);
                 }
             }
             Ev::Unfence { broker, gen } => {
-                if self.brokers[broker.idx()].unfence_timer.fire(gen) && self.active.is_some() {
+                if self.brokers[broker.idx()].unfence_timer.fire(gen)
+                    && self.active_of_broker(broker).is_some()
+                {
                     self.unfence(now, broker);
                 }
             }
-            Ev::ControllerElection { gen } => {
-                if self.election.fire(gen) {
-                    self.elect_controller(now);
+            Ev::ControllerElection { cluster, gen } => {
+                if self.election[cluster as usize].fire(gen) {
+                    self.elect_controller(now, cluster as usize);
                 }
             }
+            Ev::LinkSteer { link, gen } => {
+                // The copy's course is set again by the refresh that follows.
+                let _ = self.links[link as usize].timer.fire(gen);
+            }
+            Ev::Detected { gen } => {
+                if self.rb.timer.fire(gen) {
+                    self.runbook_detected(now);
+                }
+            }
+            Ev::Decided { gen } => {
+                if self.rb.timer.fire(gen) {
+                    self.runbook_decided(now);
+                }
+            }
+            Ev::ProducersSwitched => self.runbook_producers_switch(now),
+            Ev::ConsumersSwitched => self.runbook_consumers_switch(now),
+            Ev::FailbackStart { gen } => {
+                if self.rb.failback_timer.fire(gen) {
+                    self.runbook_failback_start(now);
+                }
+            }
+            Ev::SwitchedBack => self.runbook_switched_back(now),
             Ev::IsrExpire { partition, gen } => {
                 if self.parts[partition.idx()].expire_timer.fire(gen) {
                     self.isr_expire(now, partition.idx());
@@ -482,15 +670,53 @@ impl World {
         for p in 0..self.parts.len() {
             self.refresh_partition(now, p);
         }
+        for li in 0..self.links.len() {
+            self.steer_link(now, li);
+        }
+        self.runbook_maybe_cutover(now);
         self.refresh_consumers(now, None);
+        self.refresh_runbook(now);
     }
 
-    /// [`Self::refresh`] after an event of partition `p` alone.
+    /// [`Self::refresh`] after an event of partition `p` alone (and the
+    /// copies into and out of it).
     fn refresh_local(&mut self, now: SimTime, p: usize) {
         self.refresh_controller(now);
         self.refresh_brokers(now);
         self.refresh_partition(now, p);
+        if let Some(&li) = Some(&self.link_into[p]).filter(|&&l| l != u32::MAX) {
+            self.steer_link(now, li as usize);
+        }
+        for k in 0..self.links_from[p].len() {
+            let li = self.links_from[p][k] as usize;
+            let q = self.links[li].target as usize;
+            self.refresh_partition(now, q);
+            self.steer_link(now, li);
+        }
+        self.runbook_maybe_cutover(now);
         self.refresh_consumers(now, Some(p));
+        if self.model.runbook().is_some() {
+            self.refresh_runbook(now);
+        }
+    }
+
+    /// [`Self::sync`] for an event of partition `p` alone: it, the copy into
+    /// it, and the copies out of it.
+    fn sync_local(&mut self, p: usize, now: SimTime) {
+        if self.link_into[p] != u32::MAX {
+            // The copy reads its source's high watermark, a synced figure.
+            let li = self.link_into[p] as usize;
+            self.sync_partition(self.links[li].source as usize, now);
+            self.sync_partition(p, now);
+            self.sync_link(li, now);
+        } else {
+            self.sync_partition(p, now);
+        }
+        for k in 0..self.links_from[p].len() {
+            let li = self.links_from[p][k] as usize;
+            self.sync_partition(self.links[li].target as usize, now);
+            self.sync_link(li, now);
+        }
     }
 
     fn finish(&mut self) -> TrialOutcome {
@@ -501,35 +727,53 @@ impl World {
         self.reads.finish(end);
         // Producers still buffering: what has outlived delivery.timeout.ms failed.
         for p in 0..self.parts.len() {
-            let topic = &m.topics[m.partitions[p].topic.idx()];
-            let Some(pi) = topic.producer else { continue };
-            let dt = m.producers[pi].delivery_timeout;
+            let Some(pi) = self.prod[p] else { continue };
+            let dt = m.producers[pi as usize].delivery_timeout;
             let rate = self.parts[p].curve.rate_mrps();
             for since in [self.parts[p].blocked_since, self.parts[p].stalled_since]
                 .into_iter()
                 .flatten()
             {
                 let waited = end.since(since);
-                self.failed_sends += records_over(rate, (waited - dt.min(waited)).as_ns());
+                self.failed_sends = self
+                    .failed_sends
+                    .saturating_add(records_over(rate, (waited - dt.min(waited)).as_ns()));
             }
         }
         for p in 0..self.parts.len() {
             self.close_latency_window(p, end);
         }
         let mut verdict = Verdict::default();
+        let mut auth = Vec::with_capacity(self.parts.len());
         for p in 0..self.parts.len() {
             let s = self.authoritative_replica(p);
             self.ensure_epochs(p, s);
-            let leo = self.parts[p].replicas[s].leo;
-            let faults = FaultTimes {
-                starts: &self.fault_starts,
-                windows: &self.fault_window,
-                end,
-            };
-            self.oracle.judge_partition(
+            auth.push((s, self.parts[p].replicas[s].leo));
+        }
+        let faults = FaultTimes {
+            starts: &self.fault_starts,
+            windows: &self.fault_window,
+            end,
+        };
+        let mut logs: Vec<(&[EpochStart], u64)> = Vec::new();
+        for p in 0..self.parts.len() {
+            logs.clear();
+            // A partition that was failed over (and not restored) no longer
+            // holds its records for the application: only its copies do.
+            if !self.superseded[p] {
+                let (s, leo) = auth[p];
+                logs.push((&self.epochs[p * MAX_RF + s], leo));
+            }
+            for &li in &self.links_from[p] {
+                let l = &self.links[li as usize];
+                let q = l.target as usize;
+                let extent = l.copied.min(auth[q].1.saturating_sub(l.dups));
+                logs.push((&self.link_epochs[li as usize], extent));
+            }
+            self.oracle.judge_partition_held(
                 p,
-                &self.epochs[p * MAX_RF + s],
-                leo,
+                &logs,
+                self.replayed[p],
                 &faults,
                 &mut verdict,
             );

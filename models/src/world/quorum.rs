@@ -10,30 +10,47 @@ impl World {
 
     /// A voter can lead when it reaches a majority of voters (itself
     /// included) that are up: Raft's vote and check-quorum conditions.
+    /// Voters of cluster `k` only: each cluster runs its own quorum.
     pub(super) fn controller_eligible(&self, c: ControllerIdx) -> bool {
         if !self.controller_up(c) {
             return false;
         }
         let m = &self.model;
+        let voters = &m.clusters[m.controller_cluster[c.idx()] as usize].controllers;
         let dc = m.controllers[c.idx()].dc;
-        let reachable = (0..m.controllers.len())
-            .filter(|&u| self.controllers_down[u] == 0 && self.connected(dc, m.controllers[u].dc))
+        let reachable = voters
+            .iter()
+            .filter(|u| {
+                self.controllers_down[u.idx()] == 0 && self.connected(dc, m.controllers[u.idx()].dc)
+            })
             .count();
-        reachable * 2 > m.controllers.len()
+        reachable * 2 > voters.len()
     }
 
-    pub(super) fn elect_controller(&mut self, now: SimTime) {
-        let n = self.model.controllers.len();
-        let eligible: Vec<ControllerIdx> = (0..n)
-            .map(|c| ControllerIdx(c as u16))
+    /// The active controller of broker `b`'s cluster.
+    pub(super) fn active_of_broker(&self, b: BrokerIdx) -> Option<ControllerIdx> {
+        self.active[self.model.broker_cluster[b.idx()] as usize]
+    }
+
+    /// The active controller of partition `p`'s cluster.
+    pub(super) fn active_of_partition(&self, p: usize) -> Option<ControllerIdx> {
+        self.active_of_broker(self.model.partitions[p].replicas[0])
+    }
+
+    pub(super) fn elect_controller(&mut self, now: SimTime, k: usize) {
+        let m = self.model.clone();
+        let eligible: Vec<ControllerIdx> = m.clusters[k]
+            .controllers
+            .iter()
+            .copied()
             .filter(|&c| self.controller_eligible(c))
             .collect();
         if eligible.is_empty() {
             return;
         }
         // Randomised election timeouts decide which eligible voter wins.
-        let winner = eligible[self.protocol.gen_range(0..eligible.len())];
-        self.active = Some(winner);
+        let winner = eligible[self.protocol[k].gen_range(0..eligible.len())];
+        self.active[k] = Some(winner);
         self.note(
             now,
             TraceRecord::ControllerElected {
@@ -43,10 +60,10 @@ impl World {
         // A new active controller starts every broker's session afresh:
         // brokers it cannot hear from are fenced a full session timeout
         // after it took over.
-        let m = self.model.clone();
         let dc = m.controllers[winner.idx()].dc;
         let at = now + m.timings.broker_session_timeout;
-        for b in 0..self.brokers.len() {
+        for &bi in &m.clusters[k].brokers {
+            let b = bi.idx();
             let contact = self.brokers[b].up() && self.connected(m.brokers[b].dc, dc);
             let br = &mut self.brokers[b];
             br.fence_timer.cancel();
@@ -119,25 +136,37 @@ impl World {
     }
 
     pub(super) fn refresh_controller(&mut self, now: SimTime) {
-        if let Some(a) = self.active {
+        for k in 0..self.active.len() {
+            self.refresh_cluster_controller(now, k);
+        }
+    }
+
+    fn refresh_cluster_controller(&mut self, now: SimTime, k: usize) {
+        if let Some(a) = self.active[k] {
             if !self.controller_eligible(a) {
-                self.active = None;
+                self.active[k] = None;
                 self.note(now, TraceRecord::QuorumLost);
             }
         }
-        if self.active.is_none() && !self.election.is_armed() {
-            let any = (0..self.model.controllers.len())
-                .any(|c| self.controller_eligible(ControllerIdx(c as u16)));
+        if self.active[k].is_none() && !self.election[k].is_armed() {
+            let any = self.model.clusters[k]
+                .controllers
+                .iter()
+                .any(|&c| self.controller_eligible(c));
             if any {
                 // Voters notice the missing leader after the fetch timeout,
                 // then wait a random election timeout in [T, 2T).
                 let t = self.model.timings;
-                let jitter = self
-                    .protocol
-                    .gen_range(0..t.election_timeout.as_ns().max(1));
+                let jitter = self.protocol[k].gen_range(0..t.election_timeout.as_ns().max(1));
                 let at = now + t.fetch_timeout + t.election_timeout + SimDuration(jitter);
-                let gen = self.election.arm();
-                self.q.schedule(at, Ev::ControllerElection { gen });
+                let gen = self.election[k].arm();
+                self.q.schedule(
+                    at,
+                    Ev::ControllerElection {
+                        cluster: k as u16,
+                        gen,
+                    },
+                );
             }
         }
     }
@@ -145,8 +174,9 @@ impl World {
     pub(super) fn refresh_brokers(&mut self, now: SimTime) {
         let m = self.model.clone();
         let t = m.timings;
-        let active_dc = self.active.map(|a| m.controllers[a.idx()].dc);
         for b in 0..self.brokers.len() {
+            let k = m.broker_cluster[b] as usize;
+            let active_dc = self.active[k].map(|a| m.controllers[a.idx()].dc);
             let dc = m.brokers[b].dc;
             let contact = self.brokers[b].up() && active_dc.is_some_and(|a| self.connected(dc, a));
             let br = &mut self.brokers[b];
@@ -175,9 +205,7 @@ impl World {
                 if br.fenced && !br.unfence_timer.is_armed() {
                     // Unfenced once a heartbeat shows it caught up with the
                     // metadata log: the next heartbeat plus a round trip.
-                    let hb = self
-                        .protocol
-                        .gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+                    let hb = self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
                     let rtt = self.rtt_between(dc, active_dc.unwrap_or(dc));
                     let at = now + SimDuration(hb) + rtt;
                     let gen = self.brokers[b].unfence_timer.arm();
@@ -192,9 +220,7 @@ impl World {
             } else if active_dc.is_some() && !br.fenced && !br.fence_timer.is_armed() {
                 // The controller fences a broker whose session expired: the
                 // session timeout after its last heartbeat.
-                let since_hb = self
-                    .protocol
-                    .gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+                let since_hb = self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
                 let at = now + (t.broker_session_timeout - SimDuration(since_hb));
                 let gen = self.brokers[b].fence_timer.arm();
                 self.q.schedule(

@@ -9,14 +9,16 @@ impl World {
         for p in 0..self.parts.len() {
             self.sync_partition(p, now);
         }
+        for li in 0..self.links.len() {
+            self.sync_link(li, now);
+        }
     }
 
     pub(super) fn sync_partition(&mut self, p: usize, now: SimTime) {
         let m = self.model.clone();
         let spec = &m.partitions[p];
-        let topic = &m.topics[spec.topic.idx()];
-        let producer = topic.producer.map(|i| &m.producers[i]);
-        let record_bytes = producer.map_or(0, |pr| pr.record_bytes);
+        let producer = self.prod[p].map(|i| &m.producers[i as usize]);
+        let record_bytes = self.record_bytes[p];
         if let Some(z) = self.parts[p].zombie {
             let rate = self.parts[p].curve.rate_mrps();
             let zs = z.slot as usize;
@@ -24,7 +26,9 @@ impl World {
             let leo = z.leo(now, rate).max(before);
             self.parts[p].replicas[zs].leo = leo;
             if producer.is_some_and(|pr| pr.dc != self.broker_dc(spec.replicas[zs])) {
-                self.cross_dc_bytes += (leo - before) * record_bytes;
+                self.cross_dc_bytes = self
+                    .cross_dc_bytes
+                    .saturating_add((leo - before).saturating_mul(record_bytes));
             }
             // acks=1 is answered on the zombie's own append.
             if producer.is_some_and(|pr| pr.acks == Acks::One) && leo > z.acked_upto {
@@ -48,7 +52,9 @@ impl World {
         part.replicas[l].view = part.replicas[l].leo;
         if let Some(pr) = producer {
             if pr.dc != leader_dc {
-                bytes += (part.replicas[l].leo - old_leader_leo) * record_bytes;
+                bytes = bytes.saturating_add(
+                    (part.replicas[l].leo - old_leader_leo).saturating_mul(record_bytes),
+                );
             }
         }
         for s in 0..spec.rf as usize {
@@ -71,7 +77,7 @@ impl World {
                     r.last_caught_up = now;
                 }
                 Fetch::CatchingUp => {
-                    let rate = catchup_rate_mrps(&m, p, leader_dc, f_dc);
+                    let rate = catchup_rate_mrps(&m, p, leader_dc, f_dc, self.record_bytes[p]);
                     let fetched =
                         r.catchup_from + records_over(rate, now.since(r.catchup_t0).as_ns());
                     let ceiling = part
@@ -84,7 +90,7 @@ impl World {
                 _ => {}
             }
             if f_dc != leader_dc {
-                bytes += (r.leo - before) * record_bytes;
+                bytes = bytes.saturating_add((r.leo - before).saturating_mul(record_bytes));
             }
         }
         // The high watermark: the minimum LEO over the maximal ISR, frozen
@@ -115,14 +121,18 @@ impl World {
             .iter()
             .enumerate()
             .filter(|(i, c)| {
-                c.topic == spec.topic
+                self.consumer_topic[*i] == spec.topic
                     && self.consumer_alive[*i]
                     && self.consumer_source_dc(p, *i).unwrap_or(leader_dc) != c.dc
             })
             .count() as u64;
         let part = &mut self.parts[p];
-        bytes += (part.hw.saturating_sub(old_hw)) * record_bytes * consumer_cross;
-        self.cross_dc_bytes += bytes;
+        bytes = bytes.saturating_add(
+            (part.hw.saturating_sub(old_hw))
+                .saturating_mul(record_bytes)
+                .saturating_mul(consumer_cross),
+        );
+        self.cross_dc_bytes = self.cross_dc_bytes.saturating_add(bytes);
 
         // What the producer has seen acknowledged.
         if let Some(pr) = producer {
@@ -401,7 +411,7 @@ impl World {
         let m = self.model.clone();
         let leader_dc = self.broker_dc(self.replica_broker(p, l as usize));
         let f_dc = self.broker_dc(self.replica_broker(p, s));
-        let c = catchup_rate_mrps(&m, p, leader_dc, f_dc);
+        let c = catchup_rate_mrps(&m, p, leader_dc, f_dc, self.record_bytes[p]);
         let part = &mut self.parts[p];
         let r_rate = part.curve.append_rate_mrps();
         let backlog = part.curve.now(now).saturating_sub(part.replicas[s].leo);

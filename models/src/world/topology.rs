@@ -3,11 +3,19 @@
 use super::*;
 
 impl World {
-    pub(super) fn rate_of(&self, p: PartitionIdx) -> u64 {
-        let topic = &self.model.topics[self.model.partitions[p.idx()].topic.idx()];
-        topic
-            .producer
-            .map_or(0, |i| self.model.producers[i].rate_mrps_per_partition)
+    /// The append rate of partition `p`'s producer now (0: none).
+    pub(super) fn rate_of(&self, p: usize) -> u64 {
+        self.prod[p].map_or(0, |i| self.model.producers[i as usize].rate_mrps_per_partition)
+    }
+
+    /// The producer writing partition `p` now, if any.
+    pub(super) fn producer_of(&self, p: usize) -> Option<&crate::compile::ProducerSpec> {
+        self.prod[p].map(|i| &self.model.producers[i as usize])
+    }
+
+    /// Whether producer `pi` is alive (not killed with its DC).
+    pub(super) fn producer_alive(&self, pi: usize) -> bool {
+        self.dc_down[self.model.producers[pi].dc.idx()] == 0
     }
 
     pub(super) fn connected(&self, a: DcIdx, b: DcIdx) -> bool {
@@ -55,13 +63,16 @@ pub(crate) fn draw_rtts(m: &Model, network_rng: &mut StreamRng, out: &mut Vec<Si
 
 /// The rate at which a follower in `f_dc` can fetch a backlog from a leader
 /// in `leader_dc`: the path's bandwidth shared by the topic's partitions.
-pub(super) fn catchup_rate_mrps(m: &Model, p: usize, leader_dc: DcIdx, f_dc: DcIdx) -> u64 {
+pub(super) fn catchup_rate_mrps(
+    m: &Model,
+    p: usize,
+    leader_dc: DcIdx,
+    f_dc: DcIdx,
+    bytes: u64,
+) -> u64 {
     let spec = &m.partitions[p];
     let topic = &m.topics[spec.topic.idx()];
-    let bytes = topic
-        .producer
-        .map_or(1024, |i| m.producers[i].record_bytes)
-        .max(1);
+    let bytes = bytes.max(1);
     let bw = m.bandwidth_bytes_per_sec[m.dc_pair(leader_dc, f_dc)];
     (bw as u128 * 1000 / bytes as u128 / topic.partitions.max(1) as u128).min(u64::MAX as u128)
         as u64
