@@ -350,6 +350,25 @@ fn judge(
     let mut loss_why: Vec<String> = Vec::new();
     let mut stopped_clusters: Vec<usize> = Vec::new();
     for (ti, t) in model.topics.iter().enumerate() {
+        // A mirror topic is written by its mirror, not by a producer: while
+        // its partitions cannot take the copy, the copy waits (and the
+        // mirror's lag grows); no producer's writes stop for it.
+        if let Some(mo) = t.mirror_of {
+            let hit = (0..t.partitions).any(|p| {
+                model.partitions[(t.first_partition + p) as usize]
+                    .replicas()
+                    .iter()
+                    .any(|b| brokers.contains(b))
+            });
+            if hit {
+                writes_why.push(format!(
+                    "topic {} is mirror {}'s copy: the copy pauses while its partitions in {short} are re-elected; no producer writes it",
+                    t.name,
+                    model.mirrors()[mo.mirror].name
+                ));
+            }
+            continue;
+        }
         let k = topic_cluster(model, TopicIdx(ti as u16));
         let quorum_ok = quorum[k].3;
         let acks = t.producer.map_or(Acks::All, |p| model.producers[p].acks);

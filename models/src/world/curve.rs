@@ -86,7 +86,11 @@ impl LeoCurve {
         for k in 0..self.len {
             let i = (self.head + SEGMENTS - k) % SEGMENTS;
             if self.segs[i].t0 <= t {
-                return if self.segs[i].appending { self.rates[i] } else { 0 };
+                return if self.segs[i].appending {
+                    self.rates[i]
+                } else {
+                    0
+                };
             }
         }
         0
@@ -173,7 +177,8 @@ impl LeoCurve {
                 if !seg.appending || self.rates[i] == 0 {
                     return Some(seg.t0);
                 }
-                let ns = ((offset - seg.leo0) as u128 * 1_000_000_000_000u128) / self.rates[i] as u128;
+                let ns =
+                    ((offset - seg.leo0) as u128 * 1_000_000_000_000u128) / self.rates[i] as u128;
                 return Some(SimTime(seg.t0.as_ns().saturating_add(ns as u64)));
             }
         }

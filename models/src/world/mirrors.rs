@@ -96,8 +96,8 @@ impl World {
         let mi = self.links[li].mirror as usize;
         let spec = &self.model.mirrors()[mi];
         let bytes = self.record_bytes[self.links[li].source as usize].max(1);
-        let bw = spec.bandwidth_bytes_per_sec as u128 * self.mirror_factor_ppm[mi] as u128
-            / 1_000_000;
+        let bw =
+            spec.bandwidth_bytes_per_sec as u128 * self.mirror_factor_ppm[mi] as u128 / 1_000_000;
         (bw * 1000 / bytes as u128 / self.mirror_partitions[mi].max(1) as u128)
             .min(u64::MAX as u128) as u64
     }
@@ -114,7 +114,10 @@ impl World {
         let (Some(sl), Some(tl)) = (self.parts[p].leader, self.parts[q].leader) else {
             return false;
         };
-        let (sb, tb) = (self.replica_broker(p, sl as usize), self.replica_broker(q, tl as usize));
+        let (sb, tb) = (
+            self.replica_broker(p, sl as usize),
+            self.replica_broker(q, tl as usize),
+        );
         if !self.brokers[sb.idx()].serving() || !self.brokers[tb.idx()].serving() {
             return false;
         }
@@ -258,7 +261,10 @@ impl World {
         let bw = self.link_bw_mrps(li);
         let gap = ceiling.saturating_sub(copied);
         if !l.active && gap > 0 {
-            let (mirror, topic) = (l.mirror as u32, self.model.partitions[l.source as usize].topic.0 as u32);
+            let (mirror, topic) = (
+                l.mirror as u32,
+                self.model.partitions[l.source as usize].topic.0 as u32,
+            );
             self.note(
                 now,
                 TraceRecord::MirrorResumed {
@@ -277,8 +283,8 @@ impl World {
             // The copy is ahead of what the source now offers (a source
             // leader with a shorter log): it waits for the source to pass it.
             let wake = (src_rate > 0).then(|| {
-                let ns = ((copied - ceiling) as u128 * 1_000_000_000_000u128)
-                    .div_ceil(src_rate as u128);
+                let ns =
+                    ((copied - ceiling) as u128 * 1_000_000_000_000u128).div_ceil(src_rate as u128);
                 now + SimDuration(ns.min(u64::MAX as u128 / 4) as u64 + 1)
             });
             (value, 0, wake.or(next))

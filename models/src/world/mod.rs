@@ -481,9 +481,11 @@ impl World {
         }
         let np = m.partitions.len();
         self.prod.clear();
-        self.prod.extend(m.partitions.iter().map(|p| {
-            m.topics[p.topic.idx()].producer.map(|i| i as u16)
-        }));
+        self.prod.extend(
+            m.partitions
+                .iter()
+                .map(|p| m.topics[p.topic.idx()].producer.map(|i| i as u16)),
+        );
         self.acked_end.clear();
         self.acked_end.resize(np, 0);
         self.superseded.clear();
@@ -491,7 +493,8 @@ impl World {
         self.replayed.clear();
         self.replayed.resize(np, None);
         self.consumer_topic.clear();
-        self.consumer_topic.extend(m.consumers.iter().map(|c| c.topic));
+        self.consumer_topic
+            .extend(m.consumers.iter().map(|c| c.topic));
         for l in &mut self.links {
             *l = mirrors::Link::new(l.mirror, l.source, l.target, l.reverse);
         }
@@ -575,9 +578,12 @@ impl World {
         // move them.
         self.sync_phase.clear();
         if let Some(rb) = m.runbook() {
-            let sync = runbook::sync_interval(&m.mirrors()[rb.mirror]).as_ns().max(1);
+            let sync = runbook::sync_interval(&m.mirrors()[rb.mirror])
+                .as_ns()
+                .max(1);
             for _ in &m.consumers {
-                self.sync_phase.push(SimDuration(workload_rng.gen_range(0..sync)));
+                self.sync_phase
+                    .push(SimDuration(workload_rng.gen_range(0..sync)));
             }
         } else {
             self.sync_phase.resize(m.consumers.len(), SimDuration::ZERO);
@@ -770,13 +776,8 @@ impl World {
                 let extent = l.copied.min(auth[q].1.saturating_sub(l.dups));
                 logs.push((&self.link_epochs[li as usize], extent));
             }
-            self.oracle.judge_partition_held(
-                p,
-                &logs,
-                self.replayed[p],
-                &faults,
-                &mut verdict,
-            );
+            self.oracle
+                .judge_partition_held(p, &logs, self.replayed[p], &faults, &mut verdict);
         }
         TrialOutcome {
             acked_lost_records: verdict.acked_lost_records,

@@ -205,7 +205,8 @@ impl World {
                 if br.fenced && !br.unfence_timer.is_armed() {
                     // Unfenced once a heartbeat shows it caught up with the
                     // metadata log: the next heartbeat plus a round trip.
-                    let hb = self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+                    let hb =
+                        self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
                     let rtt = self.rtt_between(dc, active_dc.unwrap_or(dc));
                     let at = now + SimDuration(hb) + rtt;
                     let gen = self.brokers[b].unfence_timer.arm();
@@ -220,7 +221,8 @@ impl World {
             } else if active_dc.is_some() && !br.fenced && !br.fence_timer.is_armed() {
                 // The controller fences a broker whose session expired: the
                 // session timeout after its last heartbeat.
-                let since_hb = self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+                let since_hb =
+                    self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
                 let at = now + (t.broker_session_timeout - SimDuration(since_hb));
                 let gen = self.brokers[b].fence_timer.arm();
                 self.q.schedule(

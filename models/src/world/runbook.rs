@@ -108,9 +108,9 @@ impl World {
         // cannot read it: no failover; clients wait for the primary.
         let source_readable = self.runbook_links(false).all(|li| {
             let p = self.links[li].source as usize;
-            self.parts[p].leader.is_some_and(|l| {
-                self.brokers[self.replica_broker(p, l as usize).idx()].serving()
-            })
+            self.parts[p]
+                .leader
+                .is_some_and(|l| self.brokers[self.replica_broker(p, l as usize).idx()].serving())
         });
         self.rb.failed_over = true;
         if rb.command == FailoverCommand::Promote && !source_readable {
@@ -122,8 +122,10 @@ impl World {
             self.fail_over_link(now, li, rb.command == FailoverCommand::Promote);
         }
         self.q.schedule(now + rb.dns_ttl, Ev::ProducersSwitched);
-        self.q
-            .schedule(now + rb.dns_ttl + rb.consumer_restart, Ev::ConsumersSwitched);
+        self.q.schedule(
+            now + rb.dns_ttl + rb.consumer_restart,
+            Ev::ConsumersSwitched,
+        );
     }
 
     /// `failover` stops the copy where it is; `promote` first lets it reach
@@ -476,7 +478,10 @@ impl World {
         });
         if caught_up {
             self.rb.cutover = true;
-            let ttl = self.model.runbook().map_or(SimDuration::ZERO, |r| r.dns_ttl);
+            let ttl = self
+                .model
+                .runbook()
+                .map_or(SimDuration::ZERO, |r| r.dns_ttl);
             self.q.schedule(now + ttl, Ev::SwitchedBack);
         }
     }
@@ -486,7 +491,10 @@ impl World {
         let fwd: Vec<usize> = self.runbook_links(false).collect();
         let rev: Vec<usize> = self.runbook_links(true).collect();
         for (li, ri) in fwd.into_iter().zip(rev) {
-            let (p, q) = (self.links[li].source as usize, self.links[li].target as usize);
+            let (p, q) = (
+                self.links[li].source as usize,
+                self.links[li].target as usize,
+            );
             // The last records of the DR partition reach the restored
             // primary before the switch (producers paused at cutover).
             self.sync_partition(q, now);
@@ -517,9 +525,7 @@ impl World {
             let spec = &self.model.topics[t.idx()];
             for q in spec.first_partition..spec.first_partition + spec.partitions {
                 let rate = self.parts[q as usize].curve.rate_mrps();
-                self.duplicates = self
-                    .duplicates
-                    .saturating_add(records_over(rate, since));
+                self.duplicates = self.duplicates.saturating_add(records_over(rate, since));
             }
         }
         self.note(now, TraceRecord::ClientsSwitched { to_dr: false });
@@ -550,11 +556,19 @@ pub(super) fn build_links(m: &Model) -> Vec<Link> {
         for mt in &mirror.topics {
             let (s, t) = (&m.topics[mt.source.idx()], &m.topics[mt.target.idx()]);
             for k in 0..s.partitions {
-                links.push(Link::new(mi as u16, s.first_partition + k, t.first_partition + k, false));
+                links.push(Link::new(
+                    mi as u16,
+                    s.first_partition + k,
+                    t.first_partition + k,
+                    false,
+                ));
             }
         }
     }
-    if let Some(rb) = m.runbook().filter(|r| r.failback == Failback::TruncateAndRestore) {
+    if let Some(rb) = m
+        .runbook()
+        .filter(|r| r.failback == Failback::TruncateAndRestore)
+    {
         let fwd: Vec<Link> = links
             .iter()
             .filter(|l| l.mirror as usize == rb.mirror)

@@ -5,7 +5,9 @@ use super::*;
 impl World {
     /// The append rate of partition `p`'s producer now (0: none).
     pub(super) fn rate_of(&self, p: usize) -> u64 {
-        self.prod[p].map_or(0, |i| self.model.producers[i as usize].rate_mrps_per_partition)
+        self.prod[p].map_or(0, |i| {
+            self.model.producers[i as usize].rate_mrps_per_partition
+        })
     }
 
     /// The producer writing partition `p` now, if any.
