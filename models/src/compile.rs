@@ -1939,7 +1939,7 @@ fn add_mirror_topics(
                 ));
             }
             let src = topics[source.idx()].clone();
-            let rf = (src.rf as usize).min(members.len()).min(MAX_RF).max(1);
+            let rf = (src.rf as usize).min(members.len()).clamp(1, MAX_RF);
             *total_partitions += src.partitions as u64;
             if *total_partitions > MAX_PARTITIONS {
                 return Err(c.err(

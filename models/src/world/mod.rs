@@ -764,13 +764,15 @@ impl World {
         let mut logs: Vec<(&[EpochStart], u64)> = Vec::new();
         for p in 0..self.parts.len() {
             logs.clear();
-            // A partition that was failed over (and not restored) no longer
-            // holds its records for the application: only its copies do.
+            // A partition is its own authoritative log, whatever mirrors copy
+            // it (an idle mirror changes nothing a cluster reports), until
+            // the runbook fails it over: then the copy is what the
+            // application has, and what the mirror had not copied is lost.
             if !self.superseded[p] {
                 let (s, leo) = auth[p];
                 logs.push((&self.epochs[p * MAX_RF + s], leo));
             }
-            for &li in &self.links_from[p] {
+            for &li in self.links_from[p].iter().filter(|_| self.superseded[p]) {
                 let l = &self.links[li as usize];
                 let q = l.target as usize;
                 let extent = l.copied.min(auth[q].1.saturating_sub(l.dups));

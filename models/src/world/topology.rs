@@ -10,11 +10,6 @@ impl World {
         })
     }
 
-    /// The producer writing partition `p` now, if any.
-    pub(super) fn producer_of(&self, p: usize) -> Option<&crate::compile::ProducerSpec> {
-        self.prod[p].map(|i| &self.model.producers[i as usize])
-    }
-
     /// Whether producer `pi` is alive (not killed with its DC).
     pub(super) fn producer_alive(&self, pi: usize) -> bool {
         self.dc_down[self.model.producers[pi].dc.idx()] == 0
