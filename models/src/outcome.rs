@@ -27,6 +27,10 @@ pub struct TrialOutcome {
     pub skipped_records: u64,
     /// Records whose send failed back to the application (not silent loss).
     pub failed_sends: u64,
+    /// Total time during which some producer was dead: killed with its DC
+    /// or region (`clients: Die`). A dead producer is not counted as
+    /// write-unavailable; this is its own figure.
+    pub producer_down_ms: u64,
     /// Bytes that crossed data-center or region boundaries.
     pub cross_dc_bytes: u64,
     /// 99th percentile, over acknowledged records, of the time from send to
@@ -47,13 +51,14 @@ pub enum Metric {
     DuplicatesDelivered,
     SkippedRecords,
     FailedSends,
+    ProducerDownMs,
     CrossDcBytes,
     AckLatencyP99Us,
 }
 
 impl Metric {
     /// Every metric, in the order reports list them.
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 12] = [
         Metric::AckedLostRecords,
         Metric::RpoMs,
         Metric::WriteUnavailableMs,
@@ -63,6 +68,7 @@ impl Metric {
         Metric::DuplicatesDelivered,
         Metric::SkippedRecords,
         Metric::FailedSends,
+        Metric::ProducerDownMs,
         Metric::CrossDcBytes,
         Metric::AckLatencyP99Us,
     ];
@@ -79,6 +85,7 @@ impl Metric {
             Metric::DuplicatesDelivered => "duplicates_delivered",
             Metric::SkippedRecords => "skipped_records",
             Metric::FailedSends => "failed_sends",
+            Metric::ProducerDownMs => "producer_down_ms",
             Metric::CrossDcBytes => "cross_dc_bytes",
             Metric::AckLatencyP99Us => "ack_latency_p99_us",
         }
@@ -101,6 +108,7 @@ impl TrialOutcome {
             Metric::DuplicatesDelivered => self.duplicates_delivered,
             Metric::SkippedRecords => self.skipped_records,
             Metric::FailedSends => self.failed_sends,
+            Metric::ProducerDownMs => self.producer_down_ms,
             Metric::CrossDcBytes => self.cross_dc_bytes,
             Metric::AckLatencyP99Us => self.ack_latency_p99_us,
         }
@@ -120,6 +128,7 @@ impl TrialOutcome {
             Metric::DuplicatesDelivered => &mut self.duplicates_delivered,
             Metric::SkippedRecords => &mut self.skipped_records,
             Metric::FailedSends => &mut self.failed_sends,
+            Metric::ProducerDownMs => &mut self.producer_down_ms,
             Metric::CrossDcBytes => &mut self.cross_dc_bytes,
             Metric::AckLatencyP99Us => &mut self.ack_latency_p99_us,
         };

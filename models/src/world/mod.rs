@@ -174,6 +174,9 @@ pub struct World {
     oracle: Oracle,
     writes: OutageClock,
     reads: OutageClock,
+    /// Time some producer was dead, and which ones are.
+    producers_down: OutageClock,
+    producer_dead: Vec<bool>,
     /// Faults begun so far: acknowledged ranges carry it, so the oracle
     /// knows which fault was the first to strike after each acknowledgement.
     faults_begun: u32,
@@ -248,6 +251,8 @@ impl World {
             oracle: Oracle::default(),
             writes: OutageClock::default(),
             reads: OutageClock::default(),
+            producers_down: OutageClock::default(),
+            producer_dead: Vec::new(),
             faults_begun: 0,
             faults_ended: 0,
             failed_sends: 0,
@@ -559,6 +564,9 @@ impl World {
         self.invariants.reset(m.partitions.len());
         self.writes = OutageClock::default();
         self.reads = OutageClock::default();
+        self.producers_down = OutageClock::default();
+        self.producer_dead.clear();
+        self.producer_dead.resize(m.producers.len(), false);
         self.faults_begun = 0;
         self.faults_ended = 0;
         self.failed_sends = 0;
@@ -671,6 +679,13 @@ impl World {
     }
 
     fn refresh(&mut self, now: SimTime) {
+        for pi in 0..self.producer_dead.len() {
+            let dead = !self.producer_alive(pi);
+            if dead != self.producer_dead[pi] {
+                self.producer_dead[pi] = dead;
+                self.producers_down.change(now, dead);
+            }
+        }
         self.refresh_controller(now);
         self.refresh_brokers(now);
         for p in 0..self.parts.len() {
@@ -731,6 +746,7 @@ impl World {
         self.note(end, TraceRecord::End);
         self.writes.finish(end);
         self.reads.finish(end);
+        self.producers_down.finish(end);
         // Producers still buffering: what has outlived delivery.timeout.ms failed.
         for p in 0..self.parts.len() {
             let Some(pi) = self.prod[p] else { continue };
@@ -791,6 +807,7 @@ impl World {
             duplicates_delivered: self.duplicates,
             skipped_records: self.skipped,
             failed_sends: self.failed_sends,
+            producer_down_ms: self.producers_down.total.as_ms(),
             cross_dc_bytes: self.cross_dc_bytes,
             ack_latency_p99_us: self.latency.quantile(990),
         }

@@ -157,6 +157,23 @@ pub fn sweep_chart(
             intervals: None,
         },
         Panel {
+            caption: "producers dead (with their DC)",
+            y_label: "producer_down (s)",
+            lines: vec![
+                (
+                    "mean",
+                    mean_c,
+                    get(Metric::ProducerDownMs, &|m| m.mean / 1000.0),
+                ),
+                (
+                    "p99",
+                    p99_c,
+                    get(Metric::ProducerDownMs, &|m| m.p99 as f64 / 1000.0),
+                ),
+            ],
+            intervals: None,
+        },
+        Panel {
             caption: "write unavailable, total",
             y_label: "write_unavailable (s)",
             lines: vec![
@@ -217,7 +234,7 @@ pub fn sweep_chart(
             intervals: None,
         },
     ];
-    // Every metric of the report has a panel (P(loss) is the twelfth).
+    // Every metric of the report has a panel (P(loss) is the last).
     debug_assert_eq!(panels.len(), Metric::ALL.len() + 1);
     let sweep = Sweep {
         heading: fit(&format!("{scenario}: metrics against {path}"), 90),
