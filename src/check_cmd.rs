@@ -35,8 +35,10 @@ fn xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 has no way to write most control characters.
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
+            // XML 1.0 has no way to write most control characters, and
+            // the one rule for text a person reads shows them as `?`
+            // (kdrsim_output::text).
+            c if kdrsim::output::text::is_escaped(c) => out.push('?'),
             c => out.push(c),
         }
     }

@@ -403,7 +403,7 @@ fn run_whole(args: &RunArgs, loaded: &[Loaded]) -> Result<ExitCode, CliError> {
     let mut stopped = false;
     for l in loaded {
         let model = &l.model;
-        bar.set_prefix(model.name.clone());
+        bar.set_prefix(output::printable_line(&model.name));
         reports.begin(&model.name, &model.file, args.seed, model.duration.as_ms());
         let result = kdrsim::run_chunked(
             model,
@@ -471,7 +471,7 @@ fn run_shard(
     let bar = progress_bar(range.len().saturating_mul(loaded.len() as u64));
     let mut text = String::new();
     for (index, l) in loaded.iter().enumerate() {
-        bar.set_prefix(l.model.name.clone());
+        bar.set_prefix(output::printable_line(&l.model.name));
         kdrsim::run_chunked(
             &l.model,
             args.seed,
@@ -487,13 +487,13 @@ fn run_shard(
     }
     bar.finish_and_clear();
     let path = file.commit().map_err(io)?;
-    eprintln!(
+    note(&format!(
         "wrote {}: shard {shard}, trials {}..{} of {}",
         path.display(),
         range.start,
         range.end,
         args.trials
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -637,7 +637,7 @@ impl Reports {
             csv.commit().map_err(io_in(dir, "trials.csv"))?;
             write_atomic(dir, "report.txt", table().as_bytes())
                 .map_err(io_in(dir, "report.txt"))?;
-            eprintln!("wrote {}", dir.join("report.json").display());
+            note(&format!("wrote {}", dir.join("report.json").display()));
         }
         Ok(())
     }
@@ -677,7 +677,7 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
                 source,
             }
         })?;
-        eprintln!("wrote {}", path.display());
+        note(&format!("wrote {}", path.display()));
     }
     if let Some(path) = &args.timeline {
         crate::report::write_timeline(&model, &trace, args.seed, args.trial, path, window)?;
@@ -685,7 +685,9 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Standard output, written in pieces. A closed pipe (`kdrsim ... | head`)
+/// Standard output, written in pieces, with control characters shown as
+/// `?` (every report, table, CSV and message printed goes through here or
+/// [`note`]). A closed pipe (`kdrsim ... | head`)
 /// is the reader's choice, not an error: the rest is dropped quietly instead
 /// of panicking, and files under `--out` are still written.
 #[derive(Default)]
@@ -703,7 +705,9 @@ impl Stdout {
         let out = self
             .buffer
             .get_or_insert_with(|| std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
-        let result = out.write_all(text.as_bytes());
+        // The one rule for text a person reads (kdrsim_output::text):
+        // control characters from scenario names are shown as `?`.
+        let result = out.write_all(output::printable(text).as_bytes());
         self.check(result)
     }
 
@@ -735,6 +739,12 @@ impl Stdout {
             }),
         }
     }
+}
+
+/// Writes `text` and a newline to standard error, with control characters
+/// shown as `?` like everything printed (see [`Stdout`]).
+pub(crate) fn note(text: &str) {
+    eprintln!("{}", output::printable(text));
 }
 
 /// Writes all of `text` to standard output (see [`Stdout`]).

@@ -43,7 +43,7 @@ pub fn run_all(
     );
     let mut runs = Vec::with_capacity(models.len());
     for model in models {
-        bar.set_prefix(model.name.clone());
+        bar.set_prefix(output::printable_line(&model.name));
         let outcomes =
             kdrsim::run_batch(model, seed, TrialRange::first(trials), jobs, |n| bar.inc(n))?;
         runs.push(ScenarioRun {
@@ -259,7 +259,7 @@ pub fn write_timeline(
         "writing the timeline to {}",
         path.display()
     )))?;
-    eprintln!("wrote {}", path.display());
+    crate::cli::note(&format!("wrote {}", path.display()));
     Ok(())
 }
 

@@ -1,10 +1,13 @@
 //! Making user strings safe where they leave kdrsim: file names derived
-//! from scenario names, and text placed in HTML.
+//! from scenario names, text placed in HTML, and text printed for a person.
 //!
 //! A scenario's `name` is free text from a file someone else may have
-//! written ("../../etc/passwd", "<script>", "CON", 10 kB of emoji). Any
-//! output file named after it goes through [`file_names`], and any HTML
-//! through [`html_escape`].
+//! written ("../../etc/passwd", "<script>", "CON", 10 kB of emoji, ESC
+//! `[31m`). Any output file named after it goes through [`file_names`], any
+//! HTML through [`html_escape`], and any text a person reads through
+//! [`printable`].
+
+pub use kdrsim_output::text::{printable, printable_line};
 
 /// The longest file stem produced, in bytes (well under every file
 /// system's 255-byte name limit, leaving room for an extension).

@@ -4,13 +4,54 @@
 //! run, and tampered shards are refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+
+/// The variables through which a batch system makes a run a shard; cleared
+/// so that `cargo test` inside a Slurm array still runs whole reports.
+const SHARD_ENV: [&str; 4] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_COUNT",
+    "JOB_COMPLETION_INDEX",
+];
+
+fn kdrsim_in(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdrsim"));
+    cmd.args(args).current_dir(dir);
+    for var in SHARD_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.output().unwrap()
+}
+
+fn kdrsim(args: &[&str]) -> Output {
+    kdrsim_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kdrsim-robust-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+fn library(file: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(file),
+    )
+    .unwrap()
 }
 
 fn s(p: &Path) -> &str {
@@ -99,4 +140,224 @@ fn a_second_ctrl_c_exits_at_once_and_leaves_no_temporary_file() {
     // It exited before publishing anything (the partial report of a single
     // Ctrl-C is tests/cli.rs's case).
     assert!(!names.contains(&"report.json".to_string()), "{names:?}");
+}
+
+/// What scenario names may hold: a colour sequence, BEL, BS, NUL, DEL and
+/// the one-character CSI.
+const NASTY: &str = "\u{1b}[31m\u{7}\u{8}\u{0}\u{7f}\u{9b}2J";
+
+/// [`NASTY`] without the NUL, which no file name can hold.
+const NASTY_PATH: &str = "\u{1b}[31m\u{7}\u{8}\u{7f}\u{9b}2J";
+
+/// broker-crash with every name (scenario, description, DC, racks, topic,
+/// producer, consumer group) carrying [`NASTY`], and an expectation that
+/// fails, so `check` prints replay commands.
+fn nasty_scenario() -> String {
+    let mut t = library("broker-crash.ron");
+    for (from, to) in [
+        (
+            "name: \"broker-crash\"",
+            format!("name: \"broker{NASTY}crash\""),
+        ),
+        (
+            "description: \"Single DC",
+            format!("description: \"{NASTY}Single DC"),
+        ),
+        ("\"dc1\"", format!("\"dc{NASTY}1\"")),
+        ("\"rack-a\"", format!("\"rack{NASTY}a\"")),
+        ("\"events\"", format!("\"ev{NASTY}ents\"")),
+        ("\"ingest\"", format!("\"in{NASTY}gest\"")),
+        ("\"indexer\"", format!("\"idx{NASTY}\"")),
+        (
+            "    faults: [",
+            "    expect: [\"max_write_outage_ms == 0\"],\n    faults: [".to_string(),
+        ),
+    ] {
+        assert!(t.contains(from), "{from}");
+        t = t.replace(from, &to);
+    }
+    t
+}
+
+/// Where raw control characters were found: every output is looked at
+/// before the test fails, so one run lists every writer that leaks them.
+#[derive(Default)]
+struct Audit(Vec<String>);
+
+impl Audit {
+    /// Notes `what` if `bytes` hold a control character other than the
+    /// line feed (as UTF-8: C0, DEL and C1).
+    fn bytes(&mut self, what: &str, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        if let Some(at) = text.find(|c: char| c.is_control() && c != '\n') {
+            let from = text[..at]
+                .char_indices()
+                .rev()
+                .nth(60)
+                .map_or(0, |(i, _)| i);
+            let to = text[at..]
+                .char_indices()
+                .nth(8)
+                .map_or(text.len(), |(i, _)| at + i);
+            self.0.push(format!("{what}: {:?}", &text[from..to]));
+        }
+    }
+
+    fn output(&mut self, what: &str, out: &Output) {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+        self.bytes(&format!("{what} (stdout)"), &out.stdout);
+        self.bytes(&format!("{what} (stderr)"), &out.stderr);
+    }
+
+    /// Every file in `dir` but the PNG images (binary by nature).
+    fn files(&mut self, what: &str, dir: &Path) {
+        let names = listing(dir);
+        assert!(!names.is_empty(), "{what}: nothing written");
+        for name in names.iter().filter(|n| !n.ends_with(".png")) {
+            let bytes = std::fs::read(dir.join(name)).unwrap();
+            self.bytes(&format!("{what}: {name}"), &bytes);
+        }
+    }
+
+    fn file(&mut self, what: &str, path: &Path) {
+        self.bytes(what, &std::fs::read(path).unwrap());
+    }
+}
+
+#[test]
+fn names_with_terminal_controls_are_never_printed_or_written_raw() {
+    let dir = temp_dir("controls");
+    // The file's own path carries them too: it is printed as often as names.
+    let file = dir.join(format!("evil{NASTY_PATH}.ron"));
+    std::fs::write(&file, nasty_scenario()).unwrap();
+    let f = s(&file);
+    let at = |name: &str| dir.join(name);
+    let mut audit = Audit::default();
+
+    let out = ok(kdrsim(&["validate", f]));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: "));
+    audit.output("validate", &out);
+    audit.output("explain", &ok(kdrsim(&["explain", f])));
+    for format in ["table", "csv", "json"] {
+        let out = ok(kdrsim(&["run", "--trials", "20", "--format", format, f]));
+        audit.output(&format!("run --format {format}"), &out);
+    }
+    let run_out = at("run-out");
+    audit.output(
+        "run --out",
+        &ok(kdrsim(&["run", "--trials", "20", "--out", s(&run_out), f])),
+    );
+    audit.files("run --out", &run_out);
+
+    // check fails (exit 1) and prints replay commands naming the file.
+    let junit = at("junit.xml");
+    let out = kdrsim(&["check", "--trials", "20", "--junit", s(&junit), f]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("replay: kdrsim replay "));
+    audit.output("check", &out);
+    audit.file("check --junit", &junit);
+
+    let replay_dir = at("replay");
+    std::fs::create_dir_all(&replay_dir).unwrap();
+    let out = ok(kdrsim(&[
+        "replay",
+        f,
+        "--trial",
+        "0",
+        "--trace",
+        s(&replay_dir.join("t.jsonl")),
+        "--timeline",
+        s(&replay_dir.join("t.svg")),
+    ]));
+    audit.output("replay", &out);
+    audit.file("replay --timeline", &replay_dir.join("t.svg"));
+
+    // compare: index.html, DOT, SVG, CSV, JSON.
+    let report = at("compare");
+    audit.output(
+        "compare",
+        &ok(kdrsim(&[
+            "compare",
+            "--trials",
+            "5",
+            "--out",
+            s(&report),
+            f,
+        ])),
+    );
+    audit.files("compare", &report);
+    assert!(listing(&report).iter().any(|n| n.ends_with(".dot")));
+
+    let sweep = at("sweep");
+    audit.output(
+        "sweep",
+        &ok(kdrsim(&[
+            "sweep",
+            f,
+            "--set",
+            "topics[0].min_insync_replicas=1,2",
+            "--trials",
+            "5",
+            "--out",
+            s(&sweep),
+        ])),
+    );
+    audit.files("sweep", &sweep);
+
+    // Shards and merge (the names come back from the partials' headers).
+    let parts = at("parts");
+    for k in ["0/2", "1/2"] {
+        let out = ok(kdrsim(&[
+            "run",
+            "--trials",
+            "20",
+            "--shard",
+            k,
+            "--out",
+            s(&parts),
+            f,
+        ]));
+        audit.output("run --shard", &out);
+    }
+    let merged = at("merged");
+    for format in ["table", "csv"] {
+        let out = ok(kdrsim(&[
+            "merge",
+            s(&parts),
+            "--format",
+            format,
+            "--out",
+            s(&merged),
+        ]));
+        audit.output(&format!("merge --format {format}"), &out);
+    }
+    audit.files("merge --out", &merged);
+
+    // Errors quoting the file or a name.
+    let no_expect = dir.join(format!("no-expect{NASTY_PATH}.ron"));
+    std::fs::write(&no_expect, library("broker-crash.ron")).unwrap();
+    let out = kdrsim(&["check", s(&no_expect)]);
+    assert_eq!(out.status.code(), Some(2));
+    audit.output("check without expectations", &out);
+    let unknown = dir.join("unknown-topic.ron");
+    std::fs::write(
+        &unknown,
+        nasty_scenario().replacen(
+            &format!("topic: \"ev{NASTY}ents\""),
+            &format!("topic: \"x{NASTY}\""),
+            1,
+        ),
+    )
+    .unwrap();
+    for cmd in ["validate", "run", "explain"] {
+        let out = kdrsim(&[cmd, s(&unknown)]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        audit.output(&format!("{cmd} of a bad file"), &out);
+    }
+    assert!(
+        audit.0.is_empty(),
+        "raw control characters in:\n{}",
+        audit.0.join("\n")
+    );
 }
