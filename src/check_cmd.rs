@@ -45,8 +45,10 @@ fn xml(text: &str) -> String {
     out
 }
 
+/// The replay command for a failing trial, its path shell-quoted so that
+/// pasting it never runs anything else.
 fn replay_command(file: &str, seed: u64, trial: u64) -> String {
-    format!("kdrsim replay {file} --seed {seed} --trial {trial}")
+    kdrsim::safe::replay_command(file, seed, trial, &[])
 }
 
 fn junit(checked: &[Checked], seed: u64) -> String {

@@ -158,9 +158,11 @@ pub fn write_report(
             topology: Some(topology),
             dot_file: Some(dot_name),
             timeline: Some(timeline),
-            replay_command: Some(format!(
-                "kdrsim replay {} --seed {seed} --trial {trial} --timeline timeline.svg",
-                model.file
+            replay_command: Some(kdrsim::safe::replay_command(
+                &model.file,
+                seed,
+                trial,
+                &["--timeline", "timeline.svg"],
             )),
         });
     }

@@ -361,3 +361,76 @@ fn names_with_terminal_controls_are_never_printed_or_written_raw() {
         audit.0.join("\n")
     );
 }
+
+/// broker-crash with an expectation that every trial breaks.
+fn failing_scenario() -> String {
+    library("broker-crash.ron").replace(
+        "    faults: [",
+        "    expect: [\"max_write_outage_ms == 0\"],\n    faults: [",
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn printed_replay_commands_are_one_argument_per_word_when_pasted() {
+    let dir = temp_dir("paste");
+    let sub = dir.join("it's a b;touch X.ron");
+    std::fs::create_dir_all(&sub).unwrap();
+    let file = sub.join("s $(touch Y) `touch Z`.ron");
+    std::fs::write(&file, failing_scenario()).unwrap();
+    // Relative to the working directory, as a user would type it.
+    let relative = file
+        .strip_prefix(&dir)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let junit = dir.join("junit.xml");
+    let out = kdrsim_in(
+        &dir,
+        &["check", "--trials", "5", "--junit", s(&junit), &relative],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let commands: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("replay: "))
+        .collect();
+    assert!(!commands.is_empty(), "{stdout}");
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    let in_junit = junit
+        .replace("&apos;", "'")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    for command in commands {
+        assert!(in_junit.contains(command), "{command} not in {junit}");
+        // Pasted into a shell, with `kdrsim` standing for a program that
+        // prints its arguments one per line.
+        let words = command.strip_prefix("kdrsim ").unwrap();
+        let shell = Command::new("sh")
+            .args(["-c", &format!("printf '%s\\n' {words}")])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(shell.status.success(), "{command}");
+        let args: Vec<String> = String::from_utf8(shell.stdout)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            args[..2],
+            ["replay".to_string(), relative.clone()],
+            "{command}"
+        );
+        assert_eq!(args[2], "--seed");
+        assert_eq!(args[4], "--trial");
+        assert_eq!(args.len(), 6, "{command}: {args:?}");
+        // And the command replays the trial it names.
+        let replay: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(kdrsim_in(&dir, &replay));
+    }
+    for planted in ["X.ron", "Y", "Z"] {
+        assert!(!dir.join(planted).exists(), "{planted} was created");
+    }
+}
