@@ -439,7 +439,7 @@ fn run_whole(args: &RunArgs, loaded: &[Loaded]) -> Result<ExitCode, CliError> {
 }
 
 /// Runs this shard's trials of every scenario and writes them, atomically,
-/// as `DIR/partial-K-of-N.jsonl`.
+/// as `DIR/partial-K-of-N.jsonl`, sealed by a last line with their digest.
 fn run_shard(
     args: &RunArgs,
     loaded: &[Loaded],
@@ -470,6 +470,7 @@ fn run_shard(
     file.write_all(header.line().as_bytes()).map_err(io)?;
     let bar = progress_bar(range.len().saturating_mul(loaded.len() as u64));
     let mut text = String::new();
+    let mut rows = 0u64;
     for (index, l) in loaded.iter().enumerate() {
         bar.set_prefix(output::printable_line(&l.model.name));
         kdrsim::run_chunked(
@@ -481,11 +482,16 @@ fn run_shard(
             |chunk: &mut Vec<(u64, TrialOutcome)>| -> Result<(), CliError> {
                 text.clear();
                 shard::write_rows(&mut text, index, chunk);
+                rows += chunk.len() as u64;
                 file.write_all(text.as_bytes()).map_err(io)
             },
         )?;
     }
     bar.finish_and_clear();
+    // Sealed: `merge` refuses a partial edited or damaged after this.
+    let (hash, _) = file.digest();
+    file.write_all(shard::end_line(hash, rows).as_bytes())
+        .map_err(io)?;
     let path = file.commit().map_err(io)?;
     note(&format!(
         "wrote {}: shard {shard}, trials {}..{} of {}",

@@ -17,6 +17,7 @@
 //! up: it may leave `.NAME.XXXXXXXXXX.tmp` files, which kdrsim never reads
 //! and which are safe to delete; the published files are never half-written.
 
+use crate::fnv::Fnv64;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -131,6 +132,9 @@ pub struct AtomicFile {
     target: PathBuf,
     tmp_path: PathBuf,
     file: Option<std::io::BufWriter<tempfile::NamedTempFile>>,
+    /// Of every byte written so far.
+    hash: Fnv64,
+    len: u64,
 }
 
 impl AtomicFile {
@@ -144,14 +148,25 @@ impl AtomicFile {
             target: dir.join(name),
             tmp_path: tmp.path().to_path_buf(),
             file: Some(std::io::BufWriter::with_capacity(1 << 16, tmp)),
+            hash: Fnv64::default(),
+            len: 0,
         })
     }
 
     pub fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         match &mut self.file {
-            Some(f) => f.write_all(bytes),
+            Some(f) => {
+                self.hash.update(bytes);
+                self.len += bytes.len() as u64;
+                f.write_all(bytes)
+            }
             None => Err(std::io::Error::other("file already committed")),
         }
+    }
+
+    /// The FNV-1a-64 hash and the length of everything written so far.
+    pub fn digest(&self) -> (Fnv64, u64) {
+        (self.hash, self.len)
     }
 
     /// Flushes, syncs and renames the file into place; returns its path.

@@ -5,6 +5,7 @@ mod check_cmd;
 mod cli;
 mod explain;
 mod files;
+mod fnv;
 mod interrupt;
 mod report;
 mod shard;

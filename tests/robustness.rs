@@ -434,3 +434,94 @@ fn printed_replay_commands_are_one_argument_per_word_when_pasted() {
         assert!(!dir.join(planted).exists(), "{planted} was created");
     }
 }
+
+/// `merge DIR...`, which must fail with exit code 2; returns its stderr.
+fn merge_refused(dirs: &[&Path]) -> String {
+    let mut args = vec!["merge"];
+    args.extend(dirs.iter().map(|d| s(d)));
+    let out = kdrsim(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "a report from a refused merge");
+    stderr
+}
+
+/// Two shards of a 40-trial run with seed 13, in a new directory.
+fn two_shards(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    for k in ["0/2", "1/2"] {
+        ok(kdrsim(&[
+            "run",
+            "--trials",
+            "40",
+            "--seed",
+            "13",
+            "--shard",
+            k,
+            "--out",
+            s(&dir),
+            "scenarios/broker-crash.ron",
+        ]));
+    }
+    ok(kdrsim(&["merge", s(&dir)]));
+    dir
+}
+
+fn edit_file(path: &Path, edit: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit changed nothing");
+    std::fs::write(path, edited).unwrap();
+}
+
+#[test]
+fn merge_refuses_a_shard_whose_metric_value_was_edited() {
+    let dir = two_shards("tamper-value");
+    edit_file(&dir.join("partial-1-of-2.jsonl"), |text| {
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        // Row 3: [scenario, trial, acked_lost_records, ...]: lose a record.
+        let mut fields: Vec<u64> = lines[3]
+            .trim_matches(['[', ']'])
+            .split(',')
+            .map(|f| f.parse().unwrap())
+            .collect();
+        fields[2] += 1;
+        let fields: Vec<String> = fields.iter().map(u64::to_string).collect();
+        lines[3] = format!("[{}]", fields.join(","));
+        lines.join("\n") + "\n"
+    });
+    let e = merge_refused(&[&dir]);
+    assert!(e.contains("partial-1-of-2.jsonl"), "{e}");
+    assert!(e.contains("edited or damaged"), "{e}");
+    assert!(e.contains("re-run shard 1/2"), "{e}");
+}
+
+#[test]
+fn merge_refuses_shards_whose_seed_was_changed_in_every_header() {
+    let dir = two_shards("tamper-seed");
+    for k in 0..2 {
+        edit_file(&dir.join(format!("partial-{k}-of-2.jsonl")), |text| {
+            text.replacen("\"seed\":13,", "\"seed\":14,", 1)
+        });
+    }
+    let e = merge_refused(&[&dir]);
+    assert!(e.contains("partial-0-of-2.jsonl"), "{e}");
+    assert!(e.contains("edited or damaged"), "{e}");
+}
+
+#[test]
+fn merge_refuses_a_shard_without_its_seal() {
+    let dir = two_shards("tamper-seal");
+    edit_file(&dir.join("partial-0-of-2.jsonl"), |text| {
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.pop();
+        lines.join("\n") + "\n"
+    });
+    let e = merge_refused(&[&dir]);
+    assert!(e.contains("partial-0-of-2.jsonl"), "{e}");
+    assert!(
+        e.contains("does not end with the line that seals it"),
+        "{e}"
+    );
+    assert!(e.contains("re-run shard 0/2"), "{e}");
+}
