@@ -1,6 +1,6 @@
 //! Commands and their execution.
 
-use crate::files::{write_atomic, write_atomic_path, AtomicFile};
+use crate::files::{write_atomic_path, AtomicFile, OutDir};
 use crate::shard::{self, PartialHeader, PartialScenario, Shard};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -539,7 +539,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
 /// and/or `trials.csv`. Nothing here holds more than one chunk of trials.
 struct Reports {
     format: FormatArg,
-    out: Option<PathBuf>,
+    out: Option<OutDir>,
     stdout: Stdout,
     csv_file: Option<AtomicFile>,
     done: Vec<ScenarioAccumulator>,
@@ -551,16 +551,18 @@ impl Reports {
     fn new(format: FormatArg, out: Option<&Path>) -> Result<Reports, CliError> {
         let mut reports = Reports {
             format,
-            out: out.map(Path::to_path_buf),
+            out: out.map(open_out_dir).transpose()?,
             stdout: Stdout::default(),
             csv_file: None,
             done: Vec::new(),
             current: None,
             rows: String::new(),
         };
-        if let Some(dir) = out {
-            reports.csv_file =
-                Some(AtomicFile::create(dir, "trials.csv").map_err(io_in(dir, "trials.csv"))?);
+        if let Some(out) = &reports.out {
+            reports.csv_file = Some(
+                out.create("trials.csv")
+                    .map_err(io_in(out.path(), "trials.csv"))?,
+            );
         }
         let header = output::csv_header();
         reports.write_csv(&header)?;
@@ -571,9 +573,9 @@ impl Reports {
         if self.format == FormatArg::Csv {
             self.stdout.write(text)?;
         }
-        if let (Some(file), Some(dir)) = (&mut self.csv_file, &self.out) {
+        if let (Some(file), Some(out)) = (&mut self.csv_file, &self.out) {
             file.write_all(text.as_bytes())
-                .map_err(io_in(dir, "trials.csv"))?;
+                .map_err(io_in(out.path(), "trials.csv"))?;
         }
         Ok(())
     }
@@ -637,16 +639,37 @@ impl Reports {
             FormatArg::Csv => {}
         }
         self.stdout.flush()?;
-        if let (Some(dir), Some(csv)) = (&self.out, self.csv_file.take()) {
-            write_atomic(dir, "report.json", json().as_bytes())
-                .map_err(io_in(dir, "report.json"))?;
-            csv.commit().map_err(io_in(dir, "trials.csv"))?;
-            write_atomic(dir, "report.txt", table().as_bytes())
-                .map_err(io_in(dir, "report.txt"))?;
+        if let (Some(mut out), Some(csv)) = (self.out.take(), self.csv_file.take()) {
+            let dir = out.path().to_path_buf();
+            out.write("report.json", json().as_bytes())
+                .map_err(io_in(&dir, "report.json"))?;
+            out.commit(csv).map_err(io_in(&dir, "trials.csv"))?;
+            out.write("report.txt", table().as_bytes())
+                .map_err(io_in(&dir, "report.txt"))?;
             note(&format!("wrote {}", dir.join("report.json").display()));
         }
         Ok(())
     }
+}
+
+/// Opens an output directory for a new run's files, removing the files of
+/// the run before (see [`OutDir`]) and saying which were kept.
+pub(crate) fn open_out_dir(dir: &Path) -> Result<OutDir, CliError> {
+    let (out, kept) = OutDir::open(dir).map_err(|source| CliError::Io {
+        what: format!(
+            "removing the earlier run's files from {} (listed in its {})",
+            dir.display(),
+            crate::files::MANIFEST
+        ),
+        source,
+    })?;
+    for name in kept {
+        note(&format!(
+            "kept {}: kdrsim wrote it in an earlier run, but it has changed since",
+            dir.join(name).display()
+        ));
+    }
+    Ok(out)
 }
 
 fn io_in(dir: &Path, name: &str) -> impl FnOnce(std::io::Error) -> CliError {

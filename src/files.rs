@@ -196,6 +196,170 @@ impl Drop for AtomicFile {
     }
 }
 
+/// The list of the files kdrsim wrote in an output directory (`--out`,
+/// `kdrsim-report/`, `kdrsim-sweep/`).
+pub const MANIFEST: &str = "kdrsim-manifest.txt";
+
+const MANIFEST_HEAD: &str = "\
+# The files kdrsim wrote in this directory. The next kdrsim run that writes
+# here removes them first (each one only while it is as kdrsim wrote it), so
+# the files of two runs never mix; it removes nothing else.
+# FNV-1a-64, bytes, name
+";
+
+/// A file listed in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Listed {
+    hash: String,
+    len: u64,
+    name: String,
+}
+
+/// An output directory being filled by one run: what it writes goes
+/// through here, atomically, and is listed in [`MANIFEST`] as soon as it is
+/// published.
+///
+/// [`open`](Self::open) first removes the files an earlier run listed, so a
+/// directory used again (fewer scenarios, another command) never holds
+/// stale files beside the new ones: a `topology-2-...svg` of a scenario no
+/// longer compared, a `report.json` of a `run` beside a `compare`'s
+/// `summary.json`. Only listed files are removed, and only while their size
+/// and hash are those recorded: a file kdrsim did not write, or one changed
+/// since, is kept (and named on standard error). A directory written before
+/// manifests existed is not cleaned. Shards' partial results are not listed:
+/// shards of one run write into one directory at the same time, and merge
+/// refuses partials of different runs by itself.
+pub struct OutDir {
+    dir: PathBuf,
+    listed: Vec<Listed>,
+}
+
+impl OutDir {
+    /// Prepares `dir` (created if missing) for a new run's files; returns it
+    /// and the names of listed files that were kept because they changed.
+    pub fn open(dir: &Path) -> std::io::Result<(OutDir, Vec<String>)> {
+        std::fs::create_dir_all(dir)?;
+        let manifest = dir.join(MANIFEST);
+        let mut kept = Vec::new();
+        match std::fs::read_to_string(&manifest) {
+            Ok(text) => {
+                for entry in parse_manifest(&text) {
+                    if !remove_if_unchanged(&dir.join(&entry.name), &entry)? {
+                        kept.push(entry.name);
+                    }
+                }
+                std::fs::remove_file(&manifest)?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let out = OutDir {
+            dir: dir.to_path_buf(),
+            listed: Vec::new(),
+        };
+        Ok((out, kept))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `dir/name` atomically and lists it.
+    pub fn write(&mut self, name: &str, contents: &[u8]) -> std::io::Result<PathBuf> {
+        let path = write_atomic(&self.dir, name, contents)?;
+        self.list(name, Fnv64::of(contents), contents.len() as u64)?;
+        Ok(path)
+    }
+
+    /// Starts `dir/name`, written in pieces; publish it with
+    /// [`commit`](Self::commit) to list it.
+    pub fn create(&self, name: &str) -> std::io::Result<AtomicFile> {
+        AtomicFile::create(&self.dir, name)
+    }
+
+    /// Publishes `file` (from [`create`](Self::create)) and lists it.
+    pub fn commit(&mut self, file: AtomicFile) -> std::io::Result<PathBuf> {
+        let (hash, len) = file.digest();
+        let path = file.commit()?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        self.list(&name, hash.hex(), len)?;
+        Ok(path)
+    }
+
+    /// Records `name` and rewrites the manifest, so that even a run that
+    /// stops later has listed every file it published.
+    fn list(&mut self, name: &str, hash: String, len: u64) -> std::io::Result<()> {
+        self.listed.retain(|l| l.name != name);
+        self.listed.push(Listed {
+            hash,
+            len,
+            name: name.to_string(),
+        });
+        let mut text = String::from(MANIFEST_HEAD);
+        for l in &self.listed {
+            text.push_str(&format!("{} {} {}\n", l.hash, l.len, l.name));
+        }
+        write_atomic(&self.dir, MANIFEST, text.as_bytes()).map(|_| ())
+    }
+}
+
+/// The entries of a manifest; lines that are not well-formed entries of a
+/// plain, visible file name (a hand-edited manifest naming `../x`, say)
+/// are ignored.
+fn parse_manifest(text: &str) -> Vec<Listed> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, ' ');
+            let hash = parts.next()?;
+            let len = parts.next()?.parse().ok()?;
+            let name = parts.next()?;
+            let plain = refuse_unless_plain(name).is_ok() && !name.starts_with('.');
+            (hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                && plain
+                && name != MANIFEST)
+                .then(|| Listed {
+                    hash: hash.to_string(),
+                    len,
+                    name: name.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// Removes `path` if it is a regular file (not a symlink) of the listed size
+/// and hash; returns whether it is gone (or was never there).
+fn remove_if_unchanged(path: &Path, listed: &Listed) -> std::io::Result<bool> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+    };
+    if !meta.file_type().is_file() || meta.len() != listed.len {
+        return Ok(false);
+    }
+    let mut hash = Fnv64::default();
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+    }
+    if hash.hex() != listed.hash {
+        return Ok(false);
+    }
+    std::fs::remove_file(path)?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +466,79 @@ mod tests {
         assert!(!name.contains(&std::process::id().to_string()), "{name}");
         drop((a, b));
         assert_eq!(std::fs::read_dir(&d).unwrap().count(), 0);
+    }
+
+    fn names(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_reused_directory_loses_the_last_runs_files_and_nothing_else() {
+        let d = dir("reused");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("notes.txt"), "mine").unwrap();
+        let (mut out, kept) = OutDir::open(&d).unwrap();
+        assert!(kept.is_empty());
+        out.write("a.svg", b"first a").unwrap();
+        out.write("changed.txt", b"as written").unwrap();
+        let mut f = out.create("rows.csv").unwrap();
+        f.write_all(b"1\n2\n").unwrap();
+        out.commit(f).unwrap();
+        assert_eq!(
+            names(&d),
+            ["a.svg", "changed.txt", MANIFEST, "notes.txt", "rows.csv"]
+        );
+        // Someone edits one of kdrsim's files after the run.
+        std::fs::write(d.join("changed.txt"), "edited").unwrap();
+        let (mut out, kept) = OutDir::open(&d).unwrap();
+        assert_eq!(kept, ["changed.txt"]);
+        assert_eq!(names(&d), ["changed.txt", "notes.txt"]);
+        out.write("b.svg", b"second").unwrap();
+        assert_eq!(names(&d), ["b.svg", "changed.txt", MANIFEST, "notes.txt"]);
+    }
+
+    #[test]
+    fn a_hand_edited_manifest_cannot_remove_files_elsewhere() {
+        let d = dir("manifest-paths");
+        let outside = dir("manifest-outside");
+        std::fs::create_dir_all(d.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("x"), "").unwrap();
+        std::fs::write(d.join("sub").join("y"), "").unwrap();
+        std::fs::write(d.join(".hidden"), "").unwrap();
+        let empty = Fnv64::of(b"");
+        let manifest = format!(
+            "{empty} 0 ../{}/x\n{empty} 0 sub/y\n{empty} 0 .hidden\n{empty} 0 sub\n",
+            outside.file_name().unwrap().to_str().unwrap()
+        );
+        std::fs::write(d.join(MANIFEST), manifest).unwrap();
+        let (_, kept) = OutDir::open(&d).unwrap();
+        assert_eq!(kept, ["sub"], "a directory is never removed");
+        assert!(outside.join("x").exists());
+        assert!(d.join("sub").join("y").exists());
+        assert!(d.join(".hidden").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_listed_name_that_became_a_symlink_is_kept() {
+        let d = dir("manifest-link");
+        std::fs::create_dir_all(&d).unwrap();
+        let (mut out, _) = OutDir::open(&d).unwrap();
+        out.write("report.txt", b"table").unwrap();
+        let victim = dir("manifest-victim");
+        std::fs::create_dir_all(&victim).unwrap();
+        std::fs::write(victim.join("v"), "table").unwrap();
+        std::fs::remove_file(d.join("report.txt")).unwrap();
+        std::os::unix::fs::symlink(victim.join("v"), d.join("report.txt")).unwrap();
+        let (_, kept) = OutDir::open(&d).unwrap();
+        assert_eq!(kept, ["report.txt"]);
+        assert!(victim.join("v").exists());
     }
 
     #[cfg(unix)]

@@ -9,7 +9,6 @@
 //! numbers), so the curve shows the parameter's effect, not noise.
 
 use crate::cli::{emit, CliError};
-use crate::files::write_atomic;
 use crate::report::run_all;
 use kdrsim::output::charts;
 use kdrsim::output::html::{self, ChartRef, ReportPage};
@@ -278,8 +277,9 @@ pub fn sweep(
     let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
     emit(&output::format_table(&summaries))?;
 
-    let write = |name: &str, bytes: &[u8]| {
-        write_atomic(out, name, bytes)
+    let mut dir = crate::cli::open_out_dir(out)?;
+    let mut write = |name: &str, bytes: &[u8]| {
+        dir.write(name, bytes)
             .map(|_| ())
             .map_err(|source| CliError::Io {
                 what: format!("writing {name} in {}", out.display()),

@@ -525,3 +525,64 @@ fn merge_refuses_a_shard_without_its_seal() {
     );
     assert!(e.contains("re-run shard 0/2"), "{e}");
 }
+
+#[test]
+fn a_reused_output_directory_holds_only_the_new_runs_files() {
+    let dir = temp_dir("reused-out");
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // Files kdrsim did not write, one named like its own charts.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(out.join("topology-7-mine.svg"), "<svg/>").unwrap();
+    let compare = |files: &[&str]| {
+        let mut args = vec!["compare", "--trials", "3", "--out", s(&out)];
+        args.extend_from_slice(files);
+        ok(kdrsim(&args));
+    };
+    compare(&["scenarios/broker-crash.ron", "scenarios/3dc-stretched.ron"]);
+    let first = listing(&out);
+    assert!(first.contains(&"topology-1-3dc-stretched.svg".to_string()));
+    // One scenario now: the second one's charts must not stay behind.
+    compare(&["scenarios/broker-crash.ron"]);
+    let second = listing(&out);
+    assert!(
+        !second.iter().any(|n| n.contains("3dc-stretched")),
+        "stale files of the first run: {second:?}"
+    );
+    assert!(second.contains(&"index.html".to_string()));
+    for mine in ["notes.txt", "topology-7-mine.svg"] {
+        assert!(second.contains(&mine.to_string()), "{mine} was removed");
+    }
+    // Another command: compare's report goes, run's files come; a file of
+    // the earlier run edited since is kept, and named.
+    std::fs::write(out.join("index.html"), "annotated by hand").unwrap();
+    let run = ok(kdrsim(&[
+        "run",
+        "--trials",
+        "3",
+        "--out",
+        s(&out),
+        "scenarios/broker-crash.ron",
+    ]));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("kept ") && stderr.contains("index.html"),
+        "{stderr}"
+    );
+    assert_eq!(
+        listing(&out),
+        [
+            "index.html",
+            "kdrsim-manifest.txt",
+            "notes.txt",
+            "report.json",
+            "report.txt",
+            "topology-7-mine.svg",
+            "trials.csv",
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("index.html")).unwrap(),
+        "annotated by hand"
+    );
+}
