@@ -613,7 +613,7 @@ impl Reports {
             .iter()
             .chain(self.current.iter())
             .map(ScenarioAccumulator::trials)
-            .sum()
+            .fold(0u64, u64::saturating_add)
     }
 
     /// Prints the table or JSON report and publishes the files; `partial`

@@ -357,3 +357,14 @@ fn a_shrunk_scenario_from_a_path_with_a_line_feed_still_parses() {
     );
     assert!(!shrunk.text.contains('\u{1b}'), "{}", shrunk.text);
 }
+
+#[test]
+fn a_probability_check_with_the_largest_trial_budget_does_not_overflow() {
+    // --max-trials u64::MAX: planning the looks doubled 100 until it
+    // overflowed (a panic in debug builds, a wrap in release).
+    for (p, verdict) in [(0.0, Verdict::Pass), (1.0, Verdict::Fail)] {
+        let s = sequential_test(Cmp::Lt, 0.5, 0.95, u64::MAX, bernoulli(p, 3)).unwrap();
+        assert_eq!(s.verdict, verdict, "{s:?}");
+        assert_eq!(s.trials, 100);
+    }
+}
