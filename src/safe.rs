@@ -3,7 +3,7 @@
 //! arguments of the commands kdrsim prints for pasting into a shell.
 //!
 //! A scenario's `name` is free text from a file someone else may have
-//! written ("../../etc/passwd", "<script>", "CON", 10 kB of emoji, ESC
+//! written ("../../etc/passwd", `<script>`, "CON", 10 kB of emoji, ESC
 //! `[31m`). Any output file named after it goes through [`file_names`], any
 //! HTML through [`html_escape`], any text a person reads through
 //! [`printable`], and any argument of a printed command through
