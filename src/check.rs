@@ -148,7 +148,8 @@ pub fn sequential_test(
     let mut looks = 1u32;
     let mut n = first;
     while n < max_trials {
-        n = (n * 2).min(max_trials);
+        // Saturating: `--max-trials` may be u64::MAX.
+        n = n.saturating_mul(2).min(max_trials);
         looks += 1;
     }
     let alpha = (1.0 - confidence) / looks as f64;
@@ -156,7 +157,7 @@ pub fn sequential_test(
     let z = normal_quantile(1.0 - alpha);
     let (mut hits, mut done, mut next) = (0u64, 0u64, first);
     loop {
-        hits += sample(done, next)?;
+        hits = hits.saturating_add(sample(done, next)?);
         done = next;
         let [lo, hi] = wilson_interval(hits, done, z);
         let verdict = match cmp {
@@ -182,7 +183,7 @@ pub fn sequential_test(
                 interval: [lo, hi],
             });
         }
-        next = (done * 2).min(max_trials);
+        next = done.saturating_mul(2).min(max_trials);
     }
 }
 

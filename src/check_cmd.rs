@@ -35,16 +35,20 @@ fn xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 has no way to write most control characters.
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push(' '),
+            // XML 1.0 has no way to write most control characters, and
+            // the one rule for text a person reads shows them as `?`
+            // (kdrsim_output::text).
+            c if kdrsim::output::text::is_escaped(c) => out.push('?'),
             c => out.push(c),
         }
     }
     out
 }
 
+/// The replay command for a failing trial, its path shell-quoted so that
+/// pasting it never runs anything else.
 fn replay_command(file: &str, seed: u64, trial: u64) -> String {
-    format!("kdrsim replay {file} --seed {seed} --trial {trial}")
+    kdrsim::safe::replay_command(file, seed, trial, &[])
 }
 
 fn junit(checked: &[Checked], seed: u64) -> String {

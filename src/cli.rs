@@ -1,6 +1,6 @@
 //! Commands and their execution.
 
-use crate::files::{write_atomic, write_atomic_path, AtomicFile};
+use crate::files::{write_atomic_path, AtomicFile, OutDir};
 use crate::shard::{self, PartialHeader, PartialScenario, Shard};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -403,7 +403,7 @@ fn run_whole(args: &RunArgs, loaded: &[Loaded]) -> Result<ExitCode, CliError> {
     let mut stopped = false;
     for l in loaded {
         let model = &l.model;
-        bar.set_prefix(model.name.clone());
+        bar.set_prefix(output::printable_line(&model.name));
         reports.begin(&model.name, &model.file, args.seed, model.duration.as_ms());
         let result = kdrsim::run_chunked(
             model,
@@ -439,7 +439,7 @@ fn run_whole(args: &RunArgs, loaded: &[Loaded]) -> Result<ExitCode, CliError> {
 }
 
 /// Runs this shard's trials of every scenario and writes them, atomically,
-/// as `DIR/partial-K-of-N.jsonl`.
+/// as `DIR/partial-K-of-N.jsonl`, sealed by a last line with their digest.
 fn run_shard(
     args: &RunArgs,
     loaded: &[Loaded],
@@ -470,8 +470,9 @@ fn run_shard(
     file.write_all(header.line().as_bytes()).map_err(io)?;
     let bar = progress_bar(range.len().saturating_mul(loaded.len() as u64));
     let mut text = String::new();
+    let mut rows = 0u64;
     for (index, l) in loaded.iter().enumerate() {
-        bar.set_prefix(l.model.name.clone());
+        bar.set_prefix(output::printable_line(&l.model.name));
         kdrsim::run_chunked(
             &l.model,
             args.seed,
@@ -481,19 +482,24 @@ fn run_shard(
             |chunk: &mut Vec<(u64, TrialOutcome)>| -> Result<(), CliError> {
                 text.clear();
                 shard::write_rows(&mut text, index, chunk);
+                rows += chunk.len() as u64;
                 file.write_all(text.as_bytes()).map_err(io)
             },
         )?;
     }
     bar.finish_and_clear();
+    // Sealed: `merge` refuses a partial edited or damaged after this.
+    let (hash, _) = file.digest();
+    file.write_all(shard::end_line(hash, rows).as_bytes())
+        .map_err(io)?;
     let path = file.commit().map_err(io)?;
-    eprintln!(
+    note(&format!(
         "wrote {}: shard {shard}, trials {}..{} of {}",
         path.display(),
         range.start,
         range.end,
         args.trials
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -533,7 +539,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
 /// and/or `trials.csv`. Nothing here holds more than one chunk of trials.
 struct Reports {
     format: FormatArg,
-    out: Option<PathBuf>,
+    out: Option<OutDir>,
     stdout: Stdout,
     csv_file: Option<AtomicFile>,
     done: Vec<ScenarioAccumulator>,
@@ -545,16 +551,18 @@ impl Reports {
     fn new(format: FormatArg, out: Option<&Path>) -> Result<Reports, CliError> {
         let mut reports = Reports {
             format,
-            out: out.map(Path::to_path_buf),
+            out: out.map(open_out_dir).transpose()?,
             stdout: Stdout::default(),
             csv_file: None,
             done: Vec::new(),
             current: None,
             rows: String::new(),
         };
-        if let Some(dir) = out {
-            reports.csv_file =
-                Some(AtomicFile::create(dir, "trials.csv").map_err(io_in(dir, "trials.csv"))?);
+        if let Some(out) = &reports.out {
+            reports.csv_file = Some(
+                out.create("trials.csv")
+                    .map_err(io_in(out.path(), "trials.csv"))?,
+            );
         }
         let header = output::csv_header();
         reports.write_csv(&header)?;
@@ -565,9 +573,9 @@ impl Reports {
         if self.format == FormatArg::Csv {
             self.stdout.write(text)?;
         }
-        if let (Some(file), Some(dir)) = (&mut self.csv_file, &self.out) {
+        if let (Some(file), Some(out)) = (&mut self.csv_file, &self.out) {
             file.write_all(text.as_bytes())
-                .map_err(io_in(dir, "trials.csv"))?;
+                .map_err(io_in(out.path(), "trials.csv"))?;
         }
         Ok(())
     }
@@ -605,7 +613,7 @@ impl Reports {
             .iter()
             .chain(self.current.iter())
             .map(ScenarioAccumulator::trials)
-            .sum()
+            .fold(0u64, u64::saturating_add)
     }
 
     /// Prints the table or JSON report and publishes the files; `partial`
@@ -631,16 +639,37 @@ impl Reports {
             FormatArg::Csv => {}
         }
         self.stdout.flush()?;
-        if let (Some(dir), Some(csv)) = (&self.out, self.csv_file.take()) {
-            write_atomic(dir, "report.json", json().as_bytes())
-                .map_err(io_in(dir, "report.json"))?;
-            csv.commit().map_err(io_in(dir, "trials.csv"))?;
-            write_atomic(dir, "report.txt", table().as_bytes())
-                .map_err(io_in(dir, "report.txt"))?;
-            eprintln!("wrote {}", dir.join("report.json").display());
+        if let (Some(mut out), Some(csv)) = (self.out.take(), self.csv_file.take()) {
+            let dir = out.path().to_path_buf();
+            out.write("report.json", json().as_bytes())
+                .map_err(io_in(&dir, "report.json"))?;
+            out.commit(csv).map_err(io_in(&dir, "trials.csv"))?;
+            out.write("report.txt", table().as_bytes())
+                .map_err(io_in(&dir, "report.txt"))?;
+            note(&format!("wrote {}", dir.join("report.json").display()));
         }
         Ok(())
     }
+}
+
+/// Opens an output directory for a new run's files, removing the files of
+/// the run before (see [`OutDir`]) and saying which were kept.
+pub(crate) fn open_out_dir(dir: &Path) -> Result<OutDir, CliError> {
+    let (out, kept) = OutDir::open(dir).map_err(|source| CliError::Io {
+        what: format!(
+            "removing the earlier run's files from {} (listed in its {})",
+            dir.display(),
+            crate::files::MANIFEST
+        ),
+        source,
+    })?;
+    for name in kept {
+        note(&format!(
+            "kept {}: kdrsim wrote it in an earlier run, but it has changed since",
+            dir.join(name).display()
+        ));
+    }
+    Ok(out)
 }
 
 fn io_in(dir: &Path, name: &str) -> impl FnOnce(std::io::Error) -> CliError {
@@ -677,7 +706,7 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
                 source,
             }
         })?;
-        eprintln!("wrote {}", path.display());
+        note(&format!("wrote {}", path.display()));
     }
     if let Some(path) = &args.timeline {
         crate::report::write_timeline(&model, &trace, args.seed, args.trial, path, window)?;
@@ -685,7 +714,9 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Standard output, written in pieces. A closed pipe (`kdrsim ... | head`)
+/// Standard output, written in pieces, with control characters shown as
+/// `?` (every report, table, CSV and message printed goes through here or
+/// [`note`]). A closed pipe (`kdrsim ... | head`)
 /// is the reader's choice, not an error: the rest is dropped quietly instead
 /// of panicking, and files under `--out` are still written.
 #[derive(Default)]
@@ -703,7 +734,9 @@ impl Stdout {
         let out = self
             .buffer
             .get_or_insert_with(|| std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
-        let result = out.write_all(text.as_bytes());
+        // The one rule for text a person reads (kdrsim_output::text):
+        // control characters from scenario names are shown as `?`.
+        let result = out.write_all(output::printable(text).as_bytes());
         self.check(result)
     }
 
@@ -735,6 +768,12 @@ impl Stdout {
             }),
         }
     }
+}
+
+/// Writes `text` and a newline to standard error, with control characters
+/// shown as `?` like everything printed (see [`Stdout`]).
+pub(crate) fn note(text: &str) {
+    eprintln!("{}", output::printable(text));
 }
 
 /// Writes all of `text` to standard output (see [`Stdout`]).

@@ -18,6 +18,9 @@ pub fn install() -> &'static AtomicBool {
     // process): the flag it sets is this one, so that is fine.
     let _ = ctrlc::set_handler(|| {
         if CANCELLED.swap(true, Ordering::SeqCst) {
+            // `exit` runs no destructors: remove the temporary files of
+            // the outputs being written first.
+            crate::files::remove_open_temps();
             std::process::exit(130);
         }
     });

@@ -5,6 +5,7 @@ mod check_cmd;
 mod cli;
 mod explain;
 mod files;
+mod fnv;
 mod interrupt;
 mod report;
 mod shard;
@@ -19,11 +20,13 @@ fn main() -> ExitCode {
     match cli::execute(args) {
         Ok(code) => code,
         Err(cli::CliError::Scenario(e)) => {
-            eprintln!("{}", validate::render_error(&e));
+            cli::note(&validate::render_error(&e));
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            // Messages quote names and paths: the one rule for text a
+            // person reads applies (kdrsim_output::text).
+            cli::note(&format!("error: {e}"));
             ExitCode::from(e.exit_code())
         }
     }

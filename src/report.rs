@@ -9,10 +9,12 @@
 //!
 //! Everything is written atomically (src/files.rs) and only inside the
 //! output directory: file names are fixed or built from
-//! [`kdrsim::output::html::file_stem`], never from raw scenario names.
+//! [`kdrsim::output::html::file_stem`], never from raw scenario names. The
+//! directory's files of an earlier run are removed first (`OutDir`), so a
+//! report never shows another run's charts beside its own.
 
 use crate::cli::{emit, CliError};
-use crate::files::{write_atomic, write_atomic_path};
+use crate::files::{write_atomic_path, OutDir};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kdrsim::output::charts::{self, Chart};
 use kdrsim::output::html::{self, ChartRef, ReportPage, ScenarioSection};
@@ -43,7 +45,7 @@ pub fn run_all(
     );
     let mut runs = Vec::with_capacity(models.len());
     for model in models {
-        bar.set_prefix(model.name.clone());
+        bar.set_prefix(output::printable_line(&model.name));
         let outcomes =
             kdrsim::run_batch(model, seed, TrialRange::first(trials), jobs, |n| bar.inc(n))?;
         runs.push(ScenarioRun {
@@ -69,12 +71,14 @@ fn chart_err(e: charts::ChartError) -> CliError {
     }
 }
 
-/// Writes `chart` as `{stem}.svg` and `{stem}.png` in `dir`.
-fn write_chart(dir: &Path, chart: &Chart) -> Result<ChartRef, CliError> {
+/// Writes `chart` as `{stem}.svg` and `{stem}.png` in `out`.
+fn write_chart(out: &mut OutDir, chart: &Chart) -> Result<ChartRef, CliError> {
     for (ext, bytes) in [("svg", chart.svg.as_bytes()), ("png", chart.png.as_slice())] {
         let name = format!("{}.{ext}", chart.stem);
-        write_atomic(dir, &name, bytes)
-            .map_err(io_err(format!("writing {name} in {}", dir.display())))?;
+        out.write(&name, bytes).map_err(io_err(format!(
+            "writing {name} in {}",
+            out.path().display()
+        )))?;
     }
     Ok(ChartRef {
         stem: chart.stem.clone(),
@@ -101,16 +105,21 @@ pub fn write_report(
     seed: u64,
     trials: u64,
 ) -> Result<PathBuf, CliError> {
-    let write = |name: &str, bytes: &[u8]| {
-        write_atomic(dir, name, bytes)
+    let mut out = crate::cli::open_out_dir(dir)?;
+    let write = |out: &mut OutDir, name: &str, bytes: &[u8]| {
+        out.write(name, bytes)
             .map(|_| ())
             .map_err(io_err(format!("writing {name} in {}", dir.display())))
     };
-    write("summary.json", output::format_json(summaries).as_bytes())?;
-    write("trials.csv", output::format_csv(runs).as_bytes())?;
+    write(
+        &mut out,
+        "summary.json",
+        output::format_json(summaries).as_bytes(),
+    )?;
+    write(&mut out, "trials.csv", output::format_csv(runs).as_bytes())?;
     let mut chart_refs = Vec::new();
     for chart in charts::compare::compare_charts(runs, summaries).map_err(chart_err)? {
-        chart_refs.push(write_chart(dir, &chart)?);
+        chart_refs.push(write_chart(&mut out, &chart)?);
     }
     let mut sections = Vec::new();
     let mut files = vec![
@@ -127,9 +136,13 @@ pub fn write_report(
         let stem = format!("{i}-{}", html::file_stem(&model.name));
         let topo = charts::topology::topology_chart(model, &format!("topology-{stem}"))
             .map_err(chart_err)?;
-        let topology = write_chart(dir, &topo)?;
+        let topology = write_chart(&mut out, &topo)?;
         let dot_name = format!("topology-{stem}.dot");
-        write(&dot_name, charts::topology::topology_dot(model).as_bytes())?;
+        write(
+            &mut out,
+            &dot_name,
+            charts::topology::topology_dot(model).as_bytes(),
+        )?;
         files.push((
             dot_name.clone(),
             format!("{}: topology graph (Graphviz DOT)", model.name),
@@ -150,7 +163,7 @@ pub fn write_report(
             None,
         )
         .map_err(chart_err)?;
-        let timeline = write_chart(dir, &tl)?;
+        let timeline = write_chart(&mut out, &tl)?;
         sections.push(ScenarioSection {
             name: model.name.clone(),
             file: model.file.clone(),
@@ -158,9 +171,11 @@ pub fn write_report(
             topology: Some(topology),
             dot_file: Some(dot_name),
             timeline: Some(timeline),
-            replay_command: Some(format!(
-                "kdrsim replay {} --seed {seed} --trial {trial} --timeline timeline.svg",
-                model.file
+            replay_command: Some(kdrsim::safe::replay_command(
+                &model.file,
+                seed,
+                trial,
+                &["--timeline", "timeline.svg"],
             )),
         });
     }
@@ -185,7 +200,7 @@ pub fn write_report(
         scenarios: sections,
         files,
     };
-    write("index.html", html::report_html(&page).as_bytes())?;
+    write(&mut out, "index.html", html::report_html(&page).as_bytes())?;
     Ok(dir.join("index.html"))
 }
 
@@ -259,7 +274,7 @@ pub fn write_timeline(
         "writing the timeline to {}",
         path.display()
     )))?;
-    eprintln!("wrote {}", path.display());
+    crate::cli::note(&format!("wrote {}", path.display()));
     Ok(())
 }
 

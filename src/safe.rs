@@ -1,10 +1,17 @@
 //! Making user strings safe where they leave kdrsim: file names derived
-//! from scenario names, and text placed in HTML.
+//! from scenario names, text placed in HTML, text printed for a person, and
+//! arguments of the commands kdrsim prints for pasting into a shell.
 //!
 //! A scenario's `name` is free text from a file someone else may have
-//! written ("../../etc/passwd", "<script>", "CON", 10 kB of emoji). Any
-//! output file named after it goes through [`file_names`], and any HTML
-//! through [`html_escape`].
+//! written ("../../etc/passwd", `<script>`, "CON", 10 kB of emoji, ESC
+//! `[31m`). Any output file named after it goes through [`file_names`], any
+//! HTML through [`html_escape`], any text a person reads through
+//! [`printable`], and any argument of a printed command through
+//! [`shell_quote`].
+
+use std::borrow::Cow;
+
+pub use kdrsim_output::text::{printable, printable_line};
 
 /// The longest file stem produced, in bytes (well under every file
 /// system's 255-byte name limit, leaving room for an extension).
@@ -68,6 +75,38 @@ pub fn html_escape(s: &str) -> String {
     kdrsim_output::html::escape(s)
 }
 
+/// `arg` as one word of a POSIX shell command: as it is when it is made
+/// only of characters no shell treats specially (`[A-Za-z0-9_@%+:,./-]`,
+/// not empty), otherwise in single quotes, with each `'` written `'\''`.
+/// A path like `a b;touch X.ron` pasted from kdrsim's output is one
+/// argument, never a second command.
+pub fn shell_quote(arg: &str) -> Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+:,./-".contains(c);
+    if !arg.is_empty() && arg.chars().all(plain) {
+        Cow::Borrowed(arg)
+    } else {
+        Cow::Owned(format!("'{}'", arg.replace('\'', "'\\''")))
+    }
+}
+
+/// `words` joined into one command line, each [`shell_quote`]d.
+pub fn shell_command<S: AsRef<str>>(words: &[S]) -> String {
+    words
+        .iter()
+        .map(|w| shell_quote(w.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The command that replays `trial` of `file` with master seed `seed`,
+/// ready to paste, followed by `extra` arguments.
+pub fn replay_command(file: &str, seed: u64, trial: u64, extra: &[&str]) -> String {
+    let (seed, trial) = (seed.to_string(), trial.to_string());
+    let mut words = vec!["kdrsim", "replay", file, "--seed", &seed, "--trial", &trial];
+    words.extend_from_slice(extra);
+    shell_command(&words)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +146,47 @@ mod tests {
             file_names(&["a/b", "a?b", "A_B", "3dc-stretched"]),
             vec!["a_b", "a_b-2", "A_B-3", "3dc-stretched"]
         );
+    }
+
+    #[test]
+    fn plain_arguments_stay_readable_and_others_are_single_quoted() {
+        assert_eq!(
+            shell_quote("scenarios/3dc-stretched.ron"),
+            "scenarios/3dc-stretched.ron"
+        );
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a b;touch X.ron"), "'a b;touch X.ron'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        for special in [
+            "$(id)", "`id`", "~/x", "a*b", "a|b", "a&b", "x\ny", "=x", "a\\b",
+        ] {
+            assert!(shell_quote(special).starts_with('\''), "{special}");
+        }
+        assert_eq!(
+            replay_command("my dir/s.ron", 7, 3, &["--timeline", "t.svg"]),
+            "kdrsim replay 'my dir/s.ron' --seed 7 --trial 3 --timeline t.svg"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_quoted_argument_reaches_the_shell_as_one_word() {
+        for arg in [
+            "a b;touch X.ron",
+            "it's",
+            "'",
+            "''",
+            "$(echo hi)",
+            "\\'\"",
+            "x\ny",
+            "-n",
+        ] {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &format!("printf '%s' {}", shell_quote(arg))])
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), arg);
+        }
     }
 
     #[test]

@@ -12,25 +12,35 @@
 //! A partial result is one JSON-lines file, `partial-K-of-N.jsonl`:
 //!
 //! ```text
-//! {"kdrsim_partial":1,"kdrsim_version":"0.1.0","seed":7,"trials":1000,"shard":2,"shards":4,
+//! {"kdrsim_partial":2,"kdrsim_version":"0.1.0","seed":7,"trials":1000,"shard":2,"shards":4,
 //!  "first_trial":500,"end_trial":750,"metrics":["acked_lost_records",...],
 //!  "scenarios":[{"name":"3dc-stretched","file":"scenarios/3dc-stretched.ron","digest":"…"}]}
 //! [0,500,0,0,12034,...]          one line per trial: scenario index, trial, metrics
 //! ...
+//! {"end":{"rows":250,"fnv1a64":"…"}}
 //! ```
+//!
+//! The last line seals the file: the number of rows and the FNV-1a-64 hash
+//! of every byte above it, header included. `merge` checks it before it
+//! reads anything else, so an edited metric value, a seed changed in every
+//! header (which the cross-shard checks cannot see) or a truncated file is
+//! refused, naming the file and the shard to re-run. The hash detects
+//! edits and damage, not a forger who recomputes it (see `crate::fnv`).
 //!
 //! It keeps every trial's outcome (about 60 bytes a trial on disk) rather
 //! than the accumulator's state, because the CSV report needs every row and
 //! one path (re-folding outcomes) is easier to trust than two.
 
 use crate::cli::CliError;
+use crate::fnv::Fnv64;
 use kdrsim::{Metric, TrialOutcome, TrialRange};
 use serde::{Deserialize, Serialize};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 /// The partial-result format version; bump on any incompatible change.
-pub const PARTIAL_FORMAT: u32 = 1;
+/// 2: the sealing last line (1 had none).
+pub const PARTIAL_FORMAT: u32 = 2;
 
 /// Shard `index` of `count` (0-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,12 +231,89 @@ impl PartialHeader {
 /// FNV-1a, 64-bit, of a scenario's text: a fingerprint, not a security
 /// measure, that does not change with the Rust version.
 pub fn digest(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    Fnv64::of(text.as_bytes())
+}
+
+/// The last line of a partial result: how many rows are above it and the
+/// hash of every byte above it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndLine {
+    end: PartialEnd,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartialEnd {
+    rows: u64,
+    fnv1a64: String,
+}
+
+/// The sealing last line for a file whose bytes so far hash to `hash` and
+/// that holds `rows` rows.
+pub fn end_line(hash: Fnv64, rows: u64) -> String {
+    let end = EndLine {
+        end: PartialEnd {
+            rows,
+            fnv1a64: hash.hex(),
+        },
+    };
+    let mut text = serde_json::to_string(&end).expect("end line serializes");
+    text.push('\n');
+    text
+}
+
+/// Checks that the partial at `path` (whose header is `header`) ends with
+/// the line that seals it and that its content still hashes to what that
+/// line says: the file is as `kdrsim run --shard` wrote it.
+fn verify_seal(path: &Path, header: &PartialHeader) -> Result<(), CliError> {
+    let rerun = format!("re-run shard {}/{}", header.shard, header.shards);
+    let file =
+        std::fs::File::open(path).map_err(|e| merge_error(format!("{}: {e}", path.display())))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut hash = Fnv64::default();
+    let (mut line, mut previous) = (Vec::new(), Vec::new());
+    let mut lines = 0u64;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| merge_error(format!("{}: {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        // Every line but the last is covered by the hash.
+        hash.update(&previous);
+        std::mem::swap(&mut line, &mut previous);
+        lines += 1;
     }
-    format!("{h:016x}")
+    let last = std::str::from_utf8(&previous).unwrap_or("");
+    let Ok(EndLine { end }) = serde_json::from_str::<EndLine>(last.trim_end()) else {
+        return Err(merge_error(format!(
+            "{}: the partial does not end with the line that seals it \
+             ({{\"end\":{{\"rows\":...,\"fnv1a64\":...}}}}): it is truncated or damaged; {rerun}",
+            path.display()
+        )));
+    };
+    if end.fnv1a64 != hash.hex() {
+        return Err(merge_error(format!(
+            "{}: the content does not match the digest it was written with \
+             (FNV-1a-64 {} now, {} when written): the partial was edited or damaged \
+             after `kdrsim run --shard` wrote it; {rerun}",
+            path.display(),
+            hash.hex(),
+            end.fnv1a64
+        )));
+    }
+    let rows = lines.saturating_sub(2);
+    if end.rows != rows {
+        return Err(merge_error(format!(
+            "{}: {rows} rows where the partial was written with {}; {rerun}",
+            path.display(),
+            end.rows
+        )));
+    }
+    Ok(())
 }
 
 /// Appends one row line per outcome of scenario `scenario`.
@@ -290,6 +377,7 @@ pub fn find_partials(inputs: &[PathBuf]) -> Result<Vec<PartialFile>, CliError> {
         let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if seen.insert(key) {
             let header = read_header(&path)?;
+            verify_seal(&path, &header)?;
             parts.push(PartialFile { path, header });
         }
     }
@@ -312,7 +400,8 @@ fn read_header(path: &Path) -> Result<PartialHeader, CliError> {
     })?;
     if header.kdrsim_partial != PARTIAL_FORMAT {
         return Err(merge_error(format!(
-            "{}: partial format {} is not the {PARTIAL_FORMAT} this kdrsim reads",
+            "{}: partial format {} is not the {PARTIAL_FORMAT} this kdrsim reads; \
+             re-run the shards with this kdrsim",
             path.display(),
             header.kdrsim_partial
         )));
@@ -466,6 +555,9 @@ pub fn read_scenario(
     for (i, line) in reader.lines().enumerate().skip(1) {
         let line = line.map_err(|e| merge_error(format!("{}: {e}", part.path.display())))?;
         let lineno = i + 1;
+        if line.starts_with('{') {
+            break; // the sealing last line, checked by `verify_seal`
+        }
         values.clear();
         let inner = line
             .trim()

@@ -146,12 +146,24 @@ pub fn shrink(source: &Source, seed: u64, trial: u64) -> Result<Shrunk, ShrinkEr
         schedule.len(),
         scenario.description
     );
+    // The input path goes into a `//` comment, which ends at the first line
+    // feed: a path holding one would end it early and leave the rest of the
+    // path as (invalid) RON. Quoted for a shell and kept on one line, it is
+    // a command to paste and a comment that stays a comment.
+    let command = crate::safe::printable_line(&crate::safe::shell_command(&[
+        "kdrsim",
+        "shrink",
+        &source.file,
+        "--seed",
+        &seed.to_string(),
+        "--trial",
+        &trial.to_string(),
+    ]));
     Ok(Shrunk {
         text: format!(
-            "// Written by `kdrsim shrink {} --seed {seed} --trial {trial}`: the smallest fault\n\
+            "// Written by `{command}`: the smallest fault\n\
              // schedule that still breaks a per-trial expectation. Replay it with\n\
              // `kdrsim replay THIS_FILE --seed {seed} --trial {trial}`.\n{}\n",
-            source.file,
             to_text(&shrunk)?
         ),
         faults_before,

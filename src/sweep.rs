@@ -9,7 +9,6 @@
 //! numbers), so the curve shows the parameter's effect, not noise.
 
 use crate::cli::{emit, CliError};
-use crate::files::write_atomic;
 use crate::report::run_all;
 use kdrsim::output::charts;
 use kdrsim::output::html::{self, ChartRef, ReportPage};
@@ -160,7 +159,9 @@ pub fn parse_values(values: &str) -> Result<Vec<String>, String> {
                     "`{values}`: a range needs start <= end and step > 0"
                 ));
             }
-            let count = ((b - a) / step + 1e-9).floor() as u64 + 1;
+            // `as` saturates (an infinite quotient is u64::MAX), and so
+            // does the `+ 1`: a huge range is refused below, not wrapped.
+            let count = (((b - a) / step + 1e-9).floor() as u64).saturating_add(1);
             if count > 1000 {
                 return Err(format!("`{values}` gives {count} values; at most 1000"));
             }
@@ -278,8 +279,9 @@ pub fn sweep(
     let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
     emit(&output::format_table(&summaries))?;
 
-    let write = |name: &str, bytes: &[u8]| {
-        write_atomic(out, name, bytes)
+    let mut dir = crate::cli::open_out_dir(out)?;
+    let mut write = |name: &str, bytes: &[u8]| {
+        dir.write(name, bytes)
             .map(|_| ())
             .map_err(|source| CliError::Io {
                 what: format!("writing {name} in {}", out.display()),
@@ -349,6 +351,11 @@ mod tests {
         assert!(parse_values("5..1:1").is_err());
         assert!(parse_values("1..5:0").is_err());
         assert!(parse_values("1,,2").is_err());
+        // A count beyond u64: refused, not wrapped to an empty sweep.
+        for huge in ["0..1e300:1e-300", "-1e308..1e308:1", "0..1e19:1"] {
+            let e = parse_values(huge).unwrap_err();
+            assert!(e.contains("at most 1000"), "{huge}: {e}");
+        }
     }
 
     #[test]

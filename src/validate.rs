@@ -27,24 +27,29 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
             Ok(src) => src,
             Err(e) => {
                 bad += 1;
-                eprintln!("{}", e.render(""));
+                crate::cli::note(&e.render(""));
                 continue;
             }
         };
         match kdrsim::load_source(&src) {
+            // Names and paths are shown with control characters as `?`,
+            // like every text kdrsim prints (kdrsim_output::text).
             Ok(m) => println!(
-                "ok: {}: scenario \"{}\": {} brokers, {} controllers, {} topics, {} partitions, {} faults",
-                path.display(),
-                m.name,
-                m.brokers.len(),
-                m.controllers.len(),
-                m.topics.len(),
-                m.partitions.len(),
-                m.faults.len()
+                "{}",
+                kdrsim::output::printable(&format!(
+                    "ok: {}: scenario \"{}\": {} brokers, {} controllers, {} topics, {} partitions, {} faults",
+                    path.display(),
+                    m.name,
+                    m.brokers.len(),
+                    m.controllers.len(),
+                    m.topics.len(),
+                    m.partitions.len(),
+                    m.faults.len()
+                ))
             ),
             Err(e) => {
                 bad += 1;
-                eprintln!("{}", e.render(&src.text));
+                crate::cli::note(&e.render(&src.text));
             }
         }
     }

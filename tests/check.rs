@@ -326,3 +326,45 @@ fn shrink_writes_a_smaller_scenario_that_replays_the_break() {
         &kdrsim::run_one(&shrunk, 1, trial)
     ));
 }
+
+#[test]
+fn a_shrunk_scenario_from_a_path_with_a_line_feed_still_parses() {
+    // The input path is quoted in the first `//` comment: a line feed in it
+    // used to end the comment and leave the rest of the path as bad RON.
+    let t = edit(
+        &text("broker-crash.ron"),
+        "    faults: [",
+        "    expect: [\"max_write_outage_ms == 0\"],\n    faults: [",
+    );
+    let m = model("broker-crash-expect", &t);
+    let trial = check_model(&m, opts()).unwrap()[0].replay_trials[0];
+    let source = Source {
+        file: "dir\n)garbage(\r\n/it's \u{1b}[31mred.ron".into(),
+        text: t,
+    };
+    let shrunk = shrink(&source, 1, trial).unwrap();
+    let reparsed = kdrsim::load_source(&Source {
+        file: "shrunk.ron".into(),
+        text: shrunk.text.clone(),
+    });
+    assert!(reparsed.is_ok(), "{reparsed:?}\n{}", shrunk.text);
+    let first = shrunk.text.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "// Written by `kdrsim shrink 'dir?)garbage(??/it'\\''s ?[31mred.ron' --seed 1"
+        ),
+        "{first}"
+    );
+    assert!(!shrunk.text.contains('\u{1b}'), "{}", shrunk.text);
+}
+
+#[test]
+fn a_probability_check_with_the_largest_trial_budget_does_not_overflow() {
+    // --max-trials u64::MAX: planning the looks doubled 100 until it
+    // overflowed (a panic in debug builds, a wrap in release).
+    for (p, verdict) in [(0.0, Verdict::Pass), (1.0, Verdict::Fail)] {
+        let s = sequential_test(Cmp::Lt, 0.5, 0.95, u64::MAX, bernoulli(p, 3)).unwrap();
+        assert_eq!(s.verdict, verdict, "{s:?}");
+        assert_eq!(s.trials, 100);
+    }
+}

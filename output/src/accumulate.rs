@@ -7,6 +7,7 @@
 //! 8 bytes each, plus the trial number). What the summary needs is smaller:
 //!
 //! - the mean needs the count and an exact `u128` sum;
+//!
 //! - `P(>0)` and its interval need the count of non-zero values;
 //! - the worst trials need the [`WORST_TRIALS`] largest `(value, trial)`
 //!   pairs seen so far (the top k of a union is within the union of top ks);
@@ -20,6 +21,10 @@
 //! with a different value in every trial (bytes crossed between DCs when the
 //! fault time is continuous) costs one small record per distinct value —
 //! the "one small record per trial" exactness needs, and nothing per event.
+//!
+//! Every count and sum here saturates instead of wrapping, so no figure of
+//! a report can wrap to a small number, however extreme the values or the
+//! merges (`tests/properties.rs` feeds it `u64::MAX` values and counts).
 //!
 //! Everything here is order-independent: folding the same multiset of
 //! `(trial, outcome)` pairs in any order, or folding parts and
@@ -84,8 +89,12 @@ impl ValueCounts {
         }
         self.max = Some(self.max.map_or(value, |m| m.max(value)));
         let key = if self.coarse { coarsen(value) } else { value };
-        *self.counts.entry(key).or_insert(0) += n;
-        self.total += n;
+        // Counts saturate rather than wrap (merged parts whose counts add
+        // up beyond u64::MAX cannot happen in a real run, but a wrap would
+        // turn "every trial" into "almost none").
+        let count = self.counts.entry(key).or_insert(0);
+        *count = count.saturating_add(n);
+        self.total = self.total.saturating_add(n);
         if !self.coarse && self.counts.len() > EXACT_DISTINCT {
             self.make_coarse();
         }
@@ -95,7 +104,8 @@ impl ValueCounts {
     fn make_coarse(&mut self) {
         let exact = std::mem::take(&mut self.counts);
         for (v, n) in exact {
-            *self.counts.entry(coarsen(v)).or_insert(0) += n;
+            let count = self.counts.entry(coarsen(v)).or_insert(0);
+            *count = count.saturating_add(n);
         }
         self.coarse = true;
     }
@@ -105,7 +115,7 @@ impl ValueCounts {
         self.coarse
     }
 
-    /// How many values were inserted.
+    /// How many values were inserted (saturating at `u64::MAX`).
     pub fn len(&self) -> u64 {
         self.total
     }
@@ -170,6 +180,7 @@ impl ValueCounts {
         // Rounded values never report above the exact maximum.
         let cap = self.max.unwrap_or(u64::MAX);
         for (value, count) in self.iter() {
+            // At most 2^64 counts below 2^64 each: no u128 overflow.
             seen += u128::from(count);
             while next < K && ranks[next] <= seen {
                 out[next] = Some(value.min(cap));
@@ -197,7 +208,8 @@ pub struct MetricAccumulator {
 impl MetricAccumulator {
     pub fn add(&mut self, trial: u64, value: u64) {
         self.values.insert(value);
-        self.sum += u128::from(value);
+        // u128 holds 2^64 trials of u64::MAX; saturating beyond, not wrapping.
+        self.sum = self.sum.saturating_add(u128::from(value));
         if value > 0 {
             self.offer_worst(trial, value);
         }
@@ -228,7 +240,7 @@ impl MetricAccumulator {
 
     pub fn merge(&mut self, other: &MetricAccumulator) {
         self.values.merge(&other.values);
-        self.sum += other.sum;
+        self.sum = self.sum.saturating_add(other.sum);
         for &(value, trial) in &other.worst {
             self.offer_worst(trial, value);
         }
@@ -247,7 +259,7 @@ impl MetricAccumulator {
             .values
             .nearest_ranks([500, 900, 990, 999])
             .map(|p| p.unwrap_or(0));
-        let nonzero_trials = n - self.values.count(0);
+        let nonzero_trials = n.saturating_sub(self.values.count(0));
         let mean = exact_mean(self.sum, n);
         MetricSummary {
             sd: stats::sd(self.values.iter(), mean, n),
@@ -255,8 +267,7 @@ impl MetricAccumulator {
                 self.values
                     .iter()
                     .filter(|&(v, _)| v >= p99)
-                    .map(|(_, c)| c)
-                    .sum()
+                    .fold(0u64, |sum, (_, c)| sum.saturating_add(c))
             } else {
                 0
             },
@@ -322,7 +333,7 @@ impl ScenarioAccumulator {
 
     /// Folds in one trial's outcome.
     pub fn add(&mut self, trial: u64, outcome: &TrialOutcome) {
-        self.trials += 1;
+        self.trials = self.trials.saturating_add(1);
         for (acc, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
             acc.add(trial, outcome.get(metric));
         }
@@ -331,7 +342,7 @@ impl ScenarioAccumulator {
     /// Folds in another part of the same scenario's trials (which must not
     /// overlap this one's).
     pub fn merge(&mut self, other: &ScenarioAccumulator) {
-        self.trials += other.trials;
+        self.trials = self.trials.saturating_add(other.trials);
         for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
             a.merge(b);
         }

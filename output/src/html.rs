@@ -16,11 +16,13 @@ use crate::charts::colour_hex;
 use crate::summary::ScenarioSummary;
 
 /// Escapes text for HTML element content and double- or single-quoted
-/// attribute values.
+/// attribute values, with control characters shown as `?`
+/// ([`crate::text`]): a page someone `cat`s or greps is text too.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            c if crate::text::is_escaped(c) => out.push('?'),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -302,6 +304,14 @@ mod tests {
         assert_eq!(
             escape("<script>alert('x')</script> & \"q\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_names_are_shown_as_question_marks() {
+        assert_eq!(
+            escape("a\u{1b}[31m\u{7}\u{8}\u{0}\u{9b}<b>\n"),
+            "a?[31m????&lt;b&gt;\n"
         );
     }
 

@@ -26,6 +26,9 @@
 //! [`stats`] documents the definitions (nearest-rank percentiles, Wilson
 //! score intervals, worst-trial ordering).
 //!
+//! Every format a person reads shows control characters from scenario
+//! names as `?` ([`text`], the one rule); JSON keeps them, escaped.
+//!
 //! [`TrialOutcome`]: kdrsim_models::TrialOutcome
 
 pub mod accumulate;
@@ -34,6 +37,7 @@ pub mod format;
 pub mod html;
 pub mod stats;
 pub mod summary;
+pub mod text;
 
 pub use accumulate::{MetricAccumulator, ScenarioAccumulator, ValueCounts};
 pub use format::csv::{csv_header, format_csv, write_csv_rows};
@@ -41,3 +45,4 @@ pub use format::json::format_json;
 pub use format::table::format_table;
 pub use format::{Format, UnknownFormat};
 pub use summary::{summarize, MetricSummary, ScenarioRun, ScenarioSummary};
+pub use text::{printable, printable_line};

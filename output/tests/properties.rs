@@ -3,7 +3,9 @@
 
 use kdrsim_models::{Metric, TrialOutcome};
 use kdrsim_output::stats::{wilson_ci95, worst_trials};
-use kdrsim_output::{format_json, summarize, MetricSummary, ScenarioAccumulator, ScenarioRun};
+use kdrsim_output::{
+    format_json, summarize, MetricSummary, ScenarioAccumulator, ScenarioRun, ValueCounts,
+};
 use proptest::prelude::*;
 
 /// Values mixing zeros, small counts and the extremes of `u64`, so both the
@@ -121,5 +123,90 @@ proptest! {
             prop_assert_eq!(got.metric(*m).unwrap(), &expected[i].0);
             prop_assert_eq!(got.worst(*m), expected[i].1.as_slice());
         }
+    }
+}
+
+/// Occurrence counts from one up to `u64::MAX`: what merged parts of a
+/// (hypothetical) astronomically long run would carry.
+fn count() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        2 => 1u64..1_000,
+        1 => Just(u64::MAX / 2 + 1),
+        1 => Just(u64::MAX - 1),
+        1 => Just(u64::MAX),
+        1 => any::<u64>(),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn value_counts_saturate_and_never_wrap(
+        pairs in prop::collection::vec((value(), count()), 1..40),
+        cut in 0usize..40,
+    ) {
+        let exact_total: u128 = pairs.iter().map(|&(_, n)| u128::from(n)).sum();
+        let expected_total = exact_total.min(u128::from(u64::MAX)) as u64;
+        let mut whole = ValueCounts::default();
+        for &(v, n) in &pairs {
+            whole.insert_n(v, n);
+        }
+        prop_assert_eq!(whole.len(), expected_total);
+        prop_assert_eq!(whole.max(), pairs.iter().map(|p| p.0).max());
+        for &(v, _) in &pairs {
+            let exact: u128 = pairs.iter().filter(|p| p.0 == v).map(|p| u128::from(p.1)).sum();
+            prop_assert_eq!(whole.count(v), exact.min(u128::from(u64::MAX)) as u64);
+        }
+        // Parts merged in either order give the same saturated counts.
+        let cut = cut.min(pairs.len());
+        let (mut a, mut b) = (ValueCounts::default(), ValueCounts::default());
+        pairs[..cut].iter().for_each(|&(v, n)| a.insert_n(v, n));
+        pairs[cut..].iter().for_each(|&(v, n)| b.insert_n(v, n));
+        let mut ab = a.clone();
+        ab.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        prop_assert_eq!(&ab, &whole);
+        prop_assert_eq!(&ba, &whole);
+        // Percentiles stay within the values seen, in order.
+        let ranks = whole.nearest_ranks([0, 500, 990, 1000]);
+        let min = pairs.iter().map(|p| p.0).min().unwrap();
+        let max = pairs.iter().map(|p| p.0).max().unwrap();
+        for w in ranks.windows(2) {
+            prop_assert!(w[0] <= w[1], "{ranks:?}");
+        }
+        for r in ranks {
+            let r = r.unwrap();
+            prop_assert!(min <= r && r <= max, "{r} outside {min}..={max}");
+        }
+    }
+
+    #[test]
+    fn sums_of_extreme_values_over_trials_and_merges_do_not_wrap(
+        values in prop::collection::vec(value(), 1..200),
+        parts in 1usize..5,
+    ) {
+        // cross_dc_bytes and record counts of u64::MAX in many trials, folded
+        // in parts and merged: the mean is exact, never a wrapped sum.
+        let trials: Vec<(u64, TrialOutcome)> = values
+            .iter()
+            .enumerate()
+            .map(|(t, &v)| (t as u64, TrialOutcome { cross_dc_bytes: v, acked_lost_records: v, ..TrialOutcome::default() }))
+            .collect();
+        let mut merged = ScenarioAccumulator::new("prop", "prop.ron", 1);
+        for chunk in trials.chunks(trials.len().div_ceil(parts)) {
+            let mut part = ScenarioAccumulator::new("prop", "prop.ron", 1);
+            chunk.iter().for_each(|(t, o)| part.add(*t, o));
+            merged.merge(&part);
+        }
+        let s = merged.finish();
+        let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+        let mean = sum as f64 / values.len() as f64;
+        for m in [Metric::CrossDcBytes, Metric::AckedLostRecords] {
+            let got = s.metric(m).unwrap();
+            prop_assert!((got.mean - mean).abs() <= mean * 1e-12, "{} vs {mean}", got.mean);
+            prop_assert!(got.mean <= got.max as f64);
+            prop_assert_eq!(got.max, *values.iter().max().unwrap());
+        }
+        prop_assert_eq!(s.trials, values.len() as u64);
     }
 }

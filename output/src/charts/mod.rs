@@ -172,10 +172,11 @@ pub(crate) fn text_width(text: &str, px: u32) -> u32 {
 
 /// Shortens `name` to at most `max` characters with an ellipsis, so a long
 /// scenario name cannot push a chart out of its frame.
-/// Control characters become spaces: XML 1.0 cannot carry them, so an SVG
-/// with one would not parse.
+/// Control characters become `?` (the one rule, [`crate::text`]): XML 1.0
+/// cannot carry most of them, so an SVG with one would not parse, and a
+/// line feed has no place in one line of a chart either.
 pub(crate) fn fit(name: &str, max: usize) -> String {
-    let clean = name.chars().map(|c| if c.is_control() { ' ' } else { c });
+    let clean = name.chars().map(|c| if c.is_control() { '?' } else { c });
     if name.chars().count() <= max {
         clean.collect()
     } else {
@@ -625,7 +626,7 @@ mod tests {
     fn long_names_are_shortened_with_an_ellipsis() {
         assert_eq!(fit("short", 10), "short");
         assert_eq!(fit("a-very-long-name", 6), "a-ver…");
-        assert_eq!(fit("tab\there\u{1}", 20), "tab here ");
+        assert_eq!(fit("tab\there\u{1}", 20), "tab?here?");
     }
 
     #[test]

@@ -133,7 +133,9 @@ fn dot_quote(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' | '\r' => out.push(' '),
+            '\n' => out.push(' '),
+            // The one rule for text a person reads (crate::text).
+            c if c.is_control() => out.push('?'),
             c => out.push(c),
         }
     }
@@ -514,6 +516,14 @@ fn draw_node<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use kdrsim_models::{load_source, Source};
+
+    #[test]
+    fn dot_labels_show_control_characters_as_question_marks() {
+        assert_eq!(
+            dot_quote("dc\u{1b}[31m\u{7}\u{8}\u{0}\u{9b}\r\n\"x\""),
+            "\"dc?[31m????? \\\"x\\\"\""
+        );
+    }
 
     /// Two sync replicas in rack `r1`, one observer in rack `r2` (its only
     /// broker), a spare broker in `r3`; a scenario name with markup.

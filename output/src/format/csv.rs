@@ -10,8 +10,8 @@ use crate::summary::ScenarioRun;
 /// Renders `scenario,seed,trial,<metric names...>` and then one row per
 /// trial, scenarios and trials in the order given. Only the scenario name
 /// can need quoting (everything else is a number); it is quoted per RFC 4180
-/// when it contains a comma, quote, CR or LF. Lines end with `\n` and the
-/// text ends with one.
+/// when it contains a comma, quote or LF, and its other control characters
+/// are shown as `?`. Lines end with `\n` and the text ends with one.
 ///
 /// It is [`csv_header`] followed by [`write_csv_rows`] per run: a streaming
 /// writer that emits the header once and rows chunk by chunk produces the
@@ -49,12 +49,15 @@ pub fn write_csv_rows(out: &mut String, name: &str, seed: u64, trials: &[(u64, T
     }
 }
 
-/// A CSV field: as is, or in double quotes with inner quotes doubled.
+/// A CSV field: as is, or in double quotes with inner quotes doubled;
+/// control characters other than the line feed shown as `?`
+/// ([`crate::text`]), so a CR never reaches the file either.
 fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
+    let field = crate::text::printable(field);
+    if field.contains([',', '"', '\n']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
-        field.to_string()
+        field.into_owned()
     }
 }
 
@@ -92,6 +95,12 @@ mod tests {
         assert_eq!(lines[1], "a,42,1,3,0,0,0,0,0,0,0,0,0,9,0");
         assert_eq!(lines[2], "a,42,0,0,0,0,0,0,0,0,0,0,0,0,0");
         assert!(csv.ends_with('\n'));
+    }
+
+    #[test]
+    fn control_characters_in_names_are_shown_as_question_marks() {
+        assert_eq!(quote("a\u{1b}[31m\u{7}\u{8}\u{0}b"), "a?[31m???b");
+        assert_eq!(quote("cr\r,lf\n"), "\"cr?,lf\n\"");
     }
 
     #[test]

@@ -22,6 +22,11 @@ use crate::summary::{MetricSummary, ScenarioSummary};
 
 /// Renders the summaries as pretty-printed JSON with a trailing newline.
 /// Identical summaries give byte-identical text.
+///
+/// Names are kept exact, and no control character appears raw: serde_json
+/// escapes U+0000 to U+001F, and DEL and the C1 set (U+007F to U+009F,
+/// which holds the one-character CSI), which it would write raw, are
+/// written as `\u007f` ... `\u009f` here.
 pub fn format_json(summaries: &[ScenarioSummary]) -> String {
     let report = Report {
         scenarios: summaries.iter().map(ScenarioView).collect(),
@@ -30,7 +35,25 @@ pub fn format_json(summaries: &[ScenarioSummary]) -> String {
     // non-finite floats (which summaries never hold) would become `null`.
     let mut text = serde_json::to_string_pretty(&report).expect("report serializes");
     text.push('\n');
-    text
+    escape_del_and_c1(text)
+}
+
+/// `json` with DEL and C1 characters written as `\u` escapes. Outside
+/// strings JSON is ASCII without DEL, so every one found is inside a string,
+/// where the escape denotes the same character.
+fn escape_del_and_c1(json: String) -> String {
+    if !json.chars().any(|c| ('\u{7f}'..='\u{9f}').contains(&c)) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if ('\u{7f}'..='\u{9f}').contains(&c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[derive(serde::Serialize)]
@@ -186,6 +209,24 @@ mod tests {
                     .unwrap_or_else(|| panic!("{k} missing"))
             })
             .collect()
+    }
+
+    #[test]
+    fn names_with_control_characters_are_exact_and_never_raw() {
+        let name = "a\u{1b}[31m\u{7}\u{8}\u{0}\u{7f}\u{9b}2J\nz";
+        let mut s = summary();
+        s.name = name.into();
+        let text = format_json(&[s]);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(r#""a\u001b[31m\u0007\b\u0000\u007f\u009b2J\nz""#),
+            "{text}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["scenarios"][0]["name"], name);
     }
 
     #[test]

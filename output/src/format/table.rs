@@ -37,9 +37,12 @@ const RIGHT_ALIGNED: [bool; 7] = [false, true, true, true, true, false, false];
 /// decimals below 10, one below 1000 and none above; `P(>0)` is a
 /// percentage with its 95% Wilson interval; "worst trials" lists up to three
 /// trial numbers to replay, or `-`. Lines carry no trailing spaces.
+///
+/// Control characters in names are shown as `?` ([`crate::text`]); the
+/// replacement is one character for one, so columns stay aligned.
 pub fn format_table(summaries: &[ScenarioSummary]) -> String {
     let blocks: Vec<String> = summaries.iter().map(scenario_block).collect();
-    blocks.join("\n")
+    crate::text::printable(&blocks.join("\n")).into_owned()
 }
 
 fn scenario_block(s: &ScenarioSummary) -> String {
@@ -211,6 +214,16 @@ mod tests {
             );
         }
         assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn control_characters_in_names_are_shown_as_question_marks() {
+        let text = format_table(&[summarize(&run("a\u{1b}[31m\u{7}\u{8}\u{0}\u{9b}b", 10))]);
+        assert!(
+            text.starts_with("== a?[31m????b (a?[31m????b.ron) — 10 trials"),
+            "{text}"
+        );
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'));
     }
 
     #[test]
