@@ -203,6 +203,10 @@ pub struct World {
     /// pretends the mirror had copied everything (a broken model). Never set
     /// outside tests.
     pub canary_perfect_mirror: bool,
+    /// Settle leader-epoch caches (`log::settle`). A test turns it off to
+    /// show that settling changes no outcome and no trace. Never cleared
+    /// outside tests.
+    pub settle_epoch_caches: bool,
     invariants: Invariants,
 }
 
@@ -266,6 +270,7 @@ impl World {
             canary_ack_before_hw: false,
             canary_skip_truncation: false,
             canary_perfect_mirror: false,
+            settle_epoch_caches: true,
             invariants: Invariants::default(),
         }
         .with_link_tables()
