@@ -1363,6 +1363,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
 
     // --- fault processes -------------------------------------------------------
     let mut processes = Vec::new();
+    // Expected failures per trial, summed over every process: the bound is
+    // on a trial's failures in all, not on each process's.
+    let mut expected_total = 0.0f64;
     for (pi, fp) in scenario.fault_processes.iter().enumerate() {
         let pf = format!("fault_processes[{pi}]");
         for (field, d) in [
@@ -1498,6 +1501,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                 ),
             ));
         }
+        expected_total += expected;
         let mut components = Vec::new();
         for (name, mut one) in members {
             if one.label.is_empty() {
@@ -1514,6 +1518,18 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             time_to_repair: fp.time_to_repair,
             components,
         });
+    }
+    if expected_total > crate::faults::MAX_OCCURRENCES as f64 {
+        return Err(c.err(
+            "fault_processes",
+            "",
+            format!(
+                "about {expected_total:.0} failures per trial from {} fault processes together (over {} ms); at most {} are supported in all: lengthen time_to_failure, cover fewer components with `only`, or shorten duration_ms",
+                scenario.fault_processes.len(),
+                scenario.duration_ms,
+                crate::faults::MAX_OCCURRENCES
+            ),
+        ));
     }
     if faults.len() > u16::MAX as usize {
         return Err(c.err(
