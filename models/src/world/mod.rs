@@ -25,6 +25,7 @@ pub mod curve;
 pub mod latency;
 pub mod log;
 
+mod budget;
 mod consumers;
 mod elections;
 mod fault_effects;
@@ -38,6 +39,7 @@ mod runbook;
 mod state;
 mod topology;
 
+pub use budget::EventBudgetExceeded;
 pub use state::Invariants;
 pub(crate) use state::OutageClock;
 use state::*;
@@ -115,6 +117,9 @@ enum Ev {
     },
     /// Producers and consumers are back on the primary.
     SwitchedBack,
+    /// Test hook (`World::canary_loop`): schedules itself again at the
+    /// same instant, forever.
+    Canary,
     End,
 }
 
@@ -131,6 +136,8 @@ pub struct World {
     model: Arc<Model>,
     q: EventQueue<Ev>,
     events: u64,
+    /// Events this trial may process (see `budget.rs`).
+    event_budget: u64,
     occurrences: Vec<crate::faults::Occurrence>,
     stratum: crate::faults::Stratum,
     fault_window: Vec<(SimTime, Option<SimTime>)>,
@@ -221,6 +228,10 @@ pub struct World {
     /// show that settling changes no outcome and no trace. Never cleared
     /// outside tests.
     pub settle_epoch_caches: bool,
+    /// Test hook for the event budget: the trial never advances past its
+    /// start (an event that re-arms itself at the same instant). Never set
+    /// outside tests.
+    pub canary_loop: bool,
     invariants: Invariants,
 }
 
@@ -235,6 +246,7 @@ impl World {
             model: Arc::new((*model).clone()),
             q: EventQueue::with_capacity(1024),
             events: 0,
+            event_budget: 0,
             occurrences: Vec::new(),
             stratum: crate::faults::Stratum::All,
             fault_window: Vec::new(),
@@ -287,6 +299,7 @@ impl World {
             canary_skip_truncation: false,
             canary_perfect_mirror: false,
             settle_epoch_caches: true,
+            canary_loop: false,
             invariants: Invariants::default(),
         }
         .with_link_tables()
@@ -357,22 +370,58 @@ impl World {
         self.stratum = stratum;
     }
 
-    pub fn run_trial(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+    /// Runs trial `trial` of `seed` and returns its outcome, or the error of
+    /// a trial that went past its event budget (a model bug, see
+    /// `budget.rs`): what the runner and the command line use.
+    pub fn try_run_trial(
+        &mut self,
+        seed: u64,
+        trial: u64,
+    ) -> Result<TrialOutcome, EventBudgetExceeded> {
         self.trace = None;
         self.run(seed, trial)
     }
 
-    /// Runs a trial and also returns its trace, for `replay`.
-    pub fn run_trial_traced(&mut self, seed: u64, trial: u64) -> (TrialOutcome, Vec<TraceEntry>) {
+    /// [`Self::try_run_trial`], also returning the trial's trace, for `replay`.
+    pub fn try_run_trial_traced(
+        &mut self,
+        seed: u64,
+        trial: u64,
+    ) -> Result<(TrialOutcome, Vec<TraceEntry>), EventBudgetExceeded> {
         self.trace = Some(Vec::with_capacity(256));
         let outcome = self.run(seed, trial);
-        (outcome, self.trace.take().unwrap_or_default())
+        let trace = self.trace.take().unwrap_or_default();
+        outcome.map(|o| (o, trace))
     }
 
-    fn run(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+    /// Runs trial `trial` of `seed` and returns its outcome.
+    ///
+    /// # Panics
+    ///
+    /// If the trial goes past its event budget, which only a bug in the
+    /// model makes it do; [`Self::try_run_trial`] returns that as an error.
+    pub fn run_trial(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+        self.try_run_trial(seed, trial)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs a trial and also returns its trace, for `replay`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Self::run_trial`].
+    pub fn run_trial_traced(&mut self, seed: u64, trial: u64) -> (TrialOutcome, Vec<TraceEntry>) {
+        self.try_run_trial_traced(seed, trial)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn run(&mut self, seed: u64, trial: u64) -> Result<TrialOutcome, EventBudgetExceeded> {
         self.reset(seed, trial);
         while let Some((now, ev)) = self.q.pop() {
             self.events += 1;
+            if self.events > self.event_budget {
+                return Err(self.budget_exceeded(seed, trial));
+            }
             let scope = self.scope_of(ev);
             match scope {
                 Scope::Partition(p) => self.sync_local(p, now),
@@ -392,7 +441,7 @@ impl World {
                 self.note_link_lag(now);
             }
         }
-        self.finish()
+        Ok(self.finish())
     }
 
     /// What an event can change, and so what must be brought forward before
@@ -500,6 +549,10 @@ impl World {
         }
         self.fault_starts.sort_unstable();
         self.q.schedule(end, Ev::End);
+        self.event_budget = self.event_budget_for(self.fault_starts.len());
+        if self.canary_loop {
+            self.q.schedule(SimTime::ZERO, Ev::Canary);
+        }
 
         let n = m.dcs.len();
         draw_rtts(&m, &mut network_rng, &mut self.rtt);
@@ -697,6 +750,9 @@ impl World {
                 }
             }
             Ev::SwitchedBack => self.runbook_switched_back(now),
+            Ev::Canary => {
+                self.q.schedule(now, Ev::Canary);
+            }
             Ev::IsrExpire { partition, gen } => {
                 if self.parts[partition.idx()].expire_timer.fire(gen) {
                     self.isr_expire(now, partition.idx());
