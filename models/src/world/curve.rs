@@ -25,10 +25,10 @@ pub struct Segment {
 
 #[derive(Debug, Clone, Copy)]
 pub struct LeoCurve {
-    segs: [Segment; SEGMENTS],
-    /// Each segment's growth rate while appending (a producer's rate, or a
-    /// mirror's while it drains a backlog).
-    rates: [u64; SEGMENTS],
+    /// Each segment with its growth rate while appending (a producer's
+    /// rate, or a mirror's while it drains a backlog), side by side: a read
+    /// of the newest segment touches one cache line, not two.
+    slots: [(Segment, u64); SEGMENTS],
     len: usize,
     head: usize,
     /// The producer's appends per second × 1000, per partition: the rate of
@@ -44,8 +44,7 @@ pub fn records_over(rate_mrps: u64, ns: u64) -> u64 {
 impl LeoCurve {
     pub fn new(rate_mrps: u64) -> Self {
         LeoCurve {
-            segs: [Segment::default(); SEGMENTS],
-            rates: [rate_mrps; SEGMENTS],
+            slots: [(Segment::default(), rate_mrps); SEGMENTS],
             len: 1,
             head: 0,
             rate_mrps,
@@ -58,8 +57,8 @@ impl LeoCurve {
 
     pub fn reset(&mut self, rate_mrps: u64, seg: Segment) {
         self.rate_mrps = rate_mrps;
-        self.segs[0] = seg;
-        self.rates[0] = rate_mrps;
+        self.slots[0].0 = seg;
+        self.slots[0].1 = rate_mrps;
         self.len = 1;
         self.head = 0;
     }
@@ -74,7 +73,7 @@ impl LeoCurve {
     /// else 0.
     pub fn append_rate_mrps(&self) -> u64 {
         if self.newest().appending {
-            self.rates[self.head]
+            self.slots[self.head].1
         } else {
             0
         }
@@ -85,9 +84,9 @@ impl LeoCurve {
     pub fn rate_at(&self, t: SimTime) -> u64 {
         for k in 0..self.len {
             let i = (self.head + SEGMENTS - k) % SEGMENTS;
-            if self.segs[i].t0 <= t {
-                return if self.segs[i].appending {
-                    self.rates[i]
+            if self.slots[i].0.t0 <= t {
+                return if self.slots[i].0.appending {
+                    self.slots[i].1
                 } else {
                     0
                 };
@@ -101,16 +100,16 @@ impl LeoCurve {
         let mut next = None;
         for k in 0..self.len {
             let i = (self.head + SEGMENTS - k) % SEGMENTS;
-            if self.segs[i].t0 <= t {
+            if self.slots[i].0.t0 <= t {
                 break;
             }
-            next = Some(self.segs[i].t0);
+            next = Some(self.slots[i].0.t0);
         }
         next
     }
 
     pub fn newest(&self) -> Segment {
-        self.segs[self.head]
+        self.slots[self.head].0
     }
 
     /// Starts a new segment. A segment starting at the same instant as the
@@ -121,18 +120,18 @@ impl LeoCurve {
 
     /// [`LeoCurve::push`] with a rate of its own.
     pub fn push_rated(&mut self, seg: Segment, rate_mrps: u64) {
-        if self.segs[self.head].t0 != seg.t0 {
+        if self.slots[self.head].0.t0 != seg.t0 {
             self.head = (self.head + 1) % SEGMENTS;
             self.len = (self.len + 1).min(SEGMENTS);
         }
-        self.segs[self.head] = seg;
-        self.rates[self.head] = rate_mrps;
+        self.slots[self.head].0 = seg;
+        self.slots[self.head].1 = rate_mrps;
     }
 
     fn value(&self, i: usize, t: SimTime) -> u64 {
-        let seg = &self.segs[i];
+        let seg = &self.slots[i].0;
         if seg.appending {
-            seg.leo0 + records_over(self.rates[i], t.since(seg.t0).as_ns())
+            seg.leo0 + records_over(self.slots[i].1, t.since(seg.t0).as_ns())
         } else {
             seg.leo0
         }
@@ -143,7 +142,7 @@ impl LeoCurve {
     pub fn at(&self, t: SimTime, epoch: Option<u32>) -> Option<u64> {
         for k in 0..self.len {
             let i = (self.head + SEGMENTS - k) % SEGMENTS;
-            let seg = &self.segs[i];
+            let seg = &self.slots[i].0;
             if seg.t0 <= t {
                 if epoch.is_some_and(|e| e != seg.epoch) {
                     return None;
@@ -163,7 +162,7 @@ impl LeoCurve {
     pub fn at_or_oldest(&self, t: SimTime) -> u64 {
         self.at(t, None).unwrap_or_else(|| {
             let oldest = (self.head + SEGMENTS + 1 - self.len) % SEGMENTS;
-            self.segs[oldest].leo0
+            self.slots[oldest].0.leo0
         })
     }
 
@@ -172,13 +171,13 @@ impl LeoCurve {
     pub fn time_of(&self, offset: u64) -> Option<SimTime> {
         for k in 0..self.len {
             let i = (self.head + SEGMENTS - k) % SEGMENTS;
-            let seg = &self.segs[i];
+            let seg = &self.slots[i].0;
             if seg.leo0 <= offset {
-                if !seg.appending || self.rates[i] == 0 {
+                if !seg.appending || self.slots[i].1 == 0 {
                     return Some(seg.t0);
                 }
                 let ns =
-                    ((offset - seg.leo0) as u128 * 1_000_000_000_000u128) / self.rates[i] as u128;
+                    ((offset - seg.leo0) as u128 * 1_000_000_000_000u128) / self.slots[i].1 as u128;
                 return Some(SimTime(seg.t0.as_ns().saturating_add(ns as u64)));
             }
         }

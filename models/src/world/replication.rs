@@ -215,10 +215,17 @@ impl World {
     /// Hands `[start, end)` of the leader's log to the oracle, split by the
     /// epochs the records were written in.
     pub(super) fn acknowledge(&mut self, p: usize, l: usize, start: u64, end: u64, now: SimTime) {
-        let curve = self.parts[p].curve;
-        self.acknowledge_with(p, l, start, end, now, |o| {
-            curve.time_of(o).unwrap_or(now).min(now)
-        });
+        // The curve is borrowed, not copied (it is 16 segments long), while
+        // the oracle takes the ranges.
+        let curve = &self.parts[p].curve;
+        let log = &self.epochs[p * MAX_RF + l];
+        let (begun, ended) = (self.faults_begun, self.faults_ended);
+        self.oracle
+            .acknowledge_log(p, log, start, end, |epoch, lo, hi| {
+                acked_range(epoch, lo, hi, now, (begun, ended), |o| {
+                    curve.time_of(o).unwrap_or(now).min(now)
+                })
+            });
     }
 
     /// Hands `[start, end)` of replica `l`'s log to the oracle, split by the
@@ -234,17 +241,10 @@ impl World {
         time_of: impl Fn(u64) -> SimTime,
     ) {
         let log = &self.epochs[p * MAX_RF + l];
-        let (begun, ended) = (self.faults_begun, self.faults_ended);
+        let faults = (self.faults_begun, self.faults_ended);
         self.oracle
-            .acknowledge_log(p, log, start, end, |epoch, lo, hi| AckedRange {
-                epoch,
-                start: lo,
-                end: hi,
-                t_start: time_of(lo),
-                t_end: time_of(hi - 1),
-                t_ack: now,
-                faults_before_ack: begun,
-                faults_ended_before_ack: ended,
+            .acknowledge_log(p, log, start, end, |epoch, lo, hi| {
+                acked_range(epoch, lo, hi, now, faults, &time_of)
             });
     }
 
@@ -623,5 +623,27 @@ impl World {
                 }
             }
         }
+    }
+}
+
+/// The acknowledged range `[lo, hi)` of `epoch`, acknowledged at `now` after
+/// `faults` (begun, ended) faults, its ends dated by `time_of`.
+fn acked_range(
+    epoch: u32,
+    lo: u64,
+    hi: u64,
+    now: SimTime,
+    faults: (u32, u32),
+    time_of: impl Fn(u64) -> SimTime,
+) -> AckedRange {
+    AckedRange {
+        epoch,
+        start: lo,
+        end: hi,
+        t_start: time_of(lo),
+        t_end: time_of(hi - 1),
+        t_ack: now,
+        faults_before_ack: faults.0,
+        faults_ended_before_ack: faults.1,
     }
 }
