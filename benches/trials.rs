@@ -1,6 +1,8 @@
 //! Trials per second of whole scenarios: per built-in scenario on one
 //! thread, the runner on 1 and 2 threads, how cost scales with partitions,
-//! brokers and simulated duration, and the default run end to end.
+//! brokers and simulated duration, and the default run end to end; and
+//! single long or large trials (issue 14): years of broker or link
+//! failures, and 5,000 to 20,000 partitions on 9,999 brokers.
 //! `cargo bench --bench trials`; figures go into docs/performance.md.
 //!
 //! Scaling cases are variants of `scenarios/3dc-stretched.ron` made by
@@ -30,6 +32,13 @@ fn main() {
         for b in BROKERS_PER_DC {
             report_events(&format!("brokers_per_dc={b}"), &brokers_variant(b));
         }
+        for y in YEARS {
+            report_events_of_one(&format!("broker_failures_years={y}"), &broker_failures(y));
+            report_events_of_one(&format!("link_failures_years={y}"), &link_failures(y));
+        }
+        for p in LARGE_PARTITIONS {
+            report_events_of_one(&format!("large_partitions={p}"), &large_variant(p));
+        }
     }
     divan::main();
 }
@@ -37,6 +46,8 @@ fn main() {
 const PARTITIONS: [u32; 5] = [6, 12, 24, 48, 96];
 const HOURS: [u64; 4] = [1, 2, 4, 8];
 const BROKERS_PER_DC: [u32; 3] = [2, 4, 8];
+const YEARS: [u64; 4] = [1, 2, 4, 10];
+const LARGE_PARTITIONS: [u32; 3] = [5_000, 10_000, 20_000];
 
 /// Trials per sample of the single-thread cases.
 const BATCH: u64 = 1_000;
@@ -86,7 +97,73 @@ fn report_events(label: &str, model: &Arc<Model>) {
         world.run_trial(1, t);
         events += world.events_processed();
     }
-    println!("events/trial {label:<20} {:>6}", events / 200);
+    println!("events/trial {label:<32} {:>8}", events / 200);
+}
+
+/// Events of trial 0 (the trial the single-trial benches time).
+fn report_events_of_one(label: &str, model: &Arc<Model>) {
+    let mut world = World::new(model.clone());
+    world.run_trial(1, 0);
+    println!("events/trial {label:<32} {:>8}", world.events_processed());
+}
+
+/// 3dc-stretched over `years` years with no scheduled fault and one fault
+/// process: issue 14's reproducer. A year is 365 days.
+fn failures_variant(years: u64, process: &str) -> Arc<Model> {
+    let (_, text) = BUILTIN
+        .iter()
+        .find(|(f, _)| f.ends_with("3dc-stretched.ron"))
+        .expect("3dc-stretched is built in");
+    let from = text.find("    faults: [").expect("a fault list");
+    let to = from + text[from..].find("\n    ],").expect("its end") + "\n    ],".len();
+    let faults = format!("    faults: [],\n    fault_processes: [{process}],");
+    stretched_variant(&[
+        (&text[from..to], faults),
+        (
+            "duration_ms: 3_600_000",
+            format!("duration_ms: {}", years * 365 * 86_400_000),
+        ),
+    ])
+}
+
+/// Every broker fails once a day on average and is repaired after about
+/// an hour: ~2,190 failures a year.
+fn broker_failures(years: u64) -> Arc<Model> {
+    failures_variant(
+        years,
+        "(component: Broker, time_to_failure: Exponential(86_400_000), time_to_repair: LogNormal(3_600_000, 0.8))",
+    )
+}
+
+/// Each of the three links between the DCs fails every 12 hours on average
+/// for about ten minutes: ~2,190 failures a year.
+fn link_failures(years: u64) -> Arc<Model> {
+    failures_variant(
+        years,
+        "(component: Link, time_to_failure: Exponential(43_200_000), time_to_repair: LogNormal(600_000, 0.8))",
+    )
+}
+
+/// 3dc-stretched with 3,333 brokers per DC (9,999 in all) and `partitions`
+/// partitions, losing dc1 (3,333 brokers fenced, then unfenced).
+fn large_variant(partitions: u32) -> Arc<Model> {
+    let ids = |dc: u32| {
+        let list: Vec<String> = (0..3_333).map(|i| (dc * 10_000 + i).to_string()).collect();
+        format!("brokers: [{}]", list.join(", "))
+    };
+    stretched_variant(&[
+        ("brokers: [1, 2]", ids(1)),
+        ("brokers: [3, 4]", ids(2)),
+        ("brokers: [5, 6]", ids(3)),
+        ("partitions: 24", format!("partitions: {partitions}")),
+    ])
+}
+
+/// One trial per sample (trial 0 every time, so every sample does the same
+/// work) on one reused world.
+fn bench_one_trial(bencher: divan::Bencher, model: Arc<Model>) {
+    let mut world = World::new(model);
+    bencher.bench_local(|| world.run_trial(1, 0).acked_lost_records);
 }
 
 /// 3dc-stretched with `partitions` partitions (24 is the scenario).
@@ -177,6 +254,27 @@ fn scaling_duration_hours(bencher: divan::Bencher, hours: u64) {
 #[divan::bench(args = BROKERS_PER_DC, sample_count = 20)]
 fn scaling_brokers_per_dc(bencher: divan::Bencher, per_dc: u32) {
     bench_one_thread(bencher, brokers_variant(per_dc), BATCH / 4);
+}
+
+/// One trial of 1 to 10 years of daily broker failures (issue 14: the cost
+/// of a trial grew with the square of its failures; it must now be linear,
+/// 10 years within 12x the one-year trial).
+#[divan::bench(args = YEARS, sample_count = 5, sample_size = 1)]
+fn long_trial_broker_failures(bencher: divan::Bencher, years: u64) {
+    bench_one_trial(bencher, broker_failures(years));
+}
+
+/// One trial of 1 to 10 years of links failing every 12 hours.
+#[divan::bench(args = YEARS, sample_count = 5, sample_size = 1)]
+fn long_trial_link_failures(bencher: divan::Bencher, years: u64) {
+    bench_one_trial(bencher, link_failures(years));
+}
+
+/// One trial of 5,000 to 20,000 partitions on 9,999 brokers losing a DC
+/// (issue 14: 20,000 partitions must cost within 5x the 5,000).
+#[divan::bench(args = LARGE_PARTITIONS, sample_count = 10, sample_size = 1)]
+fn large_trial_partitions(bencher: divan::Bencher, partitions: u32) {
+    bench_one_trial(bencher, large_variant(partitions));
 }
 
 /// `cargo run --release` as a user runs it: the binary with no arguments
