@@ -97,17 +97,63 @@ pub struct Verdict {
 
 #[derive(Debug, Default)]
 pub struct Oracle {
-    acked: Vec<Vec<AckedRange>>,
+    /// Per partition: its acknowledged ranges, in the order acknowledged.
+    acked: Vec<Acked>,
     settled: Vec<Settled>,
+}
+
+/// A partition's acknowledged ranges. The newest, which the next
+/// acknowledgement usually extends, is kept apart from the list: every sync
+/// of every partition extends one, and reading it from the partitions'
+/// contiguous array instead of each list's own allocation is what keeps a
+/// sweep over 20,000 partitions out of main memory.
+#[derive(Debug, Default)]
+struct Acked {
+    done: Vec<AckedRange>,
+    last: Option<AckedRange>,
+}
+
+impl Acked {
+    fn clear(&mut self) {
+        self.done.clear();
+        self.last = None;
+    }
+
+    /// Appends `range`, joining it to the newest one when it continues it.
+    fn push(&mut self, range: AckedRange) {
+        if range.start >= range.end {
+            return;
+        }
+        if let Some(last) = self.last.as_mut() {
+            // Ranges acknowledged on either side of a fault's beginning or
+            // end stay apart: they date their failure instants differently.
+            if last.epoch == range.epoch
+                && last.end == range.start
+                && last.faults_before_ack == range.faults_before_ack
+                && last.faults_ended_before_ack == range.faults_ended_before_ack
+            {
+                last.end = range.end;
+                last.t_end = range.t_end;
+                return;
+            }
+        }
+        if let Some(last) = self.last.replace(range) {
+            self.done.push(last);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &AckedRange> {
+        self.done.iter().chain(self.last.iter())
+    }
 }
 
 impl Oracle {
     /// Forgets everything, keeping allocations, for `partitions` partitions.
     pub fn reset(&mut self, partitions: usize) {
-        self.acked.resize_with(partitions, Vec::new);
+        self.acked.resize_with(partitions, Acked::default);
         self.acked.truncate(partitions);
-        for v in &mut self.acked {
-            v.clear();
+        for a in &mut self.acked {
+            a.clear();
         }
         self.settled.resize_with(partitions, Settled::default);
         self.settled.truncate(partitions);
@@ -138,19 +184,20 @@ impl Oracle {
         mut range: impl FnMut(u32, u64, u64) -> AckedRange,
     ) {
         let settled = &self.settled[partition];
-        let list = &mut self.acked[partition];
+        let acked = &mut self.acked[partition];
         for_each_run(log, settled, start, end, |epoch, lo, hi| {
-            push_acked(list, range(epoch, lo, hi))
+            acked.push(range(epoch, lo, hi))
         });
     }
 
     /// Records that a producer saw `[start, end)` of `partition` acknowledged.
     pub fn acknowledge(&mut self, partition: usize, range: AckedRange) {
-        push_acked(&mut self.acked[partition], range);
+        self.acked[partition].push(range);
     }
 
-    pub fn acked_ranges(&self, partition: usize) -> &[AckedRange] {
-        &self.acked[partition]
+    /// `partition`'s acknowledged ranges, in the order acknowledged.
+    pub fn acked_ranges(&self, partition: usize) -> impl Iterator<Item = &AckedRange> {
+        self.acked[partition].iter()
     }
 
     /// Compares one partition's acknowledged ranges with its final log and
@@ -180,7 +227,7 @@ impl Oracle {
         faults: &FaultTimes,
         verdict: &mut Verdict,
     ) {
-        for r in &self.acked[partition] {
+        for r in self.acked[partition].iter() {
             verdict.acked_records += r.end - r.start;
             let lost_here = |lo: u64, hi: u64, verdict: &mut Verdict| {
                 if lo >= hi {
@@ -227,28 +274,6 @@ impl Oracle {
             lost_here(cursor, r.end, verdict);
         }
     }
-}
-
-/// Appends `range` to a partition's acknowledged ranges, joining it to the
-/// last one when it continues it.
-fn push_acked(list: &mut Vec<AckedRange>, range: AckedRange) {
-    if range.start >= range.end {
-        return;
-    }
-    if let Some(last) = list.last_mut() {
-        // Ranges acknowledged on either side of a fault's beginning or
-        // end stay apart: they date their failure instants differently.
-        if last.epoch == range.epoch
-            && last.end == range.start
-            && last.faults_before_ack == range.faults_before_ack
-            && last.faults_ended_before_ack == range.faults_ended_before_ack
-        {
-            last.end = range.end;
-            last.t_end = range.t_end;
-            return;
-        }
-    }
-    list.push(range);
 }
 
 #[cfg(test)]
@@ -305,7 +330,7 @@ mod tests {
         o.reset(1);
         o.acknowledge(0, range(0, 0, 50));
         o.acknowledge(0, range(0, 50, 80));
-        assert_eq!(o.acked_ranges(0).len(), 1, "contiguous ranges merge");
+        assert_eq!(o.acked_ranges(0).count(), 1, "contiguous ranges merge");
         let log = [EpochStart { epoch: 0, start: 0 }];
         let mut v = Verdict::default();
         let none = FaultTimes {
