@@ -594,6 +594,7 @@ impl World {
                 hw: 0,
                 acked_upto: 0,
                 pending_since: None,
+                acks_too_slow: false,
                 ack_latency_us: None,
                 ack_latency_since: SimTime::ZERO,
                 write_bad: false,

@@ -47,15 +47,14 @@ impl World {
                     Fetch::Leader | Fetch::Streaming | Fetch::CatchingUp
                 )
         });
-        let acks_flow = use_zombie || (appending_real && (pr.acks != Acks::All || hw_moves));
-        let write_bad = producer_alive && !acks_flow;
+        let mut acks_flow = use_zombie || (appending_real && (pr.acks != Acks::All || hw_moves));
         // Steady acknowledgement latency: the producer's round trip to the
         // leader, plus, for acks=all, one round trip to the slowest follower
         // of the maximal ISR (the leader learns a follower's LEO from its
         // next fetch). Observers and non-ISR replicas add nothing.
         let target_dc = if use_zombie { zombie_dc } else { leader_dc };
-        let steady_us = match (acks_flow, pr.acks, target_dc) {
-            (true, Acks::One | Acks::All, Some(ldc)) => {
+        let round_trip_us = match (pr.acks, target_dc) {
+            (Acks::One | Acks::All, Some(ldc)) => {
                 let mut rtt = self.rtt_between(pr.dc, ldc);
                 if pr.acks == Acks::All {
                     for s in 0..rf {
@@ -71,6 +70,17 @@ impl World {
             }
             _ => None,
         };
+        // An acknowledgement slower than `delivery.timeout.ms` never counts:
+        // the send has failed before it arrives. Such a producer is
+        // write-unavailable, and what it sends fails as it expires.
+        let too_slow =
+            round_trip_us.is_some_and(|us| us.saturating_mul(1_000) > pr.delivery_timeout.as_ns());
+        if too_slow {
+            acks_flow = false;
+        }
+        let steady_us = round_trip_us.filter(|_| acks_flow);
+        self.parts[p].acks_too_slow = too_slow;
+        let write_bad = producer_alive && !acks_flow;
 
         // Sends the producer is waiting on: from the oldest unacknowledged
         // send (`pending_since`) on, whatever the reason acknowledgements
