@@ -261,17 +261,11 @@ fn an_acknowledgement_slower_than_the_delivery_timeout_fails_the_send_instead() 
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/3dc-stretched.ron"),
     )
     .unwrap();
-    for (from, to) in [
-        (
-            "(between: (\"dc1\", \"dc2\"), rtt_ms: 1.5, jitter_ms: 0.3)",
-            "(between: (\"dc1\", \"dc2\"), rtt_ms: 1000000.0)",
-        ),
-        (
-            "(between: (\"dc1\", \"dc3\"), rtt_ms: 2.5, jitter_ms: 0.5)",
-            "(between: (\"dc1\", \"dc3\"), rtt_ms: 1000000.0)",
-        ),
+    for from in [
+        "(between: (\"dc1\", \"dc2\"), rtt_ms: 1.5, jitter_ms: 0.3)",
+        "(between: (\"dc1\", \"dc3\"), rtt_ms: 2.5, jitter_ms: 0.5)",
     ] {
-        assert!(text.contains(from));
+        assert!(text.contains(from), "3dc-stretched lacks {from}");
     }
     let text = text
         .replace(
