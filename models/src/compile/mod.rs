@@ -17,6 +17,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Dfs;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod topology;
+
 /// The largest replication factor modelled (replica sets are fixed arrays).
 pub const MAX_RF: usize = 8;
 /// At most this many DCs (connectivity is a `u64` mask per DC).
@@ -413,163 +415,23 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         ));
     }
 
-    // --- topology -------------------------------------------------------
-    let mut graph = DiGraph::new();
-    let mut regions = Vec::new();
-    let mut dcs: Vec<DcSpec> = Vec::new();
-    let mut racks: Vec<RackSpec> = Vec::new();
-    let mut brokers: Vec<BrokerSpec> = Vec::new();
-    let mut controllers: Vec<ControllerSpec> = Vec::new();
-    let mut names: BTreeMap<String, String> = BTreeMap::new(); // name -> field
-    let mut node_ids: BTreeMap<u32, String> = BTreeMap::new();
-    let mut region_nodes = Vec::new();
-    let mut dc_nodes = Vec::new();
-    let mut rack_nodes = Vec::new();
-    let mut broker_nodes = Vec::new();
-    let mut controller_nodes = Vec::new();
-    if scenario.topology.regions.is_empty() {
-        return Err(c.err("topology.regions", "", "at least one region is needed"));
-    }
-    // Names are unique within their kind: fault targets say which kind they
-    // mean (`Rack("dc1")` vs `Dc("dc1")`), and operators often name a
-    // stretched cluster's racks after their DCs.
-    let mut unique = |kind: &str, field: &str, name: &str| -> Result<(), ScenarioError> {
-        if name.trim().is_empty() {
-            return Err(c.err(field, "", "names must not be empty"));
-        }
-        if let Some(prev) = names.insert(format!("{kind}/{name}"), field.to_string()) {
-            return Err(c.err(
-                field,
-                &format!("\"{name}\""),
-                format!("the {kind} name \"{name}\" is already used by `{prev}`; {kind} names must be unique"),
-            ));
-        }
-        Ok(())
-    };
-    // Node ids are shared by brokers and controllers (KRaft `node.id`).
-    let mut claim_node = |field: String, id: u32, count: usize, kind: &str| {
-        if let Some(prev) = node_ids.insert(id, field.clone()) {
-            return Err(c.err(
-                field,
-                &id.to_string(),
-                format!("node id {id} is already used by `{prev}`; node ids must be unique"),
-            ));
-        }
-        if count >= MAX_NODES {
-            return Err(c.err(
-                field,
-                "",
-                format!("at most {MAX_NODES} {kind} are supported"),
-            ));
-        }
-        Ok(())
-    };
-    for (ri, region) in scenario.topology.regions.iter().enumerate() {
-        let rf = format!("topology.regions[{ri}]");
-        unique("region", &format!("{rf}.name"), &region.name)?;
-        let r_idx = RegionIdx(ri as u16);
-        regions.push(region.name.clone());
-        let rn = graph.add_node(TopoNode::Region(r_idx));
-        region_nodes.push(rn);
-        if region.data_centers.is_empty() {
-            return Err(c.err(
-                format!("{rf}.data_centers"),
-                "",
-                "a region needs at least one data center",
-            ));
-        }
-        for (di, dc) in region.data_centers.iter().enumerate() {
-            let df = format!("{rf}.data_centers[{di}]");
-            unique("data center", &format!("{df}.name"), &dc.name)?;
-            if dcs.len() >= MAX_DCS {
-                return Err(c.err(
-                    df,
-                    "",
-                    format!("at most {MAX_DCS} data centers are supported"),
-                ));
-            }
-            let d_idx = DcIdx(dcs.len() as u16);
-            dcs.push(DcSpec {
-                name: dc.name.clone(),
-                region: r_idx,
-            });
-            let dn = graph.add_node(TopoNode::Dc(d_idx));
-            graph.add_edge(rn, dn, ());
-            dc_nodes.push(dn);
-            for (ki, rack) in dc.racks.iter().enumerate() {
-                let kf = format!("{df}.racks[{ki}]");
-                if racks.len() >= MAX_RACKS {
-                    return Err(c.err(kf, "", format!("at most {MAX_RACKS} racks are supported")));
-                }
-                unique("rack", &format!("{kf}.name"), &rack.name)?;
-                let k_idx = RackIdx(racks.len() as u16);
-                racks.push(RackSpec {
-                    name: rack.name.clone(),
-                    dc: d_idx,
-                });
-                let kn = graph.add_node(TopoNode::Rack(k_idx));
-                graph.add_edge(dn, kn, ());
-                rack_nodes.push(kn);
-                for (bi, &id) in rack.brokers.iter().enumerate() {
-                    claim_node(format!("{kf}.brokers[{bi}]"), id, brokers.len(), "brokers")?;
-                    let b_idx = BrokerIdx(brokers.len() as u16);
-                    brokers.push(BrokerSpec {
-                        node_id: id,
-                        rack: k_idx,
-                        dc: d_idx,
-                    });
-                    let bn = graph.add_node(TopoNode::Broker(b_idx));
-                    graph.add_edge(kn, bn, ());
-                    broker_nodes.push(bn);
-                }
-                for (ci, &id) in rack.controllers.iter().enumerate() {
-                    claim_node(
-                        format!("{kf}.controllers[{ci}]"),
-                        id,
-                        controllers.len(),
-                        "controllers",
-                    )?;
-                    let c_idx = ControllerIdx(controllers.len() as u16);
-                    controllers.push(ControllerSpec {
-                        node_id: id,
-                        dc: d_idx,
-                    });
-                    let cn = graph.add_node(TopoNode::Controller(c_idx));
-                    graph.add_edge(kn, cn, ());
-                    controller_nodes.push(cn);
-                }
-            }
-        }
-    }
-    if brokers.is_empty() {
-        return Err(c.err(
-            "topology.regions",
-            "",
-            "the topology has no brokers; list node ids under a rack's `brokers`",
-        ));
-    }
-    if controllers.is_empty() {
-        return Err(c.err(
-            "topology.regions",
-            "",
-            "the topology has no KRaft controllers; list node ids under a rack's `controllers`",
-        ));
-    }
-    let dc_by_name: BTreeMap<&str, DcIdx> = dcs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.name.as_str(), DcIdx(i as u16)))
-        .collect();
-    let find_dc = |field: &str, name: &str| -> Result<DcIdx, ScenarioError> {
-        dc_by_name.get(name).copied().ok_or_else(|| {
-            c.unknown(
-                field,
-                &format!("\"{name}\""),
-                format!("data center \"{name}\""),
-                dcs.iter().map(|d| format!("\"{}\"", d.name)),
-            )
-        })
-    };
+    let topo = topology::resolve(&c, &scenario.topology)?;
+    let (regions, dcs, racks, brokers, controllers, graph) = (
+        &topo.regions,
+        &topo.dcs,
+        &topo.racks,
+        &topo.brokers,
+        &topo.controllers,
+        &topo.graph,
+    );
+    let (region_nodes, dc_nodes, rack_nodes, broker_nodes, controller_nodes) = (
+        &topo.region_nodes,
+        &topo.dc_nodes,
+        &topo.rack_nodes,
+        &topo.broker_nodes,
+        &topo.controller_nodes,
+    );
+    let find_dc = |field: &str, name: &str| topo.find_dc(&c, field, name);
 
     // --- network ----------------------------------------------------------
     let net = &scenario.topology.network;
@@ -1542,11 +1404,11 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         name: scenario.name.clone(),
         file: src.file.clone(),
         duration,
-        regions,
-        dcs,
-        racks,
-        brokers,
-        controllers,
+        regions: topo.regions,
+        dcs: topo.dcs,
+        racks: topo.racks,
+        brokers: topo.brokers,
+        controllers: topo.controllers,
         rtt,
         jitter,
         bandwidth_bytes_per_sec: bw,
@@ -1562,7 +1424,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         schedule,
         processes,
         expectations,
-        graph,
+        graph: topo.graph,
         clusters: cluster_list,
         broker_cluster,
         controller_cluster,
