@@ -17,6 +17,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Dfs;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod network;
 mod topology;
 
 /// The largest replication factor modelled (replica sets are fixed arrays).
@@ -433,79 +434,8 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     );
     let find_dc = |field: &str, name: &str| topo.find_dc(&c, field, name);
 
-    // --- network ----------------------------------------------------------
-    let net = &scenario.topology.network;
-    let intra_dc = latency(&c, "topology.network.intra_dc_rtt_ms", net.intra_dc_rtt_ms)?;
-    let intra_region = latency(
-        &c,
-        "topology.network.intra_region_rtt_ms",
-        net.intra_region_rtt_ms,
-    )?;
-    let inter_region = latency(
-        &c,
-        "topology.network.inter_region_rtt_ms",
-        net.inter_region_rtt_ms,
-    )?;
-    let default_bw = bandwidth(&c, "topology.network.bandwidth_mbps", net.bandwidth_mbps)?;
-    let n = dcs.len();
-    let mut rtt = vec![SimDuration::ZERO; n * n];
-    let mut jitter = vec![SimDuration::ZERO; n * n];
-    let mut bw = vec![default_bw; n * n];
-    for a in 0..n {
-        for b in 0..n {
-            rtt[a * n + b] = if a == b {
-                intra_dc
-            } else if dcs[a].region == dcs[b].region {
-                intra_region
-            } else {
-                inter_region
-            };
-        }
-    }
-    let mut seen_links = BTreeSet::new();
-    for (li, link) in scenario.topology.links.iter().enumerate() {
-        let lf = format!("topology.links[{li}]");
-        let a = find_dc(&format!("{lf}.between"), &link.between.0)?;
-        let b = find_dc(&format!("{lf}.between"), &link.between.1)?;
-        if a == b {
-            return Err(c.err(
-                format!("{lf}.between"),
-                "",
-                "a link joins two different data centers",
-            ));
-        }
-        if !seen_links.insert((a.min(b), a.max(b))) {
-            return Err(c.err(
-                format!("{lf}.between"),
-                "",
-                format!(
-                    "a link between \"{}\" and \"{}\" is already defined",
-                    link.between.0, link.between.1
-                ),
-            ));
-        }
-        let r = latency(&c, &format!("{lf}.rtt_ms"), link.rtt_ms)?;
-        let j = latency(&c, &format!("{lf}.jitter_ms"), link.jitter_ms)?;
-        if j > r {
-            return Err(c.err(
-                format!("{lf}.jitter_ms"),
-                "",
-                format!(
-                    "jitter {} ms is larger than the RTT {} ms; valid: 0..={}",
-                    link.jitter_ms, link.rtt_ms, link.rtt_ms
-                ),
-            ));
-        }
-        let w = match link.bandwidth_mbps {
-            Some(m) => bandwidth(&c, &format!("{lf}.bandwidth_mbps"), m)?,
-            None => default_bw,
-        };
-        for (x, y) in [(a, b), (b, a)] {
-            rtt[x.idx() * n + y.idx()] = r;
-            jitter[x.idx() * n + y.idx()] = j;
-            bw[x.idx() * n + y.idx()] = w;
-        }
-    }
+    let network = network::resolve(&c, &scenario.topology, &topo)?;
+    let bw = &network.bandwidth;
 
     // --- cluster timings ---------------------------------------------------
     let cl = &scenario.cluster;
@@ -1409,9 +1339,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         racks: topo.racks,
         brokers: topo.brokers,
         controllers: topo.controllers,
-        rtt,
-        jitter,
-        bandwidth_bytes_per_sec: bw,
+        rtt: network.rtt,
+        jitter: network.jitter,
+        bandwidth_bytes_per_sec: network.bandwidth,
         timings,
         elr: scenario.cluster.eligible_leader_replicas_enable,
         rack_aware_selector: scenario.cluster.replica_selector_class == ReplicaSelector::RackAware,
