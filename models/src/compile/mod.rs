@@ -17,7 +17,9 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Dfs;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod clusters;
 mod network;
+mod timings;
 mod topology;
 
 /// The largest replication factor modelled (replica sets are fixed arrays).
@@ -437,77 +439,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     let network = network::resolve(&c, &scenario.topology, &topo)?;
     let bw = &network.bandwidth;
 
-    // --- cluster timings ---------------------------------------------------
-    let cl = &scenario.cluster;
-    // --- clusters ---------------------------------------------------------
-    let clusters = compile_clusters(&c, scenario, &dcs, &brokers, &controllers, &find_dc)?;
-    // Every scenario has clusters: the declared ones, or one that holds
-    // every DC. Each runs the same replica-level mechanics.
-    let cluster_list = clusters.clone().unwrap_or_else(|| {
-        vec![crate::dr::spec::ClusterSpec {
-            name: scenario.name.clone(),
-            dcs: (0..dcs.len()).map(|d| DcIdx(d as u16)).collect(),
-            brokers: (0..brokers.len()).map(|b| BrokerIdx(b as u16)).collect(),
-            controllers: (0..controllers.len())
-                .map(|k| ControllerIdx(k as u16))
-                .collect(),
-        }]
-    });
-    let mut broker_cluster = vec![0u16; brokers.len()];
-    let mut controller_cluster = vec![0u16; controllers.len()];
-    for (k, cl) in cluster_list.iter().enumerate() {
-        for b in &cl.brokers {
-            broker_cluster[b.idx()] = k as u16;
-        }
-        for x in &cl.controllers {
-            controller_cluster[x.idx()] = k as u16;
-        }
-    }
-
-    let timings = Timings {
-        replica_lag_time_max: positive_ms(
-            &c,
-            "cluster.replica_lag_time_max_ms",
-            cl.replica_lag_time_max_ms,
-        )?,
-        broker_session_timeout: positive_ms(
-            &c,
-            "cluster.broker_session_timeout_ms",
-            cl.broker_session_timeout_ms,
-        )?,
-        broker_heartbeat_interval: positive_ms(
-            &c,
-            "cluster.broker_heartbeat_interval_ms",
-            cl.broker_heartbeat_interval_ms,
-        )?,
-        election_timeout: positive_ms(
-            &c,
-            "cluster.controller_quorum_election_timeout_ms",
-            cl.controller_quorum_election_timeout_ms,
-        )?,
-        fetch_timeout: positive_ms(
-            &c,
-            "cluster.controller_quorum_fetch_timeout_ms",
-            cl.controller_quorum_fetch_timeout_ms,
-        )?,
-        unflushed_window: {
-            let os = positive_ms(&c, "cluster.os_dirty_expire_ms", cl.os_dirty_expire_ms)?;
-            match cl.flush_ms {
-                Some(f) => os.min(positive_ms(&c, "cluster.flush_ms", f)?),
-                None => os,
-            }
-        },
-    };
-    if timings.broker_heartbeat_interval >= timings.broker_session_timeout {
-        return Err(c.err(
-            "cluster.broker_heartbeat_interval_ms",
-            "",
-            format!(
-                "{} ms must be smaller than broker_session_timeout_ms ({} ms)",
-                cl.broker_heartbeat_interval_ms, cl.broker_session_timeout_ms
-            ),
-        ));
-    }
+    let clusters_r = clusters::resolve(&c, scenario, &topo)?;
+    let clusters = &clusters_r.declared;
+    let timings = timings::resolve(&c, &scenario.cluster)?;
 
     // --- topics and placement ------------------------------------------------
     if scenario.topics.is_empty() {
@@ -1355,9 +1289,9 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         processes,
         expectations,
         graph: topo.graph,
-        clusters: cluster_list,
-        broker_cluster,
-        controller_cluster,
+        clusters: clusters_r.list,
+        broker_cluster: clusters_r.broker_cluster,
+        controller_cluster: clusters_r.controller_cluster,
         dr,
     })
 }
@@ -1370,108 +1304,6 @@ fn with_target(kind: &FaultKind, target: &Target) -> FaultKind {
         FaultKind::ControlledShutdown(_) => FaultKind::ControlledShutdown(target.clone()),
         other => other.clone(),
     }
-}
-
-/// Resolves `clusters`: each DC belongs to at most one cluster, every DC
-/// with brokers or controllers to one, and every cluster has brokers and
-/// controllers of its own. `None` when the scenario has one implicit cluster.
-fn compile_clusters(
-    c: &Checker,
-    scenario: &Scenario,
-    dcs: &[DcSpec],
-    brokers: &[BrokerSpec],
-    controllers: &[ControllerSpec],
-    find_dc: &dyn Fn(&str, &str) -> Result<DcIdx, ScenarioError>,
-) -> Result<Option<Vec<crate::dr::spec::ClusterSpec>>, ScenarioError> {
-    use crate::dr::spec::ClusterSpec;
-    if scenario.clusters.is_empty() {
-        return Ok(None);
-    }
-    let mut owner: Vec<Option<usize>> = vec![None; dcs.len()];
-    let mut out: Vec<ClusterSpec> = Vec::new();
-    for (ki, k) in scenario.clusters.iter().enumerate() {
-        let kf = format!("clusters[{ki}]");
-        if k.name.trim().is_empty() {
-            return Err(c.err(format!("{kf}.name"), "", "cluster names must not be empty"));
-        }
-        if out.iter().any(|o| o.name == k.name) {
-            return Err(c.err(
-                format!("{kf}.name"),
-                &format!("\"{}\"", k.name),
-                format!("cluster \"{}\" is defined twice", k.name),
-            ));
-        }
-        if k.data_centers.is_empty() {
-            return Err(c.err(
-                format!("{kf}.data_centers"),
-                "",
-                "a cluster needs at least one data center",
-            ));
-        }
-        let mut spec = ClusterSpec {
-            name: k.name.clone(),
-            dcs: vec![],
-            brokers: vec![],
-            controllers: vec![],
-        };
-        for name in &k.data_centers {
-            let d = find_dc(&format!("{kf}.data_centers"), name)?;
-            if owner[d.idx()] == Some(ki) {
-                return Err(c.err(
-                    format!("{kf}.data_centers"),
-                    &format!("\"{name}\""),
-                    format!(
-                        "data center \"{name}\" is listed twice in cluster \"{}\"",
-                        k.name
-                    ),
-                ));
-            }
-            if let Some(prev) = owner[d.idx()] {
-                return Err(c.err(
-                    format!("{kf}.data_centers"),
-                    &format!("\"{name}\""),
-                    format!(
-                        "data center \"{name}\" already belongs to cluster \"{}\"; a DC's brokers and controllers belong to one cluster",
-                        out[prev].name
-                    ),
-                ));
-            }
-            owner[d.idx()] = Some(ki);
-            spec.dcs.push(d);
-        }
-        spec.brokers = (0..brokers.len())
-            .filter(|&b| spec.dcs.contains(&brokers[b].dc))
-            .map(|b| BrokerIdx(b as u16))
-            .collect();
-        spec.controllers = (0..controllers.len())
-            .filter(|&k| spec.dcs.contains(&controllers[k].dc))
-            .map(|k| ControllerIdx(k as u16))
-            .collect();
-        if spec.brokers.is_empty() || spec.controllers.is_empty() {
-            return Err(c.err(
-                format!("{kf}.data_centers"),
-                "",
-                format!(
-                    "cluster \"{}\" has {} brokers and {} controllers in its data centers; it needs at least one of each",
-                    k.name,
-                    spec.brokers.len(),
-                    spec.controllers.len()
-                ),
-            ));
-        }
-        out.push(spec);
-    }
-    for b in brokers {
-        if owner[b.dc.idx()].is_none() {
-            let name = &dcs[b.dc.idx()].name;
-            return Err(c.err(
-                "clusters",
-                "",
-                format!("data center \"{name}\" holds brokers but belongs to no cluster; add it to one cluster's data_centers"),
-            ));
-        }
-    }
-    Ok(Some(out))
 }
 
 /// Resolves `mirrors` and `runbook` against the clusters and topics.
