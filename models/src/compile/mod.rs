@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod clusters;
 mod network;
 mod timings;
+mod topics;
 mod topology;
 
 /// The largest replication factor modelled (replica sets are fixed arrays).
@@ -337,15 +338,6 @@ impl Checker<'_> {
     }
 }
 
-/// Prefix for a message about a field inside an embedded Confluent JSON.
-fn json_field(field: &str) -> String {
-    if field.is_empty() {
-        String::new()
-    } else {
-        format!("in the JSON's \"{field}\": ")
-    }
-}
-
 /// The longest setting a scenario may give in milliseconds (about 31 years,
 /// as for drawn times). Integer time is nanoseconds in a `u64`, and the
 /// model adds settings to the clock and to each other: near `u64::MAX` ms
@@ -443,243 +435,12 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     let clusters = &clusters_r.declared;
     let timings = timings::resolve(&c, &scenario.cluster)?;
 
-    // --- topics and placement ------------------------------------------------
-    if scenario.topics.is_empty() {
-        return Err(c.err("topics", "", "at least one topic is needed"));
-    }
-    if scenario.topics.len() > MAX_TOPICS {
-        return Err(c.err(
-            "topics",
-            "",
-            format!(
-                "{} topics: at most {MAX_TOPICS} are supported",
-                scenario.topics.len()
-            ),
-        ));
-    }
-    let broker_by_id: BTreeMap<u32, BrokerIdx> = brokers
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.node_id, BrokerIdx(i as u16)))
-        .collect();
-    let rack_list: Vec<(u32, &str)> = brokers
-        .iter()
-        .map(|b| (b.node_id, racks[b.rack.idx()].name.as_str()))
-        .collect();
-    let mut topics = Vec::new();
-    let mut topic_cluster = Vec::new();
-    let mut partitions = Vec::new();
-    let mut topic_names = BTreeSet::new();
-    let mut total_partitions = 0u64;
-    for (ti, t) in scenario.topics.iter().enumerate() {
-        let tf = format!("topics[{ti}]");
-        if t.name.trim().is_empty() {
-            return Err(c.err(format!("{tf}.name"), "", "topic names must not be empty"));
-        }
-        // The owning cluster, and the brokers its replicas may use.
-        let owner = match (&clusters, t.cluster.as_str()) {
-            (None, "") => None,
-            (None, name) => {
-                return Err(c.err(
-                    format!("{tf}.cluster"),
-                    &format!("\"{name}\""),
-                    "the scenario defines no `clusters`; remove `cluster` or add a clusters list",
-                ))
-            }
-            (Some(cl), "") if cl.len() == 1 => Some(0),
-            (Some(cl), "") => {
-                return Err(c.unknown(
-                    format!("{tf}.cluster"),
-                    "",
-                    "cluster \"\" (the topic must name its cluster)".to_string(),
-                    cl.iter().map(|k| format!("\"{}\"", k.name)),
-                ))
-            }
-            (Some(cl), name) => Some(cl.iter().position(|k| k.name == name).ok_or_else(|| {
-                c.unknown(
-                    format!("{tf}.cluster"),
-                    &format!("\"{name}\""),
-                    format!("cluster \"{name}\""),
-                    cl.iter().map(|k| format!("\"{}\"", k.name)),
-                )
-            })?),
-        };
-        // Names are unique within a cluster (two clusters may each have an
-        // `orders`, as active-active designs do).
-        if !topic_names.insert((owner, t.name.clone())) {
-            return Err(c.err(
-                format!("{tf}.name"),
-                &format!("\"{}\"", t.name),
-                format!("topic \"{}\" is defined twice in one cluster", t.name),
-            ));
-        }
-        topic_cluster.push(owner.unwrap_or(0));
-        let in_cluster = |id: u32| match (owner, &clusters) {
-            (Some(k), Some(cl)) => cl[k].brokers.iter().any(|b| brokers[b.idx()].node_id == id),
-            _ => true,
-        };
-        let rack_list: Vec<(u32, &str)> = rack_list
-            .iter()
-            .copied()
-            .filter(|&(id, _)| in_cluster(id))
-            .collect();
-        let mut brokers_by_rack: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-        for &(id, rack) in &rack_list {
-            brokers_by_rack.entry(rack).or_default().push(id);
-        }
-        total_partitions += t.partitions as u64;
-        if t.partitions == 0 || total_partitions > MAX_PARTITIONS {
-            return Err(c.err(
-                format!("{tf}.partitions"),
-                "",
-                format!(
-                    "{} partitions: valid: 1..={} in total over all topics",
-                    t.partitions, MAX_PARTITIONS
-                ),
-            ));
-        }
-        let max_rf = rack_list.len().min(MAX_RF);
-        if t.replication_factor == 0 || t.replication_factor as usize > max_rf {
-            return Err(c.err(
-                format!("{tf}.replication_factor"),
-                "",
-                format!(
-                    "replication_factor {} is not possible with {} brokers; valid: 1..={}",
-                    t.replication_factor,
-                    rack_list.len(),
-                    max_rf
-                ),
-            ));
-        }
-        if t.min_insync_replicas == 0 || t.min_insync_replicas > t.replication_factor {
-            let what = if t.min_insync_replicas == 0 {
-                "is below 1 (Kafka's minimum)".to_string()
-            } else {
-                format!("is larger than replication_factor {}", t.replication_factor)
-            };
-            return Err(c.err(
-                format!("{tf}.min_insync_replicas"),
-                "",
-                format!(
-                    "min_insync_replicas {} {what}; valid: 1..={}",
-                    t.min_insync_replicas, t.replication_factor
-                ),
-            ));
-        }
-        let rf = t.replication_factor as usize;
-        // Confluent placement constraints: sync replicas then observers.
-        let constraints = match &t.placement {
-            Placement::Constraints(pl) => Some(pl.clone()),
-            Placement::ConfluentJson(text) => Some(
-                placement::constraints::from_confluent_json(text).map_err(|e| {
-                    c.err(
-                        format!("{tf}.placement"),
-                        "ConfluentJson",
-                        format!("{}{}", json_field(&e.field), e.message),
-                    )
-                })?,
-            ),
-            _ => None,
-        };
-        let resolved = match &constraints {
-            Some(pl) => {
-                let r =
-                    placement::constraints::check(pl, &brokers_by_rack, MAX_RF).map_err(|e| {
-                        let needle = pl
-                            .replicas
-                            .first()
-                            .map(|g| format!("\"{}\"", g.constraints.rack))
-                            .unwrap_or_default();
-                        c.err(format!("{tf}.placement.{}", e.field), &needle, e.message)
-                    })?;
-                if r.sync != rf {
-                    return Err(c.err(
-                        format!("{tf}.replication_factor"),
-                        "",
-                        format!(
-                            "replication_factor {rf} does not match the placement's {} sync replicas; \
-                             with placement constraints replication_factor must equal the sum of the `replicas` counts",
-                            r.sync
-                        ),
-                    ));
-                }
-                Some(r)
-            }
-            None => None,
-        };
-        let observers = resolved.as_ref().map_or(0, |r| r.observers);
-        let slots = rf + observers;
-        let assignment: Vec<Vec<u32>> = match &t.placement {
-            Placement::RackAware => placement::rack_aware(&rack_list, t.partitions, rf),
-            Placement::Assignment(lists) => {
-                if lists.len() != t.partitions as usize {
-                    return Err(c.err(format!("{tf}.placement"), "", format!(
-                        "the assignment lists {} partitions but the topic has {}; give one replica list per partition",
-                        lists.len(), t.partitions)));
-                }
-                lists.clone()
-            }
-            Placement::Constraints(_) | Placement::ConfluentJson(_) => {
-                let pl = constraints
-                    .as_ref()
-                    .expect("constraints were resolved above");
-                placement::constraints::assign(pl, &brokers_by_rack, t.partitions)
-            }
-        };
-        let first_partition = partitions.len() as u32;
-        for (pi, list) in assignment.iter().enumerate() {
-            let pf = format!("{tf}.placement[{pi}]");
-            if list.len() != slots {
-                return Err(c.err(
-                    pf,
-                    "",
-                    format!(
-                        "partition {pi} lists {} replicas but replication_factor is {rf}",
-                        list.len()
-                    ),
-                ));
-            }
-            let mut replicas = [BrokerIdx(0); MAX_RF];
-            for (k, id) in list.iter().enumerate() {
-                let Some(&b) = broker_by_id.get(id).filter(|_| in_cluster(*id)) else {
-                    return Err(c.unknown(
-                        pf,
-                        &id.to_string(),
-                        format!("broker {id}"),
-                        brokers.iter().map(|b| b.node_id),
-                    ));
-                };
-                if replicas[..k].contains(&b) {
-                    return Err(c.err(
-                        pf,
-                        &id.to_string(),
-                        format!("broker {id} appears twice in partition {pi}'s replicas"),
-                    ));
-                }
-                replicas[k] = b;
-            }
-            partitions.push(PartitionSpec {
-                topic: TopicIdx(ti as u16),
-                replicas,
-                rf: slots as u8,
-                observers: (((1u16 << slots) - 1) & !((1u16 << rf) - 1)) as u8,
-            });
-        }
-        topics.push(TopicSpec {
-            name: t.name.clone(),
-            partitions: t.partitions,
-            rf: rf as u8,
-            min_isr: t.min_insync_replicas as u8,
-            unclean: t.unclean_leader_election_enable,
-            first_partition,
-            producer: None,
-            promotion: resolved
-                .as_ref()
-                .map_or(PromotionPolicy::LeaderIsObserver, |r| r.policy),
-            cluster: owner.unwrap_or(0) as u16,
-            mirror_of: None,
-        });
-    }
+    let topics::Topics {
+        specs: mut topics,
+        cluster: mut topic_cluster,
+        mut partitions,
+        mut total_partitions,
+    } = topics::resolve(&c, &scenario.topics, &topo, &clusters_r)?;
 
     // --- mirrors and runbook --------------------------------------------------
     // Mirror topics are real topics of their target cluster, replicated by
@@ -882,7 +643,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             };
             let (node, label) = match target {
                 Target::Broker(id) => {
-                    let b = broker_by_id.get(id).ok_or_else(|| {
+                    let b = topo.broker_by_id.get(id).ok_or_else(|| {
                         c.unknown(
                             field,
                             &id.to_string(),
