@@ -10,14 +10,14 @@
 use crate::error::ScenarioError;
 use crate::ids::*;
 use crate::load::Source;
-use crate::placement;
 use crate::scenario::*;
 use kdrsim_sim::SimDuration;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Dfs;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 mod clusters;
+mod mirrors;
 mod network;
 mod timings;
 mod topics;
@@ -429,63 +429,21 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     let find_dc = |field: &str, name: &str| topo.find_dc(&c, field, name);
 
     let network = network::resolve(&c, &scenario.topology, &topo)?;
-    let bw = &network.bandwidth;
 
     let clusters_r = clusters::resolve(&c, scenario, &topo)?;
     let clusters = &clusters_r.declared;
     let timings = timings::resolve(&c, &scenario.cluster)?;
 
-    let topics::Topics {
-        specs: mut topics,
-        cluster: mut topic_cluster,
-        mut partitions,
-        mut total_partitions,
-    } = topics::resolve(&c, &scenario.topics, &topo, &clusters_r)?;
-
-    // --- mirrors and runbook --------------------------------------------------
+    let mut topics_r = topics::resolve(&c, &scenario.topics, &topo, &clusters_r)?;
     // Mirror topics are real topics of their target cluster, replicated by
     // its own brokers, so they exist before the clients that read them.
-    let dr = match &clusters {
-        None => {
-            if !scenario.mirrors.is_empty() {
-                return Err(c.err(
-                    "mirrors",
-                    "",
-                    "mirrors join clusters: define `clusters` first",
-                ));
-            }
-            if scenario.runbook.is_some() {
-                return Err(c.err(
-                    "runbook",
-                    "",
-                    "a runbook fails over a mirror: define `clusters` and `mirrors` first",
-                ));
-            }
-            None
-        }
-        Some(cl) => {
-            let mut spec = compile_mirrors(
-                &c,
-                scenario,
-                cl.clone(),
-                topic_cluster.clone(),
-                &topics,
-                &bw,
-                dcs.len(),
-            )?;
-            add_mirror_topics(
-                &c,
-                &mut spec,
-                &brokers,
-                &racks,
-                &mut topics,
-                &mut topic_cluster,
-                &mut partitions,
-                &mut total_partitions,
-            )?;
-            Some(spec)
-        }
-    };
+    let dr = mirrors::resolve(&c, scenario, &topo, &network, &clusters_r, &mut topics_r)?;
+    let topics::Topics {
+        specs: mut topics,
+        cluster: topic_cluster,
+        partitions,
+        ..
+    } = topics_r;
     // --- clients ----------------------------------------------------------------
     let mut producers = Vec::new();
     for (pi, p) in scenario.producers.iter().enumerate() {
@@ -495,7 +453,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             &c,
             &topics,
             &topic_cluster,
-            &clusters,
+            clusters,
             &format!("{pf}.topic"),
             &p.topic,
             dc,
@@ -571,7 +529,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             &c,
             &topics,
             &topic_cluster,
-            &clusters,
+            clusters,
             &format!("{kf}.topic"),
             &k.topic,
             dc,
@@ -697,7 +655,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
                     return Err(c.err(field, "AnyOf", "AnyOf cannot be nested"));
                 }
             };
-            collect_contained(&graph, node, spec);
+            collect_contained(graph, node, spec);
             if spec.mode == FaultMode::ControlledShutdown {
                 // A planned stop of brokers: controllers keep running and no
                 // client dies.
@@ -1065,306 +1023,6 @@ fn with_target(kind: &FaultKind, target: &Target) -> FaultKind {
         FaultKind::ControlledShutdown(_) => FaultKind::ControlledShutdown(target.clone()),
         other => other.clone(),
     }
-}
-
-/// Resolves `mirrors` and `runbook` against the clusters and topics.
-fn compile_mirrors(
-    c: &Checker,
-    scenario: &Scenario,
-    clusters: Vec<crate::dr::spec::ClusterSpec>,
-    topic_cluster: Vec<usize>,
-    topics: &[TopicSpec],
-    bw: &[u64],
-    n_dcs: usize,
-) -> Result<crate::dr::spec::DrSpec, ScenarioError> {
-    use crate::dr::spec::*;
-    let find_cluster = |field: String, name: &str| {
-        clusters.iter().position(|k| k.name == name).ok_or_else(|| {
-            c.unknown(
-                field,
-                &format!("\"{name}\""),
-                format!("cluster \"{name}\""),
-                clusters.iter().map(|k| format!("\"{}\"", k.name)),
-            )
-        })
-    };
-    let mut mirrors: Vec<MirrorSpec> = Vec::new();
-    for (mi, m) in scenario.mirrors.iter().enumerate() {
-        let mf = format!("mirrors[{mi}]");
-        if m.name.trim().is_empty() || mirrors.iter().any(|o| o.name == m.name) {
-            return Err(c.err(
-                format!("{mf}.name"),
-                &format!("\"{}\"", m.name),
-                format!("mirror names must be non-empty and unique (\"{}\")", m.name),
-            ));
-        }
-        let source = find_cluster(format!("{mf}.source"), &m.source)?;
-        let target = find_cluster(format!("{mf}.target"), &m.target)?;
-        if source == target {
-            return Err(c.err(
-                format!("{mf}.target"),
-                &format!("\"{}\"", m.target),
-                "a mirror's source and target must be different clusters",
-            ));
-        }
-        let naming = match (m.kind, m.naming) {
-            (MirrorKind::ClusterLinking, Some(TopicNaming::Prefixed)) => {
-                return Err(c.err(
-                    format!("{mf}.naming"),
-                    "Prefixed",
-                    "Cluster Linking mirror topics keep the source topic's name (and offsets); valid: Identity",
-                ))
-            }
-            (MirrorKind::ClusterLinking, _) => TopicNaming::Identity,
-            (_, Some(n)) => n,
-            (_, None) => TopicNaming::Prefixed,
-        };
-        if m.topics.is_empty() {
-            return Err(c.err(
-                format!("{mf}.topics"),
-                "",
-                "a mirror needs at least one topic",
-            ));
-        }
-        let mut mt = Vec::new();
-        for name in &m.topics {
-            let t = (0..topics.len())
-                .find(|&i| &topics[i].name == name && topic_cluster[i] == source)
-                .or_else(|| topics.iter().position(|t| &t.name == name))
-                .ok_or_else(|| {
-                    c.unknown(
-                        format!("{mf}.topics"),
-                        &format!("\"{name}\""),
-                        format!("topic \"{name}\""),
-                        topics.iter().map(|t| format!("\"{}\"", t.name)),
-                    )
-                })?;
-            if topic_cluster[t] != source {
-                return Err(c.err(
-                    format!("{mf}.topics"),
-                    &format!("\"{name}\""),
-                    format!(
-                        "topic \"{name}\" belongs to cluster \"{}\", not to the mirror's source \"{}\"",
-                        clusters[topic_cluster[t]].name, m.source
-                    ),
-                ));
-            }
-            let target_name = match naming {
-                TopicNaming::Prefixed => format!("{}.{}", m.source, name),
-                TopicNaming::Identity => name.clone(),
-            };
-            if naming == TopicNaming::Identity
-                && topics
-                    .iter()
-                    .enumerate()
-                    .any(|(i, t)| t.name == target_name && topic_cluster[i] == target)
-            {
-                return Err(c.err(
-                    format!("{mf}.naming"),
-                    "",
-                    format!(
-                        "cluster \"{}\" already has a topic \"{target_name}\"; identity naming would write the mirror into it (use Prefixed, as MM2 and MSK do for active-active)",
-                        m.target
-                    ),
-                ));
-            }
-            mt.push(MirroredTopic {
-                source: TopicIdx(t as u16),
-                target_name,
-                target: TopicIdx(u16::MAX),
-            });
-        }
-        let (sd, td) = (clusters[source].dcs[0], clusters[target].dcs[0]);
-        let path_bw = bw[sd.idx() * n_dcs + td.idx()];
-        let bandwidth_bytes_per_sec = match m.bandwidth_mbps {
-            Some(v) => bandwidth(c, &format!("{mf}.bandwidth_mbps"), v)?,
-            None => path_bw,
-        };
-        if m.offset_lag_max == 0 {
-            return Err(c.err(format!("{mf}.offset_lag_max"), "", "must be >= 1 record"));
-        }
-        mirrors.push(MirrorSpec {
-            name: m.name.clone(),
-            kind: m.kind,
-            source,
-            target,
-            topics: mt,
-            naming,
-            bandwidth_bytes_per_sec,
-            delay: bounded_ms(
-                c,
-                &format!("{mf}.replication_delay_ms"),
-                m.replication_delay_ms,
-            )?,
-            offset_lag_max: m.offset_lag_max,
-            checkpoint_interval: positive_ms(
-                c,
-                &format!("{mf}.emit_checkpoints_interval_ms"),
-                m.emit_checkpoints_interval_ms,
-            )?,
-            sync_group_offsets: m.sync_group_offsets_enabled,
-            offset_sync_enable: m.consumer_offset_sync_enable,
-            offset_sync_interval: positive_ms(
-                c,
-                &format!("{mf}.consumer_offset_sync_ms"),
-                m.consumer_offset_sync_ms,
-            )?,
-        });
-    }
-    let runbook = match &scenario.runbook {
-        None => None,
-        Some(r) => {
-            let mirror = mirrors
-                .iter()
-                .position(|m| m.name == r.mirror)
-                .ok_or_else(|| {
-                    c.unknown(
-                        "runbook.mirror",
-                        &format!("\"{}\"", r.mirror),
-                        format!("mirror \"{}\"", r.mirror),
-                        mirrors.iter().map(|m| format!("\"{}\"", m.name)),
-                    )
-                })?;
-            for (field, d) in [
-                ("runbook.detection", Some(&r.detection)),
-                ("runbook.decision", Some(&r.decision)),
-                ("runbook.failback_after", r.failback_after.as_ref()),
-            ] {
-                if let Some(p) = d.and_then(|d| d.problem()) {
-                    return Err(c.err(field, "", p));
-                }
-            }
-            if r.failover_command == FailoverCommand::Promote
-                && mirrors[mirror].kind != MirrorKind::ClusterLinking
-            {
-                return Err(c.err(
-                    "runbook.failover_command",
-                    "Promote",
-                    "`promote` is a Cluster Linking command; MirrorMaker 2 and MSK Replicator targets are simply used (valid: Failover)",
-                ));
-            }
-            if r.failback == Failback::TruncateAndRestore
-                && mirrors[mirror].kind != MirrorKind::ClusterLinking
-            {
-                return Err(c.err(
-                    "runbook.failback",
-                    "TruncateAndRestore",
-                    "truncate-and-restore is a Cluster Linking command; the runbook's mirror is not a ClusterLinking mirror (valid: None)",
-                ));
-            }
-            Some(RunbookSpec {
-                mirror,
-                detection: r.detection,
-                decision: r.decision,
-                dns_ttl: bounded_ms(c, "runbook.dns_ttl_ms", r.dns_ttl_ms)?,
-                consumer_restart: bounded_ms(
-                    c,
-                    "runbook.consumer_restart_ms",
-                    r.consumer_restart_ms,
-                )?,
-                command: r.failover_command,
-                failback: r.failback,
-                failback_after: r.failback_after.unwrap_or(TimeDist::Fixed(0)),
-                replay_records: r.producer_replay_records,
-            })
-        }
-    };
-    Ok(DrSpec {
-        clusters,
-        topic_cluster,
-        mirrors,
-        runbook,
-    })
-}
-
-/// Creates each mirror's target topics in its target cluster: as many
-/// partitions as the source topic, the source's replication factor and
-/// `min.insync.replicas` (capped by the target's brokers; Cluster Linking
-/// mirror topics inherit the source's configuration, and MM2 and MSK
-/// Replicator deployments set `replication.factor` to match), placed
-/// rack-aware over the target cluster's brokers.
-#[allow(clippy::too_many_arguments)]
-fn add_mirror_topics(
-    c: &Checker,
-    spec: &mut crate::dr::spec::DrSpec,
-    brokers: &[BrokerSpec],
-    racks: &[RackSpec],
-    topics: &mut Vec<TopicSpec>,
-    topic_cluster: &mut Vec<usize>,
-    partitions: &mut Vec<PartitionSpec>,
-    total_partitions: &mut u64,
-) -> Result<(), ScenarioError> {
-    for mi in 0..spec.mirrors.len() {
-        let target = spec.mirrors[mi].target;
-        let members: Vec<(u32, &str)> = spec.clusters[target]
-            .brokers
-            .iter()
-            .map(|b| {
-                let bs = &brokers[b.idx()];
-                (bs.node_id, racks[bs.rack.idx()].name.as_str())
-            })
-            .collect();
-        let by_id: BTreeMap<u32, BrokerIdx> = spec.clusters[target]
-            .brokers
-            .iter()
-            .map(|&b| (brokers[b.idx()].node_id, b))
-            .collect();
-        for ti in 0..spec.mirrors[mi].topics.len() {
-            let source = spec.mirrors[mi].topics[ti].source;
-            let name = spec.mirrors[mi].topics[ti].target_name.clone();
-            let field = format!("mirrors[{mi}].topics");
-            if (0..topics.len()).any(|i| topics[i].name == name && topic_cluster[i] == target) {
-                return Err(c.err(
-                    field,
-                    &format!("\"{}\"", topics[source.idx()].name),
-                    format!(
-                        "cluster \"{}\" already has a topic \"{name}\" (a topic listed twice, or another mirror writing it)",
-                        spec.clusters[target].name
-                    ),
-                ));
-            }
-            let src = topics[source.idx()].clone();
-            let rf = (src.rf as usize).min(members.len()).clamp(1, MAX_RF);
-            *total_partitions += src.partitions as u64;
-            if *total_partitions > MAX_PARTITIONS {
-                return Err(c.err(
-                    field,
-                    "",
-                    format!("mirror topics bring the partitions over {MAX_PARTITIONS} in total"),
-                ));
-            }
-            let first_partition = partitions.len() as u32;
-            let t_idx = TopicIdx(topics.len() as u16);
-            for list in placement::rack_aware(&members, src.partitions, rf) {
-                let mut replicas = [BrokerIdx(0); MAX_RF];
-                for (k, id) in list.iter().enumerate() {
-                    replicas[k] = by_id[id];
-                }
-                partitions.push(PartitionSpec {
-                    topic: t_idx,
-                    replicas,
-                    rf: rf as u8,
-                    observers: 0,
-                });
-            }
-            topics.push(TopicSpec {
-                name,
-                partitions: src.partitions,
-                rf: rf as u8,
-                min_isr: src.min_isr.min(rf as u8),
-                unclean: false,
-                first_partition,
-                producer: None,
-                promotion: PromotionPolicy::LeaderIsObserver,
-                cluster: target as u16,
-                mirror_of: Some(MirrorOf { mirror: mi, source }),
-            });
-            topic_cluster.push(target);
-            spec.mirrors[mi].topics[ti].target = t_idx;
-            spec.topic_cluster.push(target);
-        }
-    }
-    Ok(())
 }
 
 /// The topic a client in `dc` means by `name`: the only one of that name, or
