@@ -14,8 +14,8 @@ use crate::scenario::*;
 use kdrsim_sim::SimDuration;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Dfs;
-use std::collections::BTreeSet;
 
+mod clients;
 mod clusters;
 mod mirrors;
 mod network;
@@ -431,148 +431,13 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     let network = network::resolve(&c, &scenario.topology, &topo)?;
 
     let clusters_r = clusters::resolve(&c, scenario, &topo)?;
-    let clusters = &clusters_r.declared;
     let timings = timings::resolve(&c, &scenario.cluster)?;
 
     let mut topics_r = topics::resolve(&c, &scenario.topics, &topo, &clusters_r)?;
     // Mirror topics are real topics of their target cluster, replicated by
     // its own brokers, so they exist before the clients that read them.
     let dr = mirrors::resolve(&c, scenario, &topo, &network, &clusters_r, &mut topics_r)?;
-    let topics::Topics {
-        specs: mut topics,
-        cluster: topic_cluster,
-        partitions,
-        ..
-    } = topics_r;
-    // --- clients ----------------------------------------------------------------
-    let mut producers = Vec::new();
-    for (pi, p) in scenario.producers.iter().enumerate() {
-        let pf = format!("producers[{pi}]");
-        let dc = find_dc(&format!("{pf}.dc"), &p.dc)?;
-        let topic = find_client_topic(
-            &c,
-            &topics,
-            &topic_cluster,
-            clusters,
-            &format!("{pf}.topic"),
-            &p.topic,
-            dc,
-        )?;
-        if !p.records_per_sec.is_finite() || p.records_per_sec <= 0.0 || p.records_per_sec > 1.0e9 {
-            return Err(c.err(
-                format!("{pf}.records_per_sec"),
-                "",
-                format!(
-                    "{} records/s: valid: a number in (0, 1e9]",
-                    p.records_per_sec
-                ),
-            ));
-        }
-        if p.record_bytes == 0 {
-            return Err(c.err(format!("{pf}.record_bytes"), "", "record_bytes must be > 0"));
-        }
-        let delivery_timeout = positive_ms(
-            &c,
-            &format!("{pf}.delivery_timeout_ms"),
-            p.delivery_timeout_ms,
-        )?;
-        let request_timeout = positive_ms(
-            &c,
-            &format!("{pf}.request_timeout_ms"),
-            p.request_timeout_ms,
-        )?;
-        if delivery_timeout < request_timeout {
-            return Err(c.err(format!("{pf}.delivery_timeout_ms"), "", format!(
-                "delivery_timeout_ms ({}) must be >= request_timeout_ms ({}), as Kafka's producer requires",
-                p.delivery_timeout_ms, p.request_timeout_ms)));
-        }
-        if p.enable_idempotence && p.acks != Acks::All {
-            return Err(c.err(format!("{pf}.enable_idempotence"), "", format!(
-                "idempotence requires acks: All (Kafka refuses acks={:?} with enable.idempotence=true); set enable_idempotence: false",
-                p.acks)));
-        }
-        let topic_spec = &mut topics[topic.idx()];
-        if let Some(mo) = topic_spec.mirror_of {
-            let mirror = &dr.as_ref().expect("mirror topics need mirrors").mirrors[mo.mirror];
-            return Err(c.err(format!("{pf}.topic"), &format!("\"{}\"", p.topic), format!(
-                "topic \"{}\" in this cluster is the mirror `{}` writes; producers write the source topic (a runbook moves them after a failover)",
-                p.topic, mirror.name)));
-        }
-        if let Some(prev) = topic_spec.producer {
-            return Err(c.err(format!("{pf}.topic"), "", format!(
-                "topic \"{}\" already has producer `producers[{prev}]`; version 1 models one producer per topic",
-                p.topic)));
-        }
-        topic_spec.producer = Some(pi);
-        let per_partition = p.records_per_sec * 1000.0 / topic_spec.partitions as f64;
-        producers.push(ProducerSpec {
-            name: p.name.clone(),
-            topic,
-            dc,
-            rate_mrps_per_partition: per_partition.round().max(1.0) as u64,
-            record_bytes: p.record_bytes as u64,
-            acks: p.acks,
-            idempotence: p.enable_idempotence,
-            delivery_timeout,
-            request_timeout,
-        });
-    }
-    let mut consumers = Vec::new();
-    let mut groups = BTreeSet::new();
-    for (ci, k) in scenario.consumers.iter().enumerate() {
-        let kf = format!("consumers[{ci}]");
-        let dc = find_dc(&format!("{kf}.dc"), &k.dc)?;
-        // A group may read a mirror topic of its own cluster (active-active
-        // readers of the other region's `{region}.orders`): mirror topics are
-        // topics of their target cluster like any other.
-        let topic = find_client_topic(
-            &c,
-            &topics,
-            &topic_cluster,
-            clusters,
-            &format!("{kf}.topic"),
-            &k.topic,
-            dc,
-        )?;
-        let reads_mirror = topics[topic.idx()].mirror_of.map(|m| m.mirror);
-        if !groups.insert((k.group.clone(), topic, reads_mirror)) {
-            return Err(c.err(
-                format!("{kf}.group"),
-                "",
-                format!("group \"{}\" already reads \"{}\"", k.group, k.topic),
-            ));
-        }
-        consumers.push(ConsumerSpec {
-            group: k.group.clone(),
-            topic,
-            dc,
-            commit_interval: positive_ms(
-                &c,
-                &format!("{kf}.auto_commit_interval_ms"),
-                k.auto_commit_interval_ms,
-            )?,
-            reset: k.auto_offset_reset,
-            reads_mirror,
-            client_rack: if k.client_rack.is_empty() {
-                None
-            } else {
-                Some(
-                    racks
-                        .iter()
-                        .position(|r| r.name == k.client_rack)
-                        .map(|r| RackIdx(r as u16))
-                        .ok_or_else(|| {
-                            c.unknown(
-                                format!("{kf}.client_rack"),
-                                &format!("\"{}\"", k.client_rack),
-                                format!("rack \"{}\"", k.client_rack),
-                                racks.iter().map(|r| format!("\"{}\"", r.name)),
-                            )
-                        })?,
-                )
-            },
-        });
-    }
+    let clients = clients::resolve(&c, scenario, &topo, &clusters_r, dr.as_ref(), &mut topics_r)?;
 
     let mirror_names: Vec<String> = dr
         .as_ref()
@@ -714,7 +579,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             }
             FaultKind::UncleanLeaderElection(name) => {
                 spec.mode = FaultMode::UncleanElection;
-                spec.topic = Some(find_topic(&c, &topics, &format!("{ff}.fault"), name)?);
+                spec.topic = Some(topics_r.find(&c, &format!("{ff}.fault"), name)?);
                 spec.label = format!("unclean leader election on {name}");
                 None
             }
@@ -999,10 +864,10 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         elr: scenario.cluster.eligible_leader_replicas_enable,
         rack_aware_selector: scenario.cluster.replica_selector_class == ReplicaSelector::RackAware,
         follower_truncation: scenario.cluster.follower_truncation,
-        topics,
-        partitions,
-        producers,
-        consumers,
+        topics: topics_r.specs,
+        partitions: topics_r.partitions,
+        producers: clients.producers,
+        consumers: clients.consumers,
         faults,
         schedule,
         processes,
@@ -1023,67 +888,6 @@ fn with_target(kind: &FaultKind, target: &Target) -> FaultKind {
         FaultKind::ControlledShutdown(_) => FaultKind::ControlledShutdown(target.clone()),
         other => other.clone(),
     }
-}
-
-/// The topic a client in `dc` means by `name`: the only one of that name, or
-/// the one in the client's own cluster when several clusters have one.
-fn find_client_topic(
-    c: &Checker,
-    topics: &[TopicSpec],
-    topic_cluster: &[usize],
-    clusters: &Option<Vec<crate::dr::spec::ClusterSpec>>,
-    field: &str,
-    name: &str,
-    dc: DcIdx,
-) -> Result<TopicIdx, ScenarioError> {
-    let named: Vec<usize> = (0..topics.len())
-        .filter(|&i| topics[i].name == name)
-        .collect();
-    if named.len() <= 1 {
-        return find_topic(c, topics, field, name);
-    }
-    let cl = clusters
-        .as_ref()
-        .expect("duplicate topic names need clusters");
-    named
-        .iter()
-        .copied()
-        .find(|&i| cl[topic_cluster[i]].dcs.contains(&dc))
-        .map(|i| TopicIdx(i as u16))
-        .ok_or_else(|| {
-            let owners: Vec<String> = named
-                .iter()
-                .map(|&i| format!("\"{}\"", cl[topic_cluster[i]].name))
-                .collect();
-            c.err(
-                field,
-                &format!("\"{name}\""),
-                format!(
-                    "topic \"{name}\" exists in clusters {}; the client's DC belongs to none of them, so it is ambiguous",
-                    owners.join(", ")
-                ),
-            )
-        })
-}
-
-fn find_topic(
-    c: &Checker,
-    topics: &[TopicSpec],
-    field: &str,
-    name: &str,
-) -> Result<TopicIdx, ScenarioError> {
-    topics
-        .iter()
-        .position(|t| t.name == name)
-        .map(|i| TopicIdx(i as u16))
-        .ok_or_else(|| {
-            c.unknown(
-                field,
-                &format!("\"{name}\""),
-                format!("topic \"{name}\""),
-                topics.iter().map(|t| format!("\"{}\"", t.name)),
-            )
-        })
 }
 
 /// Everything a failure of `root` takes with it: a walk down the containment

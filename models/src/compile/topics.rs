@@ -400,3 +400,27 @@ fn replicas(
     }
     Ok(replicas)
 }
+
+impl Topics {
+    /// The first topic named `name`, or an error at `field` listing the
+    /// valid names.
+    pub(super) fn find(
+        &self,
+        c: &Checker,
+        field: &str,
+        name: &str,
+    ) -> Result<TopicIdx, ScenarioError> {
+        self.specs
+            .iter()
+            .position(|t| t.name == name)
+            .map(|i| TopicIdx(i as u16))
+            .ok_or_else(|| {
+                c.unknown(
+                    field,
+                    &format!("\"{name}\""),
+                    format!("topic \"{name}\""),
+                    self.specs.iter().map(|t| format!("\"{}\"", t.name)),
+                )
+            })
+    }
+}
