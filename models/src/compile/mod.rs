@@ -12,11 +12,11 @@ use crate::ids::*;
 use crate::load::Source;
 use crate::scenario::*;
 use kdrsim_sim::SimDuration;
-use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::Dfs;
+use petgraph::graph::DiGraph;
 
 mod clients;
 mod clusters;
+mod faults;
 mod mirrors;
 mod network;
 mod timings;
@@ -411,20 +411,12 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     }
 
     let topo = topology::resolve(&c, &scenario.topology)?;
-    let (regions, dcs, racks, brokers, controllers, graph) = (
+    let (regions, dcs, racks, brokers, controllers) = (
         &topo.regions,
         &topo.dcs,
         &topo.racks,
         &topo.brokers,
         &topo.controllers,
-        &topo.graph,
-    );
-    let (region_nodes, dc_nodes, rack_nodes, broker_nodes, controller_nodes) = (
-        &topo.region_nodes,
-        &topo.dc_nodes,
-        &topo.rack_nodes,
-        &topo.broker_nodes,
-        &topo.controller_nodes,
     );
     let find_dc = |field: &str, name: &str| topo.find_dc(&c, field, name);
 
@@ -439,237 +431,14 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     let dr = mirrors::resolve(&c, scenario, &topo, &network, &clusters_r, &mut topics_r)?;
     let clients = clients::resolve(&c, scenario, &topo, &clusters_r, dr.as_ref(), &mut topics_r)?;
 
-    let mirror_names: Vec<String> = dr
-        .as_ref()
-        .map(|d| d.mirrors.iter().map(|m| m.name.clone()).collect())
-        .unwrap_or_default();
-
-    // --- faults -----------------------------------------------------------------
-    if scenario.faults.len() > MAX_FAULTS {
-        return Err(c.err(
-            "faults",
-            "",
-            format!(
-                "{} faults: at most {MAX_FAULTS} are supported",
-                scenario.faults.len()
-            ),
-        ));
-    }
-    let mut faults = Vec::new();
-    let mut schedule = Vec::new();
-    // A fault target: everything it contains, walking down the containment
-    // graph (a DC takes its racks, brokers, controllers and clients).
-    let resolve_target =
-        |field: &str, target: &Target, spec: &mut FaultSpec| -> Result<(), ScenarioError> {
-            let quoted = |names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
-                names.map(|n| format!("\"{n}\"")).collect()
-            };
-            let (node, label) = match target {
-                Target::Broker(id) => {
-                    let b = topo.broker_by_id.get(id).ok_or_else(|| {
-                        c.unknown(
-                            field,
-                            &id.to_string(),
-                            format!("broker {id}"),
-                            brokers.iter().map(|b| b.node_id),
-                        )
-                    })?;
-                    (broker_nodes[b.idx()], format!("broker {id}"))
-                }
-                Target::Controller(id) => {
-                    let k = controllers
-                        .iter()
-                        .position(|k| k.node_id == *id)
-                        .ok_or_else(|| {
-                            c.unknown(
-                                field,
-                                &id.to_string(),
-                                format!("controller {id}"),
-                                controllers.iter().map(|k| k.node_id),
-                            )
-                        })?;
-                    (controller_nodes[k], format!("controller {id}"))
-                }
-                Target::Rack(name) => {
-                    let k = racks.iter().position(|r| &r.name == name).ok_or_else(|| {
-                        c.unknown(
-                            field,
-                            &format!("\"{name}\""),
-                            format!("rack \"{name}\""),
-                            quoted(&mut racks.iter().map(|r| &r.name)),
-                        )
-                    })?;
-                    (rack_nodes[k], format!("rack {name}"))
-                }
-                Target::Dc(name) => {
-                    let d = find_dc(field, name)?;
-                    (dc_nodes[d.idx()], format!("dc {name}"))
-                }
-                Target::Region(name) => {
-                    let r = regions.iter().position(|r| r == name).ok_or_else(|| {
-                        c.unknown(
-                            field,
-                            &format!("\"{name}\""),
-                            format!("region \"{name}\""),
-                            quoted(&mut regions.iter()),
-                        )
-                    })?;
-                    (region_nodes[r], format!("region {name}"))
-                }
-                Target::AnyOf(_) => {
-                    return Err(c.err(field, "AnyOf", "AnyOf cannot be nested"));
-                }
-            };
-            collect_contained(graph, node, spec);
-            if spec.mode == FaultMode::ControlledShutdown {
-                // A planned stop of brokers: controllers keep running and no
-                // client dies.
-                spec.controllers.clear();
-                spec.dcs.clear();
-            }
-            spec.label = format!(
-                "{} {label}",
-                match spec.mode {
-                    FaultMode::Crash => "crash",
-                    FaultMode::ControlledShutdown => "controlled shutdown",
-                    _ => "power loss",
-                }
-            );
-            Ok(())
-        };
-    for (fi, f) in scenario.faults.iter().enumerate() {
-        let ff = format!("faults[{fi}]");
-        if let Some(problem) = f.at.problem() {
-            return Err(c.err(format!("{ff}.at"), "", problem));
-        }
-        if let Some(problem) = f.recover_after.as_ref().and_then(|d| d.problem()) {
-            return Err(c.err(format!("{ff}.recover_after"), "", problem));
-        }
-        let mut spec = FaultSpec::new(f.fault.clone(), FaultMode::Crash, f.at, f.recover_after);
-        let find_mirror = |name: &str| {
-            mirror_names.iter().position(|m| m == name).ok_or_else(|| {
-                c.unknown(
-                    format!("{ff}.fault"),
-                    &format!("\"{name}\""),
-                    format!("mirror \"{name}\""),
-                    mirror_names.iter().map(|m| format!("\"{m}\"")),
-                )
-            })
-        };
-        let target = match &f.fault {
-            FaultKind::MirrorStopped(name) => {
-                spec.mode = FaultMode::MirrorStopped;
-                spec.mirror = Some(find_mirror(name)?);
-                spec.label = format!("mirror {name} stopped");
-                None
-            }
-            FaultKind::MirrorDegraded(name, factor) => {
-                spec.mode = FaultMode::MirrorDegraded;
-                spec.mirror = Some(find_mirror(name)?);
-                if !factor.is_finite() || *factor <= 0.0 || *factor > 1.0 {
-                    return Err(c.err(
-                        format!("{ff}.fault"),
-                        "MirrorDegraded",
-                        format!("{factor}: valid: a fraction of the bandwidth in (0, 1]"),
-                    ));
-                }
-                spec.factor_ppm = (factor * 1e6).round().max(1.0) as u32;
-                spec.label = format!("mirror {name} degraded to {factor}");
-                None
-            }
-            FaultKind::UncleanLeaderElection(name) => {
-                spec.mode = FaultMode::UncleanElection;
-                spec.topic = Some(topics_r.find(&c, &format!("{ff}.fault"), name)?);
-                spec.label = format!("unclean leader election on {name}");
-                None
-            }
-            FaultKind::Crash(t) => {
-                spec.mode = FaultMode::Crash;
-                Some(t)
-            }
-            FaultKind::PowerLoss(t) => {
-                spec.mode = FaultMode::PowerLoss;
-                Some(t)
-            }
-            FaultKind::ControlledShutdown(t) => {
-                spec.mode = FaultMode::ControlledShutdown;
-                if let Target::Controller(id) = t {
-                    return Err(c.err(
-                        format!("{ff}.fault"),
-                        &id.to_string(),
-                        format!(
-                            "controlled shutdown stops brokers, not controller {id}; \
-                             valid: Broker(id), Rack(name), Dc(name), Region(name)"
-                        ),
-                    ));
-                }
-                Some(t)
-            }
-            FaultKind::Partition(a, b) => {
-                spec.mode = FaultMode::Partition;
-                if a.is_empty() || b.is_empty() {
-                    return Err(c.err(
-                        format!("{ff}.fault"),
-                        "Partition",
-                        "both sides of a partition need at least one data center",
-                    ));
-                }
-                for name in a {
-                    spec.side_a |= 1u64 << find_dc(&format!("{ff}.fault"), name)?.0;
-                }
-                for name in b {
-                    spec.side_b |= 1u64 << find_dc(&format!("{ff}.fault"), name)?.0;
-                }
-                if spec.side_a & spec.side_b != 0 {
-                    return Err(c.err(
-                        format!("{ff}.fault"),
-                        "Partition",
-                        "a data center cannot be on both sides of a partition",
-                    ));
-                }
-                spec.label = format!("partition {:?} | {:?}", a, b);
-                None
-            }
-        };
-        let field = format!("{ff}.fault");
-        let alternatives: Vec<&Target> = match target {
-            None => vec![],
-            Some(Target::AnyOf(list)) => {
-                if list.is_empty() || list.iter().any(|t| matches!(t, Target::AnyOf(_))) {
-                    return Err(c.err(
-                        &field,
-                        "AnyOf",
-                        "AnyOf needs at least one target, and targets that are not AnyOf themselves",
-                    ));
-                }
-                list.iter().collect()
-            }
-            Some(t) => vec![t],
-        };
-        let mut specs = Vec::new();
-        if alternatives.is_empty() {
-            specs.push(faults.len() as u16);
-            faults.push(spec);
-        } else {
-            for t in alternatives {
-                let mut one = spec.clone();
-                resolve_target(&field, t, &mut one)?;
-                if f.clients == ClientFate::Survive {
-                    one.dcs.clear();
-                }
-                one.clients = f.clients;
-                one.kind = with_target(&f.fault, t);
-                specs.push(faults.len() as u16);
-                faults.push(one);
-            }
-        }
-        schedule.push(crate::faults::ScheduledFault {
-            at: f.at,
-            recover_after: f.recover_after,
-            specs,
-            choice_key: crate::faults::purpose_key(&format!("choice {fi}")),
-        });
-    }
+    let mirror_names = faults::mirror_names(dr.as_ref());
+    let faults::Faults {
+        specs: mut faults,
+        schedule,
+    } = faults::resolve(&c, &scenario.faults, &topo, &topics_r, &mirror_names)?;
+    let resolve_target = |field: &str, target: &Target, spec: &mut FaultSpec| {
+        faults::resolve_target(&c, &topo, field, target, spec)
+    };
 
     // --- fault processes -------------------------------------------------------
     let mut processes = Vec::new();
@@ -878,33 +647,6 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         controller_cluster: clusters_r.controller_cluster,
         dr,
     })
-}
-
-/// `kind` with its target replaced by `target` (for `AnyOf` alternatives).
-fn with_target(kind: &FaultKind, target: &Target) -> FaultKind {
-    match kind {
-        FaultKind::Crash(_) => FaultKind::Crash(target.clone()),
-        FaultKind::PowerLoss(_) => FaultKind::PowerLoss(target.clone()),
-        FaultKind::ControlledShutdown(_) => FaultKind::ControlledShutdown(target.clone()),
-        other => other.clone(),
-    }
-}
-
-/// Everything a failure of `root` takes with it: a walk down the containment
-/// graph. DCs (and so their clients) are taken only by DC and region faults.
-fn collect_contained(graph: &DiGraph<TopoNode, ()>, root: NodeIndex, spec: &mut FaultSpec) {
-    let mut dfs = Dfs::new(graph, root);
-    while let Some(nx) = dfs.next(graph) {
-        match graph[nx] {
-            TopoNode::Broker(b) => spec.brokers.push(b),
-            TopoNode::Controller(k) => spec.controllers.push(k),
-            TopoNode::Dc(d) => spec.dcs.push(d),
-            TopoNode::Region(_) | TopoNode::Rack(_) => {}
-        }
-    }
-    spec.brokers.sort_unstable();
-    spec.controllers.sort_unstable();
-    spec.dcs.sort_unstable();
 }
 
 #[cfg(test)]
