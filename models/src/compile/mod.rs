@@ -19,6 +19,7 @@ mod clusters;
 mod faults;
 mod mirrors;
 mod network;
+mod processes;
 mod timings;
 mod topics;
 mod topology;
@@ -411,15 +412,6 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     }
 
     let topo = topology::resolve(&c, &scenario.topology)?;
-    let (regions, dcs, racks, brokers, controllers) = (
-        &topo.regions,
-        &topo.dcs,
-        &topo.racks,
-        &topo.brokers,
-        &topo.controllers,
-    );
-    let find_dc = |field: &str, name: &str| topo.find_dc(&c, field, name);
-
     let network = network::resolve(&c, &scenario.topology, &topo)?;
 
     let clusters_r = clusters::resolve(&c, scenario, &topo)?;
@@ -436,175 +428,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         specs: mut faults,
         schedule,
     } = faults::resolve(&c, &scenario.faults, &topo, &topics_r, &mirror_names)?;
-    let resolve_target = |field: &str, target: &Target, spec: &mut FaultSpec| {
-        faults::resolve_target(&c, &topo, field, target, spec)
-    };
-
-    // --- fault processes -------------------------------------------------------
-    let mut processes = Vec::new();
-    for (pi, fp) in scenario.fault_processes.iter().enumerate() {
-        let pf = format!("fault_processes[{pi}]");
-        for (field, d) in [
-            ("time_to_failure", &fp.time_to_failure),
-            ("time_to_repair", &fp.time_to_repair),
-        ] {
-            if let Some(problem) = d.problem() {
-                return Err(c.err(format!("{pf}.{field}"), "", problem));
-            }
-        }
-        let mode = if fp.power_loss {
-            FaultMode::PowerLoss
-        } else {
-            FaultMode::Crash
-        };
-        // Times come from the process, targets from each component below.
-        let base = FaultSpec::new(
-            FaultKind::Crash(Target::Broker(0)),
-            mode,
-            TimeDist::Fixed(0),
-            None,
-        );
-        let kind_of = |t: Target| {
-            if fp.power_loss {
-                FaultKind::PowerLoss(t)
-            } else {
-                FaultKind::Crash(t)
-            }
-        };
-        // (name as written in `only`, how to build the spec)
-        let mut members: Vec<(String, FaultSpec)> = Vec::new();
-        let field = format!("{pf}.component");
-        let node_members = |names: Vec<String>,
-                            targets: Vec<Target>|
-         -> Result<Vec<(String, FaultSpec)>, ScenarioError> {
-            let mut out = Vec::new();
-            for (name, t) in names.into_iter().zip(targets) {
-                let mut one = base.clone();
-                resolve_target(&field, &t, &mut one)?;
-                if fp.clients == ClientFate::Survive {
-                    one.dcs.clear();
-                }
-                one.clients = fp.clients;
-                one.kind = kind_of(t);
-                out.push((name, one));
-            }
-            Ok(out)
-        };
-        match fp.component {
-            Component::Broker => {
-                let ids: Vec<u32> = brokers.iter().map(|b| b.node_id).collect();
-                members = node_members(
-                    ids.iter().map(|i| i.to_string()).collect(),
-                    ids.iter().map(|&i| Target::Broker(i)).collect(),
-                )?;
-            }
-            Component::Controller => {
-                let ids: Vec<u32> = controllers.iter().map(|k| k.node_id).collect();
-                members = node_members(
-                    ids.iter().map(|i| i.to_string()).collect(),
-                    ids.iter().map(|&i| Target::Controller(i)).collect(),
-                )?;
-            }
-            Component::Rack => {
-                let names: Vec<String> = racks.iter().map(|r| r.name.clone()).collect();
-                members =
-                    node_members(names.clone(), names.into_iter().map(Target::Rack).collect())?;
-            }
-            Component::Dc => {
-                let names: Vec<String> = dcs.iter().map(|d| d.name.clone()).collect();
-                members = node_members(names.clone(), names.into_iter().map(Target::Dc).collect())?;
-            }
-            Component::Region => {
-                let names: Vec<String> = regions.clone();
-                members = node_members(
-                    names.clone(),
-                    names.into_iter().map(Target::Region).collect(),
-                )?;
-            }
-            Component::Link => {
-                for l in &scenario.topology.links {
-                    let (a, b) = (
-                        find_dc(&field, &l.between.0)?,
-                        find_dc(&field, &l.between.1)?,
-                    );
-                    let mut one = base.clone();
-                    one.mode = FaultMode::Partition;
-                    one.side_a = 1u64 << a.0;
-                    one.side_b = 1u64 << b.0;
-                    let name = format!("{}-{}", l.between.0, l.between.1);
-                    one.label = format!("link {name} down");
-                    one.kind =
-                        FaultKind::Partition(vec![l.between.0.clone()], vec![l.between.1.clone()]);
-                    members.push((name, one));
-                }
-            }
-            Component::Mirror => {
-                for (mi, name) in mirror_names.iter().enumerate() {
-                    let mut one = base.clone();
-                    one.mode = FaultMode::MirrorStopped;
-                    one.mirror = Some(mi);
-                    one.label = format!("mirror {name} stopped");
-                    one.kind = FaultKind::MirrorStopped(name.clone());
-                    members.push((name.clone(), one));
-                }
-            }
-        }
-        for name in &fp.only {
-            if !members.iter().any(|(n, _)| n == name) {
-                return Err(c.unknown(
-                    format!("{pf}.only"),
-                    &format!("\"{name}\""),
-                    format!("{:?} \"{name}\"", fp.component).to_lowercase(),
-                    members.iter().map(|(n, _)| format!("\"{n}\"")),
-                ));
-            }
-        }
-        members.retain(|(n, _)| fp.only.is_empty() || fp.only.contains(n));
-        // Refuse processes that would schedule absurdly many faults, before
-        // any trial allocates for them.
-        let cycle_ms =
-            fp.time_to_failure.mean_ms_lower_bound() + fp.time_to_repair.mean_ms_lower_bound();
-        let expected = members.len() as f64 * scenario.duration_ms as f64 / cycle_ms.max(1.0);
-        if expected > crate::faults::MAX_OCCURRENCES as f64 {
-            return Err(c.err(
-                format!("{pf}.time_to_failure"),
-                "",
-                format!(
-                    "about {expected:.0} failures per trial ({} components over {} ms); at most {} are supported: lengthen time_to_failure or shorten duration_ms",
-                    members.len(),
-                    scenario.duration_ms,
-                    crate::faults::MAX_OCCURRENCES
-                ),
-            ));
-        }
-        let mut components = Vec::new();
-        for (name, mut one) in members {
-            if one.label.is_empty() {
-                one.label = name.to_string();
-            }
-            one.label = format!("process {pi}: {}", one.label);
-            let key =
-                crate::faults::purpose_key(&format!("process {pi} {:?} {name}", fp.component));
-            components.push((faults.len() as u16, key));
-            faults.push(one);
-        }
-        processes.push(crate::faults::ProcessSpec {
-            time_to_failure: fp.time_to_failure,
-            time_to_repair: fp.time_to_repair,
-            components,
-        });
-    }
-    if faults.len() > u16::MAX as usize {
-        return Err(c.err(
-            "fault_processes",
-            "",
-            format!(
-                "{} fault targets in all: at most {} are supported",
-                faults.len(),
-                u16::MAX
-            ),
-        ));
-    }
+    let processes = processes::resolve(&c, scenario, &topo, &mirror_names, &mut faults)?;
 
     // --- expectations ----------------------------------------------------------
     let mut expectations = Vec::new();
