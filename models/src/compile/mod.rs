@@ -16,6 +16,7 @@ use petgraph::graph::DiGraph;
 
 mod clients;
 mod clusters;
+mod expectations;
 mod faults;
 mod mirrors;
 mod network;
@@ -386,9 +387,8 @@ fn bandwidth(c: &Checker, field: &str, mbps: f64) -> Result<u64, ScenarioError> 
     Ok((mbps * 1.0e6 / 8.0).round().max(1.0) as u64)
 }
 
-/// Validates `scenario` (read from `src`) and resolves it into a [`Model`].
-pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError> {
-    let c = Checker { src };
+/// Checks the scenario's header: its version, name and duration.
+fn header(c: &Checker, scenario: &Scenario) -> Result<SimDuration, ScenarioError> {
     if scenario.version != 1 {
         return Err(c.err(
             "version",
@@ -399,7 +399,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     if scenario.name.trim().is_empty() {
         return Err(c.err("name", "", "the scenario needs a non-empty name"));
     }
-    let duration = positive_ms(&c, "duration_ms", scenario.duration_ms)?;
+    let duration = positive_ms(c, "duration_ms", scenario.duration_ms)?;
     if scenario.duration_ms > MAX_DURATION_MS {
         return Err(c.err(
             "duration_ms",
@@ -410,37 +410,28 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
             ),
         ));
     }
+    Ok(duration)
+}
 
+/// Validates `scenario` (read from `src`) and resolves it into a [`Model`],
+/// section by section in this order (which is also the order of the
+/// checks, so a scenario with several mistakes reports the first).
+pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError> {
+    let c = Checker { src };
+    let duration = header(&c, scenario)?;
     let topo = topology::resolve(&c, &scenario.topology)?;
     let network = network::resolve(&c, &scenario.topology, &topo)?;
-
-    let clusters_r = clusters::resolve(&c, scenario, &topo)?;
+    let clusters = clusters::resolve(&c, scenario, &topo)?;
     let timings = timings::resolve(&c, &scenario.cluster)?;
-
-    let mut topics_r = topics::resolve(&c, &scenario.topics, &topo, &clusters_r)?;
+    let mut topics = topics::resolve(&c, &scenario.topics, &topo, &clusters)?;
     // Mirror topics are real topics of their target cluster, replicated by
     // its own brokers, so they exist before the clients that read them.
-    let dr = mirrors::resolve(&c, scenario, &topo, &network, &clusters_r, &mut topics_r)?;
-    let clients = clients::resolve(&c, scenario, &topo, &clusters_r, dr.as_ref(), &mut topics_r)?;
-
+    let dr = mirrors::resolve(&c, scenario, &topo, &network, &clusters, &mut topics)?;
+    let clients = clients::resolve(&c, scenario, &topo, &clusters, dr.as_ref(), &mut topics)?;
     let mirror_names = faults::mirror_names(dr.as_ref());
-    let faults::Faults {
-        specs: mut faults,
-        schedule,
-    } = faults::resolve(&c, &scenario.faults, &topo, &topics_r, &mirror_names)?;
-    let processes = processes::resolve(&c, scenario, &topo, &mirror_names, &mut faults)?;
-
-    // --- expectations ----------------------------------------------------------
-    let mut expectations = Vec::new();
-    for (ei, text) in scenario.expect.iter().enumerate() {
-        let expectation = crate::expect::parse(text)
-            .map_err(|e| c.err(format!("expect[{ei}]"), &format!("\"{text}\""), e))?;
-        expectations.push(crate::expect::Written {
-            text: text.clone(),
-            expectation,
-        });
-    }
-
+    let mut faults = faults::resolve(&c, &scenario.faults, &topo, &topics, &mirror_names)?;
+    let processes = processes::resolve(&c, scenario, &topo, &mirror_names, &mut faults.specs)?;
+    let expectations = expectations::resolve(&c, &scenario.expect)?;
     Ok(Model {
         name: scenario.name.clone(),
         file: src.file.clone(),
@@ -457,18 +448,18 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         elr: scenario.cluster.eligible_leader_replicas_enable,
         rack_aware_selector: scenario.cluster.replica_selector_class == ReplicaSelector::RackAware,
         follower_truncation: scenario.cluster.follower_truncation,
-        topics: topics_r.specs,
-        partitions: topics_r.partitions,
+        topics: topics.specs,
+        partitions: topics.partitions,
         producers: clients.producers,
         consumers: clients.consumers,
-        faults,
-        schedule,
+        faults: faults.specs,
+        schedule: faults.schedule,
         processes,
         expectations,
         graph: topo.graph,
-        clusters: clusters_r.list,
-        broker_cluster: clusters_r.broker_cluster,
-        controller_cluster: clusters_r.controller_cluster,
+        clusters: clusters.list,
+        broker_cluster: clusters.broker_cluster,
+        controller_cluster: clusters.controller_cluster,
         dr,
     })
 }
