@@ -101,6 +101,31 @@ fn cluster(
     before: &[ClusterSpec],
 ) -> Result<ClusterSpec, ScenarioError> {
     let kf = format!("clusters[{ki}]");
+    check_def(c, &kf, k, before)?;
+    let dcs = claim_dcs(c, topo, &kf, ki, k, owner, before)?;
+    let spec = holding(topo, k.name.clone(), dcs);
+    if spec.brokers.is_empty() || spec.controllers.is_empty() {
+        return Err(c.err(
+            format!("{kf}.data_centers"),
+            "",
+            format!(
+                "cluster \"{}\" has {} brokers and {} controllers in its data centers; it needs at least one of each",
+                k.name,
+                spec.brokers.len(),
+                spec.controllers.len()
+            ),
+        ));
+    }
+    Ok(spec)
+}
+
+/// Cluster `k` (at `kf`) has a name of its own and data centers.
+fn check_def(
+    c: &Checker,
+    kf: &str,
+    k: &ClusterDef,
+    before: &[ClusterSpec],
+) -> Result<(), ScenarioError> {
     if k.name.trim().is_empty() {
         return Err(c.err(format!("{kf}.name"), "", "cluster names must not be empty"));
     }
@@ -118,33 +143,25 @@ fn cluster(
             "a cluster needs at least one data center",
         ));
     }
-    let mut spec = ClusterSpec {
-        name: k.name.clone(),
-        dcs: claim_dcs(c, topo, &kf, ki, k, owner, before)?,
-        brokers: vec![],
-        controllers: vec![],
-    };
-    spec.brokers = (0..topo.brokers.len())
-        .filter(|&b| spec.dcs.contains(&topo.brokers[b].dc))
+    Ok(())
+}
+
+/// The cluster `name` holding `dcs`, and so their brokers and controllers.
+fn holding(topo: &Topology, name: String, dcs: Vec<DcIdx>) -> ClusterSpec {
+    let brokers = (0..topo.brokers.len())
+        .filter(|&b| dcs.contains(&topo.brokers[b].dc))
         .map(|b| BrokerIdx(b as u16))
         .collect();
-    spec.controllers = (0..topo.controllers.len())
-        .filter(|&k| spec.dcs.contains(&topo.controllers[k].dc))
+    let controllers = (0..topo.controllers.len())
+        .filter(|&k| dcs.contains(&topo.controllers[k].dc))
         .map(|k| ControllerIdx(k as u16))
         .collect();
-    if spec.brokers.is_empty() || spec.controllers.is_empty() {
-        return Err(c.err(
-            format!("{kf}.data_centers"),
-            "",
-            format!(
-                "cluster \"{}\" has {} brokers and {} controllers in its data centers; it needs at least one of each",
-                k.name,
-                spec.brokers.len(),
-                spec.controllers.len()
-            ),
-        ));
+    ClusterSpec {
+        name,
+        dcs,
+        brokers,
+        controllers,
     }
-    Ok(spec)
 }
 
 /// The DCs cluster `ki` (at `kf`) lists, each claimed for it in `owner`.

@@ -5,7 +5,7 @@ use super::topology::Topology;
 use super::{bandwidth, latency, Checker};
 use crate::error::ScenarioError;
 use crate::ids::DcIdx;
-use crate::scenario::{self, Link};
+use crate::scenario::{self, Link, NetworkDefaults};
 use kdrsim_sim::SimDuration;
 use std::collections::BTreeSet;
 
@@ -22,7 +22,24 @@ pub(super) fn resolve(
     topology: &scenario::Topology,
     topo: &Topology,
 ) -> Result<Network, ScenarioError> {
-    let net = &topology.network;
+    let (mut out, default_bw) = defaults(c, &topology.network, topo)?;
+    // The DC pairs joined so far.
+    let mut seen = BTreeSet::new();
+    for (li, link) in topology.links.iter().enumerate() {
+        let lf = format!("topology.links[{li}]");
+        let (a, b) = link_ends(c, topo, &lf, link, &mut seen)?;
+        out.link(c, topo.dcs.len(), &lf, link, (a, b), default_bw)?;
+    }
+    Ok(out)
+}
+
+/// Every pair of DCs at the default RTT for where they are (the same DC,
+/// region, or not), no jitter, and the default bandwidth (also returned).
+fn defaults(
+    c: &Checker,
+    net: &NetworkDefaults,
+    topo: &Topology,
+) -> Result<(Network, u64), ScenarioError> {
     let intra_dc = latency(c, "topology.network.intra_dc_rtt_ms", net.intra_dc_rtt_ms)?;
     let intra_region = latency(
         c,
@@ -53,51 +70,52 @@ pub(super) fn resolve(
             };
         }
     }
-    let mut seen_links = BTreeSet::new();
-    for (li, link) in topology.links.iter().enumerate() {
-        out.link(
-            c,
-            topo,
-            &format!("topology.links[{li}]"),
-            link,
-            default_bw,
-            &mut seen_links,
-        )?;
+    Ok((out, default_bw))
+}
+
+/// The two DCs link `link` (at `lf`) joins: different ones, and a pair not
+/// among those `seen` so far.
+fn link_ends(
+    c: &Checker,
+    topo: &Topology,
+    lf: &str,
+    link: &Link,
+    seen: &mut BTreeSet<(DcIdx, DcIdx)>,
+) -> Result<(DcIdx, DcIdx), ScenarioError> {
+    let a = topo.find_dc(c, &format!("{lf}.between"), &link.between.0)?;
+    let b = topo.find_dc(c, &format!("{lf}.between"), &link.between.1)?;
+    if a == b {
+        return Err(c.err(
+            format!("{lf}.between"),
+            "",
+            "a link joins two different data centers",
+        ));
     }
-    Ok(out)
+    if !seen.insert((a.min(b), a.max(b))) {
+        return Err(c.err(
+            format!("{lf}.between"),
+            "",
+            format!(
+                "a link between \"{}\" and \"{}\" is already defined",
+                link.between.0, link.between.1
+            ),
+        ));
+    }
+    Ok((a, b))
 }
 
 impl Network {
-    /// One link at `lf`: both directions get its RTT, jitter and bandwidth.
-    /// `seen` holds the DC pairs joined so far.
+    /// Link `link` (at `lf`) between DCs `a` and `b` of `n`: both directions
+    /// get its RTT, jitter and bandwidth.
     fn link(
         &mut self,
         c: &Checker,
-        topo: &Topology,
+        n: usize,
         lf: &str,
         link: &Link,
+        (a, b): (DcIdx, DcIdx),
         default_bw: u64,
-        seen: &mut BTreeSet<(DcIdx, DcIdx)>,
     ) -> Result<(), ScenarioError> {
-        let a = topo.find_dc(c, &format!("{lf}.between"), &link.between.0)?;
-        let b = topo.find_dc(c, &format!("{lf}.between"), &link.between.1)?;
-        if a == b {
-            return Err(c.err(
-                format!("{lf}.between"),
-                "",
-                "a link joins two different data centers",
-            ));
-        }
-        if !seen.insert((a.min(b), a.max(b))) {
-            return Err(c.err(
-                format!("{lf}.between"),
-                "",
-                format!(
-                    "a link between \"{}\" and \"{}\" is already defined",
-                    link.between.0, link.between.1
-                ),
-            ));
-        }
         let r = latency(c, &format!("{lf}.rtt_ms"), link.rtt_ms)?;
         let j = latency(c, &format!("{lf}.jitter_ms"), link.jitter_ms)?;
         if j > r {
@@ -114,7 +132,6 @@ impl Network {
             Some(m) => bandwidth(c, &format!("{lf}.bandwidth_mbps"), m)?,
             None => default_bw,
         };
-        let n = topo.dcs.len();
         for (x, y) in [(a, b), (b, a)] {
             self.rtt[x.idx() * n + y.idx()] = r;
             self.jitter[x.idx() * n + y.idx()] = j;
