@@ -1,23 +1,19 @@
-//! The mirrors section: mirrors between the declared clusters, the topics
-//! each writes in its target cluster, and the failover runbook.
+//! The mirrors section: mirrors between the declared clusters and the
+//! topics each copies. It resolves the runbook (`runbook.rs`), which fails
+//! over one of them, and then creates their target topics
+//! (`mirror_topics.rs`).
 
 use super::clusters::Clusters;
+use super::mirror_topics;
 use super::network::Network;
+use super::runbook;
 use super::topics::Topics;
 use super::topology::Topology;
-use super::{
-    bandwidth, bounded_ms, positive_ms, Checker, MirrorOf, PartitionSpec, TopicSpec,
-    MAX_PARTITIONS, MAX_RF,
-};
-use crate::dr::spec::{ClusterSpec, DrSpec, MirrorSpec, MirroredTopic, RunbookSpec};
+use super::{bandwidth, bounded_ms, positive_ms, Checker};
+use crate::dr::spec::{ClusterSpec, DrSpec, MirrorSpec, MirroredTopic};
 use crate::error::ScenarioError;
 use crate::ids::*;
-use crate::placement;
-use crate::scenario::{
-    Failback, FailoverCommand, Mirror, MirrorKind, PromotionPolicy, Runbook, Scenario, TimeDist,
-    TopicNaming,
-};
-use std::collections::BTreeMap;
+use crate::scenario::{Mirror, MirrorKind, Scenario, TopicNaming};
 
 /// Resolves `mirrors` and `runbook` (`None` with one implicit cluster, which
 /// has neither), then adds each mirror's target topics to `topics`.
@@ -56,7 +52,7 @@ pub(super) fn resolve(
                 n_dcs: topo.dcs.len(),
             };
             let mut spec = scope.dr_spec(scenario)?;
-            add_mirror_topics(c, &mut spec, topo, topics)?;
+            mirror_topics::add(c, &mut spec, topo, topics)?;
             Ok(Some(spec))
         }
     }
@@ -82,7 +78,7 @@ impl Scope<'_> {
         }
         let runbook = match &scenario.runbook {
             None => None,
-            Some(r) => Some(runbook(self.c, r, &mirrors)?),
+            Some(r) => Some(runbook::resolve(self.c, r, &mirrors)?),
         };
         Ok(DrSpec {
             clusters: self.clusters.to_vec(),
@@ -162,12 +158,43 @@ impl Scope<'_> {
         route: Route,
         name: &str,
     ) -> Result<MirroredTopic, ScenarioError> {
+        let t = self.source_topic(mf, m, route.source, name)?;
+        let target_name = match route.naming {
+            TopicNaming::Prefixed => format!("{}.{}", m.source, name),
+            TopicNaming::Identity => name.to_string(),
+        };
+        let (topics, topic_cluster) = (&self.topics.specs, &self.topics.cluster);
+        if route.naming == TopicNaming::Identity
+            && topics
+                .iter()
+                .enumerate()
+                .any(|(i, t)| t.name == target_name && topic_cluster[i] == route.target)
+        {
+            return Err(self.c.err(
+                format!("{mf}.naming"),
+                "",
+                format!(
+                    "cluster \"{}\" already has a topic \"{target_name}\"; identity naming would write the mirror into it (use Prefixed, as MM2 and MSK do for active-active)",
+                    m.target
+                ),
+            ));
+        }
+        Ok(MirroredTopic {
+            source: TopicIdx(t as u16),
+            target_name,
+            target: TopicIdx(u16::MAX),
+        })
+    }
+
+    /// The topic `name` of mirror `m` (at `mf`) in its `source` cluster.
+    fn source_topic(
+        &self,
+        mf: &str,
+        m: &Mirror,
+        source: usize,
+        name: &str,
+    ) -> Result<usize, ScenarioError> {
         let (c, topics, topic_cluster) = (self.c, &self.topics.specs, &self.topics.cluster);
-        let Route {
-            source,
-            target,
-            naming,
-        } = route;
         let t = (0..topics.len())
             .find(|&i| topics[i].name == name && topic_cluster[i] == source)
             .or_else(|| topics.iter().position(|t| t.name == name))
@@ -189,30 +216,7 @@ impl Scope<'_> {
                 ),
             ));
         }
-        let target_name = match naming {
-            TopicNaming::Prefixed => format!("{}.{}", m.source, name),
-            TopicNaming::Identity => name.to_string(),
-        };
-        if naming == TopicNaming::Identity
-            && topics
-                .iter()
-                .enumerate()
-                .any(|(i, t)| t.name == target_name && topic_cluster[i] == target)
-        {
-            return Err(c.err(
-                format!("{mf}.naming"),
-                "",
-                format!(
-                    "cluster \"{}\" already has a topic \"{target_name}\"; identity naming would write the mirror into it (use Prefixed, as MM2 and MSK do for active-active)",
-                    m.target
-                ),
-            ));
-        }
-        Ok(MirroredTopic {
-            source: TopicIdx(t as u16),
-            target_name,
-            target: TopicIdx(u16::MAX),
-        })
+        Ok(t)
     }
 
     /// The mirror's own bandwidth, or by default the network's between the
@@ -294,175 +298,4 @@ fn settings(
             m.consumer_offset_sync_ms,
         )?,
     })
-}
-
-/// The runbook `r`, failing over one of `mirrors`.
-fn runbook(c: &Checker, r: &Runbook, mirrors: &[MirrorSpec]) -> Result<RunbookSpec, ScenarioError> {
-    let mirror = mirrors
-        .iter()
-        .position(|m| m.name == r.mirror)
-        .ok_or_else(|| {
-            c.unknown(
-                "runbook.mirror",
-                &format!("\"{}\"", r.mirror),
-                format!("mirror \"{}\"", r.mirror),
-                mirrors.iter().map(|m| format!("\"{}\"", m.name)),
-            )
-        })?;
-    for (field, d) in [
-        ("runbook.detection", Some(&r.detection)),
-        ("runbook.decision", Some(&r.decision)),
-        ("runbook.failback_after", r.failback_after.as_ref()),
-    ] {
-        if let Some(p) = d.and_then(|d| d.problem()) {
-            return Err(c.err(field, "", p));
-        }
-    }
-    check_commands(c, r, mirrors[mirror].kind)?;
-    Ok(RunbookSpec {
-        mirror,
-        detection: r.detection,
-        decision: r.decision,
-        dns_ttl: bounded_ms(c, "runbook.dns_ttl_ms", r.dns_ttl_ms)?,
-        consumer_restart: bounded_ms(c, "runbook.consumer_restart_ms", r.consumer_restart_ms)?,
-        command: r.failover_command,
-        failback: r.failback,
-        failback_after: r.failback_after.unwrap_or(TimeDist::Fixed(0)),
-        replay_records: r.producer_replay_records,
-    })
-}
-
-/// Cluster Linking's own commands need a Cluster Linking mirror.
-fn check_commands(c: &Checker, r: &Runbook, kind: MirrorKind) -> Result<(), ScenarioError> {
-    if r.failover_command == FailoverCommand::Promote && kind != MirrorKind::ClusterLinking {
-        return Err(c.err(
-            "runbook.failover_command",
-            "Promote",
-            "`promote` is a Cluster Linking command; MirrorMaker 2 and MSK Replicator targets are simply used (valid: Failover)",
-        ));
-    }
-    if r.failback == Failback::TruncateAndRestore && kind != MirrorKind::ClusterLinking {
-        return Err(c.err(
-            "runbook.failback",
-            "TruncateAndRestore",
-            "truncate-and-restore is a Cluster Linking command; the runbook's mirror is not a ClusterLinking mirror (valid: None)",
-        ));
-    }
-    Ok(())
-}
-
-/// Creates each mirror's target topics in its target cluster: as many
-/// partitions as the source topic, the source's replication factor and
-/// `min.insync.replicas` (capped by the target's brokers; Cluster Linking
-/// mirror topics inherit the source's configuration, and MM2 and MSK
-/// Replicator deployments set `replication.factor` to match), placed
-/// rack-aware over the target cluster's brokers.
-fn add_mirror_topics(
-    c: &Checker,
-    spec: &mut DrSpec,
-    topo: &Topology,
-    topics: &mut Topics,
-) -> Result<(), ScenarioError> {
-    for mi in 0..spec.mirrors.len() {
-        let target = spec.mirrors[mi].target;
-        let brokers = TargetBrokers::new(topo, &spec.clusters[target]);
-        for ti in 0..spec.mirrors[mi].topics.len() {
-            let t_idx = add_mirror_topic(c, spec, mi, ti, &brokers, topics)?;
-            spec.mirrors[mi].topics[ti].target = t_idx;
-            spec.topic_cluster.push(target);
-        }
-    }
-    Ok(())
-}
-
-/// The brokers of a mirror's target cluster.
-struct TargetBrokers<'t> {
-    /// (node id, rack name) of each.
-    members: Vec<(u32, &'t str)>,
-    by_id: BTreeMap<u32, BrokerIdx>,
-}
-
-impl<'t> TargetBrokers<'t> {
-    fn new(topo: &'t Topology, cluster: &ClusterSpec) -> Self {
-        let members = cluster
-            .brokers
-            .iter()
-            .map(|b| {
-                let bs = &topo.brokers[b.idx()];
-                (bs.node_id, topo.racks[bs.rack.idx()].name.as_str())
-            })
-            .collect();
-        let by_id = cluster
-            .brokers
-            .iter()
-            .map(|&b| (topo.brokers[b.idx()].node_id, b))
-            .collect();
-        TargetBrokers { members, by_id }
-    }
-}
-
-/// Adds the target topic of mirror `mi`'s topic `ti` to `topics`.
-fn add_mirror_topic(
-    c: &Checker,
-    spec: &DrSpec,
-    mi: usize,
-    ti: usize,
-    brokers: &TargetBrokers,
-    topics: &mut Topics,
-) -> Result<TopicIdx, ScenarioError> {
-    let target = spec.mirrors[mi].target;
-    let source = spec.mirrors[mi].topics[ti].source;
-    let name = spec.mirrors[mi].topics[ti].target_name.clone();
-    let field = format!("mirrors[{mi}].topics");
-    if (0..topics.specs.len()).any(|i| topics.specs[i].name == name && topics.cluster[i] == target)
-    {
-        return Err(c.err(
-            field,
-            &format!("\"{}\"", topics.specs[source.idx()].name),
-            format!(
-                "cluster \"{}\" already has a topic \"{name}\" (a topic listed twice, or another mirror writing it)",
-                spec.clusters[target].name
-            ),
-        ));
-    }
-    let src = topics.specs[source.idx()].clone();
-    let rf = (src.rf as usize)
-        .min(brokers.members.len())
-        .clamp(1, MAX_RF);
-    topics.total_partitions += src.partitions as u64;
-    if topics.total_partitions > MAX_PARTITIONS {
-        return Err(c.err(
-            field,
-            "",
-            format!("mirror topics bring the partitions over {MAX_PARTITIONS} in total"),
-        ));
-    }
-    let first_partition = topics.partitions.len() as u32;
-    let t_idx = TopicIdx(topics.specs.len() as u16);
-    for list in placement::rack_aware(&brokers.members, src.partitions, rf) {
-        let mut replicas = [BrokerIdx(0); MAX_RF];
-        for (k, id) in list.iter().enumerate() {
-            replicas[k] = brokers.by_id[id];
-        }
-        topics.partitions.push(PartitionSpec {
-            topic: t_idx,
-            replicas,
-            rf: rf as u8,
-            observers: 0,
-        });
-    }
-    topics.specs.push(TopicSpec {
-        name,
-        partitions: src.partitions,
-        rf: rf as u8,
-        min_isr: src.min_isr.min(rf as u8),
-        unclean: false,
-        first_partition,
-        producer: None,
-        promotion: PromotionPolicy::LeaderIsObserver,
-        cluster: target as u16,
-        mirror_of: Some(MirrorOf { mirror: mi, source }),
-    });
-    topics.cluster.push(target);
-    Ok(t_idx)
 }
