@@ -1,6 +1,6 @@
 //! The faults section: each scheduled fault resolved to the components it
 //! takes (one spec per `AnyOf` alternative), and the target resolution that
-//! fault processes share.
+//! fault processes share. `crate::faults` plans them per trial.
 
 use super::topics::Topics;
 use super::topology::Topology;

@@ -6,6 +6,27 @@
 //! replication factors larger than the brokers available, `min.insync.replicas`
 //! larger than RF, zero or negative rates and durations, faults naming unknown
 //! components. Each error names the field path and what would be valid.
+//!
+//! [`compile`] resolves the scenario section by section, one file each, in
+//! this order:
+//!
+//! | file | what it resolves |
+//! |---|---|
+//! | `topology.rs` | regions, DCs, racks, brokers and controllers; the containment graph; lookups by name and node id |
+//! | `network.rs` | RTT, jitter and bandwidth between DCs, and the links |
+//! | `clusters.rs` | which DCs, brokers and controllers each cluster holds |
+//! | `timings.rs` | the cluster timings |
+//! | `topics.rs` | topics: their cluster, sizes, placement and partitions |
+//! | `mirrors.rs` | mirrors and the topics they copy; then `runbook.rs` (the failover runbook) and `mirror_topics.rs` (each mirror's topics in its target cluster) |
+//! | `clients.rs` | producers and consumers |
+//! | `faults.rs` | scheduled faults, and the target resolution fault processes share (`crate::faults` plans them per trial) |
+//! | `processes.rs` | fault processes |
+//! | `expectations.rs` | what `kdrsim check` asserts |
+//!
+//! Each section hands what it resolved to the later ones in a small struct
+//! (`topology::Topology`, `topics::Topics`, ...) and uses nothing of a later
+//! one. This file holds the public types, the error helper (`Checker`) and
+//! the small value checkers.
 
 use crate::error::ScenarioError;
 use crate::ids::*;
@@ -303,6 +324,8 @@ impl Model {
     }
 }
 
+/// Makes compilation's errors: each names a field path of the scenario and
+/// points at the text there.
 struct Checker<'a> {
     src: &'a Source,
 }
@@ -415,9 +438,10 @@ fn header(c: &Checker, scenario: &Scenario) -> Result<SimDuration, ScenarioError
     Ok(duration)
 }
 
-/// Validates `scenario` (read from `src`) and resolves it into a [`Model`],
-/// section by section in this order (which is also the order of the
-/// checks, so a scenario with several mistakes reports the first).
+/// Validates `scenario` (read from `src`) and resolves it into a [`Model`].
+/// The sections run in this order, which is also the order of the checks: a
+/// scenario with several mistakes is refused for the first one met (the
+/// bad-scenario corpus pins which).
 pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError> {
     let c = Checker { src };
     let duration = header(&c, scenario)?;
@@ -467,93 +491,4 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::error::ScenarioError;
-    use crate::load::{parse, Source};
-
-    const BASE: &str = r#"(
-    version: 1, name: "t", duration_ms: 60000,
-    topology: (regions: [(name: "r", data_centers: [
-        (name: "dc1", racks: [(name: "dc1", brokers: [1, 2], controllers: [9])]),
-    ])]),
-    topics: [(name: "t", partitions: 2, replication_factor: 2)],
-    producers: [(name: "p", topic: "t", dc: "dc1", records_per_sec: 10.0)],
-    faults: [(at: Fixed(1000), fault: Crash(Broker(1)))],
-)"#;
-
-    fn compile_text(text: &str) -> Result<crate::Model, ScenarioError> {
-        let src = Source {
-            file: "t.ron".into(),
-            text: text.into(),
-        };
-        super::compile(&parse(&src)?, &src)
-    }
-
-    fn invalid(text: &str) -> String {
-        match compile_text(text) {
-            Err(e @ ScenarioError::Invalid { .. }) => e.to_string(),
-            other => panic!("expected a semantic error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn the_base_scenario_compiles() {
-        let m = compile_text(BASE).unwrap();
-        assert_eq!(m.partitions.len(), 2);
-        assert_eq!(m.faults[0].brokers.len(), 1);
-    }
-
-    #[test]
-    fn fault_on_an_unknown_broker_lists_the_valid_ones_at_its_line() {
-        let e = invalid(&BASE.replace("Crash(Broker(1))", "Crash(Broker(7))"));
-        assert!(e.contains("t.ron:8:"), "{e}");
-        assert!(
-            e.contains("faults[0].fault") && e.contains("unknown broker 7; valid: 1, 2"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn a_node_id_used_twice_is_refused() {
-        let e = invalid(&BASE.replace("controllers: [9]", "controllers: [2]"));
-        assert!(e.contains("node id 2 is already used"), "{e}");
-    }
-
-    #[test]
-    fn idempotence_with_acks_one_is_refused_as_kafka_does() {
-        let e = invalid(&BASE.replace("records_per_sec: 10.0", "records_per_sec: 10.0, acks: One"));
-        assert!(e.contains("idempotence requires acks: All"), "{e}");
-    }
-
-    #[test]
-    fn a_dc_fault_takes_its_brokers_controllers_and_clients() {
-        let m = compile_text(&BASE.replace("Crash(Broker(1))", "PowerLoss(Dc(\"dc1\"))")).unwrap();
-        let f = &m.faults[0];
-        assert_eq!(
-            (f.brokers.len(), f.controllers.len(), f.dcs.len()),
-            (2, 1, 1)
-        );
-    }
-
-    #[test]
-    fn a_controlled_shutdown_of_a_dc_stops_its_brokers_only() {
-        let m = compile_text(&BASE.replace("Crash(Broker(1))", "ControlledShutdown(Dc(\"dc1\"))"))
-            .unwrap();
-        let f = &m.faults[0];
-        assert_eq!(
-            (f.brokers.len(), f.controllers.len(), f.dcs.len()),
-            (2, 0, 0)
-        );
-        assert_eq!(f.label, "controlled shutdown dc dc1");
-    }
-
-    #[test]
-    fn a_controlled_shutdown_of_a_controller_is_refused_with_the_valid_targets() {
-        let e = invalid(&BASE.replace("Crash(Broker(1))", "ControlledShutdown(Controller(9))"));
-        assert!(e.contains("t.ron:8:"), "{e}");
-        assert!(
-            e.contains("faults[0].fault") && e.contains("valid: Broker(id), Rack(name)"),
-            "{e}"
-        );
-    }
-}
+mod tests;
