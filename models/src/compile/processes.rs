@@ -82,44 +82,11 @@ impl Scope<'_> {
     /// Every component of `fp`'s kind, in model order (`field` is where an
     /// unresolvable one is reported).
     fn members(&self, field: &str, fp: &FaultProcess) -> Result<Vec<Member>, ScenarioError> {
-        let topo = self.topo;
         let base = base(fp);
-        let nodes = |targets: Vec<(String, Target)>| self.node_members(field, fp, &base, targets);
-        let named =
-            |name: &String, target: fn(String) -> Target| (name.clone(), target(name.clone()));
         match fp.component {
-            Component::Broker => nodes(
-                topo.brokers
-                    .iter()
-                    .map(|b| (b.node_id.to_string(), Target::Broker(b.node_id)))
-                    .collect(),
-            ),
-            Component::Controller => nodes(
-                topo.controllers
-                    .iter()
-                    .map(|k| (k.node_id.to_string(), Target::Controller(k.node_id)))
-                    .collect(),
-            ),
-            Component::Rack => nodes(
-                topo.racks
-                    .iter()
-                    .map(|r| named(&r.name, Target::Rack))
-                    .collect(),
-            ),
-            Component::Dc => nodes(
-                topo.dcs
-                    .iter()
-                    .map(|d| named(&d.name, Target::Dc))
-                    .collect(),
-            ),
-            Component::Region => nodes(
-                topo.regions
-                    .iter()
-                    .map(|r| named(r, Target::Region))
-                    .collect(),
-            ),
             Component::Link => self.link_members(field, &base),
             Component::Mirror => Ok(self.mirror_members(&base)),
+            nodes => self.node_members(field, fp, &base, node_targets(self.topo, nodes)),
         }
     }
 
@@ -182,6 +149,34 @@ impl Scope<'_> {
             out.push((name.clone(), one));
         }
         out
+    }
+}
+
+/// Every broker, controller, rack, DC or region (as `component` says) as a
+/// fault target, with its name as `only` writes it. Links and mirrors are
+/// not nodes of the topology: none.
+fn node_targets(topo: &Topology, component: Component) -> Vec<(String, Target)> {
+    let named = |names: Vec<&String>, target: fn(String) -> Target| {
+        names
+            .into_iter()
+            .map(|n| (n.clone(), target(n.clone())))
+            .collect()
+    };
+    match component {
+        Component::Broker => topo
+            .brokers
+            .iter()
+            .map(|b| (b.node_id.to_string(), Target::Broker(b.node_id)))
+            .collect(),
+        Component::Controller => topo
+            .controllers
+            .iter()
+            .map(|k| (k.node_id.to_string(), Target::Controller(k.node_id)))
+            .collect(),
+        Component::Rack => named(topo.racks.iter().map(|r| &r.name).collect(), Target::Rack),
+        Component::Dc => named(topo.dcs.iter().map(|d| &d.name).collect(), Target::Dc),
+        Component::Region => named(topo.regions.iter().collect(), Target::Region),
+        Component::Link | Component::Mirror => vec![],
     }
 }
 
