@@ -222,7 +222,10 @@ enum FormatArg {
     Csv,
 }
 
-/// Failures, each with its exit code: 2 for bad input, 1 for the rest.
+/// Failures, each with its exit code: 2 for bad input and for a trial that
+/// went past its event budget (the scenario drives the model somewhere it
+/// cannot finish: a report naming scenario, seed and trial, not a result),
+/// 1 for the rest.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
@@ -242,7 +245,9 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Scenario(_) | CliError::Usage(_) => 2,
+            CliError::Scenario(_)
+            | CliError::Usage(_)
+            | CliError::Runner(kdrsim::RunnerError::Trial { .. }) => 2,
             CliError::Io { .. } | CliError::Runner(_) => 1,
         }
     }
@@ -685,7 +690,8 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         .map(crate::report::parse_window)
         .transpose()?;
     let model = kdrsim::load_file(&args.file)?;
-    let (outcome, trace) = kdrsim::replay(&model, args.seed, args.trial);
+    let (outcome, trace) =
+        kdrsim::try_replay(&model, args.seed, args.trial).map_err(kdrsim::RunnerError::from)?;
     let mut text = format!(
         "scenario {} ({}), seed {}, trial {}: {} trace records, trace hash {:016x}\n",
         model.name,
@@ -781,4 +787,36 @@ pub(crate) fn emit(text: &str) -> Result<(), CliError> {
     let mut out = Stdout::default();
     out.write(text)?;
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A trial past its event budget ends `kdrsim run` with an error that
+    /// names it and exit code 2 (what `main` prints and returns), not with
+    /// a panic or a report.
+    #[test]
+    fn a_trial_past_its_event_budget_fails_the_run_with_exit_code_2() {
+        let mut model = (*kdrsim::builtin_scenarios().unwrap().remove(0)).clone();
+        model.event_budget_factor = 0;
+        let loaded = [Loaded {
+            model: Arc::new(model),
+            digest: String::new(),
+        }];
+        let cli = Cli::try_parse_from([
+            "kdrsim", "run", "--trials", "20", "--jobs", "2", "--format", "json",
+        ])
+        .unwrap();
+        let Some(Command::Run(args)) = cli.command else {
+            panic!("a run command");
+        };
+        let e = run_whole(&args, &loaded).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let text = e.to_string();
+        assert!(
+            text.starts_with("scenario \"3dc-stretched\" (scenarios/3dc-stretched.ron), seed 1, trial 0: stopped after 1 events"),
+            "{text}"
+        );
+    }
 }

@@ -28,7 +28,8 @@ pub mod shrink;
 
 pub use kdrsim_models::trace::{to_json_lines, trace_hash, TraceEntry};
 pub use kdrsim_models::{
-    load_file, load_source, Metric, Model, ScenarioError, Source, TrialOutcome, World,
+    load_file, load_source, EventBudgetExceeded, Metric, Model, ScenarioError, Source,
+    TrialOutcome, World,
 };
 pub use kdrsim_sim::{RunnerError, TrialRange};
 
@@ -70,7 +71,9 @@ pub fn builtin_scenarios() -> Result<Vec<Arc<Model>>, ScenarioError> {
 
 /// Runs trials `trials` of `model` with master seed `seed` on `jobs` threads
 /// (0 = all cores). Outcomes come back in trial order and do not depend on
-/// `jobs`. `progress` is called with counts of finished trials.
+/// `jobs`. `progress` is called with counts of finished trials. A trial that
+/// goes past its event budget (a model bug) stops the run with
+/// [`RunnerError::Trial`], naming the scenario, seed and trial.
 pub fn run_batch(
     model: &Arc<Model>,
     seed: u64,
@@ -78,11 +81,11 @@ pub fn run_batch(
     jobs: usize,
     progress: impl Fn(u64) + Sync + Send,
 ) -> Result<Vec<(u64, TrialOutcome)>, RunnerError> {
-    kdrsim_sim::run_trials(
+    kdrsim_sim::try_run_trials(
         trials,
         jobs,
         || World::new(model.clone()),
-        |world, trial| (trial, world.run_trial(seed, trial)),
+        |world, trial| Ok((trial, world.try_run_trial(seed, trial)?)),
         progress,
     )
 }
@@ -99,12 +102,12 @@ pub fn run_chunked<E: From<RunnerError>>(
     progress: impl Fn(u64) + Sync + Send,
     sink: impl FnMut(&mut Vec<(u64, TrialOutcome)>) -> Result<(), E>,
 ) -> Result<(), E> {
-    kdrsim_sim::run_trials_chunked(
+    kdrsim_sim::try_run_trials_chunked(
         trials,
         jobs,
         kdrsim_sim::DEFAULT_CHUNK,
         || World::new(model.clone()),
-        |world, trial| (trial, world.run_trial(seed, trial)),
+        |world, trial| Ok((trial, world.try_run_trial(seed, trial)?)),
         progress,
         sink,
     )
@@ -133,12 +136,15 @@ pub fn run_batch_cancellable(
     let mut start = trials.start;
     while start < trials.end && !cancel.load(Ordering::Relaxed) {
         let end = trials.end.min(start.saturating_add(CHUNK));
-        let chunk = kdrsim_sim::run_trials(
+        let chunk = kdrsim_sim::try_run_trials(
             TrialRange { start, end },
             jobs,
             || World::new(model.clone()),
             |world, trial| {
-                (!cancel.load(Ordering::Relaxed)).then(|| (trial, world.run_trial(seed, trial)))
+                if cancel.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                Ok(Some((trial, world.try_run_trial(seed, trial)?)))
             },
             &progress,
         )?;
@@ -149,11 +155,38 @@ pub fn run_batch_cancellable(
 }
 
 /// Runs one trial.
+///
+/// # Panics
+///
+/// If the trial goes past its event budget (a model bug); [`try_run_one`]
+/// returns that as an error.
 pub fn run_one(model: &Arc<Model>, seed: u64, trial: u64) -> TrialOutcome {
     World::new(model.clone()).run_trial(seed, trial)
 }
 
+/// Runs one trial, or says which trial went past its event budget.
+pub fn try_run_one(
+    model: &Arc<Model>,
+    seed: u64,
+    trial: u64,
+) -> Result<TrialOutcome, EventBudgetExceeded> {
+    World::new(model.clone()).try_run_trial(seed, trial)
+}
+
 /// Runs one trial and returns its trace, event for event.
+///
+/// # Panics
+///
+/// As [`run_one`]; [`try_replay`] returns the error instead.
 pub fn replay(model: &Arc<Model>, seed: u64, trial: u64) -> (TrialOutcome, Vec<TraceEntry>) {
     World::new(model.clone()).run_trial_traced(seed, trial)
+}
+
+/// [`replay`], or the trial's event-budget error.
+pub fn try_replay(
+    model: &Arc<Model>,
+    seed: u64,
+    trial: u64,
+) -> Result<(TrialOutcome, Vec<TraceEntry>), EventBudgetExceeded> {
+    World::new(model.clone()).try_run_trial_traced(seed, trial)
 }

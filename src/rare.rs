@@ -58,7 +58,7 @@ fn stratum_hits(
     stratum: Stratum,
     event: &(impl Fn(&TrialOutcome) -> bool + Sync),
 ) -> Result<u64, RunnerError> {
-    let hits = kdrsim_sim::run_trials(
+    let hits = kdrsim_sim::try_run_trials(
         TrialRange::first(trials),
         0,
         || {
@@ -66,7 +66,7 @@ fn stratum_hits(
             w.set_stratum(stratum);
             w
         },
-        |world, trial| event(&world.run_trial(seed, trial)) as u64,
+        |world, trial| Ok(event(&world.try_run_trial(seed, trial)?) as u64),
         |_| {},
     )?;
     Ok(hits.into_iter().sum())

@@ -148,7 +148,8 @@ pub fn write_report(
             format!("{}: topology graph (Graphviz DOT)", model.name),
         ));
         let trial = timeline_trial(summary);
-        let (outcome, trace) = kdrsim::replay(model, seed, trial);
+        let (outcome, trace) =
+            kdrsim::try_replay(model, seed, trial).map_err(kdrsim::RunnerError::from)?;
         let heading = format!(
             "{}, trial {trial} (seed {seed}): {} acknowledged records lost, longest write outage {} s",
             model.name,

@@ -33,6 +33,8 @@ pub enum ShrinkError {
     NotReproducible { seed: u64, trial: u64 },
     #[error("cannot write the shrunk scenario: {0}")]
     Write(String),
+    #[error("{0}")]
+    Trial(#[from] kdrsim_models::EventBudgetExceeded),
 }
 
 /// A shrunk scenario.
@@ -81,7 +83,7 @@ fn run(
         file: file.to_string(),
         text: text.to_string(),
     })?;
-    let outcome = crate::run_one(&model, seed, trial);
+    let outcome = crate::try_run_one(&model, seed, trial)?;
     Ok((model, outcome))
 }
 
@@ -97,7 +99,7 @@ pub fn shrink(source: &Source, seed: u64, trial: u64) -> Result<Shrunk, ShrinkEr
         return Err(ShrinkError::NoPerTrialExpectation);
     }
     let model = Arc::new(model);
-    if !breaks_per_trial(&model, &crate::run_one(&model, seed, trial)) {
+    if !breaks_per_trial(&model, &crate::try_run_one(&model, seed, trial)?) {
         return Err(ShrinkError::TrialPasses { seed, trial });
     }
     // The trial's schedule, as fixed faults.

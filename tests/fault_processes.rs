@@ -376,3 +376,42 @@ fn conditioning_reaches_a_one_in_a_million_loss_with_ten_percent_relative_error(
     let plain = kdrsim::run_batch(&m, 3, kdrsim::TrialRange::first(4200), 0, |_| {}).unwrap();
     assert!(plain.iter().all(|(_, o)| o.acked_lost_records == 0));
 }
+
+/// Twelve processes of about 98,000 failures each: each is under the bound
+/// of 100,000 failures per trial, together they are twelve times over it,
+/// and the file is refused naming the field and the bound.
+#[test]
+fn the_failure_bound_holds_for_all_fault_processes_together() {
+    // Broker 1 alone fails every ~3.2e6 ms over ten years: ~98,000 times.
+    let one = "(component: Broker, only: [\"1\"], time_to_failure: Exponential(3_200_000), time_to_repair: Fixed(18_000))";
+    let scenario = |processes: usize| {
+        format!(
+            r#"(
+    version: 1, name: "many", duration_ms: 315_360_000_000,
+    topology: (regions: [(name: "r", data_centers: [
+        (name: "a", racks: [(name: "a", brokers: [1], controllers: [101])]),
+    ])]),
+    topics: [(name: "t", partitions: 1, replication_factor: 1, min_insync_replicas: 1)],
+    fault_processes: [{}],
+)"#,
+            vec![one; processes].join(", ")
+        )
+    };
+    let load = |text: String| {
+        load_source(&Source {
+            file: "many.ron".into(),
+            text,
+        })
+    };
+    assert!(load(scenario(1)).is_ok(), "one process is under the bound");
+    let e = load(scenario(12))
+        .expect_err("twelve are refused")
+        .to_string();
+    assert!(
+        e.contains("field `fault_processes`")
+            && e.contains("about 11759")
+            && e.contains("failures per trial from 12 fault processes together")
+            && e.contains("at most 100000 are supported in all"),
+        "{e}"
+    );
+}

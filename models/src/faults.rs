@@ -23,8 +23,11 @@ use crate::scenario::TimeDist;
 use kdrsim_sim::{Purpose, RngStreams, SimTime};
 use rand::Rng;
 
-/// At most this many fault occurrences per trial from fault processes
-/// (checked at load time from the mean cycle, and enforced while drawing).
+/// At most this many fault occurrences per trial from all fault processes
+/// together: checked at load time from each process's mean cycle, per
+/// process and summed over processes, and enforced while drawing (one
+/// budget shared by every process, so the draw stops there whatever the
+/// distributions' tails do).
 pub const MAX_OCCURRENCES: usize = 100_000;
 
 /// A fault of the scenario file: its times and the target(s) it may hit

@@ -30,7 +30,7 @@ pub use error::{Location, ScenarioError};
 pub use load::Source;
 pub use outcome::{Metric, TrialOutcome};
 pub use scenario::Scenario;
-pub use world::World;
+pub use world::{EventBudgetExceeded, World};
 
 use std::path::Path;
 use std::sync::Arc;

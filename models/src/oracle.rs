@@ -11,8 +11,13 @@
 //!
 //! What it checks: acknowledged-record durability. What it does not: order,
 //! duplicates (counted by consumers), or records never acknowledged.
+//!
+//! It also keeps each partition's settled history (`crate::world::log::Settled`):
+//! the leader-epoch tags of the prefix every replica agreed on, which the
+//! logs describe by one `SETTLED` entry. The oracle reads a final log's
+//! tags through it, so settling changes no verdict.
 
-use crate::world::log::{held_ranges, EpochStart};
+use crate::world::log::{for_each_run, held_ranges, EpochStart, Settled};
 use kdrsim_sim::SimTime;
 
 /// A range of acknowledged records `[start, end)` written in `epoch`, whose
@@ -93,6 +98,7 @@ pub struct Verdict {
 #[derive(Debug, Default)]
 pub struct Oracle {
     acked: Vec<Vec<AckedRange>>,
+    settled: Vec<Settled>,
 }
 
 impl Oracle {
@@ -103,28 +109,44 @@ impl Oracle {
         for v in &mut self.acked {
             v.clear();
         }
+        self.settled.resize_with(partitions, Settled::default);
+        self.settled.truncate(partitions);
+        for s in &mut self.settled {
+            s.clear();
+        }
+    }
+
+    /// The settled history of `partition`, which its logs' `SETTLED`
+    /// entries stand for.
+    pub fn settled(&self, partition: usize) -> &Settled {
+        &self.settled[partition]
+    }
+
+    pub fn settled_mut(&mut self, partition: usize) -> &mut Settled {
+        &mut self.settled[partition]
+    }
+
+    /// Acknowledges `[start, end)` of a log of `partition`, split into runs
+    /// by the epochs the log tags them with (settled entries read through
+    /// the partition's history); `range(epoch, lo, hi)` dates each run.
+    pub fn acknowledge_log(
+        &mut self,
+        partition: usize,
+        log: &[EpochStart],
+        start: u64,
+        end: u64,
+        mut range: impl FnMut(u32, u64, u64) -> AckedRange,
+    ) {
+        let settled = &self.settled[partition];
+        let list = &mut self.acked[partition];
+        for_each_run(log, settled, start, end, |epoch, lo, hi| {
+            push_acked(list, range(epoch, lo, hi))
+        });
     }
 
     /// Records that a producer saw `[start, end)` of `partition` acknowledged.
     pub fn acknowledge(&mut self, partition: usize, range: AckedRange) {
-        if range.start >= range.end {
-            return;
-        }
-        let list = &mut self.acked[partition];
-        if let Some(last) = list.last_mut() {
-            // Ranges acknowledged on either side of a fault's beginning or
-            // end stay apart: they date their failure instants differently.
-            if last.epoch == range.epoch
-                && last.end == range.start
-                && last.faults_before_ack == range.faults_before_ack
-                && last.faults_ended_before_ack == range.faults_ended_before_ack
-            {
-                last.end = range.end;
-                last.t_end = range.t_end;
-                return;
-            }
-        }
-        list.push(range);
+        push_acked(&mut self.acked[partition], range);
     }
 
     pub fn acked_ranges(&self, partition: usize) -> &[AckedRange] {
@@ -170,17 +192,25 @@ impl Oracle {
                 verdict.rpo_ms = verdict.rpo_ms.max(failure.since(appended).as_ms());
             };
             // Held sub-ranges from every log: an epoch appears at most once
-            // in a log, so each log adds at most a few.
+            // in a log, so each log adds at most a few (a log's runs come
+            // in offset order, and touching ones, as where a settled
+            // history ends, are joined).
             let mut held: [(u64, u64); 32] = [(0, 0); 32];
             let mut n_held = 0;
             let mut push = |lo: u64, hi: u64| {
-                if lo < hi && n_held < held.len() {
+                if lo >= hi {
+                    return;
+                }
+                if n_held > 0 && held[n_held - 1].1 == lo {
+                    held[n_held - 1].1 = hi;
+                } else if n_held < held.len() {
                     held[n_held] = (lo, hi);
                     n_held += 1;
                 }
             };
+            let settled = &self.settled[partition];
             for &(log, leo) in logs {
-                held_ranges(log, leo, r.epoch, r.start, r.end, &mut push);
+                held_ranges(log, leo, settled, r.epoch, r.start, r.end, &mut push);
             }
             if let Some((lo, hi)) = any_epoch {
                 push(lo.max(r.start), hi.min(r.end));
@@ -197,6 +227,28 @@ impl Oracle {
             lost_here(cursor, r.end, verdict);
         }
     }
+}
+
+/// Appends `range` to a partition's acknowledged ranges, joining it to the
+/// last one when it continues it.
+fn push_acked(list: &mut Vec<AckedRange>, range: AckedRange) {
+    if range.start >= range.end {
+        return;
+    }
+    if let Some(last) = list.last_mut() {
+        // Ranges acknowledged on either side of a fault's beginning or
+        // end stay apart: they date their failure instants differently.
+        if last.epoch == range.epoch
+            && last.end == range.start
+            && last.faults_before_ack == range.faults_before_ack
+            && last.faults_ended_before_ack == range.faults_ended_before_ack
+        {
+            last.end = range.end;
+            last.t_end = range.t_end;
+            return;
+        }
+    }
+    list.push(range);
 }
 
 #[cfg(test)]

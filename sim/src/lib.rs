@@ -27,6 +27,9 @@ mod timer;
 
 pub use queue::EventQueue;
 pub use rng::{Purpose, RngStreams, StreamRng};
-pub use runner::{run_trials, run_trials_chunked, RunnerError, TrialRange, DEFAULT_CHUNK};
+pub use runner::{
+    run_trials, run_trials_chunked, try_run_trials, try_run_trials_chunked, RunnerError,
+    TrialRange, DEFAULT_CHUNK,
+};
 pub use time::{SimDuration, SimTime};
 pub use timer::TimerGen;

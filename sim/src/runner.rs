@@ -29,12 +29,26 @@ impl TrialRange {
     }
 }
 
-#[derive(Debug)]
-pub struct RunnerError(pub String);
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunnerError {
+    /// The worker threads could not start.
+    Pool(String),
+    /// A trial could not be run to its end: the lowest-numbered such trial
+    /// of the run (whatever the thread count), with its own message, which
+    /// names it.
+    Trial { trial: u64, message: String },
+    /// The caller's sink refused a chunk.
+    Sink(String),
+}
 
 impl std::fmt::Display for RunnerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "could not start the worker threads: {}", self.0)
+        match self {
+            RunnerError::Pool(e) => write!(f, "could not start the worker threads: {e}"),
+            RunnerError::Trial { message, .. } => f.write_str(message),
+            RunnerError::Sink(e) => f.write_str(e),
+        }
     }
 }
 impl std::error::Error for RunnerError {}
@@ -69,8 +83,27 @@ where
     R: Fn(&mut W, u64) -> O + Sync + Send,
     P: Fn(u64) + Sync + Send,
 {
+    try_run_trials(trials, jobs, init, |w, t| Ok(run(w, t)), progress)
+}
+
+/// [`run_trials`] where a trial may fail: the run stops with the error of
+/// the lowest-numbered failing trial (see [`try_run_trials_chunked`]).
+pub fn try_run_trials<W, O, I, R, P>(
+    trials: TrialRange,
+    jobs: usize,
+    init: I,
+    run: R,
+    progress: P,
+) -> Result<Vec<O>, RunnerError>
+where
+    W: Send,
+    O: Send,
+    I: Fn() -> W + Sync + Send,
+    R: Fn(&mut W, u64) -> Result<O, RunnerError> + Sync + Send,
+    P: Fn(u64) + Sync + Send,
+{
     let mut all = Vec::with_capacity(trials.len() as usize);
-    run_trials_chunked(
+    try_run_trials_chunked(
         trials,
         jobs,
         DEFAULT_CHUNK,
@@ -104,7 +137,7 @@ pub fn run_trials_chunked<W, O, I, R, P, S, E>(
     init: I,
     run: R,
     progress: P,
-    mut sink: S,
+    sink: S,
 ) -> Result<(), E>
 where
     W: Send,
@@ -115,11 +148,45 @@ where
     S: FnMut(&mut Vec<O>) -> Result<(), E>,
     E: From<RunnerError>,
 {
+    try_run_trials_chunked(
+        trials,
+        jobs,
+        chunk,
+        init,
+        |w, t| Ok(run(w, t)),
+        progress,
+        sink,
+    )
+}
+
+/// [`run_trials_chunked`] where a trial may fail. The run then stops with
+/// the error of the lowest-numbered failing trial, the same whatever the
+/// thread count: trials numbered above a failure already seen are skipped,
+/// trials below it still run, and the chunk in which a trial failed is not
+/// handed to `sink` (every earlier chunk was).
+pub fn try_run_trials_chunked<W, O, I, R, P, S, E>(
+    trials: TrialRange,
+    jobs: usize,
+    chunk: u64,
+    init: I,
+    run: R,
+    progress: P,
+    mut sink: S,
+) -> Result<(), E>
+where
+    W: Send,
+    O: Send,
+    I: Fn() -> W + Sync + Send,
+    R: Fn(&mut W, u64) -> Result<O, RunnerError> + Sync + Send,
+    P: Fn(u64) + Sync + Send,
+    S: FnMut(&mut Vec<O>) -> Result<(), E>,
+    E: From<RunnerError>,
+{
     let chunk = chunk.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
-        .map_err(|e| RunnerError(e.to_string()))?;
+        .map_err(|e| RunnerError::Pool(e.to_string()))?;
     // One world per worker thread, built on first use and kept across
     // chunks. The mutex is only ever taken by its own thread, so it is
     // uncontended; it exists to satisfy the borrow checker, not to
@@ -129,33 +196,53 @@ where
         .collect();
     // Progress is reported in batches to keep the atomic off the hot path.
     let pending = AtomicU64::new(0);
+    // The lowest trial number that failed so far (u64::MAX: none).
+    let failed = AtomicU64::new(u64::MAX);
+    let mut results: Vec<Option<Result<O, RunnerError>>> =
+        Vec::with_capacity(chunk.min(trials.len()) as usize);
     let mut buffer: Vec<O> = Vec::with_capacity(chunk.min(trials.len()) as usize);
     let mut start = trials.start;
     while start < trials.end {
         let end = trials.end.min(start.saturating_add(chunk));
-        buffer.clear();
+        results.clear();
         pool.install(|| {
             // Indexed over usize offsets (rayon does not index u64 ranges),
             // so `par_extend` keeps trial order.
-            buffer.par_extend(
+            results.par_extend(
                 (0..(end - start) as usize)
                     .into_par_iter()
                     .with_min_len(16)
                     .map(|offset| {
                         let trial = start + offset as u64;
+                        if trial > failed.load(Ordering::Relaxed) {
+                            return None;
+                        }
                         let slot = rayon::current_thread_index().unwrap_or(0) % worlds.len();
                         let mut guard = worlds[slot].lock().unwrap_or_else(|e| e.into_inner());
                         let world = guard.get_or_insert_with(&init);
                         let outcome = run(world, trial);
                         drop(guard);
+                        if outcome.is_err() {
+                            failed.fetch_min(trial, Ordering::Relaxed);
+                        }
                         let done = pending.fetch_add(1, Ordering::Relaxed) + 1;
                         if done.is_multiple_of(64) {
                             progress(64);
                         }
-                        outcome
+                        Some(outcome)
                     }),
             )
         });
+        buffer.clear();
+        for r in results.drain(..) {
+            match r {
+                Some(Ok(o)) => buffer.push(o),
+                // Every trial below the lowest failure ran, so the first
+                // error in trial order is that failure.
+                Some(Err(e)) => return Err(e.into()),
+                None => {}
+            }
+        }
         sink(&mut buffer)?;
         start = end;
     }
@@ -287,7 +374,7 @@ mod tests {
             |_: &mut Vec<u64>| {
                 calls += 1;
                 if calls == 3 {
-                    Err(RunnerError("disk full".into()))
+                    Err(RunnerError::Sink("disk full".into()))
                 } else {
                     Ok(())
                 }
@@ -295,5 +382,45 @@ mod tests {
         );
         assert!(result.is_err());
         assert_eq!(calls, 3);
+    }
+
+    #[test]
+    fn a_failing_trial_stops_the_run_with_the_lowest_failure_whatever_the_threads() {
+        for (jobs, chunk) in [(1, 1000), (2, 1000), (2, 7)] {
+            let mut delivered = Vec::new();
+            let result = try_run_trials_chunked(
+                TrialRange::first(1_000),
+                jobs,
+                chunk,
+                || (),
+                |_, t| {
+                    if t == 321 || t == 500 || t == 999 {
+                        Err(RunnerError::Trial {
+                            trial: t,
+                            message: format!("trial {t} went wrong"),
+                        })
+                    } else {
+                        Ok(t)
+                    }
+                },
+                |_| {},
+                |c: &mut Vec<u64>| -> Result<(), RunnerError> {
+                    delivered.append(c);
+                    Ok(())
+                },
+            );
+            let e = result.unwrap_err();
+            assert_eq!(
+                e,
+                RunnerError::Trial {
+                    trial: 321,
+                    message: "trial 321 went wrong".into()
+                },
+                "jobs {jobs} chunk {chunk}"
+            );
+            assert_eq!(e.to_string(), "trial 321 went wrong");
+            // Only whole chunks before the failing one reached the sink.
+            assert_eq!(delivered, (0..(321 / chunk) * chunk).collect::<Vec<_>>());
+        }
     }
 }

@@ -68,6 +68,14 @@ pub const MAX_TOPICS: usize = 10_000;
 /// periodic ticks), and fault processes are capped in occurrences, so the
 /// bound only keeps integer time far from overflow.
 pub const MAX_DURATION_MS: u64 = 10 * 365 * 24 * 3_600_000;
+/// Events a trial may process per (partition + broker) and per fault that
+/// begins in it, plus one: `EVENT_BUDGET_FACTOR × (partitions + brokers) ×
+/// (faults + 1)`. Real trials process about one or two (each partition's
+/// ISR shrinks, its leader moves, its follower catches up; each broker is
+/// fenced and unfenced, once per fault that takes it), so a trial that goes
+/// past this many does not advance: the world stops it with an error
+/// naming the scenario, seed and trial instead of spinning.
+pub const EVENT_BUDGET_FACTOR: u64 = 1_000;
 
 #[derive(Debug, Clone)]
 pub struct DcSpec {
@@ -306,6 +314,9 @@ pub struct Model {
     /// The mirrors and the runbook, when the scenario declares `clusters`
     /// (`None`: one implicit cluster, no mirrors).
     pub dr: Option<crate::dr::spec::DrSpec>,
+    /// The factor of a trial's event budget: [`EVENT_BUDGET_FACTOR`]
+    /// (a test makes it tiny to stop a trial early).
+    pub event_budget_factor: u64,
 }
 
 impl Model {
@@ -487,6 +498,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         broker_cluster: clusters.broker_cluster,
         controller_cluster: clusters.controller_cluster,
         dr,
+        event_budget_factor: EVENT_BUDGET_FACTOR,
     })
 }
 

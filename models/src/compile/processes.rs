@@ -30,18 +30,32 @@ pub(super) fn resolve(
         mirrors,
     };
     let mut processes = Vec::new();
+    // Expected failures per trial, summed over every process: the bound is
+    // on a trial's failures in all, not on each process's.
+    let mut expected_total = 0.0f64;
     for (pi, fp) in scenario.fault_processes.iter().enumerate() {
         let pf = format!("fault_processes[{pi}]");
         check_times(c, &pf, fp)?;
         let mut members = scope.members(&format!("{pf}.component"), fp)?;
         check_only(c, &pf, fp, &members)?;
         members.retain(|(n, _)| fp.only.is_empty() || fp.only.contains(n));
-        check_occurrences(c, &pf, fp, members.len(), scenario.duration_ms)?;
+        expected_total += check_occurrences(c, &pf, fp, members.len(), scenario.duration_ms)?;
         processes.push(ProcessSpec {
             time_to_failure: fp.time_to_failure,
             time_to_repair: fp.time_to_repair,
             components: components(pi, fp, members, faults),
         });
+    }
+    if expected_total > MAX_OCCURRENCES as f64 {
+        return Err(c.err(
+            "fault_processes",
+            "",
+            format!(
+                "about {expected_total:.0} failures per trial from {} fault processes together (over {} ms); at most {MAX_OCCURRENCES} are supported in all: lengthen time_to_failure, cover fewer components with `only`, or shorten duration_ms",
+                scenario.fault_processes.len(),
+                scenario.duration_ms,
+            ),
+        ));
     }
     if faults.len() > u16::MAX as usize {
         return Err(c.err(
@@ -217,14 +231,15 @@ fn check_only(
 }
 
 /// Refuse processes that would schedule absurdly many faults, before any
-/// trial allocates for them.
+/// trial allocates for them; returns the process's expected failures per
+/// trial (the bound also holds for all processes together).
 fn check_occurrences(
     c: &Checker,
     pf: &str,
     fp: &FaultProcess,
     members: usize,
     duration_ms: u64,
-) -> Result<(), ScenarioError> {
+) -> Result<f64, ScenarioError> {
     let cycle_ms =
         fp.time_to_failure.mean_ms_lower_bound() + fp.time_to_repair.mean_ms_lower_bound();
     let expected = members as f64 * duration_ms as f64 / cycle_ms.max(1.0);
@@ -237,7 +252,7 @@ fn check_occurrences(
             ),
         ));
     }
-    Ok(())
+    Ok(expected)
 }
 
 /// Process `pi`'s components: each member's spec, labelled, goes to

@@ -187,14 +187,9 @@ impl World {
     /// must be fetched again.
     pub(super) fn truncate_to_high_watermark(&mut self, now: SimTime, b: BrokerIdx) {
         let node = self.model.brokers[b.idx()].node_id;
-        for p in 0..self.parts.len() {
-            let Some(s) = self.model.partitions[p]
-                .replicas()
-                .iter()
-                .position(|&x| x == b)
-            else {
-                continue;
-            };
+        for k in 0..self.broker_parts[b.idx()].len() {
+            let (p, s) = self.broker_parts[b.idx()][k];
+            let (p, s) = (p as usize, s as usize);
             if self.parts[p].leader == Some(s as u8) {
                 continue;
             }
@@ -228,14 +223,9 @@ impl World {
         }
         let window = self.model.timings.unflushed_window;
         let node = self.model.brokers[b.idx()].node_id;
-        for p in 0..self.parts.len() {
-            let Some(s) = self.model.partitions[p]
-                .replicas()
-                .iter()
-                .position(|&x| x == b)
-            else {
-                continue;
-            };
+        for k in 0..self.broker_parts[b.idx()].len() {
+            let (p, s) = self.broker_parts[b.idx()][k];
+            let (p, s) = (p as usize, s as usize);
             // Followers describe their epoch caches as "the leader's, cut at
             // my LEO": make them explicit before the leader's own cache is
             // cut, or they would inherit the cut.

@@ -25,6 +25,7 @@ pub mod curve;
 pub mod latency;
 pub mod log;
 
+mod budget;
 mod consumers;
 mod elections;
 mod fault_effects;
@@ -38,6 +39,7 @@ mod runbook;
 mod state;
 mod topology;
 
+pub use budget::EventBudgetExceeded;
 pub use state::Invariants;
 pub(crate) use state::OutageClock;
 use state::*;
@@ -115,6 +117,9 @@ enum Ev {
     },
     /// Producers and consumers are back on the primary.
     SwitchedBack,
+    /// Test hook (`World::canary_loop`): schedules itself again at the
+    /// same instant, forever.
+    Canary,
     End,
 }
 
@@ -133,11 +138,21 @@ pub struct Conservation {
     pub died_unacknowledged: u64,
 }
 
+/// What an event can change (see `World::scope_of`).
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Partition(usize),
+    Broker(usize),
+    World,
+}
+
 /// The mutable state of one trial, reused across trials by one worker.
 pub struct World {
     model: Arc<Model>,
     q: EventQueue<Ev>,
     events: u64,
+    /// Events this trial may process (see `budget.rs`).
+    event_budget: u64,
     occurrences: Vec<crate::faults::Occurrence>,
     stratum: crate::faults::Stratum,
     fault_window: Vec<(SimTime, Option<SimTime>)>,
@@ -175,6 +190,12 @@ pub struct World {
     link_into: Vec<u32>,
     /// Per partition: the links reading it.
     links_from: Vec<Vec<u32>>,
+    /// Per broker: its replicas as (partition, slot), in partition order, so
+    /// a broker's event touches its own partitions instead of scanning all.
+    broker_parts: Vec<Vec<(u32, u8)>>,
+    /// Scratch list of a broker's event: the partitions it touches (kept
+    /// to avoid an allocation per event).
+    touched: Vec<usize>,
     /// Per mirror: stopped (nested faults count), throughput factor, and
     /// how many partitions share its bandwidth.
     mirror_stopped: Vec<u16>,
@@ -230,6 +251,14 @@ pub struct World {
     /// acknowledgements resume forgets what it had buffered (the records
     /// vanish: neither acknowledged nor failed). Never set outside tests.
     pub canary_forget_buffer: bool,
+    /// Settle leader-epoch caches (`log::settle`). A test turns it off to
+    /// show that settling changes no outcome and no trace. Never cleared
+    /// outside tests.
+    pub settle_epoch_caches: bool,
+    /// Test hook for the event budget: the trial never advances past its
+    /// start (an event that re-arms itself at the same instant). Never set
+    /// outside tests.
+    pub canary_loop: bool,
     invariants: Invariants,
 }
 
@@ -244,6 +273,7 @@ impl World {
             model: Arc::new((*model).clone()),
             q: EventQueue::with_capacity(1024),
             events: 0,
+            event_budget: 0,
             occurrences: Vec::new(),
             stratum: crate::faults::Stratum::All,
             fault_window: Vec::new(),
@@ -267,6 +297,8 @@ impl World {
             link_epochs: Vec::new(),
             link_into: Vec::new(),
             links_from: Vec::new(),
+            broker_parts: Vec::new(),
+            touched: Vec::new(),
             mirror_stopped: Vec::new(),
             mirror_factor_ppm: Vec::new(),
             mirror_partitions: Vec::new(),
@@ -299,13 +331,16 @@ impl World {
             canary_skip_truncation: false,
             canary_perfect_mirror: false,
             canary_forget_buffer: false,
+            settle_epoch_caches: true,
+            canary_loop: false,
             invariants: Invariants::default(),
         }
         .with_link_tables()
     }
 
-    /// The model's constant link tables: who writes and who reads each
-    /// partition, and how many partitions share each mirror's bandwidth.
+    /// The model's constant tables: who writes and who reads each partition,
+    /// how many partitions share each mirror's bandwidth, which replicas
+    /// each broker holds.
     fn with_link_tables(mut self) -> Self {
         let m = self.model.clone();
         let n = m.partitions.len();
@@ -325,6 +360,12 @@ impl World {
                     .sum()
             })
             .collect();
+        self.broker_parts = vec![Vec::new(); m.brokers.len()];
+        for (p, spec) in m.partitions.iter().enumerate() {
+            for (s, b) in spec.replicas().iter().enumerate() {
+                self.broker_parts[b.idx()].push((p as u32, s as u8));
+            }
+        }
         self.record_bytes = (0..n)
             .map(|p| {
                 let mut t = m.partitions[p].topic.idx();
@@ -373,51 +414,106 @@ impl World {
         self.stratum = stratum;
     }
 
-    pub fn run_trial(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+    /// Runs trial `trial` of `seed` and returns its outcome, or the error of
+    /// a trial that went past its event budget (a model bug, see
+    /// `budget.rs`): what the runner and the command line use.
+    pub fn try_run_trial(
+        &mut self,
+        seed: u64,
+        trial: u64,
+    ) -> Result<TrialOutcome, EventBudgetExceeded> {
         self.trace = None;
         self.run(seed, trial)
     }
 
-    /// Runs a trial and also returns its trace, for `replay`.
-    pub fn run_trial_traced(&mut self, seed: u64, trial: u64) -> (TrialOutcome, Vec<TraceEntry>) {
+    /// [`Self::try_run_trial`], also returning the trial's trace, for `replay`.
+    pub fn try_run_trial_traced(
+        &mut self,
+        seed: u64,
+        trial: u64,
+    ) -> Result<(TrialOutcome, Vec<TraceEntry>), EventBudgetExceeded> {
         self.trace = Some(Vec::with_capacity(256));
         let outcome = self.run(seed, trial);
-        (outcome, self.trace.take().unwrap_or_default())
+        let trace = self.trace.take().unwrap_or_default();
+        outcome.map(|o| (o, trace))
     }
 
-    fn run(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+    /// Runs trial `trial` of `seed` and returns its outcome.
+    ///
+    /// # Panics
+    ///
+    /// If the trial goes past its event budget, which only a bug in the
+    /// model makes it do; [`Self::try_run_trial`] returns that as an error.
+    pub fn run_trial(&mut self, seed: u64, trial: u64) -> TrialOutcome {
+        self.try_run_trial(seed, trial)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs a trial and also returns its trace, for `replay`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Self::run_trial`].
+    pub fn run_trial_traced(&mut self, seed: u64, trial: u64) -> (TrialOutcome, Vec<TraceEntry>) {
+        self.try_run_trial_traced(seed, trial)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn run(&mut self, seed: u64, trial: u64) -> Result<TrialOutcome, EventBudgetExceeded> {
         self.reset(seed, trial);
         while let Some((now, ev)) = self.q.pop() {
             self.events += 1;
-            // Events of one partition (its ISR check, its AlterPartition, a
-            // follower catching up) change that partition alone: only it is
-            // brought forward and re-derived. Flows are functions of time,
-            // so the others lose nothing by being synced at their next
-            // event; this keeps a trial's cost linear in partitions.
-            let local = match ev {
-                Ev::IsrExpire { partition, .. }
-                | Ev::AlterPartition { partition, .. }
-                | Ev::CaughtUp { partition, .. } => Some(partition.idx()),
-                Ev::LinkSteer { link, .. } => Some(self.links[link as usize].target as usize),
-                _ => None,
-            };
-            match local {
-                Some(p) => self.sync_local(p, now),
-                None => self.sync(now),
+            if self.events > self.event_budget {
+                return Err(self.budget_exceeded(seed, trial));
+            }
+            let scope = self.scope_of(ev);
+            match scope {
+                Scope::Partition(p) => self.sync_local(p, now),
+                Scope::Broker(b) => self.sync_broker(b, now),
+                Scope::World => self.sync(now),
             }
             if self.handle(now, ev) {
                 break;
             }
-            match local {
-                Some(p) => self.refresh_local(now, p),
-                None => self.refresh(now),
+            match scope {
+                Scope::Partition(p) => self.refresh_local(now, p),
+                Scope::Broker(b) => self.refresh_broker(now, b),
+                Scope::World => self.refresh(now),
             }
             if self.trace.is_some() {
                 self.sample_offsets(now);
                 self.note_link_lag(now);
             }
         }
-        self.finish()
+        Ok(self.finish())
+    }
+
+    /// What an event can change, and so what must be brought forward before
+    /// it and re-derived after it. Flows are functions of time, so a
+    /// partition left alone loses nothing by being synced at its next
+    /// event; this keeps a trial's cost linear in partitions.
+    ///
+    /// - The events of one partition (its ISR check, its AlterPartition, a
+    ///   follower catching up, the copy into it) change that partition
+    ///   alone.
+    /// - A broker's fencing or unfencing by the controller changes that
+    ///   broker and its partitions alone (its ISRs and leaderships); in a
+    ///   world without mirrors, only they are visited.
+    /// - Anything else (faults, controller elections, the runbook) may
+    ///   change everything.
+    fn scope_of(&self, ev: Ev) -> Scope {
+        match ev {
+            Ev::IsrExpire { partition, .. }
+            | Ev::AlterPartition { partition, .. }
+            | Ev::CaughtUp { partition, .. } => Scope::Partition(partition.idx()),
+            Ev::LinkSteer { link, .. } => {
+                Scope::Partition(self.links[link as usize].target as usize)
+            }
+            Ev::Fence { broker, .. } | Ev::Unfence { broker, .. } if self.links.is_empty() => {
+                Scope::Broker(broker.idx())
+            }
+            _ => Scope::World,
+        }
     }
 
     fn note(&mut self, now: SimTime, record: TraceRecord) {
@@ -497,6 +593,10 @@ impl World {
         }
         self.fault_starts.sort_unstable();
         self.q.schedule(end, Ev::End);
+        self.event_budget = self.event_budget_for(self.fault_starts.len());
+        if self.canary_loop {
+            self.q.schedule(SimTime::ZERO, Ev::Canary);
+        }
 
         let n = m.dcs.len();
         draw_rtts(&m, &mut network_rng, &mut self.rtt);
@@ -700,6 +800,9 @@ impl World {
                 }
             }
             Ev::SwitchedBack => self.runbook_switched_back(now),
+            Ev::Canary => {
+                self.q.schedule(now, Ev::Canary);
+            }
             Ev::IsrExpire { partition, gen } => {
                 if self.parts[partition.idx()].expire_timer.fire(gen) {
                     self.isr_expire(now, partition.idx());
@@ -750,10 +853,12 @@ impl World {
     }
 
     /// [`Self::refresh`] after an event of partition `p` alone (and the
-    /// copies into and out of it).
+    /// copies into and out of it). The controllers and brokers are not
+    /// visited: only `quorum.rs` and the handlers of world events change
+    /// what they derive from (faults, cuts, sessions, fencing), and every
+    /// refresh leaves them settled (a second pass would do nothing), so
+    /// after a partition's event they have nothing to do.
     fn refresh_local(&mut self, now: SimTime, p: usize) {
-        self.refresh_controller(now);
-        self.refresh_brokers(now);
         self.refresh_partition(now, p);
         if let Some(&li) = Some(&self.link_into[p]).filter(|&&l| l != u32::MAX) {
             self.steer_link(now, li as usize);
@@ -769,6 +874,50 @@ impl World {
         if self.model.runbook().is_some() {
             self.refresh_runbook(now);
         }
+    }
+
+    /// [`Self::refresh`] after broker `b` was fenced or unfenced: the
+    /// broker itself (an unfenced broker out of contact gets a new session
+    /// timer), then its partitions, in the order the whole-world refresh
+    /// visits them (so timers are armed and random numbers drawn in the
+    /// same order). Nothing else derives from what changed: another
+    /// partition's followers, producer and consumers read only its own
+    /// replicas' brokers, and other brokers' sessions only the controller
+    /// and the network. (Worlds with mirrors refresh everything: every
+    /// refresh steers every copy anew.)
+    fn refresh_broker(&mut self, now: SimTime, b: usize) {
+        self.refresh_broker_session(now, b);
+        let touched = std::mem::take(&mut self.touched);
+        for &p in &touched {
+            self.refresh_partition(now, p);
+        }
+        self.runbook_maybe_cutover(now);
+        for &p in &touched {
+            self.refresh_consumers(now, Some(p));
+        }
+        self.refresh_runbook(now);
+        self.touched = touched;
+    }
+
+    /// Broker `b`'s partitions and partition 0 (whose offsets a trace
+    /// samples after every event), in partition order.
+    fn partitions_of_broker(&self, b: usize, out: &mut Vec<usize>) {
+        out.clear();
+        out.push(0);
+        out.extend(self.broker_parts[b].iter().map(|&(p, _)| p as usize));
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// [`Self::sync`] before broker `b` is fenced or unfenced: its
+    /// partitions (listed in `touched` for the refresh that follows).
+    fn sync_broker(&mut self, b: usize, now: SimTime) {
+        let mut touched = std::mem::take(&mut self.touched);
+        self.partitions_of_broker(b, &mut touched);
+        for &p in &touched {
+            self.sync_partition(p, now);
+        }
+        self.touched = touched;
     }
 
     /// [`Self::sync`] for an event of partition `p` alone: it, the copy into

@@ -93,14 +93,9 @@ impl World {
                 broker: self.model.brokers[b.idx()].node_id,
             },
         );
-        for p in 0..self.parts.len() {
-            let Some(s) = self.model.partitions[p]
-                .replicas()
-                .iter()
-                .position(|&x| x == b)
-            else {
-                continue;
-            };
+        for k in 0..self.broker_parts[b.idx()].len() {
+            let (p, s) = self.broker_parts[b.idx()][k];
+            let (p, s) = (p as usize, s as usize);
             let bit = 1u8 << s;
             let isr = self.parts[p].isr;
             // Without ELR the last ISR member stays in the ISR (KRaft never
@@ -128,8 +123,9 @@ impl World {
                 broker: self.model.brokers[b.idx()].node_id,
             },
         );
-        for p in 0..self.parts.len() {
-            if self.parts[p].leader.is_none() && self.model.partitions[p].replicas().contains(&b) {
+        for k in 0..self.broker_parts[b.idx()].len() {
+            let p = self.broker_parts[b.idx()][k].0 as usize;
+            if self.parts[p].leader.is_none() {
                 self.elect_leader(now, p);
             }
         }
@@ -172,67 +168,74 @@ impl World {
     }
 
     pub(super) fn refresh_brokers(&mut self, now: SimTime) {
+        for b in 0..self.brokers.len() {
+            self.refresh_broker_session(now, b);
+        }
+    }
+
+    /// Broker `b`'s session with its cluster's active controller: contact
+    /// gained or lost, fencing of a re-registered incarnation, the timers
+    /// that fence or unfence it. Settled after one pass: calling it again
+    /// with nothing changed does nothing.
+    pub(super) fn refresh_broker_session(&mut self, now: SimTime, b: usize) {
         let m = self.model.clone();
         let t = m.timings;
-        for b in 0..self.brokers.len() {
-            let k = m.broker_cluster[b] as usize;
-            let active_dc = self.active[k].map(|a| m.controllers[a.idx()].dc);
-            let dc = m.brokers[b].dc;
-            let contact = self.brokers[b].up() && active_dc.is_some_and(|a| self.connected(dc, a));
-            let br = &mut self.brokers[b];
-            if contact != br.contact {
-                br.contact = contact;
-                if contact {
-                    br.fence_timer.cancel();
-                } else {
-                    br.unfence_timer.cancel();
+        let k = m.broker_cluster[b] as usize;
+        let active_dc = self.active[k].map(|a| m.controllers[a.idx()].dc);
+        let dc = m.brokers[b].dc;
+        let contact = self.brokers[b].up() && active_dc.is_some_and(|a| self.connected(dc, a));
+        let br = &mut self.brokers[b];
+        if contact != br.contact {
+            br.contact = contact;
+            if contact {
+                br.fence_timer.cancel();
+            } else {
+                br.unfence_timer.cancel();
+            }
+        }
+        let br = &mut self.brokers[b];
+        if contact {
+            if br.restarted && !br.fenced {
+                // Re-registration after an unclean shutdown fences the
+                // old incarnation at once.
+                self.fence(now, BrokerIdx(b as u16));
+            }
+            if self.brokers[b].unclean_restart {
+                self.brokers[b].unclean_restart = false;
+                if m.elr {
+                    self.forget_unclean_replica(now, BrokerIdx(b as u16));
                 }
             }
             let br = &mut self.brokers[b];
-            if contact {
-                if br.restarted && !br.fenced {
-                    // Re-registration after an unclean shutdown fences the
-                    // old incarnation at once.
-                    self.fence(now, BrokerIdx(b as u16));
-                }
-                if self.brokers[b].unclean_restart {
-                    self.brokers[b].unclean_restart = false;
-                    if m.elr {
-                        self.forget_unclean_replica(now, BrokerIdx(b as u16));
-                    }
-                }
-                let br = &mut self.brokers[b];
-                if br.fenced && !br.unfence_timer.is_armed() {
-                    // Unfenced once a heartbeat shows it caught up with the
-                    // metadata log: the next heartbeat plus a round trip.
-                    let hb =
-                        self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
-                    let rtt = self.rtt_between(dc, active_dc.unwrap_or(dc));
-                    let at = now + SimDuration(hb) + rtt;
-                    let gen = self.brokers[b].unfence_timer.arm();
-                    self.q.schedule(
-                        at,
-                        Ev::Unfence {
-                            broker: BrokerIdx(b as u16),
-                            gen,
-                        },
-                    );
-                }
-            } else if active_dc.is_some() && !br.fenced && !br.fence_timer.is_armed() {
-                // The controller fences a broker whose session expired: the
-                // session timeout after its last heartbeat.
-                let since_hb =
-                    self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
-                let at = now + (t.broker_session_timeout - SimDuration(since_hb));
-                let gen = self.brokers[b].fence_timer.arm();
+            if br.fenced && !br.unfence_timer.is_armed() {
+                // Unfenced once a heartbeat shows it caught up with the
+                // metadata log: the next heartbeat plus a round trip.
+                let hb = self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+                let rtt = self.rtt_between(dc, active_dc.unwrap_or(dc));
+                let at = now + SimDuration(hb) + rtt;
+                let gen = self.brokers[b].unfence_timer.arm();
                 self.q.schedule(
                     at,
-                    Ev::Fence {
+                    Ev::Unfence {
                         broker: BrokerIdx(b as u16),
                         gen,
                     },
                 );
             }
+        } else if active_dc.is_some() && !br.fenced && !br.fence_timer.is_armed() {
+            // The controller fences a broker whose session expired: the
+            // session timeout after its last heartbeat.
+            let since_hb =
+                self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
+            let at = now + (t.broker_session_timeout - SimDuration(since_hb));
+            let gen = self.brokers[b].fence_timer.arm();
+            self.q.schedule(
+                at,
+                Ev::Fence {
+                    broker: BrokerIdx(b as u16),
+                    gen,
+                },
+            );
         }
     }
 
@@ -241,15 +244,9 @@ impl World {
     /// its unflushed suffix, so it is no longer known to hold every
     /// committed record.
     pub(super) fn forget_unclean_replica(&mut self, now: SimTime, b: BrokerIdx) {
-        for p in 0..self.parts.len() {
-            let Some(s) = self.model.partitions[p]
-                .replicas()
-                .iter()
-                .position(|&x| x == b)
-            else {
-                continue;
-            };
-            let bit = 1u8 << s;
+        for k in 0..self.broker_parts[b.idx()].len() {
+            let (p, s) = self.broker_parts[b.idx()][k];
+            let (p, bit) = (p as usize, 1u8 << s);
             self.parts[p].elr &= !bit;
             let isr = self.parts[p].isr;
             if isr & bit != 0 {

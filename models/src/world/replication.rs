@@ -149,6 +149,7 @@ impl World {
                 self.acknowledge(p, l, start, target, now);
             }
         }
+        self.maybe_settle(p);
     }
 
     /// What each replica knows of the high watermark (legacy truncation
@@ -234,28 +235,85 @@ impl World {
         time_of: impl Fn(u64) -> SimTime,
     ) {
         let log = &self.epochs[p * MAX_RF + l];
-        for (i, e) in log.iter().enumerate() {
-            let seg_end = log.get(i + 1).map_or(u64::MAX, |n| n.start);
-            let lo = e.start.max(start);
-            let hi = seg_end.min(end);
-            if lo < hi {
-                let t_start = time_of(lo);
-                let t_end = time_of(hi - 1);
-                self.oracle.acknowledge(
-                    p,
-                    AckedRange {
-                        epoch: e.epoch,
-                        start: lo,
-                        end: hi,
-                        t_start,
-                        t_end,
-                        t_ack: now,
-                        faults_before_ack: self.faults_begun,
-                        faults_ended_before_ack: self.faults_ended,
-                    },
-                );
+        let (begun, ended) = (self.faults_begun, self.faults_ended);
+        self.oracle
+            .acknowledge_log(p, log, start, end, |epoch, lo, hi| AckedRange {
+                epoch,
+                start: lo,
+                end: hi,
+                t_start: time_of(lo),
+                t_end: time_of(hi - 1),
+                t_ack: now,
+                faults_before_ack: begun,
+                faults_ended_before_ack: ended,
+            });
+    }
+
+    /// Settles partition `p`'s leader-epoch caches below the offset every
+    /// replica agrees on (see `log::settle`), when the leader's cache has
+    /// grown enough since the last try: what keeps a trial of years of
+    /// elections linear in its failures, since divergence checks, cache
+    /// copies and the oracle then walk a handful of entries, not one per
+    /// election so far. A partition that a mirror copies is left alone: the
+    /// copy holds the source's tags, which must keep their meaning.
+    pub(super) fn maybe_settle(&mut self, p: usize) {
+        let Some(l) = self.parts[p].leader else {
+            return;
+        };
+        let l = l as usize;
+        let li = p * MAX_RF + l;
+        if !self.settle_epoch_caches
+            || !self.oracle.settled(p).due(self.epochs[li].len())
+            || !self.links_from[p].is_empty()
+        {
+            return;
+        }
+        let rf = self.model.partitions[p].rf as usize;
+        let l_leo = self.parts[p].replicas[l].leo;
+        // The first offset where some replica's log differs from the
+        // leader's, or ends. A follower whose cache is "the leader's, cut
+        // at my LEO" agrees up to its LEO.
+        let mut upto = l_leo;
+        let mut explicit = [false; MAX_RF];
+        for (s, ex) in explicit.iter_mut().enumerate().take(rf) {
+            let r = &self.parts[p].replicas[s];
+            if s == l {
+                continue;
+            }
+            if r.prefix_of_leader {
+                upto = upto.min(r.leo);
+            } else {
+                *ex = true;
+                let fi = p * MAX_RF + s;
+                upto = upto.min(log::divergence(
+                    &self.epochs[fi],
+                    r.leo,
+                    &self.epochs[li],
+                    l_leo,
+                ));
             }
         }
+        // The leader's cache first, then every explicit follower's.
+        let mut logs: Vec<&mut Vec<EpochStart>> = Vec::with_capacity(rf);
+        let mut followers: Vec<&mut Vec<EpochStart>> = Vec::with_capacity(rf);
+        for (s, log) in self.epochs[p * MAX_RF..p * MAX_RF + rf]
+            .iter_mut()
+            .enumerate()
+        {
+            if s == l {
+                logs.push(log);
+            } else if explicit[s] {
+                followers.push(log);
+            }
+        }
+        logs.append(&mut followers);
+        log::settle(&mut logs, upto, self.oracle.settled_mut(p));
+    }
+
+    /// The most entries any replica's leader-epoch cache held at the end of
+    /// the last trial: with settling, a handful whatever the trial's length.
+    pub fn longest_epoch_cache(&self) -> usize {
+        self.epochs.iter().map(Vec::len).max().unwrap_or(0)
     }
 
     /// Makes a follower's epoch cache explicit (it was "the leader's, cut at
