@@ -212,6 +212,21 @@ fn one_thread(bencher: divan::Bencher, name: &str) {
     bench_one_thread(bencher, builtin(name), BATCH);
 }
 
+/// Library scenarios beyond the built-in four, on one thread: the
+/// multi-cluster ones run every cluster replica by replica (issue 13's
+/// target: `active-passive-mm2` at 10,000 trials/s or more).
+#[divan::bench(
+    args = ["active-passive-mm2", "msk-3az-replicator", "s2-cluster-link-failback"],
+    sample_count = 20
+)]
+fn library_one_thread(bencher: divan::Bencher, name: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(format!("{name}.ron"));
+    let model = kdrsim::load_file(&path).expect("library scenario loads");
+    bench_one_thread(bencher, model, BATCH);
+}
+
 /// The runner as the CLI drives it (chunked, streaming), on 1 and 2 worker
 /// threads: the ratio is the parallel speed-up.
 #[divan::bench(args = [1, 2], sample_count = 20)]

@@ -175,20 +175,10 @@ fn explain_and_the_simulation_agree_on_every_single_domain_loss_of_every_scenari
                     outcomes.iter().map(|o| o.acked_lost_records).max().unwrap()
                 );
             }
-            // A producer that dies with the domain asks for nothing, so no
-            // outage is counted for it; under a runbook the application fails
-            // over with its cluster and its outage counts.
-            let runbook = model.dr.as_ref().is_some_and(|dr| dr.runbook.is_some());
-            let producer_dies = m
-                .faults
-                .first()
-                .is_some_and(|f| model.producers.iter().any(|p| f.dcs.contains(&p.dc)));
-            let producing = !model.producers.is_empty()
-                && if model.dr.is_some() {
-                    runbook || !producer_dies
-                } else {
-                    d.producers_lost.is_empty()
-                };
+            // One client rule for every topology: a producer that dies with
+            // the domain (the default `clients: Die`) asks for nothing, so no
+            // outage is counted for it (it is `producer_down_ms`).
+            let producing = !model.producers.is_empty() && d.producers_lost.is_empty();
             if let Some(what) = disagreement(d.writes, d.loss, producing, to_end_ms, &outcomes) {
                 disagreements.push(format!(
                     "{name}: {what} (explain: writes: {}; data: {})",

@@ -251,3 +251,47 @@ fn canary_a_follower_that_skips_truncation_is_caught_by_the_invariant_checker() 
         "the checker missed replicas holding different records"
     );
 }
+
+/// Issue 14: with a round trip of 1,000 s the acknowledgement latency was
+/// 2,013 s and nothing failed, although `delivery.timeout.ms` is 120 s. A
+/// send older than its delivery timeout must fail, never be acknowledged.
+#[test]
+fn an_acknowledgement_slower_than_the_delivery_timeout_fails_the_send_instead() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/3dc-stretched.ron"),
+    )
+    .unwrap();
+    for from in [
+        "(between: (\"dc1\", \"dc2\"), rtt_ms: 1.5, jitter_ms: 0.3)",
+        "(between: (\"dc1\", \"dc3\"), rtt_ms: 2.5, jitter_ms: 0.5)",
+    ] {
+        assert!(text.contains(from), "3dc-stretched lacks {from}");
+    }
+    let text = text
+        .replace(
+            "(between: (\"dc1\", \"dc2\"), rtt_ms: 1.5, jitter_ms: 0.3)",
+            "(between: (\"dc1\", \"dc2\"), rtt_ms: 1000000.0)",
+        )
+        .replace(
+            "(between: (\"dc1\", \"dc3\"), rtt_ms: 2.5, jitter_ms: 0.5)",
+            "(between: (\"dc1\", \"dc3\"), rtt_ms: 1000000.0)",
+        );
+    let model = kdrsim::load_source(&kdrsim::Source {
+        file: "slow-links.ron".into(),
+        text,
+    })
+    .unwrap();
+    let dt_us = model.producers[0].delivery_timeout.as_ns() / 1_000;
+    let mut world = kdrsim::World::new(model);
+    for trial in 0..10 {
+        let o = world.run_trial(1, trial);
+        assert!(
+            o.ack_latency_p99_us <= dt_us * 103 / 100,
+            "trial {trial}: {o:?}"
+        );
+        assert!(o.failed_sends > 0, "trial {trial}: {o:?}");
+        let c = world.conservation();
+        let accounted = c.acknowledged + c.failed + c.in_flight + c.died_unacknowledged;
+        assert!(c.sent.abs_diff(accounted) <= 100, "trial {trial}: {c:?}");
+    }
+}

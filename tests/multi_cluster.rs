@@ -566,3 +566,54 @@ fn active_active_readers_of_the_other_regions_copy_keep_reading_when_that_region
     .to_string();
     assert!(e.contains("unknown topic \"eu.orders\""), "{e}");
 }
+
+#[test]
+fn active_active_crash_and_power_loss_of_a_region_cost_surviving_producers_the_same_outage() {
+    // One client rule for both kinds: with `clients: Survive` us-east's
+    // producer outlives its region under Crash and PowerLoss alike, stalls
+    // while its cluster is down, and reports the same write outage; with the
+    // default `Die` it is dead under both (its own figure), and only
+    // us-west's producer, which never stalls, is counted.
+    let base = edit(
+        &text("active-active-mm2.ron"),
+        "(at: Uniform(600_000, 1_800_000), fault: Partition([\"east-1\"], [\"west-1\"]), recover_after: Uniform(60_000, 900_000)),",
+        "",
+    );
+    let variant = |kind: &str, clients: &str| {
+        edit(
+            &base,
+            "fault: PowerLoss(Region(\"us-east\")), recover_after: Fixed(3_600_000)),",
+            &format!(
+                "fault: {kind}(Region(\"us-east\")), recover_after: Fixed(3_600_000){clients}),"
+            ),
+        )
+    };
+    let crash = outcomes(
+        &model("aa-crash", &variant("Crash", ", clients: Survive")),
+        50,
+    );
+    let power = outcomes(
+        &model("aa-power", &variant("PowerLoss", ", clients: Survive")),
+        50,
+    );
+    for (c, p) in crash.iter().zip(&power) {
+        assert_eq!(
+            c.max_write_outage_ms, p.max_write_outage_ms,
+            "{c:?} vs {p:?}"
+        );
+        // The hour us-east is down, or the rest of the trial (it starts as
+        // late as 4,800 s of 7,200 s).
+        assert!(c.max_write_outage_ms >= 2_400_000, "{c:?}");
+        assert_eq!(c.producer_down_ms, 0);
+    }
+    let crash_die = outcomes(&model("aa-crash-die", &variant("Crash", "")), 50);
+    let power_die = outcomes(&model("aa-power-die", &variant("PowerLoss", "")), 50);
+    for (c, p) in crash_die.iter().zip(&power_die) {
+        assert_eq!(c.max_write_outage_ms, p.max_write_outage_ms);
+        // us-east's producer is dead for the hour, reported as such; the
+        // restart after power returns (quorum, unfencing) is a short outage.
+        assert!(c.producer_down_ms >= 2_400_000, "{c:?}");
+        assert_eq!(c.producer_down_ms, p.producer_down_ms);
+        assert!(c.max_write_outage_ms < 10_000, "{c:?}");
+    }
+}

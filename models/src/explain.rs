@@ -453,6 +453,27 @@ fn judge(
                 };
             }
         }
+        // A producer that dies with the domain (`clients: Die`) waits for
+        // nothing: its topic's outage is nobody's write outage (the world
+        // reports the dead time as `producer_down_ms`).
+        // (A runbook still fails the topic over: that verdict stands.)
+        let under_runbook = model.runbook().is_some_and(|rb| {
+            model.mirrors()[rb.mirror]
+                .topics
+                .iter()
+                .any(|mt| mt.source.idx() == ti)
+        });
+        let dead_producer = t
+            .producer
+            .map(|p| &model.producers[p])
+            .filter(|p| dcs.contains(&p.dc) && !under_runbook);
+        if let (Some(_), Some(p)) = (&topic_stop, dead_producer) {
+            writes_why.push(format!(
+                "topic {}: its producer {} dies with {short}, so no live producer waits for it",
+                t.name, p.name
+            ));
+            topic_stop = None;
+        }
         if let Some(why) = topic_stop {
             writes = Writes::Stop;
             stopped_clusters.push(k);

@@ -67,8 +67,10 @@ pub enum TraceRecord {
     RunbookDetected,
     /// The primary came back before the decision: no failover.
     RunbookAborted,
-    /// Operators failed over: the mirror stopped at `mirror_leo` while the
-    /// primary's log ended at `source_leo` (one record per partition).
+    /// Operators failed over: the copy stopped at `mirror_leo` while the
+    /// primary's producers had seen records acknowledged up to `source_leo`
+    /// (one record per partition; the difference is the acknowledged tail
+    /// the failover leaves behind).
     Failover {
         partition: u32,
         source_leo: u64,

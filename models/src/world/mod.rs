@@ -123,6 +123,21 @@ enum Ev {
     End,
 }
 
+/// Where every record a live producer sent ended up, over one trial:
+/// `sent = acknowledged + failed + in_flight + died_unacknowledged`, up to
+/// the rounding of flows (a record per partition per change of course).
+/// Producers with `acks=0` are counted as sent and acknowledged by nobody
+/// and are left out of the check by its users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Conservation {
+    pub sent: u64,
+    pub acknowledged: u64,
+    pub failed: u64,
+    pub in_flight: u64,
+    /// Waited on by a producer that then died with its DC.
+    pub died_unacknowledged: u64,
+}
+
 /// What an event can change (see `World::scope_of`).
 #[derive(Debug, Clone, Copy)]
 enum Scope {
@@ -195,6 +210,14 @@ pub struct World {
     oracle: Oracle,
     writes: OutageClock,
     reads: OutageClock,
+    /// The conservation count: records live producers sent, died with
+    /// unacknowledged, and still had in flight at the end.
+    sent: u64,
+    died_unacked: u64,
+    in_flight: u64,
+    acked_records: u64,
+    /// Per partition: since when its producer has been sending (alive).
+    sending_since: Vec<Option<SimTime>>,
     /// Time some producer was dead, and which ones are.
     producers_down: OutageClock,
     producer_dead: Vec<bool>,
@@ -224,6 +247,10 @@ pub struct World {
     /// pretends the mirror had copied everything (a broken model). Never set
     /// outside tests.
     pub canary_perfect_mirror: bool,
+    /// Test hook for the conservation check's canary: a producer whose
+    /// acknowledgements resume forgets what it had buffered (the records
+    /// vanish: neither acknowledged nor failed). Never set outside tests.
+    pub canary_forget_buffer: bool,
     /// Settle leader-epoch caches (`log::settle`). A test turns it off to
     /// show that settling changes no outcome and no trace. Never cleared
     /// outside tests.
@@ -285,6 +312,11 @@ impl World {
             reads: OutageClock::default(),
             producers_down: OutageClock::default(),
             producer_dead: Vec::new(),
+            sent: 0,
+            died_unacked: 0,
+            in_flight: 0,
+            acked_records: 0,
+            sending_since: Vec::new(),
             faults_begun: 0,
             faults_ended: 0,
             failed_sends: 0,
@@ -298,6 +330,7 @@ impl World {
             canary_ack_before_hw: false,
             canary_skip_truncation: false,
             canary_perfect_mirror: false,
+            canary_forget_buffer: false,
             settle_epoch_caches: true,
             canary_loop: false,
             invariants: Invariants::default(),
@@ -354,6 +387,17 @@ impl World {
     /// Events processed by the last trial.
     pub fn events_processed(&self) -> u64 {
         self.events
+    }
+
+    /// The last trial's conservation count (see [`Conservation`]).
+    pub fn conservation(&self) -> Conservation {
+        Conservation {
+            sent: self.sent,
+            acknowledged: self.acked_records,
+            failed: self.failed_sends,
+            in_flight: self.in_flight,
+            died_unacknowledged: self.died_unacked,
+        }
     }
 
     /// Invariant violations seen in the last trial (empty when the model is
@@ -649,8 +693,8 @@ impl World {
                 curve,
                 hw: 0,
                 acked_upto: 0,
-                blocked_since: None,
-                stalled_since: None,
+                pending_since: None,
+                acks_too_slow: false,
                 ack_latency_us: None,
                 ack_latency_since: SimTime::ZERO,
                 write_bad: false,
@@ -665,6 +709,12 @@ impl World {
         self.writes = OutageClock::default();
         self.reads = OutageClock::default();
         self.producers_down = OutageClock::default();
+        self.sent = 0;
+        self.died_unacked = 0;
+        self.in_flight = 0;
+        self.acked_records = 0;
+        self.sending_since.clear();
+        self.sending_since.resize(m.partitions.len(), None);
         self.producer_dead.clear();
         self.producer_dead.resize(m.producers.len(), false);
         self.faults_begun = 0;
@@ -896,19 +946,26 @@ impl World {
         self.writes.finish(end);
         self.reads.finish(end);
         self.producers_down.finish(end);
-        // Producers still buffering: what has outlived delivery.timeout.ms failed.
+        // Producers still waiting: what has outlived delivery.timeout.ms
+        // failed; the rest is in flight, like what the leaders hold
+        // unacknowledged.
+        self.in_flight = 0;
         for p in 0..self.parts.len() {
             let Some(pi) = self.prod[p] else { continue };
+            self.track_sending(end, p, false);
             let dt = m.producers[pi as usize].delivery_timeout;
             let rate = self.parts[p].curve.rate_mrps();
-            for since in [self.parts[p].blocked_since, self.parts[p].stalled_since]
-                .into_iter()
-                .flatten()
-            {
-                let waited = end.since(since);
-                self.failed_sends = self
-                    .failed_sends
-                    .saturating_add(records_over(rate, (waited - dt.min(waited)).as_ns()));
+            let part = &self.parts[p];
+            let in_log = part.curve.now(end).saturating_sub(part.acked_upto);
+            match part.pending_since {
+                Some(since) => {
+                    let waited = end.since(since);
+                    let pending = records_over(rate, waited.as_ns());
+                    let expired = records_over(rate, (waited - dt.min(waited)).as_ns());
+                    self.failed_sends = self.failed_sends.saturating_add(expired);
+                    self.in_flight += pending - expired;
+                }
+                None => self.in_flight += in_log,
             }
         }
         for p in 0..self.parts.len() {
@@ -946,6 +1003,7 @@ impl World {
             self.oracle
                 .judge_partition_held(p, &logs, self.replayed[p], &faults, &mut verdict);
         }
+        self.acked_records = verdict.acked_records;
         TrialOutcome {
             acked_lost_records: verdict.acked_lost_records,
             rpo_ms: verdict.rpo_ms,

@@ -39,7 +39,6 @@ impl World {
             && !appending_real
             && pr.acks != Acks::All
             && zombie_dc.is_some_and(|d| self.connected(d, pr.dc));
-        let appending = appending_real || use_zombie;
         let maximal = part.isr | part.pending_isr.unwrap_or(0);
         let hw_moves = (0..rf).all(|s| {
             maximal & (1 << s) == 0
@@ -48,15 +47,14 @@ impl World {
                     Fetch::Leader | Fetch::Streaming | Fetch::CatchingUp
                 )
         });
-        let acks_flow = use_zombie || (appending_real && (pr.acks != Acks::All || hw_moves));
-        let write_bad = producer_alive && !acks_flow;
+        let mut acks_flow = use_zombie || (appending_real && (pr.acks != Acks::All || hw_moves));
         // Steady acknowledgement latency: the producer's round trip to the
         // leader, plus, for acks=all, one round trip to the slowest follower
         // of the maximal ISR (the leader learns a follower's LEO from its
         // next fetch). Observers and non-ISR replicas add nothing.
         let target_dc = if use_zombie { zombie_dc } else { leader_dc };
-        let steady_us = match (acks_flow, pr.acks, target_dc) {
-            (true, Acks::One | Acks::All, Some(ldc)) => {
+        let round_trip_us = match (pr.acks, target_dc) {
+            (Acks::One | Acks::All, Some(ldc)) => {
                 let mut rtt = self.rtt_between(pr.dc, ldc);
                 if pr.acks == Acks::All {
                     for s in 0..rf {
@@ -72,18 +70,36 @@ impl World {
             }
             _ => None,
         };
+        // An acknowledgement slower than `delivery.timeout.ms` never counts:
+        // the send has failed before it arrives. Such a producer is
+        // write-unavailable, and what it sends fails as it expires.
+        let too_slow =
+            round_trip_us.is_some_and(|us| us.saturating_mul(1_000) > pr.delivery_timeout.as_ns());
+        if too_slow {
+            acks_flow = false;
+        }
+        let steady_us = round_trip_us.filter(|_| acks_flow);
+        self.parts[p].acks_too_slow = too_slow;
+        let write_bad = producer_alive && !acks_flow;
 
-        // The producer buffers while it is alive and cannot append, whatever
-        // the reason (no leader, leader unreachable, NOT_ENOUGH_REPLICAS);
-        // when appends resume, what is younger than delivery.timeout.ms lands
-        // as a burst and the rest has failed back to the application. A
-        // producer that dies takes its buffer with it.
-        let rate = part.curve.rate_mrps();
-        let blocked = producer_alive && !appending;
+        // Sends the producer is waiting on: from the oldest unacknowledged
+        // send (`pending_since`) on, whatever the reason acknowledgements
+        // stopped (no leader, leader unreachable, NOT_ENOUGH_REPLICAS, a
+        // high watermark standing still). See `resolve_pending`.
+        self.track_sending(now, p, producer_alive);
         let mut burst = 0;
-        match (blocked, self.parts[p].blocked_since) {
-            (true, None) => {
-                self.parts[p].blocked_since = Some(now);
+        match (producer_alive, acks_flow, self.parts[p].pending_since) {
+            (true, false, None) => {
+                // Sent from the oldest record the leader holds unacknowledged.
+                // Sent from the oldest record the leader holds unacknowledged,
+                // but not before this producer (re)started sending.
+                let part = &self.parts[p];
+                let since = part
+                    .curve
+                    .time_of(part.acked_upto)
+                    .map_or(now, |t| t.min(now))
+                    .max(self.sending_since[p].unwrap_or(now));
+                self.parts[p].pending_since = Some(since);
                 self.note(
                     now,
                     TraceRecord::WritesBlocked {
@@ -91,28 +107,20 @@ impl World {
                     },
                 );
             }
-            (false, Some(since)) => {
-                self.parts[p].blocked_since = None;
-                if appending {
-                    let waited = now.since(since);
-                    let kept = waited.min(pr.delivery_timeout);
-                    burst = records_over(rate, kept.as_ns());
-                    let failed = records_over(rate, (waited - kept).as_ns());
-                    self.failed_sends += failed;
-                    // Buffered records waited up to `kept` before landing.
-                    if let Some(lat) = steady_us {
-                        self.latency
-                            .add_spread(lat, lat + kept.as_ns() / 1_000, burst);
-                    }
-                    self.note(
-                        now,
-                        TraceRecord::WritesResumed {
-                            partition: p as u32,
-                            appended: burst,
-                            failed,
-                        },
-                    );
-                }
+            (true, true, Some(since)) => {
+                burst = self.resolve_pending(now, p, since, use_zombie, steady_us);
+            }
+            (false, _, Some(since)) => {
+                // A producer that dies takes what it had buffered with it;
+                // what the leader holds may still be acknowledged.
+                let part = &self.parts[p];
+                let rate = part.curve.rate_mrps();
+                let in_log = part.curve.now(now).saturating_sub(part.acked_upto);
+                let pending = records_over(rate, now.since(since).as_ns());
+                self.died_unacked = self
+                    .died_unacked
+                    .saturating_add(pending.saturating_sub(in_log));
+                self.parts[p].pending_since = None;
             }
             _ => {}
         }
@@ -147,27 +155,6 @@ impl World {
                 part.replicas[z.slot as usize].leo = leo;
             }
         }
-        // A stalled high watermark: appended records wait for the ISR; those
-        // older than delivery.timeout.ms fail back to the application.
-        let stalled = appending && !acks_flow;
-        match (stalled, self.parts[p].stalled_since) {
-            (true, None) => self.parts[p].stalled_since = Some(now),
-            (false, Some(since)) => {
-                self.parts[p].stalled_since = None;
-                let waited = now.since(since);
-                let kept = pr.delivery_timeout.min(waited);
-                let over = waited - kept;
-                self.failed_sends += records_over(self.parts[p].curve.rate_mrps(), over.as_ns());
-                // Records appended while the high watermark stood still are
-                // acknowledged now, each after its wait.
-                if let Some(lat) = steady_us {
-                    let waiting = records_over(self.parts[p].curve.rate_mrps(), kept.as_ns());
-                    self.latency
-                        .add_spread(lat, lat + kept.as_ns() / 1_000, waiting);
-                }
-            }
-            _ => {}
-        }
         if write_bad != self.parts[p].write_bad {
             self.parts[p].write_bad = write_bad;
             self.writes.change(now, write_bad);
@@ -190,6 +177,76 @@ impl World {
             if r.fetch == Fetch::CatchingUp && !r.catchup_timer.is_armed() {
                 self.arm_catchup(now, p, s);
             }
+        }
+    }
+
+    /// Acknowledgements flow again after waiting since `since`: of what the
+    /// producer sent meanwhile, what is older than `delivery.timeout.ms` has
+    /// failed (and, where the leader holds it, is never acknowledged); the
+    /// rest is acknowledged as the high watermark passes it. What the
+    /// leader's log does not hold (it was buffered, or appended to a leader
+    /// that was replaced or lost its page cache) is sent again now, as a
+    /// burst, which is returned. Every record sent is so acknowledged,
+    /// failed, or still in flight.
+    fn resolve_pending(
+        &mut self,
+        now: SimTime,
+        p: usize,
+        since: SimTime,
+        use_zombie: bool,
+        steady_us: Option<u64>,
+    ) -> u64 {
+        let Some(pi) = self.prod[p] else { return 0 };
+        let dt = self.model.producers[pi as usize].delivery_timeout;
+        let part = &self.parts[p];
+        let rate = part.curve.rate_mrps();
+        let waited = now.since(since);
+        let kept = waited.min(dt);
+        let pending = records_over(rate, waited.as_ns());
+        let expired = records_over(rate, (waited - kept).as_ns());
+        let in_log = if use_zombie {
+            0
+        } else {
+            part.curve.now(now).saturating_sub(part.acked_upto)
+        };
+        let skipped = in_log.min(expired);
+        let mut burst = pending.saturating_sub(in_log.max(expired));
+        if self.canary_forget_buffer {
+            burst = 0;
+        }
+        let part = &mut self.parts[p];
+        part.acked_upto += skipped;
+        part.pending_since = None;
+        self.failed_sends = self.failed_sends.saturating_add(expired);
+        // Each record waited up to `kept` before its acknowledgement.
+        if let Some(lat) = steady_us {
+            self.latency
+                .add_spread(lat, lat + kept.as_ns() / 1_000, pending - expired);
+        }
+        self.note(
+            now,
+            TraceRecord::WritesResumed {
+                partition: p as u32,
+                appended: burst,
+                failed: expired,
+            },
+        );
+        burst
+    }
+
+    /// Counts what a live producer sends (for the conservation check): its
+    /// rate over the time it is alive and writing this partition.
+    pub(super) fn track_sending(&mut self, now: SimTime, p: usize, alive: bool) {
+        match (alive && self.prod[p].is_some(), self.sending_since[p]) {
+            (true, None) => self.sending_since[p] = Some(now),
+            (false, Some(since)) => {
+                let rate = self.parts[p].curve.rate_mrps();
+                self.sent = self
+                    .sent
+                    .saturating_add(records_over(rate, now.since(since).as_ns()));
+                self.sending_since[p] = None;
+            }
+            _ => {}
         }
     }
 }

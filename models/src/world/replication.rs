@@ -134,8 +134,9 @@ impl World {
         );
         self.cross_dc_bytes = self.cross_dc_bytes.saturating_add(bytes);
 
-        // What the producer has seen acknowledged.
-        if let Some(pr) = producer {
+        // What the producer has seen acknowledged (nothing, when every
+        // acknowledgement would arrive after its delivery timeout).
+        if let Some(pr) = producer.filter(|_| !part.acks_too_slow) {
             let target = match pr.acks {
                 Acks::Zero => 0,
                 Acks::One => part.replicas[l].leo,

@@ -254,19 +254,27 @@ impl World {
     /// carries over without a break.
     fn move_writer(&mut self, now: SimTime, from: usize, to: usize, pi: u16) {
         let rate = self.model.producers[pi as usize].rate_mrps_per_partition;
-        let waiting = self.parts[from]
-            .blocked_since
-            .into_iter()
-            .chain(self.parts[from].stalled_since)
-            .min();
+        // Everything unacknowledged on `from` is sent again to `to`: from the
+        // oldest record it was waiting on (or its log's unacknowledged tail).
+        let waiting = self.parts[from].pending_since.or_else(|| {
+            let part = &self.parts[from];
+            (part.curve.now(now) > part.acked_upto).then(|| {
+                part.curve
+                    .time_of(part.acked_upto)
+                    .map_or(now, |t| t.min(now))
+            })
+        });
+        let alive = self.producer_alive(pi as usize);
+        self.track_sending(now, from, false);
         self.stop_writes(now, from);
         let was_bad = std::mem::replace(&mut self.parts[from].write_bad, false);
         self.prod[to] = Some(pi);
         self.parts[to].curve.set_rate(rate);
         self.parts[to].acked_upto = self.parts[to].curve.now(now);
-        self.parts[to].blocked_since = waiting;
+        self.parts[to].pending_since = waiting;
         self.parts[to].write_bad = was_bad;
         self.parts[to].ack_latency_since = now;
+        self.track_sending(now, to, alive);
     }
 
     /// The producer leaves partition `p`: its log stops growing.
@@ -274,8 +282,7 @@ impl World {
         self.close_latency_window(p, now);
         self.acked_end[p] = self.acked_end[p].max(self.parts[p].acked_upto);
         let part = &mut self.parts[p];
-        part.blocked_since = None;
-        part.stalled_since = None;
+        part.pending_since = None;
         part.ack_latency_us = None;
         if part.curve.newest().appending {
             let leo = part.curve.now(now);

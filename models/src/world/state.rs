@@ -124,10 +124,12 @@ pub(super) struct Partition {
     pub(super) hw: u64,
     /// Acknowledged up to here in the current leader's log.
     pub(super) acked_upto: u64,
-    /// The producer is buffering (cannot append) since this time.
-    pub(super) blocked_since: Option<SimTime>,
-    /// Appending, but the high watermark cannot advance, since this time.
-    pub(super) stalled_since: Option<SimTime>,
+    /// The producer's round trip for an acknowledgement exceeds its
+    /// `delivery.timeout.ms`: nothing it sends is ever acknowledged in time.
+    pub(super) acks_too_slow: bool,
+    /// The send time of the oldest record the producer is waiting on,
+    /// while acknowledgements do not flow (buffered or unacknowledged).
+    pub(super) pending_since: Option<SimTime>,
     /// The acknowledgement latency records see right now (µs), while
     /// acknowledgements flow, and since when.
     pub(super) ack_latency_us: Option<u64>,

@@ -1,0 +1,204 @@
+//! The clusters section: which data centers, and so which brokers and
+//! controllers, each cluster holds. A scenario without `clusters` is one
+//! implicit cluster holding every DC.
+
+use super::topology::Topology;
+use super::Checker;
+use crate::dr::spec::ClusterSpec;
+use crate::error::ScenarioError;
+use crate::ids::*;
+use crate::scenario::{ClusterDef, Scenario};
+
+/// The resolved clusters.
+pub(super) struct Clusters {
+    /// The scenario's `clusters`; `None` when it has one implicit cluster.
+    pub(super) declared: Option<Vec<ClusterSpec>>,
+    /// Every cluster: the declared ones, or the implicit one.
+    pub(super) list: Vec<ClusterSpec>,
+    /// Per broker (by `BrokerIdx`): its cluster.
+    pub(super) broker_cluster: Vec<u16>,
+    /// Per controller (by `ControllerIdx`): its cluster.
+    pub(super) controller_cluster: Vec<u16>,
+}
+
+/// Resolves `clusters`, and each broker's and controller's cluster.
+pub(super) fn resolve(
+    c: &Checker,
+    scenario: &Scenario,
+    topo: &Topology,
+) -> Result<Clusters, ScenarioError> {
+    let declared = declared(c, scenario, topo)?;
+    // Every scenario has clusters: the declared ones, or one that holds
+    // every DC. Each runs the same replica-level mechanics.
+    let list = declared.clone().unwrap_or_else(|| {
+        vec![ClusterSpec {
+            name: scenario.name.clone(),
+            dcs: (0..topo.dcs.len()).map(|d| DcIdx(d as u16)).collect(),
+            brokers: (0..topo.brokers.len())
+                .map(|b| BrokerIdx(b as u16))
+                .collect(),
+            controllers: (0..topo.controllers.len())
+                .map(|k| ControllerIdx(k as u16))
+                .collect(),
+        }]
+    });
+    let mut broker_cluster = vec![0u16; topo.brokers.len()];
+    let mut controller_cluster = vec![0u16; topo.controllers.len()];
+    for (k, cl) in list.iter().enumerate() {
+        for b in &cl.brokers {
+            broker_cluster[b.idx()] = k as u16;
+        }
+        for x in &cl.controllers {
+            controller_cluster[x.idx()] = k as u16;
+        }
+    }
+    Ok(Clusters {
+        declared,
+        list,
+        broker_cluster,
+        controller_cluster,
+    })
+}
+
+/// Resolves `clusters`: each DC belongs to at most one cluster, every DC
+/// with brokers or controllers to one, and every cluster has brokers and
+/// controllers of its own. `None` when the scenario has one implicit cluster.
+fn declared(
+    c: &Checker,
+    scenario: &Scenario,
+    topo: &Topology,
+) -> Result<Option<Vec<ClusterSpec>>, ScenarioError> {
+    if scenario.clusters.is_empty() {
+        return Ok(None);
+    }
+    // Per DC: the cluster that holds it.
+    let mut owner: Vec<Option<usize>> = vec![None; topo.dcs.len()];
+    let mut out: Vec<ClusterSpec> = Vec::new();
+    for (ki, k) in scenario.clusters.iter().enumerate() {
+        let spec = cluster(c, topo, ki, k, &mut owner, &out)?;
+        out.push(spec);
+    }
+    for b in &topo.brokers {
+        if owner[b.dc.idx()].is_none() {
+            let name = &topo.dcs[b.dc.idx()].name;
+            return Err(c.err(
+                "clusters",
+                "",
+                format!("data center \"{name}\" holds brokers but belongs to no cluster; add it to one cluster's data_centers"),
+            ));
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Cluster `ki`, after the clusters `before` it; claims its DCs in `owner`.
+fn cluster(
+    c: &Checker,
+    topo: &Topology,
+    ki: usize,
+    k: &ClusterDef,
+    owner: &mut [Option<usize>],
+    before: &[ClusterSpec],
+) -> Result<ClusterSpec, ScenarioError> {
+    let kf = format!("clusters[{ki}]");
+    check_def(c, &kf, k, before)?;
+    let dcs = claim_dcs(c, topo, &kf, ki, k, owner, before)?;
+    let spec = holding(topo, k.name.clone(), dcs);
+    if spec.brokers.is_empty() || spec.controllers.is_empty() {
+        return Err(c.err(
+            format!("{kf}.data_centers"),
+            "",
+            format!(
+                "cluster \"{}\" has {} brokers and {} controllers in its data centers; it needs at least one of each",
+                k.name,
+                spec.brokers.len(),
+                spec.controllers.len()
+            ),
+        ));
+    }
+    Ok(spec)
+}
+
+/// Cluster `k` (at `kf`) has a name of its own and data centers.
+fn check_def(
+    c: &Checker,
+    kf: &str,
+    k: &ClusterDef,
+    before: &[ClusterSpec],
+) -> Result<(), ScenarioError> {
+    if k.name.trim().is_empty() {
+        return Err(c.err(format!("{kf}.name"), "", "cluster names must not be empty"));
+    }
+    if before.iter().any(|o| o.name == k.name) {
+        return Err(c.err(
+            format!("{kf}.name"),
+            &format!("\"{}\"", k.name),
+            format!("cluster \"{}\" is defined twice", k.name),
+        ));
+    }
+    if k.data_centers.is_empty() {
+        return Err(c.err(
+            format!("{kf}.data_centers"),
+            "",
+            "a cluster needs at least one data center",
+        ));
+    }
+    Ok(())
+}
+
+/// The cluster `name` holding `dcs`, and so their brokers and controllers.
+fn holding(topo: &Topology, name: String, dcs: Vec<DcIdx>) -> ClusterSpec {
+    let brokers = (0..topo.brokers.len())
+        .filter(|&b| dcs.contains(&topo.brokers[b].dc))
+        .map(|b| BrokerIdx(b as u16))
+        .collect();
+    let controllers = (0..topo.controllers.len())
+        .filter(|&k| dcs.contains(&topo.controllers[k].dc))
+        .map(|k| ControllerIdx(k as u16))
+        .collect();
+    ClusterSpec {
+        name,
+        dcs,
+        brokers,
+        controllers,
+    }
+}
+
+/// The DCs cluster `ki` (at `kf`) lists, each claimed for it in `owner`.
+fn claim_dcs(
+    c: &Checker,
+    topo: &Topology,
+    kf: &str,
+    ki: usize,
+    k: &ClusterDef,
+    owner: &mut [Option<usize>],
+    before: &[ClusterSpec],
+) -> Result<Vec<DcIdx>, ScenarioError> {
+    let mut dcs = Vec::new();
+    for name in &k.data_centers {
+        let d = topo.find_dc(c, &format!("{kf}.data_centers"), name)?;
+        if owner[d.idx()] == Some(ki) {
+            return Err(c.err(
+                format!("{kf}.data_centers"),
+                &format!("\"{name}\""),
+                format!(
+                    "data center \"{name}\" is listed twice in cluster \"{}\"",
+                    k.name
+                ),
+            ));
+        }
+        if let Some(prev) = owner[d.idx()] {
+            return Err(c.err(
+                format!("{kf}.data_centers"),
+                &format!("\"{name}\""),
+                format!(
+                    "data center \"{name}\" already belongs to cluster \"{}\"; a DC's brokers and controllers belong to one cluster",
+                    before[prev].name
+                ),
+            ));
+        }
+        owner[d.idx()] = Some(ki);
+        dcs.push(d);
+    }
+    Ok(dcs)
+}

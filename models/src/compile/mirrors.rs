@@ -1,0 +1,301 @@
+//! The mirrors section: mirrors between the declared clusters and the
+//! topics each copies. It resolves the runbook (`runbook.rs`), which fails
+//! over one of them, and then creates their target topics
+//! (`mirror_topics.rs`).
+
+use super::clusters::Clusters;
+use super::mirror_topics;
+use super::network::Network;
+use super::runbook;
+use super::topics::Topics;
+use super::topology::Topology;
+use super::{bandwidth, bounded_ms, positive_ms, Checker};
+use crate::dr::spec::{ClusterSpec, DrSpec, MirrorSpec, MirroredTopic};
+use crate::error::ScenarioError;
+use crate::ids::*;
+use crate::scenario::{Mirror, MirrorKind, Scenario, TopicNaming};
+
+/// Resolves `mirrors` and `runbook` (`None` with one implicit cluster, which
+/// has neither), then adds each mirror's target topics to `topics`.
+pub(super) fn resolve(
+    c: &Checker,
+    scenario: &Scenario,
+    topo: &Topology,
+    network: &Network,
+    clusters: &Clusters,
+    topics: &mut Topics,
+) -> Result<Option<DrSpec>, ScenarioError> {
+    match &clusters.declared {
+        None => {
+            if !scenario.mirrors.is_empty() {
+                return Err(c.err(
+                    "mirrors",
+                    "",
+                    "mirrors join clusters: define `clusters` first",
+                ));
+            }
+            if scenario.runbook.is_some() {
+                return Err(c.err(
+                    "runbook",
+                    "",
+                    "a runbook fails over a mirror: define `clusters` and `mirrors` first",
+                ));
+            }
+            Ok(None)
+        }
+        Some(cl) => {
+            let scope = Scope {
+                c,
+                clusters: cl,
+                topics,
+                network,
+                n_dcs: topo.dcs.len(),
+            };
+            let mut spec = scope.dr_spec(scenario)?;
+            mirror_topics::add(c, &mut spec, topo, topics)?;
+            Ok(Some(spec))
+        }
+    }
+}
+
+/// What mirrors are resolved against: the declared clusters, the
+/// scenario's topics, and the network.
+struct Scope<'a> {
+    c: &'a Checker<'a>,
+    clusters: &'a [ClusterSpec],
+    topics: &'a Topics,
+    network: &'a Network,
+    n_dcs: usize,
+}
+
+impl Scope<'_> {
+    /// Resolves `mirrors` and `runbook` against the clusters and topics.
+    fn dr_spec(&self, scenario: &Scenario) -> Result<DrSpec, ScenarioError> {
+        let mut mirrors: Vec<MirrorSpec> = Vec::new();
+        for (mi, m) in scenario.mirrors.iter().enumerate() {
+            let spec = self.mirror(&format!("mirrors[{mi}]"), m, &mirrors)?;
+            mirrors.push(spec);
+        }
+        let runbook = match &scenario.runbook {
+            None => None,
+            Some(r) => Some(runbook::resolve(self.c, r, &mirrors)?),
+        };
+        Ok(DrSpec {
+            clusters: self.clusters.to_vec(),
+            topic_cluster: self.topics.cluster.clone(),
+            mirrors,
+            runbook,
+        })
+    }
+
+    /// The mirror `m` at `mf`, after the mirrors `before` it.
+    fn mirror(
+        &self,
+        mf: &str,
+        m: &Mirror,
+        before: &[MirrorSpec],
+    ) -> Result<MirrorSpec, ScenarioError> {
+        let c = self.c;
+        if m.name.trim().is_empty() || before.iter().any(|o| o.name == m.name) {
+            return Err(c.err(
+                format!("{mf}.name"),
+                &format!("\"{}\"", m.name),
+                format!("mirror names must be non-empty and unique (\"{}\")", m.name),
+            ));
+        }
+        let route = self.route(mf, m)?;
+        if m.topics.is_empty() {
+            return Err(c.err(
+                format!("{mf}.topics"),
+                "",
+                "a mirror needs at least one topic",
+            ));
+        }
+        let mut topics = Vec::new();
+        for name in &m.topics {
+            topics.push(self.mirrored_topic(mf, m, route, name)?);
+        }
+        let bandwidth_bytes_per_sec = self.bandwidth(mf, m, route)?;
+        settings(c, mf, m, route, topics, bandwidth_bytes_per_sec)
+    }
+
+    /// The clusters mirror `m` (at `mf`) joins, and its topic naming.
+    fn route(&self, mf: &str, m: &Mirror) -> Result<Route, ScenarioError> {
+        let source = self.find_cluster(format!("{mf}.source"), &m.source)?;
+        let target = self.find_cluster(format!("{mf}.target"), &m.target)?;
+        if source == target {
+            return Err(self.c.err(
+                format!("{mf}.target"),
+                &format!("\"{}\"", m.target),
+                "a mirror's source and target must be different clusters",
+            ));
+        }
+        Ok(Route {
+            source,
+            target,
+            naming: naming(self.c, mf, m)?,
+        })
+    }
+
+    fn find_cluster(&self, field: String, name: &str) -> Result<usize, ScenarioError> {
+        let clusters = self.clusters;
+        clusters.iter().position(|k| k.name == name).ok_or_else(|| {
+            self.c.unknown(
+                field,
+                &format!("\"{name}\""),
+                format!("cluster \"{name}\""),
+                clusters.iter().map(|k| format!("\"{}\"", k.name)),
+            )
+        })
+    }
+
+    /// The source topic `name` of mirror `m` (at `mf`), and the name it gets
+    /// in the target cluster.
+    fn mirrored_topic(
+        &self,
+        mf: &str,
+        m: &Mirror,
+        route: Route,
+        name: &str,
+    ) -> Result<MirroredTopic, ScenarioError> {
+        let t = self.source_topic(mf, m, route.source, name)?;
+        let target_name = match route.naming {
+            TopicNaming::Prefixed => format!("{}.{}", m.source, name),
+            TopicNaming::Identity => name.to_string(),
+        };
+        let (topics, topic_cluster) = (&self.topics.specs, &self.topics.cluster);
+        if route.naming == TopicNaming::Identity
+            && topics
+                .iter()
+                .enumerate()
+                .any(|(i, t)| t.name == target_name && topic_cluster[i] == route.target)
+        {
+            return Err(self.c.err(
+                format!("{mf}.naming"),
+                "",
+                format!(
+                    "cluster \"{}\" already has a topic \"{target_name}\"; identity naming would write the mirror into it (use Prefixed, as MM2 and MSK do for active-active)",
+                    m.target
+                ),
+            ));
+        }
+        Ok(MirroredTopic {
+            source: TopicIdx(t as u16),
+            target_name,
+            target: TopicIdx(u16::MAX),
+        })
+    }
+
+    /// The topic `name` of mirror `m` (at `mf`) in its `source` cluster.
+    fn source_topic(
+        &self,
+        mf: &str,
+        m: &Mirror,
+        source: usize,
+        name: &str,
+    ) -> Result<usize, ScenarioError> {
+        let (c, topics, topic_cluster) = (self.c, &self.topics.specs, &self.topics.cluster);
+        let t = (0..topics.len())
+            .find(|&i| topics[i].name == name && topic_cluster[i] == source)
+            .or_else(|| topics.iter().position(|t| t.name == name))
+            .ok_or_else(|| {
+                c.unknown(
+                    format!("{mf}.topics"),
+                    &format!("\"{name}\""),
+                    format!("topic \"{name}\""),
+                    topics.iter().map(|t| format!("\"{}\"", t.name)),
+                )
+            })?;
+        if topic_cluster[t] != source {
+            return Err(c.err(
+                format!("{mf}.topics"),
+                &format!("\"{name}\""),
+                format!(
+                    "topic \"{name}\" belongs to cluster \"{}\", not to the mirror's source \"{}\"",
+                    self.clusters[topic_cluster[t]].name, m.source
+                ),
+            ));
+        }
+        Ok(t)
+    }
+
+    /// The mirror's own bandwidth, or by default the network's between the
+    /// first DCs of its source and target clusters.
+    fn bandwidth(&self, mf: &str, m: &Mirror, route: Route) -> Result<u64, ScenarioError> {
+        let (sd, td) = (
+            self.clusters[route.source].dcs[0],
+            self.clusters[route.target].dcs[0],
+        );
+        let path_bw = self.network.bandwidth[sd.idx() * self.n_dcs + td.idx()];
+        Ok(match m.bandwidth_mbps {
+            Some(v) => bandwidth(self.c, &format!("{mf}.bandwidth_mbps"), v)?,
+            None => path_bw,
+        })
+    }
+}
+
+/// How mirror `m` (at `mf`) names its target topics.
+fn naming(c: &Checker, mf: &str, m: &Mirror) -> Result<TopicNaming, ScenarioError> {
+    Ok(match (m.kind, m.naming) {
+        (MirrorKind::ClusterLinking, Some(TopicNaming::Prefixed)) => {
+            return Err(c.err(
+                format!("{mf}.naming"),
+                "Prefixed",
+                "Cluster Linking mirror topics keep the source topic's name (and offsets); valid: Identity",
+            ))
+        }
+        (MirrorKind::ClusterLinking, _) => TopicNaming::Identity,
+        (_, Some(n)) => n,
+        (_, None) => TopicNaming::Prefixed,
+    })
+}
+
+/// Where a mirror copies: its source and target clusters (by position), and
+/// how it names its topics in the target.
+#[derive(Clone, Copy)]
+struct Route {
+    source: usize,
+    target: usize,
+    naming: TopicNaming,
+}
+
+/// Mirror `m` (at `mf`) with its settings checked, from what was resolved.
+fn settings(
+    c: &Checker,
+    mf: &str,
+    m: &Mirror,
+    route: Route,
+    topics: Vec<MirroredTopic>,
+    bandwidth_bytes_per_sec: u64,
+) -> Result<MirrorSpec, ScenarioError> {
+    if m.offset_lag_max == 0 {
+        return Err(c.err(format!("{mf}.offset_lag_max"), "", "must be >= 1 record"));
+    }
+    Ok(MirrorSpec {
+        name: m.name.clone(),
+        kind: m.kind,
+        source: route.source,
+        target: route.target,
+        topics,
+        naming: route.naming,
+        bandwidth_bytes_per_sec,
+        delay: bounded_ms(
+            c,
+            &format!("{mf}.replication_delay_ms"),
+            m.replication_delay_ms,
+        )?,
+        offset_lag_max: m.offset_lag_max,
+        checkpoint_interval: positive_ms(
+            c,
+            &format!("{mf}.emit_checkpoints_interval_ms"),
+            m.emit_checkpoints_interval_ms,
+        )?,
+        sync_group_offsets: m.sync_group_offsets_enabled,
+        offset_sync_enable: m.consumer_offset_sync_enable,
+        offset_sync_interval: positive_ms(
+            c,
+            &format!("{mf}.consumer_offset_sync_ms"),
+            m.consumer_offset_sync_ms,
+        )?,
+    })
+}

@@ -1,0 +1,506 @@
+//! Validation and resolution: a parsed [`Scenario`] becomes a [`Model`], the
+//! immutable, index-based description every trial of a run shares.
+//!
+//! Every check here rejects something a user could write and that would make
+//! the simulation meaningless or panic later: unknown or duplicate names,
+//! replication factors larger than the brokers available, `min.insync.replicas`
+//! larger than RF, zero or negative rates and durations, faults naming unknown
+//! components. Each error names the field path and what would be valid.
+//!
+//! [`compile`] resolves the scenario section by section, one file each, in
+//! this order:
+//!
+//! | file | what it resolves |
+//! |---|---|
+//! | `topology.rs` | regions, DCs, racks, brokers and controllers; the containment graph; lookups by name and node id |
+//! | `network.rs` | RTT, jitter and bandwidth between DCs, and the links |
+//! | `clusters.rs` | which DCs, brokers and controllers each cluster holds |
+//! | `timings.rs` | the cluster timings |
+//! | `topics.rs` | topics: their cluster, sizes, placement and partitions |
+//! | `mirrors.rs` | mirrors and the topics they copy; then `runbook.rs` (the failover runbook) and `mirror_topics.rs` (each mirror's topics in its target cluster) |
+//! | `clients.rs` | producers and consumers |
+//! | `faults.rs` | scheduled faults, and the target resolution fault processes share (`crate::faults` plans them per trial) |
+//! | `processes.rs` | fault processes |
+//! | `expectations.rs` | what `kdrsim check` asserts |
+//!
+//! Each section hands what it resolved to the later ones in a small struct
+//! (`topology::Topology`, `topics::Topics`, ...) and uses nothing of a later
+//! one. This file holds the public types, the error helper (`Checker`) and
+//! the small value checkers.
+
+use crate::error::ScenarioError;
+use crate::ids::*;
+use crate::load::Source;
+use crate::scenario::*;
+use kdrsim_sim::SimDuration;
+use petgraph::graph::DiGraph;
+
+mod clients;
+mod clusters;
+mod expectations;
+mod faults;
+mod mirror_topics;
+mod mirrors;
+mod network;
+mod processes;
+mod runbook;
+mod timings;
+mod topics;
+mod topology;
+
+/// The largest replication factor modelled (replica sets are fixed arrays).
+pub const MAX_RF: usize = 8;
+/// At most this many DCs (connectivity is a `u64` mask per DC).
+pub const MAX_DCS: usize = 64;
+/// At most this many partitions over all topics.
+pub const MAX_PARTITIONS: u64 = 100_000;
+/// At most this many brokers or controllers.
+pub const MAX_NODES: usize = 10_000;
+/// At most this many faults.
+pub const MAX_FAULTS: usize = 10_000;
+/// At most this many racks (dense `u16` indices; a rack needs no broker,
+/// so the broker limit does not bound them).
+pub const MAX_RACKS: usize = 10_000;
+/// At most this many topics (dense `u16` indices).
+pub const MAX_TOPICS: usize = 10_000;
+/// The longest simulated time per trial (10 years, for fault processes that
+/// cover years of operation). Quiet time costs no events (flows, not
+/// periodic ticks), and fault processes are capped in occurrences, so the
+/// bound only keeps integer time far from overflow.
+pub const MAX_DURATION_MS: u64 = 10 * 365 * 24 * 3_600_000;
+/// Events a trial may process per (partition + broker) and per fault that
+/// begins in it, plus one: `EVENT_BUDGET_FACTOR × (partitions + brokers) ×
+/// (faults + 1)`. Real trials process about one or two (each partition's
+/// ISR shrinks, its leader moves, its follower catches up; each broker is
+/// fenced and unfenced, once per fault that takes it), so a trial that goes
+/// past this many does not advance: the world stops it with an error
+/// naming the scenario, seed and trial instead of spinning.
+pub const EVENT_BUDGET_FACTOR: u64 = 1_000;
+
+#[derive(Debug, Clone)]
+pub struct DcSpec {
+    pub name: String,
+    pub region: RegionIdx,
+}
+
+#[derive(Debug, Clone)]
+pub struct RackSpec {
+    pub name: String,
+    pub dc: DcIdx,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct BrokerSpec {
+    pub node_id: u32,
+    pub rack: RackIdx,
+    pub dc: DcIdx,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ControllerSpec {
+    pub node_id: u32,
+    pub dc: DcIdx,
+}
+
+/// Cluster timings as integer durations.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    pub replica_lag_time_max: SimDuration,
+    pub broker_session_timeout: SimDuration,
+    pub broker_heartbeat_interval: SimDuration,
+    pub election_timeout: SimDuration,
+    pub fetch_timeout: SimDuration,
+    /// How far back a power loss reaches: min(os dirty expiry, flush.ms).
+    pub unflushed_window: SimDuration,
+}
+
+#[derive(Debug, Clone)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: u32,
+    pub rf: u8,
+    pub min_isr: u8,
+    pub unclean: bool,
+    pub first_partition: u32,
+    pub producer: Option<usize>,
+    /// Confluent's observer promotion policy (effective; `LeaderIsObserver`
+    /// when the topic has no version-2 placement).
+    pub promotion: PromotionPolicy,
+    /// The cluster that holds the topic (0 when the scenario has one).
+    pub cluster: u16,
+    /// A mirror topic: written by a mirror (by position in the mirrors),
+    /// copying `source`, not by a producer of its own.
+    pub mirror_of: Option<MirrorOf>,
+}
+
+/// What a mirror topic copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MirrorOf {
+    pub mirror: usize,
+    pub source: TopicIdx,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PartitionSpec {
+    pub topic: TopicIdx,
+    pub replicas: [BrokerIdx; MAX_RF],
+    /// Replica slots in use: sync replicas, then observers.
+    pub rf: u8,
+    /// Bit `s` set: slot `s` is an observer (Confluent MRC).
+    pub observers: u8,
+}
+
+impl PartitionSpec {
+    pub fn replicas(&self) -> &[BrokerIdx] {
+        &self.replicas[..self.rf as usize]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProducerSpec {
+    pub name: String,
+    pub topic: TopicIdx,
+    pub dc: DcIdx,
+    /// Milli-records per second per partition: integer, so appends are exact.
+    pub rate_mrps_per_partition: u64,
+    pub record_bytes: u64,
+    pub acks: Acks,
+    pub idempotence: bool,
+    pub delivery_timeout: SimDuration,
+    pub request_timeout: SimDuration,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsumerSpec {
+    pub group: String,
+    pub topic: TopicIdx,
+    pub dc: DcIdx,
+    pub commit_interval: SimDuration,
+    pub reset: OffsetReset,
+    /// `client.rack`, when set.
+    pub client_rack: Option<RackIdx>,
+    /// Reads the copy a mirror (by index) keeps of `topic`, in the mirror's
+    /// target cluster, instead of `topic` itself.
+    pub reads_mirror: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultMode {
+    Crash,
+    PowerLoss,
+    /// A clean, operator-initiated stop of brokers (see
+    /// [`FaultKind::ControlledShutdown`]).
+    ControlledShutdown,
+    Partition,
+    /// A runbook step: unclean election for the leaderless partitions of
+    /// `FaultSpec::topic`.
+    UncleanElection,
+    /// A mirror's replication process stops (`FaultSpec::mirror`).
+    MirrorStopped,
+    /// A mirror's throughput falls to `FaultSpec::factor_ppm` / 1e6.
+    MirrorDegraded,
+}
+
+/// A fault resolved to the components it takes.
+#[derive(Debug, Clone)]
+pub struct FaultSpec {
+    pub at: TimeDist,
+    pub recover_after: Option<TimeDist>,
+    pub mode: FaultMode,
+    pub label: String,
+    pub brokers: Vec<BrokerIdx>,
+    pub controllers: Vec<ControllerIdx>,
+    /// DCs whose clients die with the fault (DC and region targets).
+    pub dcs: Vec<DcIdx>,
+    /// For partitions: the two sides as DC masks.
+    pub side_a: u64,
+    pub side_b: u64,
+    /// For runbook steps on a topic.
+    pub topic: Option<TopicIdx>,
+    /// For mirror faults.
+    pub mirror: Option<usize>,
+    /// For degradation: the remaining fraction of bandwidth, per million.
+    pub factor_ppm: u32,
+    /// The fault as a scenario file would write it, with a concrete target
+    /// (an `AnyOf` alternative, a process's component): what `shrink`
+    /// writes back.
+    pub kind: FaultKind,
+    /// Whether clients in lost DCs die (what `shrink` writes back).
+    pub clients: ClientFate,
+}
+
+impl FaultSpec {
+    /// A fault of `mode` that takes nothing yet: targets, sides, topic or
+    /// mirror are filled in as the kind is resolved.
+    fn new(
+        kind: FaultKind,
+        mode: FaultMode,
+        at: TimeDist,
+        recover_after: Option<TimeDist>,
+    ) -> Self {
+        FaultSpec {
+            at,
+            recover_after,
+            mode,
+            label: String::new(),
+            brokers: vec![],
+            controllers: vec![],
+            dcs: vec![],
+            side_a: 0,
+            side_b: 0,
+            topic: None,
+            mirror: None,
+            factor_ppm: 1_000_000,
+            kind,
+            clients: ClientFate::Die,
+        }
+    }
+}
+
+/// A node of the topology graph: containment edges point from a region to
+/// its DCs, from a DC to its racks, from a rack to its brokers and controllers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopoNode {
+    Region(RegionIdx),
+    Dc(DcIdx),
+    Rack(RackIdx),
+    Broker(BrokerIdx),
+    Controller(ControllerIdx),
+}
+
+/// The immutable, index-based model of a scenario shared by all its trials.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub file: String,
+    pub duration: SimDuration,
+    pub regions: Vec<String>,
+    pub dcs: Vec<DcSpec>,
+    pub racks: Vec<RackSpec>,
+    pub brokers: Vec<BrokerSpec>,
+    pub controllers: Vec<ControllerSpec>,
+    /// Base RTT and jitter between DCs (row-major, `dcs.len()` squared).
+    pub rtt: Vec<SimDuration>,
+    pub jitter: Vec<SimDuration>,
+    pub bandwidth_bytes_per_sec: Vec<u64>,
+    pub timings: Timings,
+    /// Eligible Leader Replicas (KIP-966) enabled.
+    pub elr: bool,
+    /// `replica.selector.class=RackAwareReplicaSelector`.
+    pub rack_aware_selector: bool,
+    /// Where a replica that becomes a follower truncates (KIP-101 or legacy).
+    pub follower_truncation: FollowerTruncation,
+    pub topics: Vec<TopicSpec>,
+    pub partitions: Vec<PartitionSpec>,
+    pub producers: Vec<ProducerSpec>,
+    pub consumers: Vec<ConsumerSpec>,
+    /// Every fault target: the scheduled faults' (with one per `AnyOf`
+    /// alternative) and every fault-process component's.
+    pub faults: Vec<FaultSpec>,
+    /// The scheduled faults, in file order.
+    pub schedule: Vec<crate::faults::ScheduledFault>,
+    /// The fault processes.
+    pub processes: Vec<crate::faults::ProcessSpec>,
+    /// What `kdrsim check` asserts.
+    pub expectations: Vec<crate::expect::Written>,
+    pub graph: DiGraph<TopoNode, ()>,
+    /// Every cluster: the scenario's `clusters`, or one implicit cluster
+    /// holding everything. Each runs its own KRaft quorum.
+    pub clusters: Vec<crate::dr::spec::ClusterSpec>,
+    /// Per broker (by `BrokerIdx`): its cluster.
+    pub broker_cluster: Vec<u16>,
+    /// Per controller (by `ControllerIdx`): its cluster.
+    pub controller_cluster: Vec<u16>,
+    /// The mirrors and the runbook, when the scenario declares `clusters`
+    /// (`None`: one implicit cluster, no mirrors).
+    pub dr: Option<crate::dr::spec::DrSpec>,
+    /// The factor of a trial's event budget: [`EVENT_BUDGET_FACTOR`]
+    /// (a test makes it tiny to stop a trial early).
+    pub event_budget_factor: u64,
+}
+
+impl Model {
+    pub fn dc_pair(&self, a: DcIdx, b: DcIdx) -> usize {
+        a.idx() * self.dcs.len() + b.idx()
+    }
+
+    /// The mirrors of the scenario (none for one implicit cluster).
+    pub fn mirrors(&self) -> &[crate::dr::spec::MirrorSpec] {
+        self.dr.as_ref().map_or(&[], |d| &d.mirrors)
+    }
+
+    /// The failover runbook, if any.
+    pub fn runbook(&self) -> Option<&crate::dr::spec::RunbookSpec> {
+        self.dr.as_ref().and_then(|d| d.runbook.as_ref())
+    }
+}
+
+/// Makes compilation's errors: each names a field path of the scenario and
+/// points at the text there.
+struct Checker<'a> {
+    src: &'a Source,
+}
+
+impl Checker<'_> {
+    /// "unknown {what}; valid: a, b, c" at `field`, pointing at `needle`.
+    fn unknown<I, T>(
+        &self,
+        field: impl Into<String>,
+        needle: &str,
+        what: String,
+        valid: I,
+    ) -> ScenarioError
+    where
+        I: IntoIterator<Item = T>,
+        T: std::fmt::Display,
+    {
+        let list: Vec<String> = valid.into_iter().map(|v| v.to_string()).collect();
+        self.err(
+            field,
+            needle,
+            format!("unknown {what}; valid: {}", list.join(", ")),
+        )
+    }
+
+    fn err(
+        &self,
+        field: impl Into<String>,
+        needle: &str,
+        message: impl Into<String>,
+    ) -> ScenarioError {
+        let field = field.into();
+        ScenarioError::Invalid {
+            location: self.src.location(&field, needle),
+            message: message.into(),
+        }
+    }
+}
+
+/// The longest setting a scenario may give in milliseconds (about 31 years,
+/// as for drawn times). Integer time is nanoseconds in a `u64`, and the
+/// model adds settings to the clock and to each other: near `u64::MAX` ms
+/// that arithmetic overflows (the fuzzer found one in the ISR expiry
+/// schedule), so larger values are refused here rather than trusted there.
+pub const MAX_SETTING_MS: u64 = 1_000_000_000_000;
+
+fn positive_ms(c: &Checker, field: &str, v: u64) -> Result<SimDuration, ScenarioError> {
+    if v == 0 {
+        return Err(c.err(field, "", "must be > 0 ms"));
+    }
+    bounded_ms(c, field, v)
+}
+
+fn bounded_ms(c: &Checker, field: &str, v: u64) -> Result<SimDuration, ScenarioError> {
+    if v > MAX_SETTING_MS {
+        return Err(c.err(
+            field,
+            "",
+            format!("{v} ms is beyond the longest supported setting; valid: at most {MAX_SETTING_MS} ms"),
+        ));
+    }
+    Ok(SimDuration::from_ms(v))
+}
+
+fn latency(c: &Checker, field: &str, v: f64) -> Result<SimDuration, ScenarioError> {
+    if !v.is_finite() || !(0.0..=1.0e6).contains(&v) {
+        return Err(c.err(
+            field,
+            "",
+            format!("{v} is not a valid latency; valid: a number of ms in [0, 1000000]"),
+        ));
+    }
+    Ok(SimDuration::from_ms_f64(v))
+}
+
+fn bandwidth(c: &Checker, field: &str, mbps: f64) -> Result<u64, ScenarioError> {
+    if !mbps.is_finite() || mbps <= 0.0 || mbps > 1.0e9 {
+        return Err(c.err(
+            field,
+            "",
+            format!("{mbps} is not a valid bandwidth; valid: Mbit/s in (0, 1e9]"),
+        ));
+    }
+    Ok((mbps * 1.0e6 / 8.0).round().max(1.0) as u64)
+}
+
+/// Checks the scenario's header: its version, name and duration.
+fn header(c: &Checker, scenario: &Scenario) -> Result<SimDuration, ScenarioError> {
+    if scenario.version != 1 {
+        return Err(c.err(
+            "version",
+            "",
+            format!("version {} is not supported; valid: 1", scenario.version),
+        ));
+    }
+    if scenario.name.trim().is_empty() {
+        return Err(c.err("name", "", "the scenario needs a non-empty name"));
+    }
+    let duration = positive_ms(c, "duration_ms", scenario.duration_ms)?;
+    if scenario.duration_ms > MAX_DURATION_MS {
+        return Err(c.err(
+            "duration_ms",
+            "",
+            format!(
+                "{} ms is longer than the longest supported trial; valid: 1..={MAX_DURATION_MS} ms (10 years)",
+                scenario.duration_ms
+            ),
+        ));
+    }
+    Ok(duration)
+}
+
+/// Validates `scenario` (read from `src`) and resolves it into a [`Model`].
+/// The sections run in this order, which is also the order of the checks: a
+/// scenario with several mistakes is refused for the first one met (the
+/// bad-scenario corpus pins which).
+pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError> {
+    let c = Checker { src };
+    let duration = header(&c, scenario)?;
+    let topo = topology::resolve(&c, &scenario.topology)?;
+    let network = network::resolve(&c, &scenario.topology, &topo)?;
+    let clusters = clusters::resolve(&c, scenario, &topo)?;
+    let timings = timings::resolve(&c, &scenario.cluster)?;
+    let mut topics = topics::resolve(&c, &scenario.topics, &topo, &clusters)?;
+    // Mirror topics are real topics of their target cluster, replicated by
+    // its own brokers, so they exist before the clients that read them.
+    let dr = mirrors::resolve(&c, scenario, &topo, &network, &clusters, &mut topics)?;
+    let clients = clients::resolve(&c, scenario, &topo, &clusters, dr.as_ref(), &mut topics)?;
+    let mirror_names = faults::mirror_names(dr.as_ref());
+    let mut faults = faults::resolve(&c, &scenario.faults, &topo, &topics, &mirror_names)?;
+    let processes = processes::resolve(&c, scenario, &topo, &mirror_names, &mut faults.specs)?;
+    let expectations = expectations::resolve(&c, &scenario.expect)?;
+    Ok(Model {
+        name: scenario.name.clone(),
+        file: src.file.clone(),
+        duration,
+        regions: topo.regions,
+        dcs: topo.dcs,
+        racks: topo.racks,
+        brokers: topo.brokers,
+        controllers: topo.controllers,
+        rtt: network.rtt,
+        jitter: network.jitter,
+        bandwidth_bytes_per_sec: network.bandwidth,
+        timings,
+        elr: scenario.cluster.eligible_leader_replicas_enable,
+        rack_aware_selector: scenario.cluster.replica_selector_class == ReplicaSelector::RackAware,
+        follower_truncation: scenario.cluster.follower_truncation,
+        topics: topics.specs,
+        partitions: topics.partitions,
+        producers: clients.producers,
+        consumers: clients.consumers,
+        faults: faults.specs,
+        schedule: faults.schedule,
+        processes,
+        expectations,
+        graph: topo.graph,
+        clusters: clusters.list,
+        broker_cluster: clusters.broker_cluster,
+        controller_cluster: clusters.controller_cluster,
+        dr,
+        event_budget_factor: EVENT_BUDGET_FACTOR,
+    })
+}
+
+#[cfg(test)]
+mod tests;
