@@ -591,6 +591,29 @@ fn validate_checks_every_file_and_shows_the_offending_line_with_a_caret() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// Issue 14, item 1: a cluster listing a DC twice once panicked (exit 101)
+/// while building its own error, and `validate` stopped there.
+#[test]
+fn validate_goes_on_past_a_cluster_that_lists_a_dc_twice() {
+    let out = kdrsim(&[
+        "validate",
+        "tests/bad-scenarios/95-cluster-lists-a-dc-twice.ron",
+        "scenarios/active-passive-cluster-link.ron",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("field `clusters[0].data_centers`: data center \"east-a\" is listed twice"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("ok: scenarios/active-passive-cluster-link.ron"),
+        "the next file is still validated: {stdout}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn validate_accepts_every_scenario_in_the_library() {
     let mut args = vec!["validate".to_string()];
