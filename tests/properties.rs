@@ -109,6 +109,7 @@ fn build(
             enable_idempotence: true,
             delivery_timeout_ms: 120_000,
             request_timeout_ms: 30_000,
+            failover: None,
         }],
         consumers: vec![],
         faults: fault_list,

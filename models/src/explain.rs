@@ -349,6 +349,7 @@ fn judge(
     let mut loss = Loss::Cannot;
     let mut loss_why: Vec<String> = Vec::new();
     let mut stopped_clusters: Vec<usize> = Vec::new();
+    let mut stopped_topics: Vec<usize> = Vec::new();
     for (ti, t) in model.topics.iter().enumerate() {
         // A mirror topic is written by its mirror, not by a producer: while
         // its partitions cannot take the copy, the copy waits (and the
@@ -477,6 +478,7 @@ fn judge(
         if let Some(why) = topic_stop {
             writes = Writes::Stop;
             stopped_clusters.push(k);
+            stopped_topics.push(ti);
             writes_why.push(format!("topic {}: {why}", t.name));
         } else if touched {
             writes_why.push(format!(
@@ -513,6 +515,28 @@ fn judge(
                         m.name, dr.clusters[m.source].name
                     ));
                 }
+            }
+        }
+    }
+    // Producers that fail over by themselves (`producers[].failover`).
+    if writes == Writes::Stop {
+        let fails_over = |ti: usize| {
+            let fo = model.topics[ti]
+                .producer
+                .and_then(|p| model.producers[p].failover);
+            fo.filter(|fo| !stopped_topics.contains(&fo.to_topic.idx()))
+                .map(|fo| topic_cluster(model, fo.to_topic))
+                .filter(|&k| quorum[k].3)
+        };
+        if stopped_topics.iter().all(|&ti| fails_over(ti).is_some()) {
+            writes = Writes::FailOver;
+            for &ti in &stopped_topics {
+                let p = &model.producers[model.topics[ti].producer.expect("a failover")];
+                let k = fails_over(ti).expect("checked");
+                writes_why.push(format!(
+                    "producer {} fails over by itself to topic {} of cluster {} (after its detection and the DNS TTL)",
+                    p.name, model.topics[ti].name, model.clusters[k].name
+                ));
             }
         }
     }

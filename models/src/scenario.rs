@@ -232,6 +232,24 @@ pub struct Runbook {
     /// failover (0 = off).
     #[serde(default)]
     pub producer_replay_records: u64,
+    /// What monitoring watches to start detection.
+    #[serde(default)]
+    pub health: HealthSignal,
+}
+
+/// The signal a runbook's detection starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum HealthSignal {
+    /// The primary's producers stop getting acknowledgements (with no live
+    /// producer: a partition offline or under min ISR).
+    #[default]
+    ProducerAcks,
+    /// `OfflinePartitionsCount` > 0: a mirrored partition has no serving
+    /// leader. A partition that only lost its ISR does not alert.
+    OfflinePartitions,
+    /// `UnderMinIsrPartitionCount` > 0, or offline: a mirrored partition
+    /// cannot take `acks=all` writes.
+    UnderMinIsr,
 }
 
 fn default_dns_ttl_ms() -> u64 {
@@ -524,6 +542,28 @@ pub struct Producer {
     pub delivery_timeout_ms: u64,
     #[serde(default = "default_request_timeout_ms")]
     pub request_timeout_ms: u64,
+    /// A client-side failover step (active-active): when this producer's
+    /// sends stop being acknowledged, it switches to the topic of the same
+    /// name in another cluster after `detection` and the DNS TTL.
+    #[serde(default)]
+    pub failover: Option<ClientFailover>,
+}
+
+/// A producer's own failover to another cluster, as an application with a
+/// health check and a bootstrap DNS name does it: no operator, no mirror
+/// command. The producer stays there for the rest of the trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientFailover {
+    /// The cluster whose topic of the same name the producer writes after
+    /// failing over.
+    pub to_cluster: String,
+    /// From the first send that is not acknowledged to the client's
+    /// decision to switch (its health check).
+    pub detection: TimeDist,
+    /// The switch takes effect after the DNS TTL (bootstrap change).
+    #[serde(default = "default_dns_ttl_ms")]
+    pub dns_ttl_ms: u64,
 }
 
 fn default_record_bytes() -> u32 {

@@ -86,6 +86,13 @@ pub enum TraceRecord {
     ClientsSwitched {
         to_dr: bool,
     },
+    /// A producer failed over by itself to topic `topic` of another
+    /// cluster, re-sending `resent` records it had not got acknowledged.
+    ClientFailedOver {
+        producer: u32,
+        topic: u32,
+        resent: u64,
+    },
     /// A consumer group started on the DR topic at `start`, having
     /// processed up to `processed` (in DR offsets) before.
     ConsumerSwitched {

@@ -91,6 +91,7 @@ impl Scope<'_> {
             idempotence: p.enable_idempotence,
             delivery_timeout,
             request_timeout,
+            failover: None,
         })
     }
 

@@ -35,6 +35,7 @@ use crate::scenario::*;
 use kdrsim_sim::SimDuration;
 use petgraph::graph::DiGraph;
 
+mod client_failover;
 mod clients;
 mod clusters;
 mod expectations;
@@ -168,6 +169,20 @@ pub struct ProducerSpec {
     pub idempotence: bool,
     pub delivery_timeout: SimDuration,
     pub request_timeout: SimDuration,
+    /// The producer's own failover to another cluster's topic, if declared.
+    pub failover: Option<ClientFailoverSpec>,
+}
+
+/// A producer's client-side failover (`producers[].failover`), resolved.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientFailoverSpec {
+    /// The topic of the same name in the other cluster.
+    pub to_topic: TopicIdx,
+    /// Milli-records per second the producer adds to each partition of
+    /// `to_topic` once there (its rate spread over that topic's partitions).
+    pub rate_mrps_per_partition: u64,
+    pub detection: TimeDist,
+    pub dns_ttl: SimDuration,
 }
 
 #[derive(Debug, Clone)]
@@ -317,9 +332,18 @@ pub struct Model {
     /// The factor of a trial's event budget: [`EVENT_BUDGET_FACTOR`]
     /// (a test makes it tiny to stop a trial early).
     pub event_budget_factor: u64,
+    /// Some producer declares its own failover (`producers[].failover`).
+    pub client_failovers: bool,
 }
 
 impl Model {
+    /// The partitions (by index) of topic `t`.
+    pub fn topic_partitions(&self, t: TopicIdx) -> std::ops::Range<usize> {
+        let spec = &self.topics[t.idx()];
+        let first = spec.first_partition as usize;
+        first..first + spec.partitions as usize
+    }
+
     pub fn dc_pair(&self, a: DcIdx, b: DcIdx) -> usize {
         a.idx() * self.dcs.len() + b.idx()
     }
@@ -464,11 +488,20 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
     // Mirror topics are real topics of their target cluster, replicated by
     // its own brokers, so they exist before the clients that read them.
     let dr = mirrors::resolve(&c, scenario, &topo, &network, &clusters, &mut topics)?;
-    let clients = clients::resolve(&c, scenario, &topo, &clusters, dr.as_ref(), &mut topics)?;
+    let mut clients = clients::resolve(&c, scenario, &topo, &clusters, dr.as_ref(), &mut topics)?;
+    client_failover::resolve(
+        &c,
+        scenario,
+        &clusters,
+        dr.as_ref(),
+        &topics,
+        &mut clients.producers,
+    )?;
     let mirror_names = faults::mirror_names(dr.as_ref());
     let mut faults = faults::resolve(&c, &scenario.faults, &topo, &topics, &mirror_names)?;
     let processes = processes::resolve(&c, scenario, &topo, &mirror_names, &mut faults.specs)?;
     let expectations = expectations::resolve(&c, &scenario.expect)?;
+    let client_failovers = clients.producers.iter().any(|p| p.failover.is_some());
     Ok(Model {
         name: scenario.name.clone(),
         file: src.file.clone(),
@@ -499,6 +532,7 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         controller_cluster: clusters.controller_cluster,
         dr,
         event_budget_factor: EVENT_BUDGET_FACTOR,
+        client_failovers,
     })
 }
 

@@ -44,6 +44,7 @@ pub(super) fn resolve(
         failback: r.failback,
         failback_after: r.failback_after.unwrap_or(TimeDist::Fixed(0)),
         replay_records: r.producer_replay_records,
+        health: r.health,
     })
 }
 

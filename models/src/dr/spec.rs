@@ -51,6 +51,7 @@ pub struct RunbookSpec {
     pub failback: Failback,
     pub failback_after: TimeDist,
     pub replay_records: u64,
+    pub health: crate::scenario::HealthSignal,
 }
 
 /// Several clusters: which cluster owns each topic, the mirrors between

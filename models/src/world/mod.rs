@@ -26,6 +26,7 @@ pub mod latency;
 pub mod log;
 
 mod budget;
+mod client_failover;
 mod consumers;
 mod elections;
 mod fault_effects;
@@ -117,6 +118,16 @@ enum Ev {
     },
     /// Producers and consumers are back on the primary.
     SwitchedBack,
+    /// A producer decides to fail over to another cluster (its own
+    /// health check, `producers[].failover`).
+    ClientDetected {
+        producer: u16,
+        gen: u32,
+    },
+    /// That producer's DNS switch takes effect.
+    ClientSwitched {
+        producer: u16,
+    },
     /// Test hook (`World::canary_loop`): schedules itself again at the
     /// same instant, forever.
     Canary,
@@ -171,6 +182,11 @@ pub struct World {
     parts: Vec<Partition>,
     /// Per partition: the producer writing it now (a runbook moves them).
     prod: Vec<Option<u16>>,
+    /// Per partition: a producer that failed over into it beside `prod`
+    /// (client_failover.rs).
+    guest: Vec<Option<u16>>,
+    /// Per producer: its own failover's progress.
+    client_fo: Vec<client_failover::ClientFailoverState>,
     /// Per partition: the size of its records (its producer's, or for a
     /// mirror topic its source's).
     record_bytes: Vec<u64>,
@@ -288,6 +304,8 @@ impl World {
             protocol: Vec::new(),
             parts: Vec::new(),
             prod: Vec::new(),
+            guest: Vec::new(),
+            client_fo: Vec::new(),
             record_bytes: Vec::new(),
             acked_end: Vec::new(),
             superseded: Vec::new(),
@@ -635,6 +653,10 @@ impl World {
                 .iter()
                 .map(|p| m.topics[p.topic.idx()].producer.map(|i| i as u16)),
         );
+        self.guest.clear();
+        self.guest.resize(np, None);
+        self.client_fo.clear();
+        self.client_fo.resize(m.producers.len(), Default::default());
         self.acked_end.clear();
         self.acked_end.resize(np, 0);
         self.superseded.clear();
@@ -800,6 +822,12 @@ impl World {
                 }
             }
             Ev::SwitchedBack => self.runbook_switched_back(now),
+            Ev::ClientDetected { producer, gen } => {
+                if self.client_fo[producer as usize].timer.fire(gen) {
+                    self.client_detected(now, producer as usize);
+                }
+            }
+            Ev::ClientSwitched { producer } => self.client_switched(now, producer as usize),
             Ev::Canary => {
                 self.q.schedule(now, Ev::Canary);
             }
@@ -850,6 +878,7 @@ impl World {
         self.runbook_maybe_cutover(now);
         self.refresh_consumers(now, None);
         self.refresh_runbook(now);
+        self.refresh_client_failover(now);
     }
 
     /// [`Self::refresh`] after an event of partition `p` alone (and the
@@ -874,6 +903,9 @@ impl World {
         if self.model.runbook().is_some() {
             self.refresh_runbook(now);
         }
+        if self.model.client_failovers {
+            self.refresh_client_failover(now);
+        }
     }
 
     /// [`Self::refresh`] after broker `b` was fenced or unfenced: the
@@ -896,6 +928,9 @@ impl World {
             self.refresh_consumers(now, Some(p));
         }
         self.refresh_runbook(now);
+        if self.model.client_failovers {
+            self.refresh_client_failover(now);
+        }
         self.touched = touched;
     }
 

@@ -1,10 +1,13 @@
 //! The active-passive runbook, acting on what the world observes.
 //!
-//! Detection starts when the primary stops taking acknowledged writes: a
-//! live producer of a mirrored topic cannot get acknowledgements on some
-//! partition, or, with no live producer, some partition of a mirrored topic
-//! has no serving leader or an ISR below `min.insync.replicas` (what
-//! `OfflinePartitionsCount` and `UnderMinIsrPartitionCount` alert on). After
+//! Detection starts from the runbook's `health` signal. By default
+//! (`ProducerAcks`) that is the primary no longer taking acknowledged
+//! writes: a live producer of a mirrored topic cannot get acknowledgements
+//! on some partition, or, with no live producer, some partition of a
+//! mirrored topic has no serving leader or an ISR below
+//! `min.insync.replicas`. A runbook may instead watch the broker metrics
+//! alone: `OfflinePartitions` (`OfflinePartitionsCount`: no serving leader)
+//! or `UnderMinIsr` (`UnderMinIsrPartitionCount`, or offline). After
 //! `detection` an alert fires; after `decision` operators fail over
 //! (Cluster Linking `failover`: the mirror stops where it is and its topic
 //! becomes writable; what it had not copied stays behind, RPO = lag);
@@ -16,7 +19,7 @@
 
 use super::mirrors::Link;
 use super::*;
-use crate::scenario::{Failback, FailoverCommand, MirrorKind};
+use crate::scenario::{Failback, FailoverCommand, HealthSignal, MirrorKind};
 
 /// Runbook progress.
 #[derive(Debug, Clone, Copy, Default)]
@@ -41,17 +44,25 @@ impl World {
             .filter(move |&li| self.links[li].reverse == reverse)
     }
 
-    /// The primary's health as monitoring sees it (see the module doc).
+    /// The primary's health as monitoring sees it: the runbook's `health`
+    /// signal (see the module doc).
     fn primary_healthy(&self) -> bool {
+        let Some(signal) = self.model.runbook().map(|r| r.health) else {
+            return true;
+        };
         self.runbook_links(false).all(|li| {
             let p = self.links[li].source as usize;
-            match self.prod[p] {
-                Some(pi) if self.producer_alive(pi as usize) => !self.parts[p].write_bad,
-                _ => {
-                    self.parts[p].leader.is_some_and(|l| {
-                        self.brokers[self.replica_broker(p, l as usize).idx()].serving()
-                    }) && self.parts[p].isr.count_ones() >= self.eff_min_isr(p)
+            let online = self.parts[p]
+                .leader
+                .is_some_and(|l| self.brokers[self.replica_broker(p, l as usize).idx()].serving());
+            let at_min_isr = self.parts[p].isr.count_ones() >= self.eff_min_isr(p);
+            match (signal, self.prod[p]) {
+                (HealthSignal::OfflinePartitions, _) => online,
+                (HealthSignal::UnderMinIsr, _) => online && at_min_isr,
+                (HealthSignal::ProducerAcks, Some(pi)) if self.producer_alive(pi as usize) => {
+                    !self.parts[p].write_bad
                 }
+                (HealthSignal::ProducerAcks, _) => online && at_min_isr,
             }
         })
     }
@@ -278,7 +289,7 @@ impl World {
     }
 
     /// The producer leaves partition `p`: its log stops growing.
-    fn stop_writes(&mut self, now: SimTime, p: usize) {
+    pub(super) fn stop_writes(&mut self, now: SimTime, p: usize) {
         self.close_latency_window(p, now);
         self.acked_end[p] = self.acked_end[p].max(self.parts[p].acked_upto);
         let part = &mut self.parts[p];
