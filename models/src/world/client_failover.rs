@@ -78,6 +78,29 @@ impl World {
             .unwrap_or(SimDuration::ZERO)
     }
 
+    /// Partition `p`'s flow at its lane's rate from now on: a member
+    /// joined, left, died or came back. Sends so far are counted at the old
+    /// rate; the caller's refresh counts on from now.
+    pub(super) fn retune_lane(&mut self, now: SimTime, p: usize) {
+        let rate = self.lane_rate(p);
+        if rate == self.parts[p].curve.rate_mrps() {
+            return;
+        }
+        self.track_sending(now, p, false);
+        let part = &mut self.parts[p];
+        part.curve.set_rate(rate);
+        if part.curve.newest().appending {
+            let leo = part.curve.now(now);
+            let epoch = part.epoch;
+            part.curve.push(Segment {
+                t0: now,
+                leo0: leo,
+                appending: true,
+                epoch,
+            });
+        }
+    }
+
     /// Starts or calls off a producer's detection (see the module doc).
     pub(super) fn refresh_client_failover(&mut self, now: SimTime) {
         for pi in 0..self.client_fo.len() {
@@ -145,6 +168,7 @@ impl World {
                 None => self.prod[q] = Some(pi as u16),
                 Some(_) => self.guest[q] = Some(pi as u16),
             }
+            self.retune_lane(now, q);
             let share = resend / n + u64::from((j as u64) < resend % n);
             self.resend_to(now, q, share, waited_us);
         }
@@ -164,8 +188,8 @@ impl World {
     /// guest, if any, takes the lane over, waits included.
     fn leave_lane(&mut self, now: SimTime, p: usize) -> (u64, u64) {
         if let Some(g) = self.guest[p].take() {
-            self.track_sending(now, p, false);
             self.prod[p] = Some(g);
+            self.retune_lane(now, p);
             return (0, 0);
         }
         let pi = self.prod[p].expect("a host leaves") as usize;

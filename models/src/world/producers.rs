@@ -17,18 +17,23 @@ impl World {
         // Producer: can it append, and do acknowledgements flow?
         let Some(pi) = self.prod[p] else { return };
         let pr = &m.producers[pi as usize];
-        // The partition's lane: its producer, and one that failed over into
-        // it (client_failover.rs); with no guest, exactly the producer.
-        let producer_alive = self.lane_alive(p);
-        let rate = self.lane_rate(p);
-        let rate_changed = producer_alive && rate != self.parts[p].curve.rate_mrps();
-        if rate_changed {
-            self.track_sending(now, p, false);
-            self.parts[p].curve.set_rate(rate);
-        }
+        // A partition shared with a producer that failed over into it is
+        // judged as one lane (client_failover.rs); alone, by its producer.
+        let shared = self.guest[p].is_some();
+        let producer_alive = if shared {
+            self.retune_lane(now, p);
+            self.lane_alive(p)
+        } else {
+            self.producer_alive(pi as usize)
+        };
         // Producers wait while a failback's cutover runs.
         let paused = self.producers_paused(p);
-        let reach = !paused && leader_up && leader_dc.is_some_and(|d| self.lane_reaches(p, d));
+        let reach = !paused
+            && leader_up
+            && leader_dc.is_some_and(|d| match shared {
+                true => self.lane_reaches(p, d),
+                false => self.connected(d, pr.dc),
+            });
         let part = &self.parts[p];
         let isr_count = part.isr.count_ones();
         let eff_min = self.eff_min_isr(p);
@@ -63,10 +68,10 @@ impl World {
         let target_dc = if use_zombie { zombie_dc } else { leader_dc };
         let round_trip_us = match (pr.acks, target_dc) {
             (Acks::One | Acks::All, Some(ldc)) => {
-                let to_leader = if use_zombie {
-                    self.rtt_between(pr.dc, ldc)
-                } else {
+                let to_leader = if shared && !use_zombie {
                     self.lane_rtt(p, ldc)
+                } else {
+                    self.rtt_between(pr.dc, ldc)
                 };
                 let mut rtt = to_leader;
                 if pr.acks == Acks::All {
@@ -141,7 +146,7 @@ impl World {
         let was_appending = newest.appending && part.leader.is_some();
         let real_burst = if use_zombie { 0 } else { burst };
         if appending_real != was_appending
-            || (appending_real && (newest.epoch != part.epoch || rate_changed))
+            || (appending_real && newest.epoch != part.epoch)
             || real_burst > 0
         {
             let leo = part.curve.now(now);

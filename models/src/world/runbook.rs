@@ -52,17 +52,20 @@ impl World {
         };
         self.runbook_links(false).all(|li| {
             let p = self.links[li].source as usize;
-            let online = self.parts[p]
-                .leader
-                .is_some_and(|l| self.brokers[self.replica_broker(p, l as usize).idx()].serving());
-            let at_min_isr = self.parts[p].isr.count_ones() >= self.eff_min_isr(p);
+            let online = || {
+                self.parts[p].leader.is_some_and(|l| {
+                    self.brokers[self.replica_broker(p, l as usize).idx()].serving()
+                })
+            };
+            let at_min_isr = || self.parts[p].isr.count_ones() >= self.eff_min_isr(p);
             match (signal, self.prod[p]) {
-                (HealthSignal::OfflinePartitions, _) => online,
-                (HealthSignal::UnderMinIsr, _) => online && at_min_isr,
+                (HealthSignal::OfflinePartitions, _) => online(),
                 (HealthSignal::ProducerAcks, Some(pi)) if self.producer_alive(pi as usize) => {
                     !self.parts[p].write_bad
                 }
-                (HealthSignal::ProducerAcks, _) => online && at_min_isr,
+                (HealthSignal::UnderMinIsr | HealthSignal::ProducerAcks, _) => {
+                    online() && at_min_isr()
+                }
             }
         })
     }
