@@ -409,7 +409,13 @@ fn run_whole(args: &RunArgs, loaded: &[Loaded]) -> Result<ExitCode, CliError> {
     for l in loaded {
         let model = &l.model;
         bar.set_prefix(output::printable_line(&model.name));
-        reports.begin(&model.name, &model.file, args.seed, model.duration.as_ms());
+        reports.begin(
+            &model.name,
+            &model.file,
+            args.seed,
+            model.duration.as_ms(),
+            kdrsim::models::notes::model_notes(model),
+        );
         let result = kdrsim::run_chunked(
             model,
             args.seed,
@@ -468,6 +474,7 @@ fn run_shard(
                 file: l.model.file.clone(),
                 digest: l.digest.clone(),
                 duration_ms: l.model.duration.as_ms(),
+                notes: kdrsim::models::notes::model_notes(&l.model),
             })
             .collect(),
     );
@@ -521,6 +528,7 @@ fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
             &scenario.file,
             header.seed,
             scenario.duration_ms,
+            scenario.notes.clone(),
         );
         for part in &parts {
             shard::read_scenario(part, index, kdrsim::sim::DEFAULT_CHUNK as usize, |rows| {
@@ -585,10 +593,11 @@ impl Reports {
         Ok(())
     }
 
-    fn begin(&mut self, name: &str, file: &str, seed: u64, duration_ms: u64) {
+    fn begin(&mut self, name: &str, file: &str, seed: u64, duration_ms: u64, notes: Vec<String>) {
         self.done.extend(self.current.take());
         let mut acc = ScenarioAccumulator::new(name, file, seed);
         acc.duration_ms = duration_ms;
+        acc.notes = notes;
         self.current = Some(acc);
     }
 

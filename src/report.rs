@@ -244,7 +244,15 @@ pub fn compare(
         return Err(CliError::Usage("--trials must be at least 1".into()));
     }
     let runs = run_all(&models, seed, trials, jobs)?;
-    let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
+    let summaries: Vec<_> = runs
+        .iter()
+        .zip(&models)
+        .map(|(run, model)| {
+            let mut s = output::summarize(run);
+            s.notes = kdrsim::models::notes::model_notes(model);
+            s
+        })
+        .collect();
     emit(&output::format_table(&summaries))?;
     let index = write_report(out, &models, &runs, &summaries, seed, trials)?;
     emit(&format!("\nreport: {}\n", index.display()))?;

@@ -201,6 +201,9 @@ pub struct PartialScenario {
     /// Simulated time per trial, for availability.
     #[serde(default)]
     pub duration_ms: u64,
+    /// What the model simplifies for the scenario (`models::notes`).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl PartialHeader {

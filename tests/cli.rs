@@ -736,3 +736,68 @@ fn ctrl_c_writes_the_statistics_of_the_completed_trials_marked_partial() {
     let table = std::fs::read_to_string(dir.join("report.txt")).unwrap();
     assert!(table.starts_with("PARTIAL RESULTS"), "{table}");
 }
+
+/// What the model simplifies for a scenario is said in the run's own
+/// output: the table, the JSON, a sharded run merged back, and the report.
+#[test]
+fn model_notes_reach_the_table_the_json_a_merged_run_and_the_report() {
+    let file = "scenarios/active-active-client-failover.ron";
+    let table = ok(&kdrsim(&["run", file, "--trials", "4"])).clone();
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(
+        table.contains("model note: after failing over, producer checkout-east shares"),
+        "{table}"
+    );
+    let json = |out: &Output| -> serde_json::Value { serde_json::from_slice(&out.stdout).unwrap() };
+    let whole = json(ok(&kdrsim(&[
+        "run", file, "--trials", "4", "--format", "json",
+    ])));
+    let notes = &whole["scenarios"][0]["model_notes"];
+    assert_eq!(notes.as_array().map(Vec::len), Some(4), "{whole}");
+    let parts = temp_dir("notes-shards");
+    for k in 0..2 {
+        let shard = format!("{k}/2");
+        ok(&kdrsim(&[
+            "run",
+            file,
+            "--trials",
+            "4",
+            "--shard",
+            &shard,
+            "--out",
+            parts.to_str().unwrap(),
+        ]));
+    }
+    let merged = json(ok(&kdrsim(&[
+        "merge",
+        parts.to_str().unwrap(),
+        "--format",
+        "json",
+    ])));
+    assert_eq!(&merged["scenarios"][0]["model_notes"], notes);
+    // A scenario that uses none of the simplified mechanisms says nothing.
+    let plain = json(ok(&kdrsim(&[
+        "run",
+        "scenarios/3dc-stretched.ron",
+        "--trials",
+        "2",
+        "--format",
+        "json",
+    ])));
+    assert_eq!(plain["scenarios"][0]["model_notes"], serde_json::json!([]));
+    let out = temp_dir("notes-report");
+    ok(&kdrsim(&[
+        "compare",
+        file,
+        "--trials",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        page.contains("What the model simplifies here"),
+        "no notes on the page"
+    );
+    assert!(page.contains("consumer groups do not (they wait for their cluster)"));
+}

@@ -18,6 +18,7 @@ pub mod faults;
 pub mod ids;
 pub mod load;
 pub mod locate;
+pub mod notes;
 pub mod oracle;
 pub mod outcome;
 pub mod placement;

@@ -314,6 +314,8 @@ pub struct ScenarioAccumulator {
     pub seed: u64,
     /// Simulated time per trial (0 when unknown), for availability.
     pub duration_ms: u64,
+    /// What the model simplifies for this scenario (`models::notes`).
+    pub notes: Vec<String>,
     trials: u64,
     /// In [`Metric::ALL`] order.
     metrics: Vec<MetricAccumulator>,
@@ -326,6 +328,7 @@ impl ScenarioAccumulator {
             file: file.into(),
             seed,
             duration_ms: 0,
+            notes: Vec::new(),
             trials: 0,
             metrics: vec![MetricAccumulator::default(); Metric::ALL.len()],
         }
@@ -371,6 +374,7 @@ impl ScenarioAccumulator {
             seed: self.seed,
             trials: self.trials,
             duration_ms: self.duration_ms,
+            notes: self.notes.clone(),
             metrics: Metric::ALL
                 .into_iter()
                 .zip(&self.metrics)

@@ -163,6 +163,13 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
             escape(&s.file)
         );
         if let Some(summary) = page.summaries.get(i) {
+            if !summary.notes.is_empty() {
+                h.push_str("<p class=\"note\">What the model simplifies here:</p>\n<ul class=\"model-notes\">\n");
+                for n in &summary.notes {
+                    let _ = writeln!(h, "<li>{}</li>", escape(n));
+                }
+                h.push_str("</ul>\n");
+            }
             h.push_str("<details><summary>every metric</summary>\n");
             h.push_str(&metric_table(summary));
             h.push_str("</details>\n");

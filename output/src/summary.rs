@@ -130,6 +130,9 @@ pub struct ScenarioSummary {
     /// Simulated time per trial (0 when unknown): what availability is a
     /// fraction of.
     pub duration_ms: u64,
+    /// What the model simplifies for this scenario, said beside its
+    /// figures (`kdrsim_models::notes`); empty when nothing applies.
+    pub notes: Vec<String>,
     /// One entry per metric, in [`Metric::ALL`] order.
     pub metrics: Vec<(Metric, MetricSummary)>,
     /// Per metric, in [`Metric::ALL`] order: the trial numbers of the up to

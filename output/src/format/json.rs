@@ -77,6 +77,8 @@ struct ScenarioFields<'a> {
     availability: Option<AvailabilityFields>,
     /// Figures resting on too few trials (see `ScenarioSummary::warnings`).
     warnings: Vec<String>,
+    /// What the model simplifies for this scenario.
+    model_notes: &'a [String],
 }
 
 #[derive(serde::Serialize)]
@@ -109,6 +111,7 @@ impl Serialize for ScenarioView<'_> {
                     reads_ci95: rci,
                 }),
             warnings: s.warnings(),
+            model_notes: &s.notes,
         }
         .serialize(serializer)
     }

@@ -97,6 +97,9 @@ fn scenario_block(s: &ScenarioSummary) -> String {
 "
         ));
     }
+    for n in &s.notes {
+        out.push_str(&format!("model note: {}\n", crate::printable_line(n)));
+    }
     out
 }
 
