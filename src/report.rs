@@ -104,6 +104,7 @@ pub fn write_report(
     summaries: &[ScenarioSummary],
     seed: u64,
     trials: u64,
+    differences: &[String],
 ) -> Result<PathBuf, CliError> {
     let mut out = crate::cli::open_out_dir(dir)?;
     let write = |out: &mut OutDir, name: &str, bytes: &[u8]| {
@@ -117,6 +118,15 @@ pub fn write_report(
         output::format_json(summaries).as_bytes(),
     )?;
     write(&mut out, "trials.csv", output::format_csv(runs).as_bytes())?;
+    let mut text = String::new();
+    for line in differences {
+        text.push_str(&format!("warning: {line}\n"));
+    }
+    if !differences.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(&output::format_table(summaries));
+    write(&mut out, "report.txt", text.as_bytes())?;
     let mut chart_refs = Vec::new();
     for chart in charts::compare::compare_charts(runs, summaries).map_err(chart_err)? {
         chart_refs.push(write_chart(&mut out, &chart)?);
@@ -130,6 +140,10 @@ pub fn write_report(
         (
             "trials.csv".to_string(),
             "one row per scenario and trial, every metric".to_string(),
+        ),
+        (
+            "report.txt".to_string(),
+            "the summary table as text, after any warning that the scenarios are not comparable".to_string(),
         ),
     ];
     for (i, (model, summary)) in models.iter().zip(summaries).enumerate() {
@@ -183,19 +197,7 @@ pub fn write_report(
     let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
     let page = ReportPage {
         title: format!("kdrsim: {}", names.join(" vs ")),
-        intro: vec![
-            format!(
-                "{} scenarios, {trials} trials each, master seed {seed}. Every scenario ran the same \
-                 trial numbers with the same seed: fault times come from random streams addressed \
-                 by (seed, trial, purpose), so scenarios with the same fault list meet their faults \
-                 at the same instants in every trial (common random numbers). Differences between \
-                 the columns are the topologies', not chance's.",
-                models.len()
-            ),
-            "Each trial is reproducible: kdrsim replay FILE --seed S --trial K re-runs it event for \
-             event. Colours identify a scenario in every chart."
-                .to_string(),
-        ],
+        intro: intro(models.len(), seed, trials, differences),
         summaries,
         charts: chart_refs,
         scenarios: sections,
@@ -203,6 +205,33 @@ pub fn write_report(
     };
     write(&mut out, "index.html", html::report_html(&page).as_bytes())?;
     Ok(dir.join("index.html"))
+}
+
+/// The paragraphs above the table: what differs first, when anything but
+/// the topology does (then the columns are not the topologies' alone).
+fn intro(scenarios: usize, seed: u64, trials: u64, differences: &[String]) -> Vec<String> {
+    let mut paragraphs: Vec<String> = differences
+        .iter()
+        .map(|d| format!("Warning: {d}."))
+        .collect();
+    let verdict = if differences.is_empty() {
+        "Differences between the columns are the topologies', not chance's."
+    } else {
+        "These scenarios differ in more than topology (above), so differences between the \
+         columns are not the topologies' alone."
+    };
+    paragraphs.push(format!(
+        "{scenarios} scenarios, {trials} trials each, master seed {seed}. Every scenario ran the \
+         same trial numbers with the same seed: fault times come from random streams addressed by \
+         (seed, trial, purpose), so scenarios with the same fault list meet their faults at the \
+         same instants in every trial (common random numbers). {verdict}"
+    ));
+    paragraphs.push(
+        "Each trial is reproducible: kdrsim replay FILE --seed S --trial K re-runs it event for \
+         event. Colours identify a scenario in every chart."
+            .to_string(),
+    );
+    paragraphs
 }
 
 /// A scenario's `description`, read again from its text (the compiled
@@ -239,14 +268,26 @@ pub fn compare(
     trials: u64,
     jobs: usize,
     out: &Path,
+    allow_different: bool,
 ) -> Result<(), CliError> {
     if trials == 0 {
         return Err(CliError::Usage("--trials must be at least 1".into()));
     }
+    let differences = crate::comparable::differences(&models);
+    if !differences.is_empty() && !allow_different {
+        return Err(CliError::Usage(format!(
+            "{}\nthe columns would not be the topologies' alone; compare them anyway with \
+             --allow-different (the report then says what differs)",
+            differences.join("\n")
+        )));
+    }
+    for d in &differences {
+        crate::cli::note(&format!("warning: {d}"));
+    }
     let runs = run_all(&models, seed, trials, jobs)?;
     let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
     emit(&output::format_table(&summaries))?;
-    let index = write_report(out, &models, &runs, &summaries, seed, trials)?;
+    let index = write_report(out, &models, &runs, &summaries, seed, trials, &differences)?;
     emit(&format!("\nreport: {}\n", index.display()))?;
     Ok(())
 }

@@ -38,6 +38,7 @@ pub mod html;
 pub mod stats;
 pub mod summary;
 pub mod text;
+pub mod units;
 
 pub use accumulate::{MetricAccumulator, ScenarioAccumulator, ValueCounts};
 pub use format::csv::{csv_header, format_csv, write_csv_rows};
