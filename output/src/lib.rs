@@ -33,6 +33,7 @@
 
 pub mod accumulate;
 pub mod charts;
+pub mod cost;
 pub mod format;
 pub mod html;
 pub mod stats;

@@ -32,6 +32,16 @@ pub fn usd(amount_usd: f64) -> String {
     format!("{sign}${}.{:02}", thousands(cents / 100), cents % 100)
 }
 
+/// A unit price in dollars: at least two decimals, up to four, so
+/// `$0.30`, `$0.097`, `$0.0065`.
+pub fn unit_usd(amount_usd: f64) -> String {
+    let mut s = format!("{amount_usd:.4}");
+    while s.ends_with('0') && s.len() - s.find('.').unwrap_or(0) > 3 {
+        s.pop();
+    }
+    format!("${s}")
+}
+
 /// Bytes as decimal gigabytes (10^9, the unit clouds bill): `1,234.57 GB`.
 pub fn gigabytes(bytes: f64) -> String {
     let hundredths = (bytes / 1e7).round().max(0.0);
@@ -61,6 +71,14 @@ mod tests {
         assert_eq!(usd(0.005), "$0.01");
         assert_eq!(usd(-3.1), "-$3.10");
         assert_eq!(usd(-0.001), "$0.00");
+    }
+
+    #[test]
+    fn unit_prices_keep_their_significant_decimals() {
+        assert_eq!(unit_usd(0.3), "$0.30");
+        assert_eq!(unit_usd(0.097), "$0.097");
+        assert_eq!(unit_usd(0.0), "$0.00");
+        assert_eq!(unit_usd(0.0065), "$0.0065");
     }
 
     #[test]
