@@ -242,6 +242,24 @@ fn position_of(text: &str, needle: &str) -> (usize, usize) {
     (line, column)
 }
 
+/// serde_path_to_error names a map key `?`: `prices.?.usd`. The key is
+/// the first `name:` on the error's line, so say `prices.broker_usd_per_hour.usd`.
+fn name_map_key(field: &str, text: &str, line: usize) -> String {
+    if !field.contains("prices.?") {
+        return field.to_string();
+    }
+    let key = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|l| l.split(':').next())
+        .map(|k| k.trim().trim_start_matches(['{', '(']).trim())
+        .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    match key {
+        Some(k) => field.replacen("prices.?", &format!("prices.{k}"), 1),
+        None => field.to_string(),
+    }
+}
+
 /// Parses a price book file, with errors at file:line:column and field.
 fn parse(file: &str, text: &str) -> Result<PriceBookFile, PriceBookError> {
     let error = |line, column, field: String, message: String| PriceBookError {
@@ -269,10 +287,11 @@ fn parse(file: &str, text: &str) -> Result<PriceBookFile, PriceBookError> {
         let path = track.path().to_string();
         let path = path.trim_end_matches(".?").trim_end_matches('?');
         let field = if path == "." { "" } else { path };
+        let field = name_map_key(field, text, spanned.position.line);
         error(
             spanned.position.line,
             spanned.position.col,
-            field.to_string(),
+            field,
             spanned.code.to_string(),
         )
     })?;

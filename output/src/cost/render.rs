@@ -11,11 +11,12 @@ pub fn bill_text(bill: &Bill) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "cost of {}: price book {} (as of {}), mean of {} trials of {} ms, a month of {} h",
+        "cost of {}: price book {} (as of {}), mean of {} {} of {} ms, a month of {} h",
         printable_line(&bill.scenario),
         printable_line(&bill.price_book),
         printable_line(&bill.as_of),
         thousands(bill.trials as u64),
+        if bill.trials == 1 { "trial" } else { "trials" },
         thousands(bill.trial_ms),
         bill.hours_per_month
     );
