@@ -8,11 +8,14 @@ use kdrsim::output::units::thousands;
 use kdrsim::Model;
 use std::fmt::Write;
 
+/// What one scenario's value of an aspect is, as the message shows it.
+type Describe = fn(&Model) -> String;
+
 /// One line per aspect in which `models` differ, each naming every
 /// scenario's value, e.g. `scenarios differ in duration_ms: a 3,600,000 ms,
 /// b 7,200,000 ms`. Empty when they are comparable.
 pub fn differences(models: &[std::sync::Arc<Model>]) -> Vec<String> {
-    let aspects: [(&str, fn(&Model) -> String); 3] = [
+    let aspects: [(&str, Describe); 3] = [
         ("duration_ms", |m| {
             format!("{} ms", thousands(m.duration.as_ms()))
         }),
