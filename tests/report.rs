@@ -112,6 +112,7 @@ fn compare_writes_every_report_file_and_every_image_parses() {
         "summary.json".into(),
         "trials.csv".into(),
         "report.txt".into(),
+        "cost.json".into(),
     ];
     for c in CHARTS {
         expected.push(format!("{c}.svg"));
@@ -181,6 +182,14 @@ fn index_html_references_only_local_files_that_exist() {
     }
     // The page says the scenarios ran on common random numbers.
     assert!(html.contains("common random numbers"));
+    // And what the scenario costs, with the book it was priced by.
+    assert!(
+        html.contains("Cost (price book aws as of 2026-12-01") && html.contains(" a month, "),
+        "{html}"
+    );
+    let bills: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cost.json")).unwrap()).unwrap();
+    assert_eq!(bills[0]["scenario"], "2.5dc-observers");
 }
 
 #[test]
