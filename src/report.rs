@@ -187,8 +187,11 @@ pub fn write_report(
         text.push_str(&cost::render::bill_text(bill));
     }
     write(&mut out, "report.txt", text.as_bytes())?;
-    let bills_json = serde_json::to_string_pretty(bills).unwrap_or_default() + "\n";
-    write(&mut out, "cost.json", bills_json.as_bytes())?;
+    write(
+        &mut out,
+        "cost.json",
+        cost::render::bills_json(bills).as_bytes(),
+    )?;
     let mut chart_refs = Vec::new();
     for chart in charts::compare::compare_charts(runs, summaries).map_err(chart_err)? {
         chart_refs.push(write_chart(&mut out, &chart)?);

@@ -60,9 +60,17 @@ pub fn bill_text(bill: &Bill) -> String {
     out
 }
 
-/// The bill as pretty JSON.
+/// The bill as pretty JSON, no control character raw (the JSON rule of
+/// `format::json`).
 pub fn bill_json(bill: &Bill) -> String {
     let mut s = serde_json::to_string_pretty(bill).unwrap_or_default();
     s.push('\n');
-    s
+    crate::format::json::escape_del_and_c1(s)
+}
+
+/// Several bills as one JSON array, the same way.
+pub fn bills_json(bills: &[Bill]) -> String {
+    let mut s = serde_json::to_string_pretty(bills).unwrap_or_default();
+    s.push('\n');
+    crate::format::json::escape_del_and_c1(s)
 }
