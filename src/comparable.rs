@@ -12,8 +12,9 @@ use std::fmt::Write;
 type Describe = fn(&Model) -> String;
 
 /// One line per aspect in which `models` differ, each naming every
-/// scenario's value, e.g. `scenarios differ in duration_ms: a 3,600,000 ms,
-/// b 7,200,000 ms`. Empty when they are comparable.
+/// scenario's value (scenarios sharing one listed together), e.g.
+/// `scenarios differ in duration_ms: a, b 3,600,000 ms; c 7,200,000 ms`.
+/// Empty when they are comparable.
 pub fn differences(models: &[std::sync::Arc<Model>]) -> Vec<String> {
     let aspects: [(&str, Describe); 3] = [
         ("duration_ms", |m| {
@@ -26,18 +27,45 @@ pub fn differences(models: &[std::sync::Arc<Model>]) -> Vec<String> {
     for (aspect, describe) in aspects {
         let values: Vec<String> = models.iter().map(|m| describe(m)).collect();
         if values.windows(2).any(|w| w[0] != w[1]) {
-            let listed: Vec<String> = models
-                .iter()
-                .zip(&values)
-                .map(|(m, v)| format!("{} {v}", kdrsim::output::printable_line(&m.name)))
-                .collect();
             lines.push(format!(
                 "scenarios differ in {aspect}: {}",
-                listed.join("; ")
+                grouped(models, &values)
             ));
         }
     }
     lines
+}
+
+/// Scenarios that share a value listed together, in order of first
+/// appearance: `a, b 3,600,000 ms; c 14,400,000 ms`.
+fn grouped(models: &[std::sync::Arc<Model>], values: &[String]) -> String {
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for (m, v) in models.iter().zip(values) {
+        let name = kdrsim::output::printable_line(&m.name);
+        match groups.iter_mut().find(|(value, _)| *value == v.as_str()) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((v.as_str(), vec![name])),
+        }
+    }
+    let listed: Vec<String> = groups
+        .iter()
+        .map(|(v, names)| format!("{} {v}", names.join(", ")))
+        .collect();
+    listed.join("; ")
+}
+
+/// A time distribution in milliseconds with separators.
+fn dist(d: &kdrsim::models::scenario::TimeDist) -> String {
+    use kdrsim::models::scenario::TimeDist::*;
+    match *d {
+        Fixed(ms) => format!("{} ms", thousands(ms)),
+        Uniform(a, b) => format!("uniform {}..{} ms", thousands(a), thousands(b)),
+        Exponential(mean) => format!("exponential, mean {} ms", thousands(mean)),
+        LogNormal(median, sigma) => {
+            format!("log-normal, median {} ms, sigma {sigma}", thousands(median))
+        }
+        Weibull(scale, shape) => format!("Weibull, scale {} ms, shape {shape}", thousands(scale)),
+    }
 }
 
 /// The producers as rates, sizes and acks, sorted, without names or
@@ -80,9 +108,9 @@ fn faults(m: &Model) -> String {
             .iter()
             .map(|i| m.faults[*i as usize].label.as_str())
             .collect();
-        let _ = write!(s, "{} at {:?}", labels.join(" or "), f.at);
+        let _ = write!(s, "{} at {}", labels.join(" or "), dist(&f.at));
         if let Some(r) = &f.recover_after {
-            let _ = write!(s, " for {r:?}");
+            let _ = write!(s, " for {}", dist(r));
         }
         out.push(s);
     }
@@ -93,10 +121,10 @@ fn faults(m: &Model) -> String {
             .map(|(i, _)| m.faults[*i as usize].label.as_str())
             .collect();
         out.push(format!(
-            "{} failing after {:?}, repaired after {:?}",
+            "{} failing after {}, repaired after {}",
             labels.join(", "),
-            p.time_to_failure,
-            p.time_to_repair
+            dist(&p.time_to_failure),
+            dist(&p.time_to_repair)
         ));
     }
     if out.is_empty() {
