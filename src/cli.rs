@@ -53,6 +53,10 @@ enum Command {
     /// Reduce a failing trial's faults to a minimal schedule that still
     /// breaks a per-trial expectation, written as a scenario with fixed times.
     Shrink(ShrinkArgs),
+    /// Price a scenario's month: traffic by purpose and boundary from its
+    /// trials, compute, storage and mirrors from its topology, under a
+    /// price book (docs/cost.md).
+    Cost(CostArgs),
     /// Check scenario files (parse and semantic rules) without simulating.
     Validate {
         /// Scenario files (RON).
@@ -92,6 +96,43 @@ struct CheckArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct CostArgs {
+    /// The scenario file (RON).
+    file: PathBuf,
+    /// The built-in price book to start from.
+    #[arg(long, value_enum, default_value_t = ProviderArg::Aws)]
+    provider: ProviderArg,
+    /// A price book file (RON) whose entries replace the provider's.
+    #[arg(long, value_name = "FILE")]
+    price_book: Option<PathBuf>,
+    /// Trials whose mean traffic is priced.
+    #[arg(long, default_value_t = 100)]
+    trials: u64,
+    /// Master seed.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Text for a person, or JSON for a script.
+    #[arg(long, value_enum, default_value_t = CostFormat::Table)]
+    format: CostFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ProviderArg {
+    Aws,
+    Gcp,
+    Azure,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum CostFormat {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
 struct ShrinkArgs {
     /// The scenario file (RON) with a per-trial expectation.
     file: PathBuf,
@@ -123,6 +164,11 @@ struct CompareArgs {
     /// The report directory.
     #[arg(long, default_value = crate::report::DEFAULT_REPORT_DIR)]
     out: PathBuf,
+    /// Compare scenarios even when they differ in trial length, workload
+    /// or faults (otherwise exit 2 naming the difference); the report then
+    /// says at the top what differs.
+    #[arg(long)]
+    allow_different: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -261,6 +307,10 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
             DEFAULT_TRIALS,
             0,
             std::path::Path::new(crate::report::DEFAULT_REPORT_DIR),
+            // The built-in scenarios are the seeds' topologies each with
+            // its own published case (lengths, loads and faults differ):
+            // compared anyway, with the differences at the top of the page.
+            true,
         )
         .map(|_| ExitCode::SUCCESS),
         Some(Command::Run(args)) => run(args, ShardSource::ArgumentsOrEnvironment),
@@ -280,13 +330,15 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
             crate::check_cmd::shrink(&a.file, a.seed, a.trial, a.out.as_deref())
         }
         Some(Command::Compare(a)) => {
-            crate::report::compare(load_models(&a.files)?, a.seed, a.trials, a.jobs, &a.out)
+            let models = load_models(&a.files)?;
+            crate::report::compare(models, a.seed, a.trials, a.jobs, &a.out, a.allow_different)
                 .map(|_| ExitCode::SUCCESS)
         }
         Some(Command::Sweep(a)) => {
             crate::sweep::sweep(&a.file, &a.set, a.seed, a.trials, a.jobs, &a.out)
                 .map(|_| ExitCode::SUCCESS)
         }
+        Some(Command::Cost(a)) => cost(a),
         Some(Command::Validate { files }) => Ok(crate::validate::validate(&files)),
         Some(Command::Explain { file }) => {
             let model = kdrsim::load_file(&file)?;
@@ -294,6 +346,40 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `kdrsim cost`: the scenario's month under a price book.
+fn cost(a: CostArgs) -> Result<ExitCode, CliError> {
+    use output::cost::{self, PriceBook, Provider};
+    if a.trials == 0 {
+        return Err(CliError::Usage("--trials must be at least 1".into()));
+    }
+    let provider = match a.provider {
+        ProviderArg::Aws => Provider::Aws,
+        ProviderArg::Gcp => Provider::Gcp,
+        ProviderArg::Azure => Provider::Azure,
+    };
+    let book = match &a.price_book {
+        None => provider.book(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
+                what: format!("reading the price book {}", path.display()),
+                source,
+            })?;
+            PriceBook::load(provider, &path.display().to_string(), &text)
+                .map_err(|e| CliError::Usage(e.to_string()))?
+        }
+    };
+    let model = kdrsim::load_file(&a.file)?;
+    let trials = TrialRange::first(a.trials);
+    let faulted = kdrsim::run_traffic(&model, a.seed, trials, a.jobs)?;
+    let quiet = kdrsim::run_traffic(&kdrsim::without_faults(&model), a.seed, trials, a.jobs)?;
+    let bill = cost::bill(&model, &quiet, &faulted, &book);
+    emit(&match a.format {
+        CostFormat::Table => cost::render::bill_text(&bill),
+        CostFormat::Json => cost::render::bill_json(&bill),
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A scenario ready to run, with the fingerprint of its text that a shard's

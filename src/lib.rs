@@ -154,6 +154,36 @@ pub fn run_batch_cancellable(
     Ok(done)
 }
 
+/// Runs trials `trials` of `model` like [`run_batch`] and returns each
+/// trial's bytes by purpose and boundary (`World::traffic`), in trial
+/// order: what `kdrsim cost` prices.
+pub fn run_traffic(
+    model: &Arc<Model>,
+    seed: u64,
+    trials: TrialRange,
+    jobs: usize,
+) -> Result<Vec<kdrsim_models::world::traffic::Traffic>, RunnerError> {
+    kdrsim_sim::try_run_trials(
+        trials,
+        jobs,
+        || World::new(model.clone()),
+        |world, trial| {
+            world.try_run_trial(seed, trial)?;
+            Ok(world.traffic())
+        },
+        |_| {},
+    )
+}
+
+/// `model` with its faults taken out (scheduled faults and fault
+/// processes): the steady state a price book bills month after month.
+pub fn without_faults(model: &Model) -> Arc<Model> {
+    let mut quiet = model.clone();
+    quiet.schedule.clear();
+    quiet.processes.clear();
+    Arc::new(quiet)
+}
+
 /// Runs one trial.
 ///
 /// # Panics

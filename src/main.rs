@@ -3,6 +3,7 @@
 
 mod check_cmd;
 mod cli;
+mod comparable;
 mod explain;
 mod files;
 mod fnv;

@@ -18,10 +18,58 @@ use crate::files::{write_atomic_path, OutDir};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kdrsim::output::charts::{self, Chart};
 use kdrsim::output::html::{self, ChartRef, ReportPage, ScenarioSection};
-use kdrsim::output::{self, ScenarioRun, ScenarioSummary};
+use kdrsim::output::{self, cost, ScenarioRun, ScenarioSummary};
 use kdrsim::{Metric, Model, TrialRange};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Trials whose traffic a comparison prices: cost is a mean of flows and
+/// settles within a few trials, and each is run twice (with and without
+/// its faults).
+const COST_TRIALS: u64 = 20;
+
+/// Each scenario's month under the AWS price book (docs/cost.md).
+fn bills(
+    models: &[Arc<Model>],
+    seed: u64,
+    trials: u64,
+    jobs: usize,
+) -> Result<Vec<cost::Bill>, CliError> {
+    let book = cost::Provider::Aws.book();
+    let range = TrialRange::first(trials.min(COST_TRIALS));
+    models
+        .iter()
+        .map(|m| {
+            let faulted = kdrsim::run_traffic(m, seed, range, jobs)?;
+            let quiet = kdrsim::run_traffic(&kdrsim::without_faults(m), seed, range, jobs)?;
+            Ok(cost::bill(m, &quiet, &faulted, &book))
+        })
+        .collect()
+}
+
+/// One paragraph: every scenario's cost per month and per incident.
+fn cost_paragraph(bills: &[cost::Bill]) -> Option<String> {
+    let first = bills.first()?;
+    let each: Vec<String> = bills
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {} a month, {} per incident",
+                b.scenario,
+                output::units::usd(b.steady_usd_per_month),
+                output::units::usd(b.incident.usd_per_incident)
+            )
+        })
+        .collect();
+    Some(format!(
+        "Cost (price book {} as of {}, mean traffic of {} trials with and without the faults; \
+         cost.json and docs/cost.md say how): {}.",
+        first.price_book,
+        first.as_of,
+        first.trials,
+        each.join("; ")
+    ))
+}
 
 /// Where the default run and `compare` write unless told otherwise.
 pub const DEFAULT_REPORT_DIR: &str = "kdrsim-report";
@@ -95,6 +143,13 @@ fn timeline_trial(summary: &ScenarioSummary) -> u64 {
         .unwrap_or(0)
 }
 
+/// What the page says beside the outcomes: what the scenarios differ in
+/// (when compared anyway) and what each costs.
+pub struct Beside<'a> {
+    pub differences: &'a [String],
+    pub bills: &'a [cost::Bill],
+}
+
 /// Writes the whole report directory for `runs` (of `models`, same order)
 /// and returns the path of its `index.html`.
 pub fn write_report(
@@ -104,7 +159,9 @@ pub fn write_report(
     summaries: &[ScenarioSummary],
     seed: u64,
     trials: u64,
+    beside: Beside,
 ) -> Result<PathBuf, CliError> {
+    let Beside { differences, bills } = beside;
     let mut out = crate::cli::open_out_dir(dir)?;
     let write = |out: &mut OutDir, name: &str, bytes: &[u8]| {
         out.write(name, bytes)
@@ -117,6 +174,24 @@ pub fn write_report(
         output::format_json(summaries).as_bytes(),
     )?;
     write(&mut out, "trials.csv", output::format_csv(runs).as_bytes())?;
+    let mut text = String::new();
+    for line in differences {
+        text.push_str(&format!("warning: {line}\n"));
+    }
+    if !differences.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(&output::format_table(summaries));
+    for bill in bills {
+        text.push('\n');
+        text.push_str(&cost::render::bill_text(bill));
+    }
+    write(&mut out, "report.txt", text.as_bytes())?;
+    write(
+        &mut out,
+        "cost.json",
+        cost::render::bills_json(bills).as_bytes(),
+    )?;
     let mut chart_refs = Vec::new();
     for chart in charts::compare::compare_charts(runs, summaries).map_err(chart_err)? {
         chart_refs.push(write_chart(&mut out, &chart)?);
@@ -130,6 +205,15 @@ pub fn write_report(
         (
             "trials.csv".to_string(),
             "one row per scenario and trial, every metric".to_string(),
+        ),
+        (
+            "cost.json".to_string(),
+            "per scenario: the month priced under the AWS book, line by line (docs/cost.md)"
+                .to_string(),
+        ),
+        (
+            "report.txt".to_string(),
+            "the summary table as text, after any warning that the scenarios are not comparable, then each scenario's cost".to_string(),
         ),
     ];
     for (i, (model, summary)) in models.iter().zip(summaries).enumerate() {
@@ -183,19 +267,10 @@ pub fn write_report(
     let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
     let page = ReportPage {
         title: format!("kdrsim: {}", names.join(" vs ")),
-        intro: vec![
-            format!(
-                "{} scenarios, {trials} trials each, master seed {seed}. Every scenario ran the same \
-                 trial numbers with the same seed: fault times come from random streams addressed \
-                 by (seed, trial, purpose), so scenarios with the same fault list meet their faults \
-                 at the same instants in every trial (common random numbers). Differences between \
-                 the columns are the topologies', not chance's.",
-                models.len()
-            ),
-            "Each trial is reproducible: kdrsim replay FILE --seed S --trial K re-runs it event for \
-             event. Colours identify a scenario in every chart."
-                .to_string(),
-        ],
+        intro: intro(models.len(), seed, trials, differences)
+            .into_iter()
+            .chain(cost_paragraph(bills))
+            .collect(),
         summaries,
         charts: chart_refs,
         scenarios: sections,
@@ -203,6 +278,33 @@ pub fn write_report(
     };
     write(&mut out, "index.html", html::report_html(&page).as_bytes())?;
     Ok(dir.join("index.html"))
+}
+
+/// The paragraphs above the table: what differs first, when anything but
+/// the topology does (then the columns are not the topologies' alone).
+fn intro(scenarios: usize, seed: u64, trials: u64, differences: &[String]) -> Vec<String> {
+    let mut paragraphs: Vec<String> = differences
+        .iter()
+        .map(|d| format!("Warning: {d}."))
+        .collect();
+    let verdict = if differences.is_empty() {
+        "Differences between the columns are the topologies', not chance's."
+    } else {
+        "These scenarios differ in more than topology (above), so differences between the \
+         columns are not the topologies' alone."
+    };
+    paragraphs.push(format!(
+        "{scenarios} scenarios, {trials} trials each, master seed {seed}. Every scenario ran the \
+         same trial numbers with the same seed: fault times come from random streams addressed by \
+         (seed, trial, purpose), so scenarios with the same fault list meet their faults at the \
+         same instants in every trial (common random numbers). {verdict}"
+    ));
+    paragraphs.push(
+        "Each trial is reproducible: kdrsim replay FILE --seed S --trial K re-runs it event for \
+         event. Colours identify a scenario in every chart."
+            .to_string(),
+    );
+    paragraphs
 }
 
 /// A scenario's `description`, read again from its text (the compiled
@@ -239,9 +341,21 @@ pub fn compare(
     trials: u64,
     jobs: usize,
     out: &Path,
+    allow_different: bool,
 ) -> Result<(), CliError> {
     if trials == 0 {
         return Err(CliError::Usage("--trials must be at least 1".into()));
+    }
+    let differences = crate::comparable::differences(&models);
+    if !differences.is_empty() && !allow_different {
+        return Err(CliError::Usage(format!(
+            "{}\nthe columns would not be the topologies' alone; compare them anyway with \
+             --allow-different (the report then says what differs)",
+            differences.join("\n")
+        )));
+    }
+    for d in &differences {
+        crate::cli::note(&format!("warning: {d}"));
     }
     let runs = run_all(&models, seed, trials, jobs)?;
     let summaries: Vec<_> = runs
@@ -253,8 +367,20 @@ pub fn compare(
             s
         })
         .collect();
+    let bills = bills(&models, seed, trials, jobs)?;
     emit(&output::format_table(&summaries))?;
-    let index = write_report(out, &models, &runs, &summaries, seed, trials)?;
+    let index = write_report(
+        out,
+        &models,
+        &runs,
+        &summaries,
+        seed,
+        trials,
+        Beside {
+            differences: &differences,
+            bills: &bills,
+        },
+    )?;
     emit(&format!("\nreport: {}\n", index.display()))?;
     Ok(())
 }

@@ -98,6 +98,7 @@ fn build(
             unclean_leader_election_enable: false,
             placement: Placement::RackAware,
             cluster: String::new(),
+            retention_ms: kdrsim::models::scenario::DEFAULT_RETENTION_MS,
         }],
         producers: vec![Producer {
             name: "p".into(),

@@ -96,6 +96,7 @@ fn compare_writes_every_report_file_and_every_image_parses() {
         "compare",
         "scenarios/3dc-stretched.ron",
         "scenarios/broker-crash.ron",
+        "--allow-different",
         "--trials",
         "30",
         "--out",
@@ -110,6 +111,8 @@ fn compare_writes_every_report_file_and_every_image_parses() {
         "index.html".into(),
         "summary.json".into(),
         "trials.csv".into(),
+        "report.txt".into(),
+        "cost.json".into(),
     ];
     for c in CHARTS {
         expected.push(format!("{c}.svg"));
@@ -179,6 +182,14 @@ fn index_html_references_only_local_files_that_exist() {
     }
     // The page says the scenarios ran on common random numbers.
     assert!(html.contains("common random numbers"));
+    // And what the scenario costs, with the book it was priced by.
+    assert!(
+        html.contains("Cost (price book aws as of 2026-12-01") && html.contains(" a month, "),
+        "{html}"
+    );
+    let bills: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cost.json")).unwrap()).unwrap();
+    assert_eq!(bills[0]["scenario"], "2.5dc-observers");
 }
 
 #[test]
@@ -407,4 +418,130 @@ fn sweep_with_a_bad_path_or_value_names_it_and_what_is_valid() {
         }
     }
     assert!(files(&dir).is_empty(), "nothing written on bad input");
+}
+
+/// A variant of `scenarios/3dc-stretched.ron` written to `dir`, with
+/// `from` replaced by `to`.
+fn variant(dir: &Path, name: &str, from: &str, to: &str) -> String {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/3dc-stretched.ron"),
+    )
+    .unwrap();
+    assert!(text.contains(from), "3dc-stretched.ron lacks {from}");
+    let text = text
+        .replace(from, to)
+        .replace("name: \"3dc-stretched\"", &format!("name: \"{name}\""));
+    let file = dir.join(format!("{name}.ron"));
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+#[test]
+fn compare_of_scenarios_of_different_lengths_exits_2_naming_the_difference() {
+    let dir = temp_dir("differ-length");
+    let out_dir = dir.join("out");
+    let out = kdrsim(&[
+        "compare",
+        "scenarios/3dc-stretched.ron",
+        "scenarios/active-active-mm2.ron",
+        "--trials",
+        "3",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "scenarios differ in duration_ms: 3dc-stretched 3,600,000 ms; \
+             active-active-mm2 7,200,000 ms"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-different"), "{stderr}");
+    assert!(!out_dir.exists(), "a refused comparison wrote a report");
+}
+
+#[test]
+fn compare_of_scenarios_with_another_workload_names_the_workload_only() {
+    let dir = temp_dir("differ-load");
+    let half = variant(
+        &dir,
+        "half-load",
+        "records_per_sec: 5000.0",
+        "records_per_sec: 2500.0",
+    );
+    let out = kdrsim(&[
+        "compare",
+        "scenarios/3dc-stretched.ron",
+        &half,
+        "--trials",
+        "3",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "scenarios differ in workload (producers' rates, record sizes, acks): \
+             3dc-stretched 5,000 records/s x 1,024 B acks=All; half-load 2,500 records/s"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("duration_ms") && !stderr.contains("in faults"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn compare_of_topologies_under_the_same_load_and_faults_needs_no_flag() {
+    let dir = temp_dir("differ-none");
+    let isr1 = variant(
+        &dir,
+        "min-isr-1",
+        "min_insync_replicas: 2",
+        "min_insync_replicas: 1",
+    );
+    let out_dir = dir.join("out");
+    ok(&kdrsim(&[
+        "compare",
+        "scenarios/3dc-stretched.ron",
+        &isr1,
+        "--trials",
+        "3",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]));
+    let html = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
+    assert!(!html.contains("scenarios differ in"), "{html}");
+    assert!(html.contains("the topologies&#39;, not chance&#39;s"));
+}
+
+#[test]
+fn compare_allowed_to_differ_says_what_differs_at_the_top_of_the_page() {
+    let dir = temp_dir("differ-allowed");
+    let out = kdrsim(&[
+        "compare",
+        "scenarios/3dc-stretched.ron",
+        "scenarios/active-active-mm2.ron",
+        "--allow-different",
+        "--trials",
+        "3",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    ok(&out);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let warning = html
+        .find("Warning: scenarios differ in duration_ms: 3dc-stretched 3,600,000 ms")
+        .unwrap_or_else(|| panic!("no warning in {html}"));
+    let table = html.find("<table").unwrap();
+    assert!(warning < table, "the warning is below the table");
+    assert!(html.contains("not the topologies&#39; alone"));
+    let text = std::fs::read_to_string(dir.join("report.txt")).unwrap();
+    assert!(
+        text.starts_with("warning: scenarios differ in duration_ms:"),
+        "{text}"
+    );
+    assert!(text.contains("scenarios differ in faults"), "{text}");
 }

@@ -535,7 +535,14 @@ fn a_reused_output_directory_holds_only_the_new_runs_files() {
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
     std::fs::write(out.join("topology-7-mine.svg"), "<svg/>").unwrap();
     let compare = |files: &[&str]| {
-        let mut args = vec!["compare", "--trials", "3", "--out", s(&out)];
+        let mut args = vec![
+            "compare",
+            "--allow-different",
+            "--trials",
+            "3",
+            "--out",
+            s(&out),
+        ];
         args.extend_from_slice(files);
         ok(kdrsim(&args));
     };

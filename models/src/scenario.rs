@@ -428,10 +428,26 @@ pub struct Topic {
     /// The cluster that owns the topic (when `clusters` are given).
     #[serde(default)]
     pub cluster: String,
+    /// `retention.ms`: how long the log keeps records. No trial runs long
+    /// enough for retention to delete anything; the cost of storage reads
+    /// it (retention x rate x RF per cluster).
+    #[serde(default = "week_ms", skip_serializing_if = "is_week_ms")]
+    pub retention_ms: u64,
 }
 
 fn one_u16() -> u16 {
     1
+}
+
+/// Kafka's default `retention.ms` (`log.retention.hours=168`).
+pub const DEFAULT_RETENTION_MS: u64 = 7 * 24 * 3_600_000;
+
+fn week_ms() -> u64 {
+    DEFAULT_RETENTION_MS
+}
+
+fn is_week_ms(ms: &u64) -> bool {
+    *ms == DEFAULT_RETENTION_MS
 }
 
 /// How a topic's replicas are assigned to brokers.

@@ -33,11 +33,13 @@
 
 pub mod accumulate;
 pub mod charts;
+pub mod cost;
 pub mod format;
 pub mod html;
 pub mod stats;
 pub mod summary;
 pub mod text;
+pub mod units;
 
 pub use accumulate::{MetricAccumulator, ScenarioAccumulator, ValueCounts};
 pub use format::csv::{csv_header, format_csv, write_csv_rows};

@@ -149,6 +149,7 @@ fn mirror_topic(
         producer: None,
         promotion: PromotionPolicy::LeaderIsObserver,
         cluster: target as u16,
+        retention_ms: src.retention_ms,
         mirror_of: Some(of),
     }
 }

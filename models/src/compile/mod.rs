@@ -129,6 +129,8 @@ pub struct TopicSpec {
     pub promotion: PromotionPolicy,
     /// The cluster that holds the topic (0 when the scenario has one).
     pub cluster: u16,
+    /// `retention.ms` (a mirror topic keeps its source's).
+    pub retention_ms: u64,
     /// A mirror topic: written by a mirror (by position in the mirrors),
     /// copying `source`, not by a producer of its own.
     pub mirror_of: Option<MirrorOf>,

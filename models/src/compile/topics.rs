@@ -224,6 +224,7 @@ fn spec(
         producer: None,
         promotion: resolved.map_or(PromotionPolicy::LeaderIsObserver, |r| r.policy),
         cluster: owner.unwrap_or(0) as u16,
+        retention_ms: t.retention_ms,
         mirror_of: None,
     }
 }

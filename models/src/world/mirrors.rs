@@ -23,6 +23,7 @@
 //! ([`World::link_epochs`]), so the oracle can ask whether an acknowledged
 //! source record survives in a copy after the source lost it.
 
+use super::traffic::Purpose;
 use super::*;
 use crate::dr::spec::MirrorSpec;
 use crate::scenario::MirrorKind;
@@ -202,11 +203,15 @@ impl World {
         if copied > l.copied {
             self.record_copy(li, l.copied, copied);
             let (p, bytes) = (l.source as usize, self.record_bytes[l.source as usize]);
-            if self.leader_dc_or_home(p) != self.leader_dc_or_home(q) {
+            let (from, to) = (self.leader_dc_or_home(p), self.leader_dc_or_home(q));
+            if from != to {
                 self.cross_dc_bytes = self
                     .cross_dc_bytes
                     .saturating_add((copied - l.copied).saturating_mul(bytes));
             }
+            let moved = (copied - l.copied).saturating_mul(bytes);
+            let boundary = super::traffic::Boundary::between(&self.model, from, to);
+            self.traffic.add(Purpose::Mirror, boundary, moved);
             self.links[li].copied = copied;
         }
     }

@@ -24,6 +24,7 @@
 pub mod curve;
 pub mod latency;
 pub mod log;
+pub mod traffic;
 
 mod budget;
 mod client_failover;
@@ -247,6 +248,9 @@ pub struct World {
     duplicates: u64,
     skipped: u64,
     cross_dc_bytes: u64,
+    /// The same bytes and the ones that stayed in a DC, by purpose and
+    /// boundary (`traffic.rs`).
+    traffic: traffic::Traffic,
     latency: LatencyHistogram,
     consumer_alive: Vec<bool>,
     commit_phase: Vec<SimDuration>,
@@ -341,6 +345,7 @@ impl World {
             duplicates: 0,
             skipped: 0,
             cross_dc_bytes: 0,
+            traffic: traffic::Traffic::default(),
             latency: LatencyHistogram::default(),
             consumer_alive: Vec::new(),
             commit_phase: Vec::new(),
@@ -745,6 +750,7 @@ impl World {
         self.duplicates = 0;
         self.skipped = 0;
         self.cross_dc_bytes = 0;
+        self.traffic.clear();
         self.latency.clear();
         self.consumer_alive.clear();
         self.consumer_alive.resize(m.consumers.len(), true);

@@ -2,6 +2,7 @@
 //! acknowledgements handed to the oracle, ISR changes, followers catching up
 //! and truncating.
 
+use super::traffic::Purpose;
 use super::*;
 
 impl World {
@@ -25,10 +26,16 @@ impl World {
             let before = self.parts[p].replicas[zs].leo;
             let leo = z.leo(now, rate).max(before);
             self.parts[p].replicas[zs].leo = leo;
-            if producer.is_some_and(|pr| pr.dc != self.broker_dc(spec.replicas[zs])) {
+            let zombie_dc = self.broker_dc(spec.replicas[zs]);
+            if producer.is_some_and(|pr| pr.dc != zombie_dc) {
                 self.cross_dc_bytes = self
                     .cross_dc_bytes
                     .saturating_add((leo - before).saturating_mul(record_bytes));
+            }
+            if let Some(pr) = producer {
+                let moved = (leo - before).saturating_mul(record_bytes);
+                self.traffic
+                    .count(&m, Purpose::Produce, pr.dc, zombie_dc, moved);
             }
             // acks=1 is answered on the zombie's own append.
             if producer.is_some_and(|pr| pr.acks == Acks::One) && leo > z.acked_upto {
@@ -51,11 +58,12 @@ impl World {
         part.replicas[l].leo = leo_now.max(old_leader_leo);
         part.replicas[l].view = part.replicas[l].leo;
         if let Some(pr) = producer {
+            let moved = (part.replicas[l].leo - old_leader_leo).saturating_mul(record_bytes);
             if pr.dc != leader_dc {
-                bytes = bytes.saturating_add(
-                    (part.replicas[l].leo - old_leader_leo).saturating_mul(record_bytes),
-                );
+                bytes = bytes.saturating_add(moved);
             }
+            self.traffic
+                .count(&m, Purpose::Produce, pr.dc, leader_dc, moved);
         }
         for s in 0..spec.rf as usize {
             if s == l {
@@ -66,6 +74,11 @@ impl World {
             let part = &mut self.parts[p];
             let r = &mut part.replicas[s];
             let before = r.leo;
+            // A follower fetching a backlog is an incident's burst.
+            let purpose = match r.fetch {
+                Fetch::CatchingUp => Purpose::CatchUp,
+                _ => Purpose::Replication,
+            };
             match r.fetch {
                 Fetch::Streaming => {
                     if let Some(v) = part.curve.at(now.saturating_sub(rtt.half()), Some(epoch)) {
@@ -89,9 +102,11 @@ impl World {
                 }
                 _ => {}
             }
+            let moved = (r.leo - before).saturating_mul(record_bytes);
             if f_dc != leader_dc {
-                bytes = bytes.saturating_add((r.leo - before).saturating_mul(record_bytes));
+                bytes = bytes.saturating_add(moved);
             }
+            self.traffic.count(&m, purpose, leader_dc, f_dc, moved);
         }
         // The high watermark: the minimum LEO over the maximal ISR, frozen
         // while the ISR is below min.insync.replicas (KAFKA-15583, 3.7+).
@@ -126,6 +141,7 @@ impl World {
                     && self.consumer_source_dc(p, *i).unwrap_or(leader_dc) != c.dc
             })
             .count() as u64;
+        self.count_consumed(p, leader_dc, self.parts[p].hw.saturating_sub(old_hw));
         let part = &mut self.parts[p];
         bytes = bytes.saturating_add(
             (part.hw.saturating_sub(old_hw))

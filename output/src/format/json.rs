@@ -41,7 +41,7 @@ pub fn format_json(summaries: &[ScenarioSummary]) -> String {
 /// `json` with DEL and C1 characters written as `\u` escapes. Outside
 /// strings JSON is ASCII without DEL, so every one found is inside a string,
 /// where the escape denotes the same character.
-fn escape_del_and_c1(json: String) -> String {
+pub(crate) fn escape_del_and_c1(json: String) -> String {
     if !json.chars().any(|c| ('\u{7f}'..='\u{9f}').contains(&c)) {
         return json;
     }

@@ -1,0 +1,365 @@
+//! Cost in money: the traffic the world measured (bytes by purpose and
+//! boundary, `World::traffic`) and the topology (brokers, controllers,
+//! retained bytes, mirrors) priced by a [`PriceBook`].
+//!
+//! Two figures, as `docs/cost.md` derives them:
+//! - steady state, dollars per month: the mean traffic of the scenario's
+//!   trials with its faults taken out ("quiet" trials), scaled from the
+//!   trial's length to the book's month, plus compute, storage and mirror
+//!   charges per month;
+//! - extra per incident: what the trials with their faults moved beyond
+//!   the quiet ones (catch-up bursts of followers fetching what they
+//!   missed, clients rerouted to another DC or region), priced, divided by
+//!   the faults a trial has. It can be negative: a lost DC moves nothing.
+
+pub mod price_book;
+pub mod render;
+
+pub use price_book::{Price, PriceBook, PriceBookError, PriceKey, Provider};
+
+use crate::units::{thousands, unit_usd};
+use kdrsim_models::compile::Model;
+use kdrsim_models::scenario::MirrorKind;
+use kdrsim_models::world::traffic::{Boundary, Purpose, Traffic};
+use serde::Serialize;
+
+/// A month of a scenario, priced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bill {
+    pub scenario: String,
+    pub price_book: String,
+    pub as_of: String,
+    pub trials: usize,
+    pub trial_ms: u64,
+    pub hours_per_month: f64,
+    /// Every (purpose, boundary) that moved bytes, per month.
+    pub transfer: Vec<TransferLine>,
+    /// Compute, storage, mirror and connectivity charges, per month.
+    pub lines: Vec<Line>,
+    pub steady_usd_per_month: f64,
+    pub incident: Incident,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TransferLine {
+    pub purpose: &'static str,
+    pub boundary: &'static str,
+    pub gb_per_month: f64,
+    pub usd_per_gb: f64,
+    pub usd_per_month: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    pub item: String,
+    /// How the figure is made, e.g. `6 x 730 h x $0.21`.
+    pub basis: String,
+    pub usd_per_month: f64,
+}
+
+/// What incidents cost on top of the steady state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    /// Of a trial with faults: bytes followers fetched catching up.
+    pub catch_up_gb_per_trial: f64,
+    pub catch_up_usd_per_trial: f64,
+    /// A trial with faults minus a quiet one, all traffic priced.
+    pub extra_transfer_usd_per_trial: f64,
+    pub faults_per_trial: f64,
+    pub usd_per_incident: f64,
+}
+
+/// What one GB of `purpose` across `boundary` costs under `book`.
+pub fn usd_per_gb(book: &PriceBook, purpose: Purpose, boundary: Boundary) -> f64 {
+    let replication = matches!(purpose, Purpose::Replication | Purpose::CatchUp);
+    match boundary {
+        Boundary::SameDc => 0.0,
+        // MSK does not bill replication between one cluster's brokers.
+        Boundary::CrossDc if replication && !book.broker_replication_billed => 0.0,
+        Boundary::CrossDc => {
+            book.usd(PriceKey::CrossAzOutUsdPerGb) + book.usd(PriceKey::CrossAzInUsdPerGb)
+        }
+        Boundary::CrossRegion => {
+            book.usd(PriceKey::CrossRegionOutUsdPerGb) + book.usd(PriceKey::CrossRegionInUsdPerGb)
+        }
+    }
+}
+
+/// The mean bytes of `purpose` across `boundary` over `traffic`'s trials.
+fn mean_bytes(traffic: &[Traffic], purpose: Purpose, boundary: Boundary) -> f64 {
+    let total: f64 = traffic
+        .iter()
+        .map(|t| t.bytes(purpose, boundary) as f64)
+        .sum();
+    total / traffic.len().max(1) as f64
+}
+
+/// The mean priced transfer of one of `traffic`'s trials.
+pub fn transfer_usd_per_trial(traffic: &[Traffic], book: &PriceBook) -> f64 {
+    let mut usd = 0.0;
+    for purpose in Purpose::ALL {
+        for boundary in Boundary::ALL {
+            let gb = mean_bytes(traffic, purpose, boundary) / book.gb_bytes as f64;
+            usd += gb * usd_per_gb(book, purpose, boundary);
+        }
+    }
+    usd
+}
+
+/// Prices `model`'s month from the traffic of its trials without faults
+/// (`quiet`) and with them (`faulted`).
+pub fn bill(model: &Model, quiet: &[Traffic], faulted: &[Traffic], book: &PriceBook) -> Bill {
+    let traffic = quiet;
+    let trial_ms = model.duration.as_ms().max(1);
+    let months_per_trial = trial_ms as f64 / (book.hours_per_month * 3_600_000.0);
+    let gb = |bytes: f64| bytes / book.gb_bytes as f64;
+    let mut transfer = Vec::new();
+    for purpose in Purpose::ALL {
+        for boundary in Boundary::ALL {
+            let bytes = mean_bytes(traffic, purpose, boundary);
+            if bytes == 0.0 {
+                continue;
+            }
+            let gb_per_month = gb(bytes) / months_per_trial;
+            let unit = usd_per_gb(book, purpose, boundary);
+            transfer.push(TransferLine {
+                purpose: purpose.name(),
+                boundary: boundary.name(),
+                gb_per_month,
+                usd_per_gb: unit,
+                usd_per_month: gb_per_month * unit,
+            });
+        }
+    }
+    let mirror_gb_per_month = gb(Boundary::ALL
+        .iter()
+        .map(|b| mean_bytes(traffic, Purpose::Mirror, *b))
+        .sum::<f64>())
+        / months_per_trial;
+    let mut lines = compute_lines(model, book);
+    lines.extend(storage_lines(model, book));
+    lines.extend(mirror_lines(model, book, mirror_gb_per_month));
+    let steady_usd_per_month = transfer.iter().map(|t| t.usd_per_month).sum::<f64>()
+        + lines.iter().map(|l| l.usd_per_month).sum::<f64>();
+    Bill {
+        scenario: model.name.clone(),
+        price_book: book.name.clone(),
+        as_of: book.as_of.clone(),
+        trials: traffic.len(),
+        trial_ms,
+        hours_per_month: book.hours_per_month,
+        transfer,
+        lines,
+        steady_usd_per_month,
+        incident: incident(quiet, faulted, book),
+    }
+}
+
+fn incident(quiet: &[Traffic], traffic: &[Traffic], book: &PriceBook) -> Incident {
+    let mut gb = 0.0;
+    let mut usd = 0.0;
+    for boundary in Boundary::ALL {
+        let g = mean_bytes(traffic, Purpose::CatchUp, boundary) / book.gb_bytes as f64;
+        gb += g;
+        usd += g * usd_per_gb(book, Purpose::CatchUp, boundary);
+    }
+    let faults = traffic
+        .iter()
+        .map(|t| f64::from(t.faults_begun))
+        .sum::<f64>()
+        / traffic.len().max(1) as f64;
+    let extra = transfer_usd_per_trial(traffic, book) - transfer_usd_per_trial(quiet, book);
+    Incident {
+        catch_up_gb_per_trial: gb,
+        catch_up_usd_per_trial: usd,
+        extra_transfer_usd_per_trial: extra,
+        faults_per_trial: faults,
+        usd_per_incident: if faults > 0.0 { extra / faults } else { 0.0 },
+    }
+}
+
+/// Whether any producer writes a topic of cluster `c` (else it is a
+/// standby: only mirrors write it).
+fn is_written(model: &Model, c: usize) -> bool {
+    model
+        .producers
+        .iter()
+        .any(|p| model.topics[p.topic.idx()].cluster as usize == c)
+}
+
+/// Brokers (primary or standby) and controllers, per cluster.
+fn compute_lines(model: &Model, book: &PriceBook) -> Vec<Line> {
+    let hours = book.hours_per_month;
+    let mut lines = Vec::new();
+    for (c, cluster) in model.clusters.iter().enumerate() {
+        let (what, key) = if is_written(model, c) {
+            ("brokers", PriceKey::BrokerUsdPerHour)
+        } else {
+            ("standby brokers", PriceKey::StandbyBrokerUsdPerHour)
+        };
+        for (n, what, key) in [
+            (cluster.brokers.len(), what, key),
+            (
+                cluster.controllers.len(),
+                "controllers",
+                PriceKey::ControllerUsdPerHour,
+            ),
+        ] {
+            let unit = book.usd(key);
+            lines.push(Line {
+                item: format!("{what} of cluster {}", cluster.name),
+                basis: format!("{n} x {hours} h x {}/h", unit_usd(unit)),
+                usd_per_month: n as f64 * hours * unit,
+            });
+        }
+    }
+    lines
+}
+
+/// Bytes per second written into topic `t`: its producers', or for a
+/// mirror topic its source's.
+fn topic_bytes_per_sec(model: &Model, t: usize) -> f64 {
+    let source = model.topics[t].mirror_of.map_or(t, |m| m.source.idx());
+    let partitions = f64::from(model.topics[source].partitions);
+    model
+        .producers
+        .iter()
+        .filter(|p| p.topic.idx() == source)
+        .map(|p| p.rate_mrps_per_partition as f64 / 1000.0 * partitions * p.record_bytes as f64)
+        .sum()
+}
+
+/// Retained bytes per cluster: retention x rate x RF, every topic.
+fn storage_lines(model: &Model, book: &PriceBook) -> Vec<Line> {
+    let unit = book.usd(PriceKey::StorageUsdPerGbMonth);
+    model
+        .clusters
+        .iter()
+        .enumerate()
+        .map(|(c, cluster)| {
+            let bytes: f64 = (0..model.topics.len())
+                .filter(|t| model.topics[*t].cluster as usize == c)
+                .map(|t| {
+                    let topic = &model.topics[t];
+                    topic_bytes_per_sec(model, t) * f64::from(topic.rf) * topic.retention_ms as f64
+                        / 1000.0
+                })
+                .sum();
+            let stored_gb = bytes / book.gb_bytes as f64;
+            Line {
+                item: format!("storage of cluster {}", cluster.name),
+                basis: format!(
+                    "{} retained x {}/GB-month",
+                    gb_text(stored_gb),
+                    unit_usd(unit)
+                ),
+                usd_per_month: stored_gb * unit,
+            }
+        })
+        .collect()
+}
+
+/// Each mirror's own charges, with the measured mirror bytes shared out in
+/// proportion to what its source topics are written at.
+fn mirror_lines(model: &Model, book: &PriceBook, mirror_gb_per_month: f64) -> Vec<Line> {
+    let mirrors = model.mirrors();
+    let rates: Vec<f64> = mirrors
+        .iter()
+        .map(|m| {
+            m.topics
+                .iter()
+                .map(|t| topic_bytes_per_sec(model, t.source.idx()))
+                .sum()
+        })
+        .collect();
+    let total: f64 = rates.iter().sum();
+    let hours = book.hours_per_month;
+    let mut lines = Vec::new();
+    for (m, rate) in mirrors.iter().zip(&rates) {
+        let share = if total > 0.0 { rate / total } else { 0.0 };
+        let gb = mirror_gb_per_month * share;
+        let mut line = |item: String, basis: String, usd: f64| {
+            lines.push(Line {
+                item,
+                basis,
+                usd_per_month: usd,
+            })
+        };
+        let per_hour_and_gb = |h: PriceKey, g: PriceKey| (book.usd(h), book.usd(g));
+        match m.kind {
+            MirrorKind::MskReplicator => {
+                let (h, g) =
+                    per_hour_and_gb(PriceKey::ReplicatorUsdPerHour, PriceKey::ReplicatorUsdPerGb);
+                line(
+                    format!("MSK Replicator {} hours", m.name),
+                    format!("1 x {hours} h x {}/h", unit_usd(h)),
+                    hours * h,
+                );
+                line(
+                    format!("MSK Replicator {} data processed", m.name),
+                    format!("{} x {}/GB", gb_text(gb), unit_usd(g)),
+                    gb * g,
+                );
+            }
+            MirrorKind::ClusterLinking => {
+                let (h, g) = per_hour_and_gb(
+                    PriceKey::ClusterLinkUsdPerHour,
+                    PriceKey::ClusterLinkUsdPerGb,
+                );
+                line(
+                    format!("cluster link {}", m.name),
+                    hour_and_gb_basis(hours, h, gb, g),
+                    hours * h + gb * g,
+                );
+            }
+            MirrorKind::MirrorMaker2 => {
+                let n = book.connect_workers_per_mirror;
+                let h = book.usd(PriceKey::ConnectWorkerUsdPerHour);
+                line(
+                    format!("MirrorMaker 2 {} Connect workers", m.name),
+                    format!("{n} x {hours} h x {}/h", unit_usd(h)),
+                    f64::from(n) * hours * h,
+                );
+            }
+        }
+        // A self-run mirror between regions needs its own private path;
+        // MSK Replicator brings its own.
+        if m.kind != MirrorKind::MskReplicator && crosses_regions(model, m.source, m.target) {
+            let (h, g) = per_hour_and_gb(
+                PriceKey::PrivateLinkUsdPerHour,
+                PriceKey::PrivateLinkUsdPerGb,
+            );
+            line(
+                format!("private connectivity for {}", m.name),
+                hour_and_gb_basis(hours, h, gb, g),
+                hours * h + gb * g,
+            );
+        }
+    }
+    lines
+}
+
+/// GB (of the book's size) with separators.
+fn gb_text(gb: f64) -> String {
+    crate::units::gigabytes(gb * 1e9)
+}
+
+fn hour_and_gb_basis(hours: f64, h: f64, gb: f64, g: f64) -> String {
+    format!(
+        "{} h x {}/h + {} x {}/GB",
+        thousands(hours as u64),
+        unit_usd(h),
+        gb_text(gb),
+        unit_usd(g)
+    )
+}
+
+fn crosses_regions(model: &Model, a: usize, b: usize) -> bool {
+    let region = |c: usize| {
+        model.clusters[c]
+            .dcs
+            .first()
+            .map(|d| model.dcs[d.idx()].region)
+    };
+    region(a) != region(b)
+}

@@ -1,0 +1,76 @@
+//! A bill as text a person reads (dollars with separators, GB) and as
+//! JSON a script reads (raw figures, same names).
+
+use super::Bill;
+use crate::text::printable_line;
+use crate::units::{gigabytes, thousands, unit_usd, usd};
+use std::fmt::Write;
+
+/// The bill as aligned text.
+pub fn bill_text(bill: &Bill) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "cost of {}: price book {} (as of {}), mean of {} {} of {} ms, a month of {} h",
+        printable_line(&bill.scenario),
+        printable_line(&bill.price_book),
+        printable_line(&bill.as_of),
+        thousands(bill.trials as u64),
+        if bill.trials == 1 { "trial" } else { "trials" },
+        thousands(bill.trial_ms),
+        bill.hours_per_month
+    );
+    let _ = writeln!(out, "\nsteady state, per month");
+    for t in &bill.transfer {
+        let what = format!("{} {}", t.purpose, t.boundary.replace('_', "-"));
+        let _ = writeln!(
+            out,
+            "  {what:<34} {:>18} x {:<7} {:>14}",
+            gigabytes(t.gb_per_month * 1e9),
+            unit_usd(t.usd_per_gb),
+            usd(t.usd_per_month)
+        );
+    }
+    for l in &bill.lines {
+        let item = printable_line(&l.item);
+        let _ = writeln!(
+            out,
+            "  {item:<44} {:<42} {:>14}",
+            printable_line(&l.basis),
+            usd(l.usd_per_month)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {:<87} {:>14}",
+        "total",
+        usd(bill.steady_usd_per_month)
+    );
+    let i = &bill.incident;
+    let _ = writeln!(
+        out,
+        "\nextra per incident: {} (a trial with its {:.2} faults moves {} more than one without; \
+         of it, catch-up bursts move {} for {})",
+        usd(i.usd_per_incident),
+        i.faults_per_trial,
+        usd(i.extra_transfer_usd_per_trial),
+        gigabytes(i.catch_up_gb_per_trial * 1e9),
+        usd(i.catch_up_usd_per_trial),
+    );
+    out
+}
+
+/// The bill as pretty JSON, no control character raw (the JSON rule of
+/// `format::json`).
+pub fn bill_json(bill: &Bill) -> String {
+    let mut s = serde_json::to_string_pretty(bill).unwrap_or_default();
+    s.push('\n');
+    crate::format::json::escape_del_and_c1(s)
+}
+
+/// Several bills as one JSON array, the same way.
+pub fn bills_json(bills: &[Bill]) -> String {
+    let mut s = serde_json::to_string_pretty(bills).unwrap_or_default();
+    s.push('\n');
+    crate::format::json::escape_del_and_c1(s)
+}
