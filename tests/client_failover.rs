@@ -124,3 +124,30 @@ fn a_producer_whose_cluster_comes_back_before_its_detection_stays_home() {
         .collect();
     assert_eq!(moved, vec![0], "only checkout-east fails over");
 }
+
+/// One client rule: a crash and a power loss of the region cost the
+/// surviving producer the same write outage (what a power loss adds is
+/// loss of unflushed records, not time).
+#[test]
+fn a_region_crash_and_power_loss_cost_a_failing_over_producer_the_same_outage() {
+    let crash = outcomes(&model("crash", &text(FILE)), 50);
+    let power = outcomes(
+        &model(
+            "power",
+            &edit(
+                &text(FILE),
+                "Crash(Region(\"us-east\"))",
+                "PowerLoss(Region(\"us-east\"))",
+            ),
+        ),
+        50,
+    );
+    for (c, p) in crash.iter().zip(&power) {
+        assert_eq!(
+            c.max_write_outage_ms, p.max_write_outage_ms,
+            "{c:?} vs {p:?}"
+        );
+        assert_eq!(c.write_unavailable_ms, p.write_unavailable_ms);
+        assert_eq!(c.acked_lost_records, 0);
+    }
+}
