@@ -134,13 +134,18 @@ cluster_down() {
   # all (SIGCONT first, so a paused JVM dies too), then the namespaces.
   local ns pid
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NS_PREFIX" || true); do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -CONT "$pid" 2>/dev/null; kill -9 "$pid" 2>/dev/null; done
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+      kill -CONT "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true
+    done
   done
   if [ -n "${RUN_DIR:-}" ] && [ -d "$RUN_DIR/nodes" ]; then
-    for pid in $(cat "$RUN_DIR"/nodes/*/pid 2>/dev/null); do kill -CONT "$pid" 2>/dev/null; kill -9 "$pid" 2>/dev/null; done
+    for pid in $(cat "$RUN_DIR"/nodes/*/pid 2>/dev/null || true); do
+      kill -CONT "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true
+    done
   fi
   sleep 0.5
-  net_down
+  net_down || true
+  return 0
 }
 
 client_java() { # subcommand args...: the harness in the client namespace

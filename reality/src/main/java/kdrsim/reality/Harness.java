@@ -80,6 +80,7 @@ public final class Harness {
             case "ready" -> ready(a);
             case "workload" -> new Workload(a).run();
             case "oracle" -> Oracle.run(a);
+            case "judge" -> Oracle.judgeSaved(a);
             default -> {
                 System.err.println("unknown subcommand " + argv[0]);
                 System.exit(2);
@@ -378,8 +379,33 @@ public final class Harness {
             long gap = Long.parseLong(a.getOrDefault("gap_ms", "1000"));
             int canaryDrop = Integer.parseInt(a.getOrDefault("canary_drop", "0"));
 
-            // The final log of every partition, read from the start to its end offset.
+            // The final log of every partition, read from the start to its end offset, kept in
+            // final-log.tsv so that `judge` can re-judge the run offline (the canary does).
             Map<Integer, Map<Long, Long>> log = readFinalLog(req(a, "bootstrap"), topic);
+            List<String> saved = new ArrayList<>();
+            for (var e : log.entrySet()) {
+                for (var r : e.getValue().entrySet()) saved.add(e.getKey() + "\t" + r.getKey() + "\t" + r.getValue());
+            }
+            writeLines(out.resolve("final-log.tsv"), saved);
+            finish(out, log, gap, canaryDrop, "outcome.json");
+        }
+
+        /** Judges a finished run again from its saved final log; with canary_drop=N, after forgetting
+         * N acknowledged records, which the verdict must then report as lost. */
+        static void judgeSaved(Map<String, String> a) throws Exception {
+            Path out = Paths.get(req(a, "out"));
+            long gap = Long.parseLong(a.getOrDefault("gap_ms", "1000"));
+            int canaryDrop = Integer.parseInt(a.getOrDefault("canary_drop", "0"));
+            Map<Integer, Map<Long, Long>> log = new HashMap<>();
+            for (String l : Files.readAllLines(out.resolve("final-log.tsv"))) {
+                String[] f = l.split("\t");
+                log.computeIfAbsent(Integer.parseInt(f[0]), k -> new HashMap<>()).put(Long.parseLong(f[1]), Long.parseLong(f[2]));
+            }
+            finish(out, log, gap, canaryDrop, a.getOrDefault("json", "judged.json"));
+        }
+
+        static void finish(Path out, Map<Integer, Map<Long, Long>> log, long gap, int canaryDrop, String name)
+            throws Exception {
             if (canaryDrop > 0) {
                 // Canary: forget records the producer saw acknowledged, as a bug that truncates would.
                 int dropped = 0;
@@ -394,7 +420,7 @@ public final class Harness {
             }
             Outcome o = judge(out, log, gap);
             String json = o.toJson();
-            Files.writeString(out.resolve("outcome.json"), json + "\n");
+            Files.writeString(out.resolve(name), json + "\n");
             System.out.println(json);
         }
 
