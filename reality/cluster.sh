@@ -93,18 +93,29 @@ EOF
 }
 
 cluster_format() {
-  local cid id pids=()
-  cid=$(java -cp "$CP" "${JVM_OPTS[@]}" -Dlog4j2.configurationFile="$REALITY_DIR/log4j2-client.properties" \
-        kafka.tools.StorageTool random-uuid)
+  # Formatting is 7 JVM starts; it is done once per run-case invocation into
+  # $TEMPLATE_DIR (same settings every repetition) and copied afterwards.
+  local id pids=() t=${TEMPLATE_DIR:?}
+  if [ ! -f "$t/formatted" ]; then
+    rm -rf "$t"; mkdir -p "$t"
+    local cid
+    cid=$(java -cp "$CP" "${JVM_OPTS[@]}" -Dlog4j2.configurationFile="$REALITY_DIR/log4j2-client.properties" \
+          kafka.tools.StorageTool random-uuid)
+    for id in "${CONTROLLERS[@]}" "${BROKERS[@]}"; do
+      mkdir -p "$t/$id/data"
+      RUN_DIR=$t/.. node_props "$id" | sed "s#^log.dirs=.*#log.dirs=$t/$id/data#" > "$t/$id/server.properties"
+      java -cp "$CP" "${JVM_OPTS[@]}" -Dlog4j2.configurationFile="$REALITY_DIR/log4j2-client.properties" \
+        kafka.tools.StorageTool format -t "$cid" -c "$t/$id/server.properties" > "$t/$id/format.log" 2>&1 &
+      pids+=($!)
+    done
+    for id in "${pids[@]}"; do wait "$id"; done
+    touch "$t/formatted"
+  fi
   for id in "${CONTROLLERS[@]}" "${BROKERS[@]}"; do
-    mkdir -p "$RUN_DIR/nodes/$id/data"
+    mkdir -p "$RUN_DIR/nodes/$id"
+    cp -a "$t/$id/data" "$RUN_DIR/nodes/$id/data"
     node_props "$id" > "$RUN_DIR/nodes/$id/server.properties"
-    java -cp "$CP" "${JVM_OPTS[@]}" -Dlog4j2.configurationFile="$REALITY_DIR/log4j2-client.properties" \
-      kafka.tools.StorageTool format -t "$cid" -c "$RUN_DIR/nodes/$id/server.properties" \
-      > "$RUN_DIR/nodes/$id/format.log" 2>&1 &
-    pids+=($!)
   done
-  for id in "${pids[@]}"; do wait "$id"; done
 }
 
 node_start() { # id: start (or restart) the node's JVM in its namespace
@@ -217,3 +228,31 @@ others_of() { # id -> every other node's and the client's address
 controllers_ips() { local c; for c in "${CONTROLLERS[@]}"; do node_ip "$c"; done; }
 isolate() { local ips; mapfile -t ips < <(others_of "$1"); cut "$1" both "${ips[@]}"; }
 cut_from_controllers() { local ips; mapfile -t ips < <(controllers_ips); cut "$1" both "${ips[@]}"; }
+
+# A group of nodes cut off from every node outside it and from the clients
+# (a DC of the scenario split from the rest), both ways.
+isolate_group() { # "id id ..."
+  local g=($1) n m ips
+  for n in "${g[@]}"; do
+    ips=()
+    for m in "${CONTROLLERS[@]}" "${BROKERS[@]}"; do
+      [[ " ${g[*]} " == *" $m "* ]] || ips+=("$(node_ip "$m")")
+    done
+    ips+=("$CLIENT_IP")
+    local ns; ns=$(node_ns "$n") a
+    for a in "${ips[@]}"; do
+      ip netns exec "$ns" iptables -A OUTPUT -d "$a" -j DROP
+      ip netns exec "$ns" iptables -A INPUT -s "$a" -j DROP
+    done
+  done
+  fault_begin "isolate-${g[*]// /-}"
+}
+heal_group() {
+  local g=($1) n
+  for n in "${g[@]}"; do ip netns exec "$(node_ns "$n")" iptables -F; done
+  fault_end "isolate-${g[*]// /-}"
+}
+elect_unclean() {
+  client_java elect-unclean bootstrap="$(bootstrap)" topic="$TOPIC" 2>/dev/null | sed 's/^/elect-unclean: /' >&2
+  printf 'unclean-election\t%s\t%s\n' "$(now_ms)" "$(now_ms)" >> "$RUN_DIR/faults.tsv"
+}

@@ -78,6 +78,7 @@ public final class Harness {
                 System.out.println(sb);
             }
             case "ready" -> ready(a);
+            case "elect-unclean" -> electUnclean(a);
             case "workload" -> new Workload(a).run();
             case "oracle" -> Oracle.run(a);
             case "judge" -> Oracle.judgeSaved(a);
@@ -169,6 +170,22 @@ public final class Harness {
             }
         }
         throw new IllegalStateException("cluster not ready: fewer than " + want + " brokers");
+    }
+
+    /** kafka-leader-election --election-type UNCLEAN for every partition of the topic without a leader. */
+    static void electUnclean(Map<String, String> a) throws Exception {
+        String topic = req(a, "topic");
+        try (Admin admin = Admin.create(adminProps(a))) {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic);
+            Set<TopicPartition> leaderless = new HashSet<>();
+            for (TopicPartitionInfo pi : d.partitions()) {
+                if (pi.leader() == null || pi.leader().isEmpty()) leaderless.add(new TopicPartition(topic, pi.partition()));
+            }
+            System.out.println("leaderless before: " + leaderless);
+            if (leaderless.isEmpty()) return;
+            var r = admin.electLeaders(org.apache.kafka.common.ElectionType.UNCLEAN, leaderless).partitions().get(30, TimeUnit.SECONDS);
+            r.forEach((tp, err) -> System.out.println(tp + " -> " + err.map(Throwable::toString).orElse("elected")));
+        }
     }
 
     static TopicPartitionInfo describe(Map<String, String> a) throws Exception {
