@@ -39,7 +39,10 @@ net_ns_up() { # name ip
 }
 
 net_up() {
-  net_down 2>/dev/null || true
+  # Leftovers of a shell that was killed before its trap ran: their processes
+  # first (deleting a namespace does not stop what runs in it), then them.
+  cluster_down
+
   ip link add "$BRIDGE" type bridge
   ip addr add 10.77.0.254/24 dev "$BRIDGE"
   ip link set "$BRIDGE" up
@@ -256,3 +259,14 @@ elect_unclean() {
   client_java elect-unclean bootstrap="$(bootstrap)" topic="$TOPIC" 2>/dev/null | sed 's/^/elect-unclean: /' >&2
   printf 'unclean-election\t%s\t%s\n' "$(now_ms)" "$(now_ms)" >> "$RUN_DIR/faults.tsv"
 }
+
+# at S: sleep until S seconds after the producer's first send, so a slow
+# command in the schedule does not shift the faults after it.
+at() {
+  local t0 target now
+  t0=$(cat "$RUN_DIR/workload.start"); target=$((t0 + $1 * 1000)); now=$(now_ms)
+  if [ "$target" -gt "$now" ]; then sleep "$(awk -v d=$((target - now)) 'BEGIN { printf "%.3f", d / 1000 }')"; fi
+}
+# The leader of a partition when the topic was created (the admin client's
+# describeTopics, in topic.txt): known before the schedule starts.
+initial_leader_of() { awk -v p="$1" '$1 == "partition" && $2 == p { print $4 }' "$RUN_DIR/topic.txt"; }

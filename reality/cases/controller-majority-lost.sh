@@ -5,5 +5,6 @@ ACKS=all IDEMPOTENCE=true MIN_ISR=2 RATE=300
 SESSION_TIMEOUT_MS=6000 HEARTBEAT_MS=1000 LAG_MS=10000
 DURATION_MS=40000 DRAIN_MS=6000
 faults() {
-  sleep 10; crash 101; crash 102; sleep 15; restart 101; restart 102
+  at 10; crash 101; crash 102
+  at 25; restart 101; restart 102
 }

@@ -5,5 +5,6 @@ ACKS=all IDEMPOTENCE=true MIN_ISR=2 RATE=300
 SESSION_TIMEOUT_MS=18000 HEARTBEAT_MS=1000 LAG_MS=10000
 DURATION_MS=40000 DRAIN_MS=6000
 faults() {
-  sleep 10; pause 3; sleep 14; resume 3
+  at 10; pause 3
+  at 24; resume 3
 }

@@ -5,11 +5,8 @@ ACKS=all IDEMPOTENCE=true MIN_ISR=2 RATE=300
 SESSION_TIMEOUT_MS=6000 HEARTBEAT_MS=1000 LAG_MS=10000
 DURATION_MS=60000
 faults() {
-  sleep 20
-  L=$(leader_of 0)   # broker 1 by the assignment; the .ron crashes Broker(1)
-  log "leader of partition 0: $L"
+  L=$(initial_leader_of 0)   # broker 1 by the assignment; the .ron crashes Broker(1)
   [ "$L" = 1 ] || log "warning: leader of partition 0 is $L, not 1 as the scenario assumes"
-  crash "$L"
-  sleep 20
-  restart "$L"
+  at 20; crash "$L"
+  at 40; restart "$L"
 }

@@ -5,5 +5,7 @@ ACKS=1 IDEMPOTENCE=false MIN_ISR=2 RATE=300
 SESSION_TIMEOUT_MS=6000 HEARTBEAT_MS=1000 LAG_MS=10000
 DURATION_MS=40000 DRAIN_MS=6000
 faults() {
-  sleep 10; L=$(leader_of 0); log "leader of partition 0: $L"; crash 1; sleep 15; restart 1
+  L=$(initial_leader_of 0); log "leader of partition 0: $L"
+  at 10; crash "$L"
+  at 25; restart "$L"
 }

@@ -8,5 +8,6 @@ ACKS=all IDEMPOTENCE=true MIN_ISR=2 RATE=300
 SESSION_TIMEOUT_MS=6000 HEARTBEAT_MS=1000 LAG_MS=10000
 DURATION_MS=40000 DRAIN_MS=6000
 faults() {
-  sleep 10; cut_from_controllers 1; sleep 15; heal 1 both
+  at 10; cut_from_controllers 1
+  at 25; heal 1 both
 }

@@ -5,9 +5,9 @@ ACKS=all IDEMPOTENCE=true MIN_ISR=1 RATE=300
 SESSION_TIMEOUT_MS=6000 HEARTBEAT_MS=1000 LAG_MS=10000
 DURATION_MS=45000 DRAIN_MS=6000
 faults() {
-  sleep 10; crash 2; crash 3
-  sleep 12; crash 1
-  sleep 4; restart 2; restart 3
-  sleep 3; elect_unclean
-  sleep 4; restart 1
+  at 10; crash 2; crash 3
+  at 22; crash 1
+  at 26; restart 2; restart 3
+  at 29; elect_unclean
+  at 33; restart 1
 }
