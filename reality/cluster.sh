@@ -175,7 +175,7 @@ isr_of() { client_java isr bootstrap="$(bootstrap)" topic="$TOPIC" partition="$1
 # --- faults ------------------------------------------------------------------
 # Each fault appends "kind<TAB>start_ms<TAB>end_ms" to faults.tsv when it ends
 # (end "-" if it never did); the oracle dates losses from it (kdrsim's
-# failure instant).
+# failure instant). The start is stamped just before the kill or the rule.
 
 FAULT_START=()
 fault_begin() { FAULT_START+=("$1:$(now_ms)"); log "fault begins: $1"; }
@@ -196,11 +196,11 @@ faults_flush() { # faults still open at the end of the run
   FAULT_START=()
 }
 
-crash() { kill -9 "$(node_pid "$1")"; fault_begin "crash-$1"; }
+crash() { fault_begin "crash-$1"; kill -9 "$(node_pid "$1")"; }
 restart() { node_start "$1"; fault_end "crash-$1"; }
-pause() { kill -STOP "$(node_pid "$1")"; fault_begin "pause-$1"; }
+pause() { fault_begin "pause-$1"; kill -STOP "$(node_pid "$1")"; }
 resume() { kill -CONT "$(node_pid "$1")"; fault_end "pause-$1"; }
-shutdown_node() { kill -TERM "$(node_pid "$1")"; fault_begin "shutdown-$1"; }
+shutdown_node() { fault_begin "shutdown-$1"; kill -TERM "$(node_pid "$1")"; }
 start_after_shutdown() { # waits for the clean exit first
   local pid; pid=$(node_pid "$1")
   while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done

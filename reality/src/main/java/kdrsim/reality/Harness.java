@@ -611,11 +611,15 @@ public final class Harness {
             return o;
         }
 
+        static final long ACK_SLACK_MS = 500;
+
         /** kdrsim's failure instant: the first fault to begin after the acknowledgement; else the end
          * of the latest fault in progress at it; else the end of the run. */
         static long failureInstant(List<Fault> faults, long tAck, long tEnd) {
-            for (Fault f : faults) if (f.start >= tAck) return f.start;
-            Optional<Fault> latest = faults.stream().filter(f -> f.start <= tAck && f.end >= tAck)
+            // The client sees an acknowledgement some milliseconds after the broker sent it (more on
+            // a loaded machine): one seen within ACK_SLACK_MS after a fault began was sent before it.
+            for (Fault f : faults) if (f.start >= tAck - ACK_SLACK_MS) return f.start;
+            Optional<Fault> latest = faults.stream().filter(f -> f.start < tAck - ACK_SLACK_MS && f.end >= tAck)
                 .reduce((x, y) -> y.start >= x.start ? y : x);
             return latest.map(f -> Math.min(f.end, tEnd)).orElse(tEnd);
         }
