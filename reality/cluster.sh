@@ -12,7 +12,7 @@ CLIENT_IP=10.77.0.200
 BROKERS=(1 2 3)
 CONTROLLERS=(101 102 103)
 RACKS=(rack-a rack-b rack-c)
-CP="$REALITY_DIR/target/classes:$REALITY_DIR/lib/*"
+CP=${HARNESS_CP:-"$REALITY_DIR/target/classes:$REALITY_DIR/lib/*"}
 JVM_OPTS=(-Xms128m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true)
 
 now_ms() { date +%s%3N; }
