@@ -12,3 +12,4 @@ faults() {
   at 40; shutdown_node 3
   at 45; start_after_shutdown 3
 }
+REPEAT=3  # TEMPORARY: the 2026-12-01 campaign cut to 3 repetitions by its deadline; remove

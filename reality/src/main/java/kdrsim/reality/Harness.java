@@ -527,12 +527,14 @@ public final class Harness {
             o.failed_sends += Math.max(0, total - seqSeen.size());
 
             // Write outage: per partition, a stretch of more than `gap` ms between acknowledgements
-            // (or from the start / to the end of the workload); the union over partitions.
+            // (or to the end of the workload); the union over partitions.
             List<long[]> wbad = new ArrayList<>();
             for (int p : log.keySet()) {
                 List<Long> ts = new ArrayList<>(ackTimes.getOrDefault(p, List.of()));
                 Collections.sort(ts);
-                long prev = t0;
+                // From the partition's first acknowledgement: the client's start-up (metadata,
+                // InitProducerId; up to 1.5 s on a loaded machine) is not an outage kdrsim models.
+                long prev = ts.isEmpty() ? t0 : ts.get(0);
                 for (long t : ts) {
                     if (t - prev > gap) wbad.add(new long[] {prev, t});
                     prev = Math.max(prev, t);
