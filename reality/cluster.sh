@@ -213,11 +213,11 @@ cut() { # id dir(both|out|in) ip...
   local id=$1 dir=$2; shift 2
   local ns; ns=$(node_ns "$id")
   local a
-  for a in "$@"; do
-    [ "$dir" != in ] && ip netns exec "$ns" iptables -A OUTPUT -d "$a" -j DROP
-    [ "$dir" != out ] && ip netns exec "$ns" iptables -A INPUT -s "$a" -j DROP
-  done
   fault_begin "cut-$id-$dir"
+  for a in "$@"; do
+    if [ "$dir" != in ]; then ip netns exec "$ns" iptables -A OUTPUT -d "$a" -j DROP; fi
+    if [ "$dir" != out ]; then ip netns exec "$ns" iptables -A INPUT -s "$a" -j DROP; fi
+  done
 }
 heal() { # id dir
   ip netns exec "$(node_ns "$1")" iptables -F
@@ -236,19 +236,19 @@ cut_from_controllers() { local ips; mapfile -t ips < <(controllers_ips); cut "$1
 # (a DC of the scenario split from the rest), both ways.
 isolate_group() { # "id id ..."
   local g=($1) n m ips
+  fault_begin "isolate-${g[*]// /-}"
   for n in "${g[@]}"; do
     ips=()
     for m in "${CONTROLLERS[@]}" "${BROKERS[@]}"; do
       [[ " ${g[*]} " == *" $m "* ]] || ips+=("$(node_ip "$m")")
     done
     ips+=("$CLIENT_IP")
-    local ns; ns=$(node_ns "$n") a
+    local ns a; ns=$(node_ns "$n")
     for a in "${ips[@]}"; do
       ip netns exec "$ns" iptables -A OUTPUT -d "$a" -j DROP
       ip netns exec "$ns" iptables -A INPUT -s "$a" -j DROP
     done
   done
-  fault_begin "isolate-${g[*]// /-}"
 }
 heal_group() {
   local g=($1) n
