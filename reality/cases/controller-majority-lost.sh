@@ -8,4 +8,3 @@ faults() {
   at 10; crash 101; crash 102
   at 25; restart 101; restart 102
 }
-REPEAT=3  # TEMPORARY: the 2026-12-01 campaign cut to 3 repetitions by its deadline; remove

@@ -11,4 +11,3 @@ faults() {
   at 10; cut_from_controllers 1
   at 25; heal 1 both
 }
-REPEAT=3  # TEMPORARY: the 2026-12-01 campaign cut to 3 repetitions by its deadline; remove

@@ -12,4 +12,3 @@ faults() {
   at 40; shutdown_node 3
   at 45; start_after_shutdown 3
 }
-REPEAT=3  # TEMPORARY: the 2026-12-01 campaign cut to 3 repetitions by its deadline; remove

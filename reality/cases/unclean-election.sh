@@ -11,4 +11,3 @@ faults() {
   at 29; elect_unclean
   at 33; restart 1
 }
-REPEAT=3  # TEMPORARY: the 2026-12-01 campaign cut to 3 repetitions by its deadline; remove
