@@ -194,17 +194,9 @@ impl World {
         }
         let pi = self.prod[p].expect("a host leaves") as usize;
         let dt = self.model.producers[pi].delivery_timeout;
-        let part = &self.parts[p];
-        let waiting = part.pending_since.or_else(|| {
-            (part.curve.now(now) > part.acked_upto).then(|| {
-                part.curve
-                    .time_of(part.acked_upto)
-                    .map_or(now, |t| t.min(now))
-            })
-        });
         let (mut resend, mut waited_us) = (0, 0);
-        if let Some(since) = waiting {
-            let rate = part.curve.rate_mrps();
+        if let Some(since) = self.waiting_since(now, p) {
+            let rate = self.parts[p].curve.rate_mrps();
             let waited = now.since(since);
             let expired = records_over(rate, (waited - waited.min(dt)).as_ns());
             resend = records_over(rate, waited.as_ns()).saturating_sub(expired);

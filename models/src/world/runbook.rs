@@ -268,16 +268,8 @@ impl World {
     /// carries over without a break.
     fn move_writer(&mut self, now: SimTime, from: usize, to: usize, pi: u16) {
         let rate = self.model.producers[pi as usize].rate_mrps_per_partition;
-        // Everything unacknowledged on `from` is sent again to `to`: from the
-        // oldest record it was waiting on (or its log's unacknowledged tail).
-        let waiting = self.parts[from].pending_since.or_else(|| {
-            let part = &self.parts[from];
-            (part.curve.now(now) > part.acked_upto).then(|| {
-                part.curve
-                    .time_of(part.acked_upto)
-                    .map_or(now, |t| t.min(now))
-            })
-        });
+        // Everything unacknowledged on `from` is sent again to `to`.
+        let waiting = self.waiting_since(now, from);
         let alive = self.producer_alive(pi as usize);
         self.track_sending(now, from, false);
         self.stop_writes(now, from);
@@ -292,6 +284,19 @@ impl World {
     }
 
     /// The producer leaves partition `p`: its log stops growing.
+    /// The send time of the oldest record partition `p`'s producer is
+    /// waiting on: its pending-send clock, or its log's unacknowledged tail.
+    pub(super) fn waiting_since(&self, now: SimTime, p: usize) -> Option<SimTime> {
+        let part = &self.parts[p];
+        part.pending_since.or_else(|| {
+            (part.curve.now(now) > part.acked_upto).then(|| {
+                part.curve
+                    .time_of(part.acked_upto)
+                    .map_or(now, |t| t.min(now))
+            })
+        })
+    }
+
     pub(super) fn stop_writes(&mut self, now: SimTime, p: usize) {
         self.close_latency_window(p, now);
         self.acked_end[p] = self.acked_end[p].max(self.parts[p].acked_upto);
