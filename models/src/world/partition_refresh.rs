@@ -93,6 +93,17 @@ impl World {
             self.promote_or_demote_observers(now, p);
         }
 
+        // A follower that caught up while another AlterPartition was in
+        // flight (a shrink, typically) asks again once that one is applied:
+        // Kafka's leader re-checks `isFollowerInSync` on every fetch
+        // (`Partition.maybeExpandIsr`), so the request is not lost.
+        if leader_up && self.parts[p].pending_isr.is_none() {
+            let rejoin = self.isr_rejoin_candidates(p, leader);
+            if rejoin != 0 {
+                self.parts[p].pending_isr = Some(self.parts[p].isr | rejoin);
+            }
+        }
+
         // AlterPartition goes from the leader to the active controller.
         if self.parts[p].pending_isr.is_some() && !self.parts[p].pending_timer.is_armed() {
             if let (Some(a), Some(lb)) = (self.active_of_partition(p), leader_b) {
@@ -126,5 +137,26 @@ impl World {
             self.latency.add(lat, records);
         }
         self.parts[p].ack_latency_since = now;
+    }
+}
+
+impl World {
+    /// Streaming, unfenced sync replicas (not observers) outside the ISR:
+    /// the followers the leader would add back on their next fetch.
+    fn isr_rejoin_candidates(&self, p: usize, leader: Option<usize>) -> u8 {
+        let spec = &self.model.partitions[p];
+        let part = &self.parts[p];
+        let mut rejoin = 0u8;
+        for s in 0..spec.rf as usize {
+            let bit = 1u8 << s;
+            if Some(s) == leader || part.isr & bit != 0 || spec.observers & bit != 0 {
+                continue;
+            }
+            let b = spec.replicas[s];
+            if part.replicas[s].fetch == Fetch::Streaming && !self.brokers[b.idx()].fenced {
+                rejoin |= bit;
+            }
+        }
+        rejoin
     }
 }
