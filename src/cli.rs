@@ -35,6 +35,11 @@ pub struct Cli {
 enum Command {
     /// Run scenario files over many seeded trials and report distributions.
     Run(RunArgs),
+    /// Run a study: every topology x fault scenario on common random
+    /// numbers, per year and per incident, verdicts for each stream class,
+    /// cost in money; writes the review report (docs/study.md). With no
+    /// file, the built-in default study (what the no-argument run runs).
+    Study(StudyCmdArgs),
     /// Re-run one trial exactly, event for event, optionally writing its trace.
     Replay(ReplayArgs),
     /// Run scenarios on common random numbers and write a report directory
@@ -146,6 +151,24 @@ struct ShrinkArgs {
     /// NAME.shrunk-SEED-TRIAL.ron).
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct StudyCmdArgs {
+    /// The study file (RON). With none, the built-in default study.
+    file: Option<PathBuf>,
+    /// Trials per cell (topology x fault scenario); default: the study's.
+    #[arg(long)]
+    trials: Option<u64>,
+    /// Master seed, the same for every cell.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Worker threads (0 = one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// The report directory.
+    #[arg(long, default_value = crate::report::DEFAULT_REPORT_DIR)]
+    out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -301,17 +324,23 @@ impl CliError {
 
 pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
-        None => crate::report::compare(
-            load_models(&[])?,
-            DEFAULT_SEED,
-            DEFAULT_TRIALS,
-            0,
-            std::path::Path::new(crate::report::DEFAULT_REPORT_DIR),
-            // The built-in scenarios are the seeds' topologies each with
-            // its own published case (lengths, loads and faults differ):
-            // compared anyway, with the differences at the top of the page.
-            true,
-        )
+        // The default run is the built-in study: the seeds' topologies on
+        // one workload and one fault matrix (scenarios/study/default.ron).
+        None => crate::study_cmd::study(crate::study_cmd::StudyArgs {
+            file: None,
+            seed: DEFAULT_SEED,
+            trials: None,
+            jobs: 0,
+            out: std::path::Path::new(crate::report::DEFAULT_REPORT_DIR),
+        })
+        .map(|_| ExitCode::SUCCESS),
+        Some(Command::Study(a)) => crate::study_cmd::study(crate::study_cmd::StudyArgs {
+            file: a.file.as_deref(),
+            seed: a.seed,
+            trials: a.trials,
+            jobs: a.jobs,
+            out: &a.out,
+        })
         .map(|_| ExitCode::SUCCESS),
         Some(Command::Run(args)) => run(args, ShardSource::ArgumentsOrEnvironment),
         Some(Command::Replay(args)) => replay(args),

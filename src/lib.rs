@@ -17,6 +17,7 @@
 //! ```
 
 pub mod safe;
+pub mod study;
 
 pub use kdrsim_models as models;
 pub use kdrsim_output as output;
@@ -55,6 +56,49 @@ pub const BUILTIN: [(&str, &str); 4] = [
         include_str!("../scenarios/active-active-mm2.ron"),
     ),
 ];
+
+/// The default study (`cargo run --release` with no arguments) and the
+/// topology files it names that are not in [`BUILTIN`].
+pub const BUILTIN_STUDY: [(&str, &str); 7] = [
+    (
+        "scenarios/study/3-region-stretched.ron",
+        include_str!("../scenarios/study/3-region-stretched.ron"),
+    ),
+    (
+        "scenarios/study/default.ron",
+        include_str!("../scenarios/study/default.ron"),
+    ),
+    (
+        "scenarios/study/multi-az.ron",
+        include_str!("../scenarios/study/multi-az.ron"),
+    ),
+    (
+        "scenarios/study/active-passive-cluster-link.ron",
+        include_str!("../scenarios/study/active-passive-cluster-link.ron"),
+    ),
+    (
+        "scenarios/study/active-passive-mm2.ron",
+        include_str!("../scenarios/study/active-passive-mm2.ron"),
+    ),
+    (
+        "scenarios/study/active-active.ron",
+        include_str!("../scenarios/study/active-active.ron"),
+    ),
+    (
+        "scenarios/active-passive-mm2.ron",
+        include_str!("../scenarios/active-passive-mm2.ron"),
+    ),
+];
+
+/// The text of a built-in file (scenario or study) by its path in the
+/// repository, e.g. `scenarios/3dc-stretched.ron`.
+pub fn builtin_text(path: &str) -> Option<&'static str> {
+    BUILTIN
+        .iter()
+        .chain(BUILTIN_STUDY.iter())
+        .find(|(file, _)| *file == path)
+        .map(|(_, text)| *text)
+}
 
 /// Loads the built-in scenarios.
 pub fn builtin_scenarios() -> Result<Vec<Arc<Model>>, ScenarioError> {

@@ -10,6 +10,7 @@ mod fnv;
 mod interrupt;
 mod report;
 mod shard;
+mod study_cmd;
 mod sweep;
 mod validate;
 

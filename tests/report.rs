@@ -270,9 +270,27 @@ fn default_run_prints_the_table_and_writes_kdrsim_report() {
     let report = cwd.join("kdrsim-report");
     assert!(report.join("index.html").is_file());
     let html = std::fs::read_to_string(report.join("index.html")).unwrap();
-    for model in kdrsim::builtin_scenarios().unwrap() {
-        assert!(html.contains(&model.name), "{} missing", model.name);
+    for section in [
+        "id=\"summary\"",
+        "Executive summary",
+        "id=\"provenance\"",
+        "Per year",
+    ] {
+        assert!(html.contains(section), "{section} missing");
     }
+    // Every cell is written beside the page and replays from there.
+    let cell = report.join("cell-multi-az--broker.ron");
+    assert!(cell.is_file());
+    let replay = kdrsim_in(
+        &cwd,
+        &[
+            "replay",
+            "kdrsim-report/cell-multi-az--broker.ron",
+            "--trial",
+            "3",
+        ],
+    );
+    ok(&replay);
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub mod oracle;
 pub mod outcome;
 pub mod placement;
 pub mod scenario;
+pub mod study;
 pub mod trace;
 pub mod world;
 

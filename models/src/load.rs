@@ -11,7 +11,6 @@ use crate::error::{Location, ScenarioError};
 use crate::scenario::Scenario;
 use ron::extensions::Extensions;
 use ron::Options;
-use serde::Deserialize;
 use std::path::Path;
 
 /// The largest scenario file accepted (refused before parsing).
@@ -104,6 +103,13 @@ pub fn ron_options() -> Options {
 
 /// Parses scenario text (no semantic checks).
 pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
+    parse_ron::<Scenario>(source)
+}
+
+/// Parses RON text into any of the file schemas (a scenario, a study),
+/// with the same limits and the same file, line, column and field in every
+/// error.
+pub fn parse_ron<T: serde::de::DeserializeOwned>(source: &Source) -> Result<T, ScenarioError> {
     // The same limit as for files, for text that arrives another way (a
     // built-in, a library caller, the fuzzer): parsing allocates in
     // proportion to the text, so refuse before it starts.
@@ -134,7 +140,7 @@ pub fn parse(source: &Source) -> Result<Scenario, ScenarioError> {
             }
         })?;
     let mut track = serde_path_to_error::Track::new();
-    let result = Scenario::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    let result = T::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
     let scenario = match result {
         Ok(s) => s,
         Err(e) => {

@@ -37,6 +37,7 @@ pub mod cost;
 pub mod format;
 pub mod html;
 pub mod stats;
+pub mod study;
 pub mod summary;
 pub mod text;
 pub mod units;

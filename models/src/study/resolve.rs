@@ -1,0 +1,246 @@
+//! A study cell as an ordinary scenario: the topology's file with the
+//! study's trial length, workload and one fault scenario put in.
+//!
+//! Failure domains are placed relative to the topology's *primary*: the DC
+//! of its first producer, the cluster that holds that DC (or the only
+//! cluster) and the region around it. So "lose a DC" is a DC of the cluster
+//! that takes the writes on every topology, and "lose the region" is the
+//! region the writes go to.
+
+use super::{Domain, FaultCase, Study};
+use crate::scenario::{Fault, Producer};
+use crate::scenario::{FaultKind, Placement, Scenario, Target, TimeDist};
+
+/// What one cell runs: a scenario, or why the fault scenario cannot happen
+/// on this topology (it then costs nothing there, and the report says so).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Runs {
+        scenario: Box<Scenario>,
+        /// Where the fault was placed, in words.
+        placed: String,
+    },
+    NotApplicable(String),
+}
+
+/// The topology's primary: where its first producer writes.
+struct Primary {
+    dc: String,
+    region: String,
+    dcs: Vec<String>,
+    brokers: Vec<u32>,
+}
+
+fn primary(base: &Scenario) -> Result<Primary, String> {
+    let p0 = base.producers.first().ok_or_else(|| {
+        "has no producers: a study needs a producer to place its faults".to_string()
+    })?;
+    let dc = p0.dc.clone();
+    let region = base
+        .topology
+        .regions
+        .iter()
+        .find(|r| r.data_centers.iter().any(|d| d.name == dc))
+        .map(|r| r.name.clone())
+        .ok_or_else(|| {
+            format!(
+                "producer `{}` is in DC `{dc}`, which no region holds",
+                p0.name
+            )
+        })?;
+    let dcs: Vec<String> = match base.clusters.iter().find(|c| c.data_centers.contains(&dc)) {
+        Some(c) => c.data_centers.clone(),
+        None => all_dcs(base),
+    };
+    let brokers = base
+        .topology
+        .regions
+        .iter()
+        .flat_map(|r| &r.data_centers)
+        .filter(|d| dcs.contains(&d.name))
+        .flat_map(|d| &d.racks)
+        .flat_map(|r| r.brokers.iter().copied())
+        .collect();
+    Ok(Primary {
+        dc,
+        region,
+        dcs,
+        brokers,
+    })
+}
+
+fn all_dcs(base: &Scenario) -> Vec<String> {
+    base.topology
+        .regions
+        .iter()
+        .flat_map(|r| r.data_centers.iter().map(|d| d.name.clone()))
+        .collect()
+}
+
+fn region_dcs(base: &Scenario, region: &str) -> Vec<String> {
+    base.topology
+        .regions
+        .iter()
+        .filter(|r| r.name == region)
+        .flat_map(|r| r.data_centers.iter().map(|d| d.name.clone()))
+        .collect()
+}
+
+/// The faults a domain becomes on `base`, with where they were placed, or
+/// why the domain does not exist there.
+fn place(
+    base: &Scenario,
+    domain: Domain,
+    power_loss: bool,
+) -> Result<Result<(Vec<FaultKind>, String), String>, String> {
+    let p = primary(base)?;
+    let lose = |t: Target| {
+        if power_loss {
+            FaultKind::PowerLoss(t)
+        } else {
+            FaultKind::Crash(t)
+        }
+    };
+    let others = |inside: &[String]| -> Vec<String> {
+        all_dcs(base)
+            .into_iter()
+            .filter(|d| !inside.contains(d))
+            .collect()
+    };
+    Ok(match domain {
+        Domain::Broker => Ok((
+            vec![lose(Target::AnyOf(
+                p.brokers.iter().map(|b| Target::Broker(*b)).collect(),
+            ))],
+            format!("any one of brokers {:?}", p.brokers),
+        )),
+        Domain::Dc => Ok((
+            vec![lose(Target::AnyOf(
+                p.dcs.iter().map(|d| Target::Dc(d.clone())).collect(),
+            ))],
+            format!("any one of DCs {}", p.dcs.join(", ")),
+        )),
+        Domain::Region => Ok((
+            vec![lose(Target::Region(p.region.clone()))],
+            format!("region {}", p.region),
+        )),
+        Domain::DcIsolation => {
+            let cut = p.dcs.iter().find(|d| **d != p.dc).unwrap_or(&p.dc).clone();
+            let rest = others(std::slice::from_ref(&cut));
+            if rest.is_empty() {
+                Err("one DC only: there is nothing to cut it from".to_string())
+            } else {
+                Ok((
+                    vec![FaultKind::Partition(vec![cut.clone()], rest)],
+                    format!("DC {cut} cut from every other DC"),
+                ))
+            }
+        }
+        Domain::RegionIsolation => {
+            let inside = region_dcs(base, &p.region);
+            let rest = others(&inside);
+            if rest.is_empty() {
+                Err("one region only: there is no other region to cut it from".to_string())
+            } else {
+                Ok((
+                    vec![FaultKind::Partition(inside, rest)],
+                    format!("region {} cut from every other region", p.region),
+                ))
+            }
+        }
+        Domain::ReplicatorDown => {
+            if base.mirrors.is_empty() {
+                Err("no replicator: nothing to stop".to_string())
+            } else {
+                let names: Vec<String> = base.mirrors.iter().map(|m| m.name.clone()).collect();
+                Ok((
+                    names
+                        .iter()
+                        .map(|n| FaultKind::MirrorStopped(n.clone()))
+                        .collect(),
+                    format!("mirrors {} stopped", names.join(", ")),
+                ))
+            }
+        }
+    })
+}
+
+/// The study's workload on `base`'s producers and topics.
+fn apply_workload(study: &Study, base: &mut Scenario) -> Result<(), String> {
+    let w = &study.workload;
+    let n = base.producers.len().max(1) as f64;
+    for p in &mut base.producers {
+        let Producer {
+            records_per_sec,
+            record_bytes,
+            acks,
+            ..
+        } = p;
+        *records_per_sec = w.records_per_sec / n;
+        *record_bytes = w.record_bytes;
+        if let Some(a) = w.acks {
+            *acks = a;
+        }
+    }
+    for t in &mut base.topics {
+        if let Some(parts) = w.partitions {
+            if matches!(t.placement, Placement::Assignment(_)) && t.partitions != parts {
+                return Err(format!(
+                    "topic `{}` has an explicit assignment of {} partitions; the workload's \
+                     partitions ({parts}) cannot be applied (remove workload.partitions or the \
+                     assignment)",
+                    t.name, t.partitions
+                ));
+            }
+            t.partitions = parts;
+        }
+        if let Some(r) = w.retention_ms {
+            t.retention_ms = r;
+        }
+    }
+    Ok(())
+}
+
+/// The default start of a fault: uniformly in the first third of the
+/// trial, after a tenth (so steady state is measured before it).
+pub fn default_at(duration_ms: u64) -> TimeDist {
+    TimeDist::Uniform(duration_ms / 10, duration_ms / 3)
+}
+
+/// Resolves one cell. `Err` is a topology the study cannot use (no
+/// producer, a workload that does not fit); its message names the topology.
+pub fn cell(study: &Study, base: &Scenario, case: &FaultCase) -> Result<Cell, String> {
+    let placed = match place(base, case.domain, case.power_loss)? {
+        Ok(p) => p,
+        Err(why) => return Ok(Cell::NotApplicable(why)),
+    };
+    let mut s = base.clone();
+    apply_workload(study, &mut s)?;
+    s.duration_ms = study.duration_ms;
+    s.name = format!("{}--{}", base.name, case.name);
+    s.description = format!(
+        "study {}: topology {} under fault scenario {} ({}: {})",
+        study.name,
+        base.name,
+        case.name,
+        case.domain.describe(),
+        placed.1
+    );
+    s.fault_processes.clear();
+    s.expect.clear();
+    let at = case.at.unwrap_or_else(|| default_at(study.duration_ms));
+    s.faults = placed
+        .0
+        .into_iter()
+        .map(|fault| Fault {
+            at,
+            fault,
+            recover_after: Some(case.lasts),
+            clients: case.clients,
+        })
+        .collect();
+    Ok(Cell::Runs {
+        scenario: Box::new(s),
+        placed: placed.1,
+    })
+}

@@ -1,0 +1,146 @@
+use super::*;
+
+fn outcome(lost: u64, rpo_ms: u64, outage_ms: u64) -> TrialOutcome {
+    TrialOutcome {
+        acked_lost_records: lost,
+        rpo_ms,
+        write_unavailable_ms: outage_ms,
+        max_write_outage_ms: outage_ms,
+        read_unavailable_ms: outage_ms / 2,
+        ..TrialOutcome::default()
+    }
+}
+
+fn ran(trials: Vec<TrialOutcome>) -> CellInput {
+    CellInput::Ran {
+        file: "cell.ron".into(),
+        placed: "somewhere".into(),
+        trials: trials
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| (i as u64, o))
+            .collect(),
+        incident_usd: 2.0,
+    }
+}
+
+fn faults() -> Vec<FaultInfo> {
+    vec![
+        FaultInfo {
+            name: "broker".into(),
+            describe: String::new(),
+            rate_per_year: 4.0,
+        },
+        FaultInfo {
+            name: "region".into(),
+            describe: String::new(),
+            rate_per_year: 0.1,
+        },
+    ]
+}
+
+fn class(rpo_ms: u64, rto_ms: u64, max_p: f64) -> Objective {
+    Objective {
+        class: "c".into(),
+        description: String::new(),
+        rpo_ms,
+        rto_ms,
+        max_breach_probability_per_year: max_p,
+    }
+}
+
+/// Broker loss: 10 s outages, nothing lost. Region loss: 1 h outages, and
+/// half the trials lose 100 records 5 s old.
+fn topology() -> TopologyInput {
+    TopologyInput {
+        name: "t".into(),
+        file: "t.ron".into(),
+        usd_per_month: 100.0,
+        cells: vec![
+            ran(vec![outcome(0, 0, 10_000); 4]),
+            ran(vec![
+                outcome(100, 5_000, 3_600_000),
+                outcome(0, 0, 3_600_000),
+                outcome(100, 5_000, 3_600_000),
+                outcome(0, 0, 3_600_000),
+            ]),
+        ],
+    }
+}
+
+#[test]
+fn per_year_figures_are_rates_times_per_incident_means() {
+    let r = &evaluate(&faults(), &[], &[topology()])[0];
+    let a = &r.annual;
+    assert!((a.incidents_per_year - 4.1).abs() < 1e-12);
+    // 0.1/yr x mean 50 records.
+    assert!((a.expected_acked_loss_records_per_year - 5.0).abs() < 1e-9);
+    // 1 - exp(-(4 x 0 + 0.1 x 0.5)).
+    assert!((a.p_any_loss_per_year - (1.0 - (-0.05f64).exp())).abs() < 1e-12);
+    let down_ms = 4.0 * 10_000.0 + 0.1 * 3_600_000.0;
+    assert!((a.write_availability - (1.0 - down_ms / YEAR_MS)).abs() < 1e-15);
+    assert!((a.write_nines - nines(1.0 - down_ms / YEAR_MS)).abs() < 1e-9);
+    assert!((a.incident_usd_per_year - 4.1 * 2.0).abs() < 1e-9);
+    assert_eq!(r.cells[1].worst_loss_trial, Some(0));
+    assert!((r.cells[1].loss_given_loss_mean - 100.0).abs() < 1e-12);
+}
+
+#[test]
+fn verdict_flips_when_the_rto_objective_is_tightened_past_the_measured_outage() {
+    // Region loss 0.1/yr is allowed to breach (target 20%/yr); broker
+    // loss at 4/yr must not. Broker outages are 10 s.
+    let loose = class(10_000, 15_000, 0.2);
+    let tight = class(10_000, 9_000, 0.2);
+    let r = evaluate(&faults(), &[loose, tight], &[topology()]);
+    let v = &r[0].verdicts;
+    assert!(v[0].status.holds(), "{:?}", v[0]);
+    assert_eq!(v[0].driven_by.as_deref(), Some("region"));
+    assert_eq!(v[1].status, Status::NotMet, "{:?}", v[1]);
+    assert_eq!(v[1].driven_by.as_deref(), Some("broker"));
+    assert!((v[1].p_breach_per_year - (1.0 - (-4.1f64).exp())).abs() < 1e-12);
+}
+
+#[test]
+fn zero_rpo_objective_is_breached_by_any_acknowledged_loss() {
+    let r = evaluate(&faults(), &[class(0, u64::MAX, 0.001)], &[topology()]);
+    let v = &r[0].verdicts[0];
+    assert!((v.p_breach_per_year - (1.0 - (-0.05f64).exp())).abs() < 1e-12);
+    assert_eq!(v.status, Status::NotMet);
+}
+
+#[test]
+fn a_fault_that_cannot_happen_on_a_topology_counts_nothing() {
+    let mut t = topology();
+    t.cells[1] = CellInput::NotApplicable("one region only".into());
+    let r = &evaluate(&faults(), &[class(0, 60_000, 0.01)], &[t])[0];
+    assert_eq!(r.annual.p_any_loss_per_year, 0.0);
+    assert!((r.annual.incidents_per_year - 4.0).abs() < 1e-12);
+    assert!(!r.cells[1].applicable);
+    // 4 trials without a breach: the estimate is 0, the bound is not.
+    assert_eq!(r.verdicts[0].status, Status::LikelyMet);
+}
+
+fn cheap_and_safe() -> Vec<TopologyInput> {
+    let mut cheap = topology();
+    cheap.name = "cheap".into();
+    cheap.usd_per_month = 10.0;
+    let mut safe = topology();
+    safe.name = "safe".into();
+    safe.usd_per_month = 1_000.0;
+    safe.cells[1] = ran(vec![outcome(0, 0, 1_000); 4]);
+    vec![cheap, safe]
+}
+
+#[test]
+fn cheapest_is_chosen_among_topologies_meeting_every_class() {
+    // `cheap` breaches on every region loss: 1 - exp(-0.1) = 9.5% a year.
+    let r = evaluate(&faults(), &[class(0, 60_000, 0.5)], &cheap_and_safe());
+    assert_eq!(cheapest_meeting_all(&r).unwrap().name, "cheap");
+    let r = evaluate(&faults(), &[class(0, 60_000, 0.05)], &cheap_and_safe());
+    assert_eq!(
+        cheapest_meeting_all(&r).map(|t| t.name.as_str()),
+        Some("safe")
+    );
+    let r = evaluate(&faults(), &[class(0, 1, 0.05)], &cheap_and_safe());
+    assert!(cheapest_meeting_all(&r).is_none());
+}

@@ -1,0 +1,233 @@
+//! `kdrsim study FILE` and the default run: resolve, run with a progress
+//! bar, print the verdicts, write the review report directory.
+
+use crate::cli::{emit, open_out_dir, CliError};
+use crate::files::OutDir;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use kdrsim::output::charts::{self, Chart};
+use kdrsim::output::html::ChartRef;
+use kdrsim::output::study::html::{study_html, StudyPage};
+use kdrsim::output::study::render::{study_json, study_text};
+use kdrsim::output::{self, ScenarioRun};
+use kdrsim::study::{self, Resolved, ResolvedCell, StudyRun};
+use kdrsim::Source;
+use std::path::Path;
+
+/// The built-in default study's file.
+pub const DEFAULT_STUDY: &str = "scenarios/study/default.ron";
+
+/// What to run and where to write.
+pub struct StudyArgs<'a> {
+    pub file: Option<&'a Path>,
+    pub seed: u64,
+    pub trials: Option<u64>,
+    pub jobs: usize,
+    pub out: &'a Path,
+}
+
+fn bar(total: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("study [{bar:30}] {pos}/{len} trials ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Runs a study and writes its report.
+pub fn study(a: StudyArgs) -> Result<(), CliError> {
+    let (source, builtin) = match a.file {
+        Some(f) => (Source::read(f)?, false),
+        None => (
+            Source {
+                file: DEFAULT_STUDY.to_string(),
+                text: kdrsim::builtin_text(DEFAULT_STUDY)
+                    .unwrap_or_default()
+                    .to_string(),
+            },
+            true,
+        ),
+    };
+    let resolved = study::resolve(&source, builtin, a.out)?;
+    let trials = a.trials.unwrap_or(resolved.study.trials);
+    if trials == 0 {
+        return Err(CliError::Usage("--trials must be at least 1".into()));
+    }
+    let cells: u64 = resolved
+        .topologies
+        .iter()
+        .flat_map(|t| &t.cells)
+        .filter(|c| matches!(c, ResolvedCell::Runs { .. }))
+        .count() as u64;
+    let progress = bar(cells * trials);
+    let run = study::run(&resolved, a.seed, trials, a.jobs, &|n| progress.inc(n))?;
+    progress.finish_and_clear();
+    emit(&study_text(&run.report))?;
+    let index = write_report(a.out, &source, &resolved, &run)?;
+    emit(&format!("\nreport: {}\n", index.display()))?;
+    Ok(())
+}
+
+fn io_err(what: String) -> impl FnOnce(std::io::Error) -> CliError {
+    move |source| CliError::Io { what, source }
+}
+
+fn write(out: &mut OutDir, name: &str, bytes: &[u8]) -> Result<(), CliError> {
+    let what = format!("writing {name} in {}", out.path().display());
+    out.write(name, bytes).map(|_| ()).map_err(io_err(what))
+}
+
+fn write_chart(out: &mut OutDir, chart: &Chart) -> Result<ChartRef, CliError> {
+    write(out, &format!("{}.svg", chart.stem), chart.svg.as_bytes())?;
+    write(out, &format!("{}.png", chart.stem), &chart.png)?;
+    Ok(ChartRef {
+        stem: chart.stem.clone(),
+        caption: chart.caption.clone(),
+    })
+}
+
+fn chart_err(e: charts::ChartError) -> CliError {
+    CliError::Io {
+        what: "drawing the charts".into(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Every cell that ran, as the runs `summary.json` and `trials.csv` hold.
+fn cell_runs(resolved: &Resolved, run: &StudyRun, seed: u64) -> Vec<ScenarioRun> {
+    let mut runs = Vec::new();
+    for (t, trials) in resolved.topologies.iter().zip(&run.trials) {
+        for (cell, trials) in t.cells.iter().zip(trials) {
+            if let (ResolvedCell::Runs { model, .. }, Some(trials)) = (cell, trials) {
+                runs.push(ScenarioRun {
+                    name: model.name.clone(),
+                    file: model.file.clone(),
+                    seed,
+                    duration_ms: model.duration.as_ms(),
+                    trials: trials.clone(),
+                });
+            }
+        }
+    }
+    runs
+}
+
+/// Rows of the provenance table.
+fn provenance(source: &Source, resolved: &Resolved, run: &StudyRun) -> Vec<(String, String)> {
+    let mut rows = vec![
+        (
+            "kdrsim version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+        (
+            "command line".to_string(),
+            kdrsim::safe::shell_command(
+                &std::env::args()
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        (
+            format!("study {}", source.file),
+            format!("fnv1a-64 {}", crate::shard::digest(&source.text)),
+        ),
+        ("seed".to_string(), run.report.seed.to_string()),
+        ("trials per cell".to_string(), run.report.trials.to_string()),
+    ];
+    for t in &resolved.topologies {
+        for c in &t.cells {
+            if let ResolvedCell::Runs { model, text, .. } = c {
+                rows.push((
+                    format!("cell {}", model.file),
+                    format!("fnv1a-64 {}", crate::shard::digest(text)),
+                ));
+            }
+        }
+    }
+    rows
+}
+
+/// Writes the report directory; returns the path of its `index.html`.
+fn write_report(
+    dir: &Path,
+    source: &Source,
+    resolved: &Resolved,
+    run: &StudyRun,
+) -> Result<std::path::PathBuf, CliError> {
+    let mut out = open_out_dir(dir)?;
+    let seed = run.report.seed;
+    let mut files = Vec::new();
+    let mut replay = Vec::new();
+    let mut topologies = Vec::new();
+    for (i, t) in resolved.topologies.iter().enumerate() {
+        let mut row = Vec::new();
+        let mut diagram = None;
+        for (k, c) in t.cells.iter().enumerate() {
+            let ResolvedCell::Runs { model, text, .. } = c else {
+                row.push(None);
+                continue;
+            };
+            let name = study::cell_file_name(&t.name, &resolved.study.faults[k].name);
+            write(&mut out, &name, text.as_bytes())?;
+            files.push((
+                name,
+                format!(
+                    "{} under {}: the cell as a scenario",
+                    t.name, resolved.study.faults[k].name
+                ),
+            ));
+            if diagram.is_none() {
+                let stem = format!("topology-{i}-{}", output::html::file_stem(&t.name));
+                let chart = charts::topology::topology_chart(model, &stem).map_err(chart_err)?;
+                diagram = Some(write_chart(&mut out, &chart)?);
+            }
+            let stats = &run.report.topologies[i].cells[k];
+            let worst = stats.worst_loss_trial.or(stats.worst_rto_trial);
+            row.push(
+                worst.map(|trial| kdrsim::safe::replay_command(&model.file, seed, trial, &[])),
+            );
+        }
+        replay.push(row);
+        topologies.push(diagram);
+    }
+    let runs = cell_runs(resolved, run, seed);
+    let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
+    write(&mut out, "study.json", study_json(&run.report).as_bytes())?;
+    write(
+        &mut out,
+        "summary.json",
+        output::format_json(&summaries).as_bytes(),
+    )?;
+    write(&mut out, "trials.csv", output::format_csv(&runs).as_bytes())?;
+    write(&mut out, "report.txt", study_text(&run.report).as_bytes())?;
+    let mut listed = vec![
+        (
+            "study.json".to_string(),
+            "the study: per topology, per year, per incident, verdicts, cost".to_string(),
+        ),
+        (
+            "summary.json".to_string(),
+            "per cell (topology under one fault scenario): every metric's distribution".to_string(),
+        ),
+        (
+            "trials.csv".to_string(),
+            "one row per cell and trial, every metric".to_string(),
+        ),
+        ("report.txt".to_string(), "the study as text".to_string()),
+    ];
+    listed.extend(files);
+    let page = StudyPage {
+        report: &run.report,
+        deciding: None,
+        charts: Vec::new(),
+        topologies,
+        provenance: provenance(source, resolved, run),
+        files: listed,
+        replay,
+    };
+    write(&mut out, "index.html", study_html(&page).as_bytes())?;
+    Ok(dir.join("index.html"))
+}
