@@ -316,7 +316,7 @@ pub fn write_report(
         )
         .map_err(chart_err)?;
         let mut timeline = write_chart(&mut out, &tl)?;
-        timeline.caption = format!("{} The trial shown is {why}.", timeline.caption);
+        timeline.caption = format!("{}. The trial shown is {why}.", timeline.caption);
         sections.push(ScenarioSection {
             name: model.name.clone(),
             file: model.file.clone(),

@@ -176,7 +176,8 @@ pub fn compare_charts(
         },
     )?);
 
-    let gib = 1024.0 * 1024.0 * 1024.0;
+    // Decimal GB, as clouds bill and as the page says.
+    let gb = 1e9;
     charts.push(render(
         "cost",
         "What each topology costs in cross-DC traffic next to what it buys: RPO and write RTO \
@@ -188,8 +189,8 @@ pub fn compare_charts(
             panels: vec![
                 Panel::Bars {
                     caption: "cross-DC bytes".into(),
-                    x_label: "GiB per trial".into(),
-                    bars: mean_p99(Metric::CrossDcBytes, gib, "GiB"),
+                    x_label: "GB per trial".into(),
+                    bars: mean_p99(Metric::CrossDcBytes, gb, "GB"),
                 },
                 Panel::Bars {
                     caption: "RPO".into(),

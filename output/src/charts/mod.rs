@@ -343,7 +343,7 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
             ]
         })
         .fold(0.0f64, f64::max);
-    let names: Vec<String> = bars.iter().map(|b| fit(&b.name, 24)).collect();
+    let names: Vec<String> = bars.iter().map(|b| fit(&b.name, 40)).collect();
     let label_w = names
         .iter()
         .map(|s| text_width(s, TICK_PX))
