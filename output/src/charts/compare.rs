@@ -109,8 +109,8 @@ pub fn compare_charts(
                 marker: None,
                 note: format!(
                     "{} of {} trials ({:.1}–{:.1}%)",
-                    m.nonzero_trials,
-                    r.trials.len(),
+                    crate::units::thousands(m.nonzero_trials),
+                    crate::units::thousands(r.trials.len() as u64),
                     m.p_nonzero_ci95[0] * 100.0,
                     m.p_nonzero_ci95[1] * 100.0
                 ),

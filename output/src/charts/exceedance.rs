@@ -205,7 +205,11 @@ impl Exceedance {
                 plotters::style::text_anchor::VPos::Bottom,
             ));
         chart
-            .draw_series(std::iter::once(Text::new(label, (x_max, one_in_n), style)))
+            .draw_series(std::iter::once(Text::new(
+                label,
+                (x_max, one_in_n * 1.3),
+                style,
+            )))
             .map_err(err)?;
         let count = self.curves.len();
         for (i, (_, values)) in self.curves.iter().enumerate() {
