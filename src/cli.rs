@@ -192,6 +192,11 @@ struct CompareArgs {
     /// says at the top what differs.
     #[arg(long)]
     allow_different: bool,
+    /// Which trial each scenario's timeline shows: `loss` (the most
+    /// acknowledged records lost; when every trial lost the same, the
+    /// longest write outage) or `rto` (the longest write outage).
+    #[arg(long, default_value = "loss", value_parser = ["loss", "rto"])]
+    timeline_by: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -360,8 +365,17 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Some(Command::Compare(a)) => {
             let models = load_models(&a.files)?;
-            crate::report::compare(models, a.seed, a.trials, a.jobs, &a.out, a.allow_different)
-                .map(|_| ExitCode::SUCCESS)
+            let by = kdrsim::output::TimelineBy::parse(&a.timeline_by).unwrap_or_default();
+            crate::report::compare(
+                models,
+                a.seed,
+                a.trials,
+                a.jobs,
+                &a.out,
+                a.allow_different,
+                by,
+            )
+            .map(|_| ExitCode::SUCCESS)
         }
         Some(Command::Sweep(a)) => {
             crate::sweep::sweep(&a.file, &a.set, a.seed, a.trials, a.jobs, &a.out)

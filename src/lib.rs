@@ -36,6 +36,13 @@ pub use kdrsim_sim::{RunnerError, TrialRange};
 
 use std::sync::Arc;
 
+/// kdrsim's version, as reports name it (provenance).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The git commit this binary was built from (`build.rs`), or `unknown`
+/// when it was built outside a git checkout or without git.
+pub const GIT_COMMIT: &str = env!("KDRSIM_GIT_COMMIT");
+
 /// The scenarios built into the binary: what `cargo run --release` runs
 /// with no arguments. They are the files under `scenarios/`.
 pub const BUILTIN: [(&str, &str); 4] = [

@@ -18,8 +18,9 @@ use crate::files::{write_atomic_path, OutDir};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kdrsim::output::charts::{self, Chart};
 use kdrsim::output::html::{self, ChartRef, ReportPage, ScenarioSection};
-use kdrsim::output::{self, cost, ScenarioRun, ScenarioSummary};
-use kdrsim::{Metric, Model, TrialRange};
+use kdrsim::output::provenance::{Provenance, ScenarioSource};
+use kdrsim::output::{self, cost, ScenarioRun, ScenarioSummary, TimelineBy};
+use kdrsim::{Model, TrialRange};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -48,27 +49,47 @@ fn bills(
 }
 
 /// One paragraph: every scenario's cost per month and per incident.
+///
+/// The extra cost of an incident is the faulted runs' mean traffic minus
+/// the quiet runs': where the incident saves traffic (producers stalled,
+/// mirrors paused) or the two means differ only by noise, it comes out a
+/// little below zero. An incident never earns money, so the page shows $0
+/// and says what was measured; cost.json keeps the measured figure.
 fn cost_paragraph(bills: &[cost::Bill]) -> Option<String> {
     let first = bills.first()?;
+    let mut floored = Vec::new();
     let each: Vec<String> = bills
         .iter()
         .map(|b| {
+            let incident = b.incident.usd_per_incident;
+            if incident < 0.0 {
+                floored.push(format!("{} {}", b.scenario, output::units::usd(incident)));
+            }
             format!(
                 "{} {} a month, {} per incident",
                 b.scenario,
                 output::units::usd(b.steady_usd_per_month),
-                output::units::usd(b.incident.usd_per_incident)
+                output::units::usd(incident.max(0.0))
             )
         })
         .collect();
-    Some(format!(
+    let mut text = format!(
         "Cost (price book {} as of {}, mean traffic of {} trials with and without the faults; \
          cost.json and docs/cost.md say how): {}.",
         first.price_book,
         first.as_of,
         first.trials,
         each.join("; ")
-    ))
+    );
+    if !floored.is_empty() {
+        text.push_str(&format!(
+            " Per-incident cost is shown as $0 where it measured below zero ({}): the incident \
+             moved less traffic than the quiet run (stalled producers and paused mirrors send \
+             nothing), or the two means differ by noise; cost.json keeps the measured figure.",
+            floored.join(", ")
+        ));
+    }
+    Some(text)
 }
 
 /// Where the default run and `compare` write unless told otherwise.
@@ -134,20 +155,59 @@ fn write_chart(out: &mut OutDir, chart: &Chart) -> Result<ChartRef, CliError> {
     })
 }
 
-/// The trial worth a timeline: the worst for acknowledged loss, else for
-/// write outage, else trial 0.
-fn timeline_trial(summary: &ScenarioSummary) -> u64 {
-    [Metric::AckedLostRecords, Metric::MaxWriteOutageMs]
-        .iter()
-        .find_map(|m| summary.worst(*m).first().copied())
-        .unwrap_or(0)
-}
-
 /// What the page says beside the outcomes: what the scenarios differ in
-/// (when compared anyway) and what each costs.
+/// (when compared anyway), what each costs, which trial each timeline
+/// shows, and the command line for the provenance.
 pub struct Beside<'a> {
     pub differences: &'a [String],
     pub bills: &'a [cost::Bill],
+    pub timeline_by: TimelineBy,
+    pub command_line: &'a [String],
+}
+
+/// The text a scenario was compiled from: a built-in's, or its file's.
+fn scenario_text(model: &Model) -> Option<String> {
+    kdrsim::BUILTIN
+        .iter()
+        .find(|(file, _)| *file == model.file)
+        .map(|(_, text)| text.to_string())
+        .or_else(|| std::fs::read_to_string(&model.file).ok())
+}
+
+/// What drew the report: version, commit, every scenario's digest, seed,
+/// trials and the command line.
+pub fn provenance(
+    models: &[Arc<Model>],
+    seed: u64,
+    trials: u64,
+    command_line: &[String],
+) -> Provenance {
+    Provenance {
+        version: kdrsim::VERSION.to_string(),
+        commit: kdrsim::GIT_COMMIT.to_string(),
+        digest_algorithm: output::provenance::DIGEST_ALGORITHM.to_string(),
+        scenarios: models
+            .iter()
+            .map(|m| ScenarioSource {
+                file: m.file.clone(),
+                name: m.name.clone(),
+                digest: scenario_text(m).map_or_else(
+                    || "unknown".to_string(),
+                    |t| crate::fnv::Fnv64::of(t.as_bytes()),
+                ),
+            })
+            .collect(),
+        seed,
+        trials,
+        command_line: command_line.to_vec(),
+    }
+}
+
+/// This process's command line, words that are not UTF-8 shown lossily.
+pub fn command_line() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Writes the whole report directory for `runs` (of `models`, same order)
@@ -161,7 +221,14 @@ pub fn write_report(
     trials: u64,
     beside: Beside,
 ) -> Result<PathBuf, CliError> {
-    let Beside { differences, bills } = beside;
+    let Beside {
+        differences,
+        bills,
+        timeline_by,
+        command_line,
+    } = beside;
+    let provenance = provenance(models, seed, trials, command_line);
+    let warnings = output::report_warnings(differences, summaries);
     let mut out = crate::cli::open_out_dir(dir)?;
     let write = |out: &mut OutDir, name: &str, bytes: &[u8]| {
         out.write(name, bytes)
@@ -171,7 +238,7 @@ pub fn write_report(
     write(
         &mut out,
         "summary.json",
-        output::format_json(summaries).as_bytes(),
+        output::format_report_json(summaries, &warnings, Some(&provenance)).as_bytes(),
     )?;
     write(&mut out, "trials.csv", output::format_csv(runs).as_bytes())?;
     let mut text = String::new();
@@ -200,7 +267,7 @@ pub fn write_report(
     let mut files = vec![
         (
             "summary.json".to_string(),
-            "per scenario and metric: mean, p50, p90, p99, p99.9, max, P(>0) with its 95% interval, worst trials".to_string(),
+            "per scenario and metric: mean, p50, p90, p99, p99.9, max, E[x | x > 0], P(>0) with its 95% interval, worst trials; every warning; the provenance".to_string(),
         ),
         (
             "trials.csv".to_string(),
@@ -216,7 +283,7 @@ pub fn write_report(
             "the summary table as text, after any warning that the scenarios are not comparable, then each scenario's cost".to_string(),
         ),
     ];
-    for (i, (model, summary)) in models.iter().zip(summaries).enumerate() {
+    for (i, (model, run)) in models.iter().zip(runs).enumerate() {
         let stem = format!("{i}-{}", html::file_stem(&model.name));
         let topo = charts::topology::topology_chart(model, &format!("topology-{stem}"))
             .map_err(chart_err)?;
@@ -231,14 +298,14 @@ pub fn write_report(
             dot_name.clone(),
             format!("{}: topology graph (Graphviz DOT)", model.name),
         ));
-        let trial = timeline_trial(summary);
+        let (trial, why) = output::timeline_trial(run, timeline_by);
         let (outcome, trace) =
             kdrsim::try_replay(model, seed, trial).map_err(kdrsim::RunnerError::from)?;
         let heading = format!(
-            "{}, trial {trial} (seed {seed}): {} acknowledged records lost, longest write outage {} s",
+            "{}, trial {trial} (seed {seed}): {} acknowledged records lost, longest write outage {}",
             model.name,
-            outcome.acked_lost_records,
-            charts::tick(outcome.max_write_outage_ms as f64 / 1000.0)
+            output::units::thousands(outcome.acked_lost_records),
+            output::units::duration_ms(outcome.max_write_outage_ms as f64)
         );
         let tl = charts::timeline::timeline_chart(
             model,
@@ -248,7 +315,8 @@ pub fn write_report(
             None,
         )
         .map_err(chart_err)?;
-        let timeline = write_chart(&mut out, &tl)?;
+        let mut timeline = write_chart(&mut out, &tl)?;
+        timeline.caption = format!("{}. The trial shown is {why}.", timeline.caption);
         sections.push(ScenarioSection {
             name: model.name.clone(),
             file: model.file.clone(),
@@ -267,6 +335,8 @@ pub fn write_report(
     let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
     let page = ReportPage {
         title: format!("kdrsim: {}", names.join(" vs ")),
+        warnings,
+        provenance: Some(&provenance),
         intro: intro(models.len(), seed, trials, differences)
             .into_iter()
             .chain(cost_paragraph(bills))
@@ -283,16 +353,16 @@ pub fn write_report(
 /// The paragraphs above the table: what differs first, when anything but
 /// the topology does (then the columns are not the topologies' alone).
 fn intro(scenarios: usize, seed: u64, trials: u64, differences: &[String]) -> Vec<String> {
-    let mut paragraphs: Vec<String> = differences
-        .iter()
-        .map(|d| format!("Warning: {d}."))
-        .collect();
+    // What differs is in the warnings box above these paragraphs.
+    let _ = differences;
+    let mut paragraphs = Vec::new();
     let verdict = if differences.is_empty() {
         "Differences between the columns are the topologies', not chance's."
     } else {
-        "These scenarios differ in more than topology (above), so differences between the \
+        "These scenarios differ in more than topology (see the warnings above), so differences between the \
          columns are not the topologies' alone."
     };
+    let trials = output::units::thousands(trials);
     paragraphs.push(format!(
         "{scenarios} scenarios, {trials} trials each, master seed {seed}. Every scenario ran the \
          same trial numbers with the same seed: fault times come from random streams addressed by \
@@ -310,11 +380,7 @@ fn intro(scenarios: usize, seed: u64, trials: u64, differences: &[String]) -> Ve
 /// A scenario's `description`, read again from its text (the compiled
 /// model does not keep it), else its faults in words.
 fn model_description(model: &Model) -> String {
-    let text = kdrsim::BUILTIN
-        .iter()
-        .find(|(file, _)| *file == model.file)
-        .map(|(_, text)| text.to_string())
-        .or_else(|| std::fs::read_to_string(&model.file).ok());
+    let text = scenario_text(model);
     let described = text.and_then(|text| {
         let source = kdrsim::Source {
             file: model.file.clone(),
@@ -342,6 +408,7 @@ pub fn compare(
     jobs: usize,
     out: &Path,
     allow_different: bool,
+    timeline_by: TimelineBy,
 ) -> Result<(), CliError> {
     if trials == 0 {
         return Err(CliError::Usage("--trials must be at least 1".into()));
@@ -379,6 +446,8 @@ pub fn compare(
         Beside {
             differences: &differences,
             bills: &bills,
+            timeline_by,
+            command_line: &command_line(),
         },
     )?;
     emit(&format!("\nreport: {}\n", index.display()))?;

@@ -6,6 +6,7 @@ use crate::files::OutDir;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kdrsim::output::charts::{self, Chart};
 use kdrsim::output::html::ChartRef;
+use kdrsim::output::provenance::{Provenance, ScenarioSource, DIGEST_ALGORITHM};
 use kdrsim::output::study::html::{study_html, StudyPage};
 use kdrsim::output::study::render::{study_json, study_text};
 use kdrsim::output::{self, ScenarioRun};
@@ -113,41 +114,106 @@ fn cell_runs(resolved: &Resolved, run: &StudyRun, seed: u64) -> Vec<ScenarioRun>
     runs
 }
 
-/// Rows of the provenance table.
-fn provenance(source: &Source, resolved: &Resolved, run: &StudyRun) -> Vec<(String, String)> {
-    let mut rows = vec![
-        (
-            "kdrsim version".to_string(),
-            env!("CARGO_PKG_VERSION").to_string(),
-        ),
-        (
-            "command line".to_string(),
-            kdrsim::safe::shell_command(
-                &std::env::args()
-                    .collect::<Vec<_>>()
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
-            ),
-        ),
-        (
-            format!("study {}", source.file),
-            format!("fnv1a-64 {}", crate::shard::digest(&source.text)),
-        ),
-        ("seed".to_string(), run.report.seed.to_string()),
-        ("trials per cell".to_string(), run.report.trials.to_string()),
-    ];
+/// What drew the report: version, commit, the study's and every cell's
+/// digest, seed, trials, the command line.
+fn provenance(source: &Source, resolved: &Resolved, run: &StudyRun) -> Provenance {
+    let mut scenarios = vec![ScenarioSource {
+        file: source.file.clone(),
+        name: format!("study {}", resolved.study.name),
+        digest: crate::shard::digest(&source.text),
+    }];
     for t in &resolved.topologies {
         for c in &t.cells {
             if let ResolvedCell::Runs { model, text, .. } = c {
-                rows.push((
-                    format!("cell {}", model.file),
-                    format!("fnv1a-64 {}", crate::shard::digest(text)),
-                ));
+                scenarios.push(ScenarioSource {
+                    file: model.file.clone(),
+                    name: model.name.clone(),
+                    digest: crate::shard::digest(text),
+                });
             }
         }
     }
+    Provenance {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        commit: env!("KDRSIM_GIT_COMMIT").to_string(),
+        digest_algorithm: DIGEST_ALGORITHM.to_string(),
+        scenarios,
+        seed: run.report.seed,
+        trials: run.report.trials,
+        command_line: std::env::args().collect(),
+    }
+}
+
+/// The provenance as the page's rows.
+fn provenance_rows(p: &Provenance) -> Vec<(String, String)> {
+    let mut rows = vec![
+        ("kdrsim version".to_string(), p.version.clone()),
+        ("git commit".to_string(), p.commit.clone()),
+        ("command line".to_string(), p.command_text()),
+        ("seed".to_string(), p.seed.to_string()),
+        ("trials per cell".to_string(), p.trials.to_string()),
+    ];
+    for s in &p.scenarios {
+        rows.push((
+            s.file.clone(),
+            format!("{} {}", p.digest_algorithm, s.digest),
+        ));
+    }
     rows
+}
+
+/// One exceedance chart of the RTO per fault scenario (every topology a
+/// line), and which of them decides: the fault scenario most verdicts that
+/// fail name as their main cause (else the first).
+fn tail_charts(
+    out: &mut OutDir,
+    resolved: &Resolved,
+    run: &StudyRun,
+) -> Result<(Option<ChartRef>, Vec<ChartRef>), CliError> {
+    let mut refs = Vec::new();
+    for (k, f) in resolved.study.faults.iter().enumerate() {
+        let series: Vec<(String, Vec<u64>)> = resolved
+            .topologies
+            .iter()
+            .zip(&run.trials)
+            .filter_map(|(t, trials)| {
+                trials[k].as_ref().map(|v| {
+                    let values = v.iter().map(|(_, o)| o.max_write_outage_ms).collect();
+                    (t.name.clone(), values)
+                })
+            })
+            .collect();
+        if series.is_empty() {
+            refs.push(None);
+            continue;
+        }
+        let stem = format!("rto-exceedance-{k}-{}", output::html::file_stem(&f.name));
+        let title = format!("{}: P(RTO > x) per incident", f.name);
+        let chart = charts::exceedance::exceedance_chart_scaled(
+            &stem,
+            &title,
+            "RTO, longest write outage (s)",
+            &series,
+            1000.0,
+        )
+        .map_err(chart_err)?;
+        refs.push(Some(write_chart(out, &chart)?));
+    }
+    let blamed = |k: usize| {
+        run.report
+            .topologies
+            .iter()
+            .flat_map(|t| &t.verdicts)
+            .filter(|v| {
+                !v.status.holds() && v.driven_by.as_deref() == Some(&run.report.faults[k].name)
+            })
+            .count()
+    };
+    let decide = (0..refs.len())
+        .filter(|&k| refs[k].is_some())
+        .max_by_key(|&k| (blamed(k), std::cmp::Reverse(k)));
+    let deciding = decide.and_then(|k| refs[k].clone());
+    Ok((deciding, refs.into_iter().flatten().collect()))
 }
 
 /// Writes the report directory; returns the path of its `index.html`.
@@ -196,10 +262,11 @@ fn write_report(
     let runs = cell_runs(resolved, run, seed);
     let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
     write(&mut out, "study.json", study_json(&run.report).as_bytes())?;
+    let prov = provenance(source, resolved, run);
     write(
         &mut out,
         "summary.json",
-        output::format_json(&summaries).as_bytes(),
+        output::format_report_json(&summaries, &run.report.warnings, Some(&prov)).as_bytes(),
     )?;
     write(&mut out, "trials.csv", output::format_csv(&runs).as_bytes())?;
     write(&mut out, "report.txt", study_text(&run.report).as_bytes())?;
@@ -219,12 +286,13 @@ fn write_report(
         ("report.txt".to_string(), "the study as text".to_string()),
     ];
     listed.extend(files);
+    let (deciding, charts) = tail_charts(&mut out, resolved, run)?;
     let page = StudyPage {
         report: &run.report,
-        deciding: None,
-        charts: Vec::new(),
+        deciding,
+        charts,
         topologies,
-        provenance: provenance(source, resolved, run),
+        provenance: provenance_rows(&prov),
         files: listed,
         replay,
     };

@@ -299,6 +299,8 @@ pub fn sweep(
     write("sweep.png", &chart.png)?;
     let page = ReportPage {
         title: format!("kdrsim sweep: {scenario_name} over {path}"),
+        warnings: output::report_warnings(&[], &summaries),
+        provenance: None,
         intro: vec![format!(
             "{} values of {path} ({}), {trials} trials each, master seed {seed}, every value on the \
              same trial numbers (common random numbers).",

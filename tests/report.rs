@@ -87,7 +87,15 @@ fn references(html: &str) -> Vec<String> {
     refs
 }
 
-const CHARTS: [&str; 5] = ["loss-cdf", "rto-cdf", "p-loss", "dup-skip", "cost"];
+const CHARTS: [&str; 7] = [
+    "loss-exceedance",
+    "rpo-exceedance",
+    "write-outage-exceedance",
+    "rto-cdf",
+    "p-loss",
+    "dup-skip",
+    "cost",
+];
 
 #[test]
 fn compare_writes_every_report_file_and_every_image_parses() {
@@ -234,20 +242,28 @@ fn scenario_named_script_is_escaped_and_its_files_stay_inside_out() {
 
 #[test]
 fn two_compare_runs_write_byte_identical_reports() {
+    // The page records its command line (provenance), so both runs are
+    // given the same one: the same relative --out, each from its own
+    // working directory.
     let a = temp_dir("repro-a");
     let b = temp_dir("repro-b");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/broker-crash.ron");
     for dir in [&a, &b] {
-        ok(&kdrsim(&[
-            "compare",
-            "scenarios/broker-crash.ron",
-            "--trials",
-            "15",
-            "--seed",
-            "3",
-            "--out",
-            dir.to_str().unwrap(),
-        ]));
+        ok(&kdrsim_in(
+            dir,
+            &[
+                "compare",
+                scenario.to_str().unwrap(),
+                "--trials",
+                "15",
+                "--seed",
+                "3",
+                "--out",
+                "report",
+            ],
+        ));
     }
+    let (a, b) = (a.join("report"), b.join("report"));
     assert_eq!(files(&a), files(&b));
     for name in files(&a) {
         assert!(
@@ -342,7 +358,8 @@ fn replay_draws_the_trial_timeline_as_svg_and_png() {
         "controller 101",
         "ISR size",
         "writable partitions (%)",
-        "(s)",
+        "T+ seconds from the first fault",
+        "T+0 is the first fault, which hit",
     ] {
         assert!(svg.contains(lane), "lane {lane} missing");
     }
@@ -551,7 +568,7 @@ fn compare_allowed_to_differ_says_what_differs_at_the_top_of_the_page() {
     ok(&out);
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     let warning = html
-        .find("Warning: scenarios differ in duration_ms: 3dc-stretched 3,600,000 ms")
+        .find("<li class=\"warning\">scenarios differ in duration_ms: 3dc-stretched 3,600,000 ms")
         .unwrap_or_else(|| panic!("no warning in {html}"));
     let table = html.find("<table").unwrap();
     assert!(warning < table, "the warning is below the table");
@@ -562,4 +579,344 @@ fn compare_allowed_to_differ_says_what_differs_at_the_top_of_the_page() {
         "{text}"
     );
     assert!(text.contains("scenarios differ in faults"), "{text}");
+}
+
+/// A minimal, tag-aware reading of the report page: elements with their
+/// attributes and children, text with the page's entities decoded. Enough
+/// to find a table, a section or a list item by what it is, not by where a
+/// substring happens to fall.
+mod page {
+    #[derive(Debug, Clone)]
+    pub enum Node {
+        Element(Element),
+        Text(String),
+    }
+
+    #[derive(Debug, Clone)]
+    pub struct Element {
+        pub name: String,
+        pub attrs: Vec<(String, String)>,
+        pub children: Vec<Node>,
+    }
+
+    const VOID: [&str; 6] = ["meta", "img", "br", "hr", "link", "input"];
+
+    pub fn unescape(s: &str) -> String {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    fn attrs(text: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut rest = text.trim();
+        while !rest.is_empty() {
+            let end = rest
+                .find(|c: char| c == '=' || c.is_whitespace())
+                .unwrap_or(rest.len());
+            let name = rest[..end].to_string();
+            rest = rest[end..].trim_start();
+            if let Some(r) = rest.strip_prefix('=') {
+                let r = r.trim_start();
+                let q = r.chars().next().unwrap();
+                assert!(q == '"' || q == '\'', "unquoted attribute in <{text}>");
+                let close = r[1..].find(q).expect("unterminated attribute") + 1;
+                out.push((name, unescape(&r[1..close])));
+                rest = r[close + 1..].trim_start();
+            } else {
+                out.push((name, String::new()));
+            }
+        }
+        out
+    }
+
+    /// Parses `html`; panics on a closing tag that closes nothing open, so
+    /// a page with unbalanced markup fails the test that reads it.
+    pub fn parse(html: &str) -> Element {
+        let mut stack = vec![Element {
+            name: "#document".into(),
+            attrs: vec![],
+            children: vec![],
+        }];
+        let mut rest = html;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('<') {
+                let end = after.find('>').expect("unterminated tag");
+                let tag = &after[..end];
+                rest = &after[end + 1..];
+                if tag.starts_with('!') {
+                    continue;
+                }
+                if let Some(name) = tag.strip_prefix('/') {
+                    let done = stack.pop().unwrap();
+                    assert_eq!(done.name, name.trim(), "</{name}> closes <{}>", done.name);
+                    stack.last_mut().unwrap().children.push(Node::Element(done));
+                    continue;
+                }
+                let (name, attr_text) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
+                let el = Element {
+                    name: name.to_string(),
+                    attrs: attrs(attr_text),
+                    children: vec![],
+                };
+                if VOID.contains(&name) {
+                    stack.last_mut().unwrap().children.push(Node::Element(el));
+                } else if name == "style" {
+                    // CSS holds no tags; skip to its end.
+                    let close = rest.find("</style>").unwrap();
+                    rest = &rest[close + "</style>".len()..];
+                    stack.last_mut().unwrap().children.push(Node::Element(el));
+                } else {
+                    stack.push(el);
+                }
+            } else {
+                let end = rest.find('<').unwrap_or(rest.len());
+                let text = unescape(&rest[..end]);
+                rest = &rest[end..];
+                stack.last_mut().unwrap().children.push(Node::Text(text));
+            }
+        }
+        assert_eq!(
+            stack.len(),
+            1,
+            "unclosed: {:?}",
+            stack.iter().map(|e| &e.name).collect::<Vec<_>>()
+        );
+        stack.pop().unwrap()
+    }
+
+    impl Element {
+        pub fn attr(&self, name: &str) -> Option<&str> {
+            self.attrs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        }
+
+        pub fn text(&self) -> String {
+            let mut s = String::new();
+            for c in &self.children {
+                match c {
+                    Node::Text(t) => s.push_str(t),
+                    Node::Element(e) => s.push_str(&e.text()),
+                }
+            }
+            s
+        }
+
+        /// Every element below this one (depth first) that `keep` accepts.
+        pub fn find_all(&self, keep: &dyn Fn(&Element) -> bool) -> Vec<&Element> {
+            let mut out = Vec::new();
+            for c in &self.children {
+                if let Node::Element(e) = c {
+                    if keep(e) {
+                        out.push(e);
+                    }
+                    out.extend(e.find_all(keep));
+                }
+            }
+            out
+        }
+
+        pub fn by_id(&self, id: &str) -> &Element {
+            self.find_all(&|e| e.attr("id") == Some(id))
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| panic!("no element with id {id}"))
+        }
+
+        pub fn named(&self, name: &str) -> Vec<&Element> {
+            self.find_all(&|e| e.name == name)
+        }
+    }
+}
+
+/// FNV-1a 64 of `bytes`, written out here so the test does not trust the
+/// code it checks.
+fn fnv1a64(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+#[test]
+fn the_report_page_shows_the_summary_the_provenance_and_every_warning_of_summary_json() {
+    let dir = temp_dir("review-page");
+    let args = [
+        "compare",
+        "scenarios/3dc-stretched.ron",
+        "scenarios/broker-crash.ron",
+        "--allow-different",
+        "--trials",
+        "30",
+        "--seed",
+        "11",
+        "--out",
+        dir.to_str().unwrap(),
+    ];
+    let out = kdrsim(&args);
+    ok(&out);
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let doc = page::parse(&html);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let names: Vec<&str> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["3dc-stretched", "broker-crash"]);
+
+    // The summary: both tables, one row per scenario after two header rows,
+    // the loss table with its tail columns.
+    for id in ["summary-loss", "summary-time"] {
+        let table = doc.by_id(id);
+        let rows = table.named("tr");
+        assert_eq!(rows.len(), 2 + names.len(), "{id}");
+        for (row, name) in rows[2..].iter().zip(&names) {
+            assert_eq!(row.named("td")[0].text(), *name, "{id}");
+        }
+    }
+    let header = doc.by_id("summary-loss").text();
+    for col in ["p99.9", "max", "E[x | x>0]", "P(loss)"] {
+        assert!(header.contains(col), "{col} missing from {header}");
+    }
+    // 3dc-stretched loses nothing: its conditional means are a dash.
+    let clean = &doc.by_id("summary-loss").named("tr")[2];
+    let cells: Vec<String> = clean.named("td").iter().map(|c| c.text()).collect();
+    assert_eq!(
+        (cells[5].as_str(), cells[10].as_str()),
+        ("-", "-"),
+        "{cells:?}"
+    );
+
+    // Every warning of summary.json is in the warnings box, as text.
+    let warnings: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("scenarios differ in")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("p99 rests on fewer than 10 trials")),
+        "{warnings:?}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for w in &warnings {
+        let said = w.split_once(": ").map_or(*w, |(_, rest)| rest);
+        assert!(
+            stderr.contains(said) || stdout.contains(said),
+            "the page warns of something the terminal did not: {w}"
+        );
+    }
+    let boxed: Vec<String> = doc
+        .by_id("warnings")
+        .find_all(&|e| e.name == "li")
+        .iter()
+        .map(|li| li.text())
+        .collect();
+    assert_eq!(boxed, warnings);
+    // The box comes before the summary.
+    assert!(html.find("id=\"warnings\"").unwrap() < html.find("id=\"summary-loss\"").unwrap());
+
+    // The provenance: version, commit, digests, seed, trials, command line,
+    // on the page and in summary.json alike.
+    let prov = &json["provenance"];
+    let block = doc.by_id("provenance");
+    let field = |name: &str| {
+        block
+            .find_all(&|e| e.attr("data-field") == Some(name))
+            .first()
+            .unwrap_or_else(|| panic!("no {name} in the provenance"))
+            .text()
+    };
+    assert_eq!(prov["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        field("version"),
+        format!("kdrsim {}", env!("CARGO_PKG_VERSION"))
+    );
+    let commit = prov["commit"].as_str().unwrap();
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 40 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{commit}"
+    );
+    assert_eq!(field("commit"), commit);
+    assert_eq!(field("seed"), "11");
+    assert_eq!(prov["seed"], 11);
+    assert_eq!(field("trials"), "30");
+    assert_eq!(prov["trials"], 30);
+    let argv: Vec<&str> = prov["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(&argv[1..], &args);
+    assert!(field("command line").contains("compare scenarios/3dc-stretched.ron"));
+    assert_eq!(prov["digest_algorithm"], "fnv1a-64");
+    let digests = block.text();
+    for (i, s) in prov["scenarios"].as_array().unwrap().iter().enumerate() {
+        let file = s["file"].as_str().unwrap();
+        let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
+        assert_eq!(s["digest"], fnv1a64(&text), "{file}");
+        assert_eq!(s["name"], names[i]);
+        assert!(
+            digests.contains(&fnv1a64(&text)),
+            "{file}'s digest is not on the page"
+        );
+    }
+}
+
+#[test]
+fn a_second_report_into_the_same_out_leaves_none_of_the_first_runs_files() {
+    let dir = temp_dir("stale");
+    let run = |files: &[&str], extra: &[&str]| {
+        let mut args = vec!["compare"];
+        args.extend_from_slice(files);
+        args.extend_from_slice(&["--allow-different", "--trials", "5", "--out"]);
+        args.push(dir.to_str().unwrap());
+        args.extend_from_slice(extra);
+        ok(&kdrsim(&args));
+    };
+    run(
+        &["scenarios/3dc-stretched.ron", "scenarios/broker-crash.ron"],
+        &[],
+    );
+    assert!(files(&dir)
+        .iter()
+        .any(|f| f.starts_with("timeline-1-broker-crash")));
+    std::fs::write(dir.join("my-notes.txt"), "mine").unwrap();
+    run(&["scenarios/3dc-stretched.ron"], &["--timeline-by", "rto"]);
+    let names = files(&dir);
+    assert!(
+        !names.iter().any(|f| f.contains("-1-")),
+        "the first run's second scenario is still there: {names:?}"
+    );
+    assert!(names.contains(&"my-notes.txt".to_string()), "{names:?}");
+    assert!(names.contains(&"timeline-0-3dc-stretched.svg".to_string()));
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(
+        !html.contains("broker-crash"),
+        "the page still names the old scenario"
+    );
+    assert!(
+        html.contains("The trial shown is the worst trial for longest write outage"),
+        "--timeline-by rto is not said on the page"
+    );
 }

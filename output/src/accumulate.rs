@@ -262,6 +262,7 @@ impl MetricAccumulator {
         let nonzero_trials = n.saturating_sub(self.values.count(0));
         let mean = exact_mean(self.sum, n);
         MetricSummary {
+            mean_positive: stats::conditional_mean(self.sum, nonzero_trials),
             sd: stats::sd(self.values.iter(), mean, n),
             tail_trials_p99: if p99 > 0 {
                 self.values
@@ -296,12 +297,7 @@ impl MetricAccumulator {
 /// `sum / n` as [`stats::mean`] computes it (`q + r/n`), so a streamed mean
 /// is bit-identical to the mean of the collected values.
 fn exact_mean(sum: u128, n: u64) -> f64 {
-    if n == 0 {
-        return 0.0;
-    }
-    let n = u128::from(n);
-    let (q, r) = (sum / n, sum % n);
-    q as f64 + r as f64 / n as f64
+    stats::conditional_mean(sum, n).unwrap_or(0.0)
 }
 
 /// The running statistics of one scenario: fold trials in with

@@ -13,7 +13,9 @@ use std::fmt::Write;
 use kdrsim_models::Metric;
 
 use crate::charts::colour_hex;
-use crate::summary::ScenarioSummary;
+use crate::provenance::Provenance;
+use crate::summary::{MetricSummary, ScenarioSummary};
+use crate::units::{duration_ms, nines, thousands, thousands_f};
 
 /// Escapes text for HTML element content and double- or single-quoted
 /// attribute values, with control characters shown as `?`
@@ -85,6 +87,12 @@ pub struct ScenarioSection {
 #[derive(Debug, Clone)]
 pub struct ReportPage<'a> {
     pub title: String,
+    /// Every warning the terminal printed ([`crate::report_warnings`]),
+    /// shown in a box at the top of the page.
+    pub warnings: Vec<String>,
+    /// What drew the page; a short line at the top and the full block
+    /// near the end.
+    pub provenance: Option<&'a Provenance>,
     /// Paragraphs of plain text (escaped when written).
     pub intro: Vec<String>,
     pub summaries: &'a [ScenarioSummary],
@@ -103,7 +111,24 @@ th{background:#f3f3f3;white-space:normal;vertical-align:bottom;max-width:110px}\
 .wide{overflow-x:auto}td.name,th.name{text-align:left}.sw{display:inline-block;width:12px;\
 height:12px;margin-right:6px;vertical-align:-1px}figure{margin:16px 0}figure img{max-width:100%;\
 border:1px solid #eee}figcaption{font-size:14px;color:#444}code{background:#f5f5f5;padding:1px 4px}\
-.note{font-size:14px;color:#444}details{margin:8px 0}";
+.note{font-size:14px;color:#444}details{margin:8px 0}.warnings{border:2px solid #d55e00;background:#fff4ec;padding:8px 16px;margin:12px 0}.warnings h2{margin-top:4px;border:none;font-size:18px;color:#a03c00}.warnings li{margin:3px 0}th.group{text-align:center;max-width:none}.provenance td{white-space:normal;word-break:break-all}";
+
+/// The warnings box: every warning, escaped, in a visible box (nothing
+/// when there are none). The study page uses it too.
+pub fn warnings_box(warnings: &[String]) -> String {
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let mut h = format!(
+        "<section id=\"warnings\" class=\"warnings\">\n<h2>Warnings ({})</h2>\n<ul>\n",
+        warnings.len()
+    );
+    for w in warnings {
+        let _ = writeln!(h, "<li class=\"warning\">{}</li>", escape(w));
+    }
+    h.push_str("</ul>\n</section>\n");
+    h
+}
 
 /// Renders the page.
 pub fn report_html(page: &ReportPage<'_>) -> String {
@@ -116,6 +141,18 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
         escape(&page.title),
         escape(&page.title)
     );
+    if let Some(p) = page.provenance {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Drawn by kdrsim {} (commit <code>{}</code>), master seed {}, \
+             {} trials per scenario; <a href=\"#provenance\">provenance</a> below.</p>",
+            escape(&p.version),
+            escape(&p.commit),
+            p.seed,
+            thousands(p.trials)
+        );
+    }
+    h.push_str(&warnings_box(&page.warnings));
     for p in &page.intro {
         let _ = writeln!(h, "<p>{}</p>", escape(p));
     }
@@ -126,10 +163,15 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
     h.push_str(&summary_table(page.summaries));
     h.push_str("</div>\n");
     h.push_str(
-        "<p class=\"note\">RPO and outage columns are seconds; P(loss) is the fraction of \
-         trials that lost any acknowledged record with its 95% Wilson interval; cost is the \
-         mean cross-DC traffic per trial. Per-metric details (mean, p50, p90, p99, p99.9, max, \
-         worst trials to replay) are under each scenario below and in summary.json.</p>\n",
+        "<p class=\"note\">Percentiles are over trials (nearest rank: a value some trial \
+         produced). E[x | x &gt; 0] is the mean over the trials where it happened, \u{2013} when \
+         none did. P(loss) is the fraction of trials that lost any acknowledged record, with its \
+         95% Wilson interval. Write availability is over each trial's simulated window (which \
+         contains the fault), not a year. Ack latency is the p99 over trials of each trial's \
+         p99 in normal operation; buffered is the longest any acknowledged record waited in its \
+         producer during the incident (p99 over trials). Cross-DC traffic is the mean per trial \
+         in decimal GB. Every metric, with mean, p50, p90 and the worst trials to replay, is \
+         under each scenario below and in summary.json.</p>\n",
     );
 
     if !page.charts.is_empty() {
@@ -197,6 +239,10 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
         }
     }
 
+    if let Some(p) = page.provenance {
+        h.push_str(&p.to_html());
+    }
+
     if !page.files.is_empty() {
         h.push_str("<h2>Files</h2>\n<ul>\n");
         for (name, what) in &page.files {
@@ -222,72 +268,142 @@ fn figure(c: &ChartRef) -> String {
     )
 }
 
-fn secs(ms: u64) -> String {
-    crate::charts::tick(ms as f64 / 1000.0)
+/// A count with separators.
+fn count(v: u64) -> String {
+    thousands(v)
 }
 
-fn summary_table(summaries: &[ScenarioSummary]) -> String {
+/// E[x | x > 0] in `fmt`, or a dash when no trial had x above zero.
+fn cond(m: &MetricSummary, fmt: impl Fn(f64) -> String) -> String {
+    m.mean_positive.map_or_else(|| "-".to_string(), fmt)
+}
+
+/// The summary tables: one row per scenario, in human units (separators,
+/// seconds and minutes, GB, nines). The first holds what is lost
+/// (acknowledged records and RPO, with their tails and the mean when it
+/// happens), the second how long and at what cost (outages, availability,
+/// duplicates, traffic, latency); two tables fit a page where one would
+/// scroll. The study page uses them too.
+pub fn summary_table(summaries: &[ScenarioSummary]) -> String {
     let mut h = String::from(
-        "<table>\n<tr><th class=\"name\">scenario</th><th>trials</th>\
-         <th>lost records p99</th><th>P(loss) [95% CI]</th><th>RPO p99 (s)</th>\
-         <th>write RTO p50 (s)</th><th>write RTO p99 (s)</th><th>read RTO p99 (s)</th>\
-         <th>duplicates mean</th><th>skipped mean</th><th>cross-DC GiB mean</th>\
-         <th>ack latency p99 (ms)</th></tr>\n",
+        "<table class=\"summary\" id=\"summary-loss\">\n\
+         <tr><th class=\"name\" rowspan=\"2\">scenario</th><th rowspan=\"2\">trials</th>\
+         <th class=\"group\" colspan=\"5\">acknowledged records lost per trial</th>\
+         <th class=\"group\" colspan=\"4\">RPO: age of the oldest lost record</th></tr>\n\
+         <tr><th>p99</th><th>p99.9</th><th>max</th><th>E[x | x&gt;0]</th><th>P(loss) [95% CI]</th>\
+         <th>p99</th><th>p99.9</th><th>max</th><th>E[x | x&gt;0]</th></tr>\n",
     );
-    let gib = 1024.0 * 1024.0 * 1024.0;
+    let get = |s: &ScenarioSummary, metric| {
+        s.metric(metric)
+            .cloned()
+            .unwrap_or_else(|| crate::MetricSummary::from_values(&[]))
+    };
+    let d = |v: u64| duration_ms(v as f64);
+    let name_cell = |i: usize, s: &ScenarioSummary| {
+        format!(
+            "<td class=\"name\"><span class=\"sw\" style=\"background:{}\"></span>\
+             <a href=\"#scenario-{i}\">{}</a></td>",
+            colour_hex(i),
+            escape(&s.name)
+        )
+    };
     for (i, s) in summaries.iter().enumerate() {
-        let m = |metric| {
-            s.metric(metric)
-                .cloned()
-                .unwrap_or_else(|| crate::MetricSummary::from_values(&[]))
-        };
-        let lost = m(Metric::AckedLostRecords);
+        let lost = get(s, Metric::AckedLostRecords);
+        let rpo = get(s, Metric::RpoMs);
         let _ = writeln!(
             h,
-            "<tr><td class=\"name\"><span class=\"sw\" style=\"background:{}\"></span>\
-             <a href=\"#scenario-{i}\">{}</a></td><td>{}</td><td>{}</td>\
-             <td>{:.2}% [{:.2}–{:.2}]</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{:.1}</td><td>{:.1}</td><td>{:.2}</td><td>{:.1}</td></tr>",
-            colour_hex(i),
-            escape(&s.name),
-            s.trials,
-            lost.p99,
+            "<tr>{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{:.2}% [{:.2}\u{2013}{:.2}]</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            name_cell(i, s),
+            count(s.trials),
+            count(lost.p99),
+            count(lost.p999),
+            count(lost.max),
+            cond(&lost, |v| thousands_f(v, 0)),
             lost.p_nonzero * 100.0,
             lost.p_nonzero_ci95[0] * 100.0,
             lost.p_nonzero_ci95[1] * 100.0,
-            secs(m(Metric::RpoMs).p99),
-            secs(m(Metric::MaxWriteOutageMs).p50),
-            secs(m(Metric::MaxWriteOutageMs).p99),
-            secs(m(Metric::MaxReadOutageMs).p99),
-            m(Metric::DuplicatesDelivered).mean,
-            m(Metric::SkippedRecords).mean,
-            m(Metric::CrossDcBytes).mean / gib,
-            m(Metric::AckLatencyP99Us).p99 as f64 / 1000.0,
+            d(rpo.p99),
+            d(rpo.p999),
+            d(rpo.max),
+            cond(&rpo, duration_ms),
+        );
+    }
+    h.push_str("</table>\n");
+    h.push_str(
+        "<table class=\"summary\" id=\"summary-time\">\n\
+         <tr><th class=\"name\" rowspan=\"2\">scenario</th>\
+         <th class=\"group\" colspan=\"2\">write RTO: longest outage</th>\
+         <th rowspan=\"2\">read RTO p99</th><th rowspan=\"2\">write availability over the trial window</th>\
+         <th rowspan=\"2\">duplicates per trial, mean</th><th rowspan=\"2\">skipped per trial, mean</th>\
+         <th rowspan=\"2\">cross-DC traffic per trial, mean</th>\
+         <th rowspan=\"2\">ack latency p99, normal operation</th>\
+         <th rowspan=\"2\">buffered during the incident, p99</th></tr>\n\
+         <tr><th>p50</th><th>p99</th></tr>\n",
+    );
+    for (i, s) in summaries.iter().enumerate() {
+        let avail = s
+            .availability(Metric::WriteUnavailableMs)
+            .map_or_else(|| "-".to_string(), |(a, _)| nines(a));
+        let _ = writeln!(
+            h,
+            "<tr>{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td></tr>",
+            name_cell(i, s),
+            d(get(s, Metric::MaxWriteOutageMs).p50),
+            d(get(s, Metric::MaxWriteOutageMs).p99),
+            d(get(s, Metric::MaxReadOutageMs).p99),
+            avail,
+            thousands_f(get(s, Metric::DuplicatesDelivered).mean, 1),
+            thousands_f(get(s, Metric::SkippedRecords).mean, 1),
+            crate::units::gigabytes(get(s, Metric::CrossDcBytes).mean),
+            duration_ms(get(s, Metric::AckLatencyP99Us).p99 as f64 / 1000.0),
+            d(get(s, Metric::BufferedMsMax).p99),
         );
     }
     h.push_str("</table>\n");
     h
 }
 
+/// A value of `metric` in its human unit: durations as ms, s or minutes,
+/// bytes as decimal GB, counts with separators.
+pub fn metric_value(metric: Metric, v: f64) -> String {
+    let name = metric.name();
+    if name.ends_with("_us") {
+        duration_ms(v / 1000.0)
+    } else if name.ends_with("_ms") || name.ends_with("_ms_max") {
+        duration_ms(v)
+    } else if name.ends_with("_bytes") {
+        crate::units::gigabytes(v)
+    } else if v.fract() == 0.0 {
+        thousands_f(v, 0)
+    } else {
+        thousands_f(v, 2)
+    }
+}
+
 fn metric_table(s: &ScenarioSummary) -> String {
     let mut h = String::from(
         "<table>\n<tr><th class=\"name\">metric</th><th>mean</th><th>p50</th><th>p90</th>\
-         <th>p99</th><th>p99.9</th><th>max</th><th>P(&gt;0) [95% CI]</th>\
+         <th>p99</th><th>p99.9</th><th>max</th><th>E[x | x&gt;0]</th><th>P(&gt;0) [95% CI]</th>\
          <th class=\"name\">worst trials</th></tr>\n",
     );
     for (metric, m) in &s.metrics {
         let worst: Vec<String> = s.worst(*metric).iter().map(u64::to_string).collect();
+        let v = |x: u64| metric_value(*metric, x as f64);
         let _ = writeln!(
             h,
-            "<tr><td class=\"name\">{}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{:.2}% [{:.2}–{:.2}]</td><td class=\"name\">{}</td></tr>",
+            "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{:.2}% [{:.2}\u{2013}{:.2}]</td>\
+             <td class=\"name\">{}</td></tr>",
             metric.name(),
-            m.mean,
-            m.p50,
-            m.p90,
-            m.p99,
-            m.p999,
-            m.max,
+            metric_value(*metric, m.mean),
+            v(m.p50),
+            v(m.p90),
+            v(m.p99),
+            v(m.p999),
+            v(m.max),
+            cond(m, |x| metric_value(*metric, x)),
             m.p_nonzero * 100.0,
             m.p_nonzero_ci95[0] * 100.0,
             m.p_nonzero_ci95[1] * 100.0,

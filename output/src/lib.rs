@@ -36,6 +36,7 @@ pub mod charts;
 pub mod cost;
 pub mod format;
 pub mod html;
+pub mod provenance;
 pub mod stats;
 pub mod study;
 pub mod summary;
@@ -44,8 +45,11 @@ pub mod units;
 
 pub use accumulate::{MetricAccumulator, ScenarioAccumulator, ValueCounts};
 pub use format::csv::{csv_header, format_csv, write_csv_rows};
-pub use format::json::format_json;
+pub use format::json::{format_json, format_report_json};
 pub use format::table::format_table;
 pub use format::{Format, UnknownFormat};
-pub use summary::{summarize, MetricSummary, ScenarioRun, ScenarioSummary};
+pub use summary::{
+    report_warnings, summarize, timeline_trial, MetricSummary, ScenarioRun, ScenarioSummary,
+    TimelineBy,
+};
 pub use text::{printable, printable_line};

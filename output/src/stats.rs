@@ -33,12 +33,6 @@ pub fn nearest_rank(sorted: &[u64], per_mille: u32) -> Option<u64> {
     Some(sorted[(rank - 1) as usize])
 }
 
-/// The arithmetic mean, or 0.0 for no values.
-///
-/// The sum is taken in `u128`, so it cannot overflow for any realistic trial
-/// count. The result is `q + r/n` where `q, r` are the integer quotient and
-/// remainder of `sum / n`: it is as exact as an `f64` allows and never falls
-/// outside `[min, max]` through rounding.
 /// Standard deviation (n − 1 denominator) of values given as
 /// `(value, count)` pairs around their `mean`; 0 with fewer than 2 values.
 pub fn sd(values: impl Iterator<Item = (u64, u64)>, mean: f64, n: u64) -> f64 {
@@ -51,6 +45,12 @@ pub fn sd(values: impl Iterator<Item = (u64, u64)>, mean: f64, n: u64) -> f64 {
     (ss / (n - 1) as f64).sqrt()
 }
 
+/// The arithmetic mean, or 0.0 for no values.
+///
+/// The sum is taken in `u128`, so it cannot overflow for any realistic trial
+/// count. The result is `q + r/n` where `q, r` are the integer quotient and
+/// remainder of `sum / n`: it is as exact as an `f64` allows and never falls
+/// outside `[min, max]` through rounding.
 pub fn mean(values: &[u64]) -> f64 {
     let n = values.len() as u128;
     if n == 0 {
@@ -59,6 +59,18 @@ pub fn mean(values: &[u64]) -> f64 {
     let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
     let (q, r) = (sum / n, sum % n);
     q as f64 + r as f64 / n as f64
+}
+
+/// `sum / n` as [`mean`] computes it (`q + r/n`, exact as an `f64`
+/// allows), or `None` when `n` is 0. With the sum of all values and the
+/// count of positive ones it is E[X | X > 0]: zeros add nothing to the sum.
+pub fn conditional_mean(sum: u128, n: u64) -> Option<f64> {
+    if n == 0 {
+        return None;
+    }
+    let n = u128::from(n);
+    let (q, r) = (sum / n, sum % n);
+    Some(q as f64 + r as f64 / n as f64)
 }
 
 /// The Wilson score interval for a proportion of `k` successes in `n`

@@ -49,6 +49,10 @@ pub struct MetricSummary {
     /// How many trials had the metric greater than zero: the evidence behind
     /// `p_nonzero`, so callers can warn when it is too thin to trust.
     pub nonzero_trials: u64,
+    /// The mean over the trials where the metric was greater than zero,
+    /// E[X | X > 0]: how bad it is when it happens. `None` when no trial
+    /// had it above zero (a report shows "-", not a made-up 0).
+    pub mean_positive: Option<f64>,
     /// Standard deviation over trials (n − 1 in the denominator).
     pub sd: f64,
     /// How many trials reached the p99 (value ≥ p99, when p99 > 0): the
@@ -83,7 +87,9 @@ impl MetricSummary {
         };
         let nonzero_trials = sorted.iter().filter(|&&v| v > 0).count() as u64;
         let p99 = pct(990);
+        let sum: u128 = exact.iter().map(|&v| u128::from(v)).sum();
         MetricSummary {
+            mean_positive: stats::conditional_mean(sum, nonzero_trials),
             // Grouped like the streaming accumulator's value counts
             // (ascending, equal values together), so the floating-point sum
             // runs in the same order and the two agree to the bit.
@@ -213,6 +219,90 @@ impl ScenarioSummary {
     }
 }
 
+/// Which trial of a run a report draws as a timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimelineBy {
+    /// The trial that lost the most acknowledged records; when every trial
+    /// lost the same, the one with the longest write outage.
+    #[default]
+    Loss,
+    /// The trial with the longest write outage (the RTO tail).
+    Rto,
+}
+
+impl TimelineBy {
+    /// `loss` or `rto`, as on the command line.
+    pub fn parse(text: &str) -> Option<TimelineBy> {
+        match text {
+            "loss" => Some(TimelineBy::Loss),
+            "rto" => Some(TimelineBy::Rto),
+            _ => None,
+        }
+    }
+}
+
+/// The trial worth a timeline, and why in words: the worst of `run` by
+/// `by` (largest value, lowest trial number among equals). A metric on
+/// which every trial ties tells nothing, so it falls through: loss to write
+/// outage, write outage to the first trial.
+pub fn timeline_trial(run: &ScenarioRun, by: TimelineBy) -> (u64, String) {
+    let order: &[(Metric, &str)] = match by {
+        TimelineBy::Loss => &[
+            (Metric::AckedLostRecords, "acknowledged records lost"),
+            (Metric::MaxWriteOutageMs, "longest write outage"),
+        ],
+        TimelineBy::Rto => &[(Metric::MaxWriteOutageMs, "longest write outage")],
+    };
+    let mut tied = Vec::new();
+    for &(metric, what) in order {
+        let values = run.trials.iter().map(|(t, o)| (o.get(metric), *t));
+        let worst = values
+            .clone()
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let lowest = values.map(|v| v.0).min();
+        if let (Some((v, trial)), Some(lo)) = (worst, lowest) {
+            if v > lo {
+                let mut why = format!("the worst trial for {what}");
+                if !tied.is_empty() {
+                    why.push_str(&format!(
+                        " (every trial tied on {}, so it tells nothing)",
+                        tied.join(" and ")
+                    ));
+                }
+                return (trial, why);
+            }
+            tied.push(format!("{what} ({})", crate::units::thousands(v)));
+        }
+    }
+    let first = run.trials.iter().map(|(t, _)| *t).min().unwrap_or(0);
+    (
+        first,
+        format!(
+            "the first trial: every trial tied on {}",
+            tied.join(" and ")
+        ),
+    )
+}
+
+/// Every warning a report's reader should see, in the order the terminal
+/// prints them: what the scenarios differ in (`differences`, when compared
+/// anyway), then per scenario its thin-evidence warnings
+/// ([`ScenarioSummary::warnings`]) and its model notes, each prefixed with
+/// the scenario's name. The page's warnings box and `summary.json`'s
+/// `warnings` array are this list.
+pub fn report_warnings(differences: &[String], summaries: &[ScenarioSummary]) -> Vec<String> {
+    let mut out: Vec<String> = differences.to_vec();
+    for s in summaries {
+        out.extend(s.warnings().into_iter().map(|w| format!("{}: {w}", s.name)));
+        out.extend(
+            s.notes
+                .iter()
+                .map(|n| format!("{}: model note: {n}", s.name)),
+        );
+    }
+    out
+}
+
 /// Reduces every trial of a run to its summary. Deterministic: the result
 /// depends only on the multiset of `(trial, outcome)` pairs in `run.trials`.
 ///
@@ -286,6 +376,35 @@ mod tests {
     }
 
     #[test]
+    fn a_timeline_by_loss_falls_back_to_write_outage_when_every_trial_lost_the_same() {
+        let outcome = |lost: u64, outage: u64| TrialOutcome {
+            acked_lost_records: lost,
+            max_write_outage_ms: outage,
+            ..TrialOutcome::default()
+        };
+        let tied = run(vec![
+            (0, outcome(0, 5)),
+            (1, outcome(0, 9)),
+            (2, outcome(0, 9)),
+        ]);
+        let (trial, why) = timeline_trial(&tied, TimelineBy::Loss);
+        assert_eq!(trial, 1, "{why}");
+        assert!(
+            why.contains("every trial tied on acknowledged records lost"),
+            "{why}"
+        );
+        let lossy = run(vec![
+            (0, outcome(0, 50)),
+            (1, outcome(3, 9)),
+            (2, outcome(0, 9)),
+        ]);
+        assert_eq!(timeline_trial(&lossy, TimelineBy::Loss).0, 1);
+        assert_eq!(timeline_trial(&lossy, TimelineBy::Rto).0, 0);
+        let flat = run(vec![(4, outcome(0, 0)), (3, outcome(0, 0))]);
+        assert_eq!(timeline_trial(&flat, TimelineBy::Rto).0, 3);
+    }
+
+    #[test]
     fn summary_lists_every_metric_in_report_order() {
         let s = summarize(&run(vec![(0, lost(1))]));
         let order: Vec<Metric> = s.metrics.iter().map(|(m, _)| *m).collect();
@@ -306,6 +425,10 @@ mod tests {
         assert_eq!(m.mean, 1.0);
         assert_eq!(m.nonzero_trials, 2);
         assert_eq!(m.p_nonzero, 0.2);
+        // When a trial loses, it loses 5: the mean over all trials (1)
+        // understates that fivefold.
+        assert_eq!(m.mean_positive, Some(5.0));
+        assert_eq!(s.metric(Metric::RpoMs).unwrap().mean_positive, None);
         assert_eq!(s.worst(Metric::AckedLostRecords), &[3, 8]);
         assert!(s.worst(Metric::RpoMs).is_empty());
         assert_eq!(s.metric(Metric::RpoMs).unwrap().p_nonzero_ci95[0], 0.0);

@@ -225,8 +225,8 @@ impl World {
             self.failed_sends = self.failed_sends.saturating_add(records);
             return;
         }
-        let lat = self.parts[q].ack_latency_us.unwrap_or(0);
-        self.latency.add_spread(lat, lat + waited_us, records);
+        // Waited through the outage: an incident wait, not normal latency.
+        self.buffered_us_max = self.buffered_us_max.max(waited_us);
         let part = &mut self.parts[q];
         let leo = part.curve.now(now) + records;
         let appending = part.curve.newest().appending;

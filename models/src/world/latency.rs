@@ -1,4 +1,11 @@
-//! Acknowledgement latency of one trial as a weighted histogram.
+//! Acknowledgement latency of one trial in normal operation, as a weighted
+//! histogram.
+//!
+//! Only records acknowledged at the partition's steady latency are added:
+//! a record that waited in its producer through an outage is an incident
+//! wait, reported apart as `buffered_ms_max` (the world's
+//! `buffered_us_max`), so a 27 s wait during a failover cannot pass for the
+//! p99 of normal running.
 //!
 //! Latency is piecewise constant between events, so the world adds whole
 //! windows (a latency and the number of records acknowledged with it) rather
@@ -62,18 +69,6 @@ impl LatencyHistogram {
         }
         self.weights[bucket(latency_us)] += records;
         self.total += records;
-    }
-
-    /// `records` whose latencies spread evenly over `[lo_us, hi_us]` (records
-    /// that waited in a buffer for up to `hi_us − lo_us`), as eight equal
-    /// point masses.
-    pub fn add_spread(&mut self, lo_us: u64, hi_us: u64, records: u64) {
-        let parts = 8u64;
-        let span = hi_us.saturating_sub(lo_us);
-        for k in 0..parts {
-            let share = records / parts + u64::from(k < records % parts);
-            self.add(lo_us + span * (2 * k + 1) / (2 * parts), share);
-        }
     }
 
     /// The `per_mille`-th quantile (990 = p99), 0 when nothing was recorded.

@@ -251,7 +251,13 @@ pub struct World {
     /// The same bytes and the ones that stayed in a DC, by purpose and
     /// boundary (`traffic.rs`).
     traffic: traffic::Traffic,
+    /// Acknowledgement latency of records acknowledged in normal operation
+    /// (not after waiting through an outage).
     latency: LatencyHistogram,
+    /// The longest any acknowledged record waited in its producer through
+    /// an outage before it was (re)sent and acknowledged (µs): the incident
+    /// side of latency, kept apart from `latency`.
+    buffered_us_max: u64,
     consumer_alive: Vec<bool>,
     commit_phase: Vec<SimDuration>,
     trace: Option<Vec<TraceEntry>>,
@@ -347,6 +353,7 @@ impl World {
             cross_dc_bytes: 0,
             traffic: traffic::Traffic::default(),
             latency: LatencyHistogram::default(),
+            buffered_us_max: 0,
             consumer_alive: Vec::new(),
             commit_phase: Vec::new(),
             trace: None,
@@ -752,6 +759,7 @@ impl World {
         self.cross_dc_bytes = 0;
         self.traffic.clear();
         self.latency.clear();
+        self.buffered_us_max = 0;
         self.consumer_alive.clear();
         self.consumer_alive.resize(m.consumers.len(), true);
         self.commit_phase.clear();
@@ -1058,6 +1066,7 @@ impl World {
             producer_down_ms: self.producers_down.total.as_ms(),
             cross_dc_bytes: self.cross_dc_bytes,
             ack_latency_p99_us: self.latency.quantile(990),
+            buffered_ms_max: self.buffered_us_max.div_ceil(1_000),
         }
     }
 

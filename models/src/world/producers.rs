@@ -235,10 +235,11 @@ impl World {
         part.acked_upto += skipped;
         part.pending_since = None;
         self.failed_sends = self.failed_sends.saturating_add(expired);
-        // Each record waited up to `kept` before its acknowledgement.
-        if let Some(lat) = steady_us {
-            self.latency
-                .add_spread(lat, lat + kept.as_ns() / 1_000, pending - expired);
+        // Each record waited up to `kept` before its acknowledgement: an
+        // incident wait, reported apart from normal-operation latency (one
+        // max per resumption, not a record each).
+        if steady_us.is_some() && pending > expired {
+            self.buffered_us_max = self.buffered_us_max.max(kept.as_ns() / 1_000);
         }
         self.note(
             now,

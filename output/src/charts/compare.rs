@@ -7,11 +7,13 @@ use kdrsim_models::Metric;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::exceedance::{exceedance_chart, exceedance_chart_scaled};
 use super::{bar_panel, cdf_panel, colour, legend, render, title, Bar, Chart, ChartError, Draw};
 use crate::summary::{ScenarioRun, ScenarioSummary};
 
 /// Renders every comparison chart of `runs` (and their summaries, in the
-/// same order): the loss CDF, the outage (RTO) CDFs, P(any loss) with its
+/// same order): the exceedance charts of loss, RPO and write outage
+/// ([`super::exceedance`]), the outage (RTO) CDFs, P(any loss) with its
 /// interval, duplicates and skipped records, and cost next to RPO and RTO.
 pub fn compare_charts(
     runs: &[ScenarioRun],
@@ -38,20 +40,37 @@ pub fn compare_charts(
     let stat = |i: usize, m: Metric| summaries.get(i).and_then(|s| s.metric(m)).cloned();
     let mut charts = Vec::new();
 
-    charts.push(render(
-        "loss-cdf",
-        "Acknowledged records lost per trial: the fraction of trials that lost at most x records. \
-         A curve that starts at 1 lost nothing in any trial.",
-        (1000, 520),
-        &Panels {
-            title: "Acknowledged records lost (RPO in records)".into(),
-            legend: named.clone(),
-            panels: vec![Panel::Cdf {
-                caption: "CDF over trials".into(),
-                x_label: "acknowledged records lost per trial (records)".into(),
-                series: values(Metric::AckedLostRecords, 1.0),
-            }],
-        },
+    // The tails first: P(X > x) on a log axis, where a 1% tail is a
+    // decade of its own rather than the top line of a CDF.
+    let per_trial = |m: Metric| -> Vec<(String, Vec<u64>)> {
+        runs.iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.trials.iter().map(|(_, o)| o.get(m)).collect(),
+                )
+            })
+            .collect()
+    };
+    charts.push(exceedance_chart(
+        "loss-exceedance",
+        "Acknowledged records lost per trial",
+        "acknowledged records lost in the trial (records)",
+        &per_trial(Metric::AckedLostRecords),
+    )?);
+    charts.push(exceedance_chart_scaled(
+        "rpo-exceedance",
+        "RPO per trial",
+        "rpo: age of the oldest lost acknowledged record (s)",
+        &per_trial(Metric::RpoMs),
+        1000.0,
+    )?);
+    charts.push(exceedance_chart_scaled(
+        "write-outage-exceedance",
+        "Longest write outage per trial (write RTO)",
+        "max_write_outage (s)",
+        &per_trial(Metric::MaxWriteOutageMs),
+        1000.0,
     )?);
 
     charts.push(render(
@@ -90,8 +109,8 @@ pub fn compare_charts(
                 marker: None,
                 note: format!(
                     "{} of {} trials ({:.1}–{:.1}%)",
-                    m.nonzero_trials,
-                    r.trials.len(),
+                    crate::units::thousands(m.nonzero_trials),
+                    crate::units::thousands(r.trials.len() as u64),
                     m.p_nonzero_ci95[0] * 100.0,
                     m.p_nonzero_ci95[1] * 100.0
                 ),
@@ -157,7 +176,8 @@ pub fn compare_charts(
         },
     )?);
 
-    let gib = 1024.0 * 1024.0 * 1024.0;
+    // Decimal GB, as clouds bill and as the page says.
+    let gb = 1e9;
     charts.push(render(
         "cost",
         "What each topology costs in cross-DC traffic next to what it buys: RPO and write RTO \
@@ -169,8 +189,8 @@ pub fn compare_charts(
             panels: vec![
                 Panel::Bars {
                     caption: "cross-DC bytes".into(),
-                    x_label: "GiB per trial".into(),
-                    bars: mean_p99(Metric::CrossDcBytes, gib, "GiB"),
+                    x_label: "GB per trial".into(),
+                    bars: mean_p99(Metric::CrossDcBytes, gb, "GB"),
                 },
                 Panel::Bars {
                     caption: "RPO".into(),

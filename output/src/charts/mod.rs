@@ -11,11 +11,13 @@
 //! the report) in every chart.
 //!
 //! - [`compare`]: the side-by-side charts of several scenarios' runs.
+//! - [`exceedance`]: P(X > x) on a log axis, the tail a CDF hides.
 //! - [`topology`]: the nested-box diagram of a scenario and its Graphviz DOT.
 //! - [`timeline`]: the lanes of one replayed trial.
 //! - [`sweep`]: each metric against a swept scenario parameter.
 
 pub mod compare;
+pub mod exceedance;
 mod raster;
 pub mod sweep;
 pub mod timeline;
@@ -233,7 +235,8 @@ pub(crate) fn legend<DB: DrawingBackend>(
     Ok(rest)
 }
 
-/// Formats an axis value without trailing noise (`1200`, `2.5`, `0.01`).
+/// Formats an axis value without trailing noise and with thousands
+/// separators (`1,200`, `2.5`, `0.01`, `8M`).
 pub fn tick(v: f64) -> String {
     if v == 0.0 {
         return "0".into();
@@ -243,6 +246,13 @@ pub fn tick(v: f64) -> String {
         format!("{}G", trim(format!("{:.1}", v / 1e9)))
     } else if a >= 1e6 {
         format!("{}M", trim(format!("{:.1}", v / 1e6)))
+    } else if a >= 1000.0 {
+        let s = crate::units::thousands(a.round() as u64);
+        if v < 0.0 {
+            format!("-{s}")
+        } else {
+            s
+        }
     } else if a >= 100.0 {
         format!("{v:.0}")
     } else if a >= 1.0 {
@@ -333,7 +343,7 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
             ]
         })
         .fold(0.0f64, f64::max);
-    let names: Vec<String> = bars.iter().map(|b| fit(&b.name, 24)).collect();
+    let names: Vec<String> = bars.iter().map(|b| fit(&b.name, 40)).collect();
     let label_w = names
         .iter()
         .map(|s| text_width(s, TICK_PX))
@@ -616,7 +626,8 @@ mod tests {
         assert_eq!(tick(0.0), "0");
         assert_eq!(tick(12.0), "12");
         assert_eq!(tick(2.5), "2.5");
-        assert_eq!(tick(1200.0), "1200");
+        assert_eq!(tick(1200.0), "1,200");
+        assert_eq!(tick(60_000.0), "60,000");
         assert_eq!(tick(0.25), "0.25");
         assert_eq!(tick(8e6), "8M");
         assert_eq!(tick(2.5e9), "2.5G");

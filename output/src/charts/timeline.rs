@@ -6,8 +6,14 @@
 //! size and the gap between its leader's log end offset and high watermark
 //! (records written but not yet committed); the share of partitions
 //! producers can write to and consumers can read from; and, when the trace
-//! has them, cross-cluster link lag. Fault starts and ends are marked across
-//! every lane.
+//! has them, each mirror's lag: records its source log holds that the
+//! target does not yet, summed over every partition it copies (the
+//! topic-wide figure, the one a failover would lose, not one partition's).
+//! Fault starts and ends are marked across every lane.
+//!
+//! The time axis reads T+ from the trial's first fault (negative before it),
+//! in seconds, or minutes over a long window; the heading says when the
+//! fault hit, in simulated time since the trial began.
 //!
 //! Everything is reconstructed from the trace alone (plus the model for
 //! names), so a timeline shows exactly what `--trace` would print.
@@ -50,6 +56,10 @@ enum Lane {
 
 struct Timeline {
     heading: String,
+    /// Under the heading: when T+0 is.
+    subheading: String,
+    /// T+0: the first fault's start (the trial's start without a fault).
+    zero_ns: u64,
     from_ns: u64,
     to_ns: u64,
     lanes: Vec<Lane>,
@@ -68,7 +78,7 @@ pub fn timeline_chart(
     window: Option<(u64, u64)>,
 ) -> Result<Chart, ChartError> {
     let t = Timeline::of(model, trace, heading, window);
-    let h = 110 + t.lanes_height() + 70;
+    let h = 130 + t.lanes_height() + 70;
     render(
         stem,
         &format!("Timeline of {heading}"),
@@ -314,15 +324,30 @@ impl Timeline {
         });
         for (link, points) in links {
             let max = points.iter().map(|p| p.1).fold(1.0f64, f64::max);
+            let name = model
+                .mirrors()
+                .get(link as usize)
+                .map_or_else(|| format!("link {link}"), |m| fit(&m.name, 22));
             lanes.push(Lane::Numbers {
-                label: format!("link {link} lag (records)"),
+                label: format!("{name} lag, all partitions (records)"),
                 points,
                 steps: false,
                 max,
             });
         }
+        let zero_ns = first_fault.unwrap_or(0);
+        let subheading = match first_fault {
+            Some(t) => format!(
+                "T+0 is the first fault, which hit {} ({} ms) after the trial began",
+                crate::units::duration_ms(t as f64 / 1e6),
+                crate::units::thousands(t / 1_000_000)
+            ),
+            None => "no fault in this trial: T+0 is the trial's start".to_string(),
+        };
         Timeline {
             heading: heading.to_string(),
+            subheading,
+            zero_ns,
             from_ns,
             to_ns,
             lanes,
@@ -346,9 +371,15 @@ impl Draw for Timeline {
         let (w, _) = area.dim_in_pixel();
         let w = w as i32;
         area.draw(&Text::new(
-            fit(&self.heading, 110),
-            (w / 2, 10),
+            fit(&self.heading, 120),
+            (w / 2, 8),
             font(18).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(err)?;
+        area.draw(&Text::new(
+            self.subheading.clone(),
+            (w / 2, 32),
+            font(14).pos(Pos::new(HPos::Center, VPos::Top)),
         ))
         .map_err(err)?;
         let label_w = 300;
@@ -358,7 +389,7 @@ impl Draw for Timeline {
             let t = t.clamp(self.from_ns, self.to_ns);
             x0 + (((t - self.from_ns) as f64 / span) * (x1 - x0) as f64).round() as i32
         };
-        let top = 90;
+        let top = 110;
         let mut y = top;
         let right_label = font(12).pos(Pos::new(HPos::Right, VPos::Center));
         for lane in &self.lanes {
@@ -484,33 +515,44 @@ impl Draw for Timeline {
             ))
             .map_err(err)?;
         }
-        // Time axis.
+        // Time axis, in T+ from the first fault: ticks at whole steps from
+        // T+0, so the fault's own instant is a tick.
         let secs = span / 1e9;
-        let step = nice_step(secs / 8.0);
-        let first = (self.from_ns as f64 / 1e9 / step).ceil() * step;
-        let mut s = first;
+        let minutes = secs > 1200.0;
+        let unit = if minutes { 60.0 } else { 1.0 };
+        let step = nice_step(secs / unit / 8.0) * unit;
+        let zero = self.zero_ns as f64 / 1e9;
+        let from = self.from_ns as f64 / 1e9;
+        let to = self.to_ns as f64 / 1e9;
         area.draw(&PathElement::new(
             vec![(x0, bottom), (x1, bottom)],
             BLACK.stroke_width(1),
         ))
         .map_err(err)?;
-        while s <= self.to_ns as f64 / 1e9 + 1e-9 {
-            let x = px((s * 1e9) as u64);
+        let mut k = ((from - zero) / step).ceil() as i64;
+        while zero + k as f64 * step <= to + 1e-9 {
+            let s = zero + k as f64 * step;
+            let x = px((s.max(0.0) * 1e9).round() as u64);
             area.draw(&PathElement::new(
                 vec![(x, bottom), (x, bottom + 5)],
                 BLACK.stroke_width(1),
             ))
             .map_err(err)?;
             area.draw(&Text::new(
-                tick(s),
+                t_plus(k as f64 * step / unit),
                 (x, bottom + 8),
                 font(12).pos(Pos::new(HPos::Center, VPos::Top)),
             ))
             .map_err(err)?;
-            s += step;
+            k += 1;
         }
+        let desc = if minutes {
+            "T+ minutes from the first fault (negative: before it)"
+        } else {
+            "T+ seconds from the first fault (negative: before it)"
+        };
         area.draw(&Text::new(
-            "simulated time since the trial began (s)",
+            desc,
             ((x0 + x1) / 2, bottom + 28),
             font(14).pos(Pos::new(HPos::Center, VPos::Top)),
         ))
@@ -535,6 +577,17 @@ impl Draw for Timeline {
     }
 }
 
+/// A T+ tick: `0`, `+30`, `−30` (a true minus sign), `+2.5`.
+fn t_plus(v: f64) -> String {
+    if v.abs() < 1e-9 {
+        "0".into()
+    } else if v > 0.0 {
+        format!("+{}", tick(v))
+    } else {
+        format!("\u{2212}{}", tick(-v))
+    }
+}
+
 /// A 1-2-5 step at least `raw` long.
 fn nice_step(raw: f64) -> f64 {
     let raw = raw.max(1e-3);
@@ -550,6 +603,14 @@ fn nice_step(raw: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn t_plus_ticks_carry_their_sign() {
+        assert_eq!(t_plus(0.0), "0");
+        assert_eq!(t_plus(30.0), "+30");
+        assert_eq!(t_plus(-30.0), "\u{2212}30");
+        assert_eq!(t_plus(2.5), "+2.5");
+    }
 
     #[test]
     fn nice_steps_are_one_two_five() {

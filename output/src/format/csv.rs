@@ -92,8 +92,8 @@ mod tests {
         let csv = format_csv(&[run("a", vec![(1, o), (0, TrialOutcome::default())])]);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert_eq!(lines[1], "a,42,1,3,0,0,0,0,0,0,0,0,0,9,0");
-        assert_eq!(lines[2], "a,42,0,0,0,0,0,0,0,0,0,0,0,0,0");
+        assert_eq!(lines[1], "a,42,1,3,0,0,0,0,0,0,0,0,0,9,0,0");
+        assert_eq!(lines[2], "a,42,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
         assert!(csv.ends_with('\n'));
     }
 

@@ -11,8 +11,13 @@
 //! {"scenarios": [{"name", "file", "seed", "trials",
 //!   "metrics": {"<metric>": {"mean", "p50", "p90", "p99", "p999", "max",
 //!                            "p_nonzero", "p_nonzero_ci95": [lo, hi],
-//!                            "nonzero_trials"}, ...},
-//!   "worst_trials": {"<metric>": [trial, ...], ...}}]}
+//!                            "nonzero_trials", "mean_positive"}, ...},
+//!   "worst_trials": {"<metric>": [trial, ...], ...}}],
+//!  // a report directory's summary.json only (format_report_json):
+//!  "warnings": ["...", ...],
+//!  "provenance": {"version", "commit", "digest_algorithm",
+//!                 "scenarios": [{"file", "name", "digest"}], "seed",
+//!                 "trials", "command_line": [...]}}
 //! ```
 
 use kdrsim_models::Metric;
@@ -28,8 +33,22 @@ use crate::summary::{MetricSummary, ScenarioSummary};
 /// which holds the one-character CSI), which it would write raw, are
 /// written as `\u007f` ... `\u009f` here.
 pub fn format_json(summaries: &[ScenarioSummary]) -> String {
+    format_report_json(summaries, &[], None)
+}
+
+/// [`format_json`] with the page's `warnings` (every warning the terminal
+/// printed, in order) and the run's `provenance` added after `scenarios`:
+/// the `summary.json` of a report directory. Only fields are added, so a
+/// script that reads [`format_json`]'s shape reads this one too.
+pub fn format_report_json(
+    summaries: &[ScenarioSummary],
+    warnings: &[String],
+    provenance: Option<&crate::provenance::Provenance>,
+) -> String {
     let report = Report {
         scenarios: summaries.iter().map(ScenarioView).collect(),
+        warnings: provenance.map(|_| warnings),
+        provenance,
     };
     // Serializing these types cannot fail: no maps with non-string keys, and
     // non-finite floats (which summaries never hold) would become `null`.
@@ -59,6 +78,11 @@ pub(crate) fn escape_del_and_c1(json: String) -> String {
 #[derive(serde::Serialize)]
 struct Report<'a> {
     scenarios: Vec<ScenarioView<'a>>,
+    /// Report directories only (with a provenance): every warning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warnings: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provenance: Option<&'a crate::provenance::Provenance>,
 }
 
 struct ScenarioView<'a>(&'a ScenarioSummary);
@@ -128,6 +152,8 @@ struct MetricFields {
     p_nonzero: f64,
     p_nonzero_ci95: [f64; 2],
     nonzero_trials: u64,
+    /// E[X | X > 0]; `null` when no trial had the metric above zero.
+    mean_positive: Option<f64>,
 }
 
 impl From<&MetricSummary> for MetricFields {
@@ -142,6 +168,7 @@ impl From<&MetricSummary> for MetricFields {
             p_nonzero: m.p_nonzero,
             p_nonzero_ci95: m.p_nonzero_ci95,
             nonzero_trials: m.nonzero_trials,
+            mean_positive: m.mean_positive,
         }
     }
 }
@@ -291,7 +318,8 @@ mod tests {
                 "max",
                 "p_nonzero",
                 "p_nonzero_ci95",
-                "nonzero_trials"
+                "nonzero_trials",
+                "mean_positive"
             ]
         );
 

@@ -100,7 +100,11 @@ fn objectives(h: &mut String, r: &StudyReport) {
 }
 
 fn verdicts(h: &mut String, r: &StudyReport) {
-    let mut header = vec!["topology", "cost per month", "incidents per year"];
+    let mut header = vec![
+        "topology",
+        "cost per month",
+        "incidents' extra cost per year",
+    ];
     header.extend(r.classes.iter().map(|c| c.class.as_str()));
     table_open(h, &header);
     for t in &r.topologies {
