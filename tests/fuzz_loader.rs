@@ -119,6 +119,7 @@ fn bases() -> Vec<String> {
         let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
             .unwrap()
             .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
             .collect();
         files.sort();
         // Every library scenario; every fifth corpus file (and so the
