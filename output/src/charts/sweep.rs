@@ -148,6 +148,23 @@ pub fn sweep_chart(
             intervals: None,
         },
         Panel {
+            caption: "longest wait buffered in the producer through an incident",
+            y_label: "seconds",
+            lines: vec![
+                (
+                    "p50",
+                    p50_c,
+                    get(Metric::BufferedMsMax, &|m| m.p50 as f64 / 1000.0),
+                ),
+                (
+                    "p99",
+                    p99_c,
+                    get(Metric::BufferedMsMax, &|m| m.p99 as f64 / 1000.0),
+                ),
+            ],
+            intervals: None,
+        },
+        Panel {
             caption: "failed sends",
             y_label: "records per trial",
             lines: vec![
