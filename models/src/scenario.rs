@@ -556,8 +556,19 @@ pub struct Producer {
     pub enable_idempotence: bool,
     #[serde(default = "default_delivery_timeout_ms")]
     pub delivery_timeout_ms: u64,
+    /// `request.timeout.ms`: how long the producer waits for a silent
+    /// leader (one that lost power or that the network cut off) before it
+    /// gives up on the request and refreshes its metadata.
     #[serde(default = "default_request_timeout_ms")]
     pub request_timeout_ms: u64,
+    /// `retry.backoff.ms`: the first wait between metadata refreshes after
+    /// a send fails; it doubles (with ±20% jitter) up to
+    /// `retry_backoff_max_ms` (KIP-580).
+    #[serde(default = "default_retry_backoff_ms")]
+    pub retry_backoff_ms: u64,
+    /// `retry.backoff.max.ms`.
+    #[serde(default = "default_retry_backoff_max_ms")]
+    pub retry_backoff_max_ms: u64,
     /// A client-side failover step (active-active): when this producer's
     /// sends stop being acknowledged, it switches to the topic of the same
     /// name in another cluster after `detection` and the DNS TTL.
@@ -593,6 +604,12 @@ fn default_delivery_timeout_ms() -> u64 {
 }
 fn default_request_timeout_ms() -> u64 {
     30_000
+}
+fn default_retry_backoff_ms() -> u64 {
+    100
+}
+fn default_retry_backoff_max_ms() -> u64 {
+    1_000
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -670,6 +687,13 @@ pub enum FaultKind {
     /// Every link between a DC of the first set and a DC of the second is cut
     /// (both directions, data and control plane) until it heals.
     Partition(Vec<String>, Vec<String>),
+    /// The brokers of the target lose every controller (both directions)
+    /// while clients and the other brokers still reach them: their sessions
+    /// expire and the controller fences them and moves their leaderships,
+    /// but they go on serving the epochs they led to whoever still sends to
+    /// them (KRaft brokers do not fence themselves). Controllers in the
+    /// target are not cut; no process stops.
+    ControlPlaneCut(Target),
     /// A runbook step, not a fault: an operator runs
     /// `kafka-leader-election --election-type UNCLEAN` for every leaderless
     /// partition of this topic. The controller elects the first live replica

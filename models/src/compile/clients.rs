@@ -67,6 +67,7 @@ impl Scope<'_> {
         let dc = self.topo.find_dc(c, &format!("{pf}.dc"), &p.dc)?;
         let topic = self.client_topic(&format!("{pf}.topic"), &p.topic, dc)?;
         let (delivery_timeout, request_timeout) = producer_settings(c, &pf, p)?;
+        let (retry_backoff, retry_backoff_max) = retry_backoff(c, &pf, p)?;
         let topic_spec = &mut self.topics.specs[topic.idx()];
         if let Some(mo) = topic_spec.mirror_of {
             let mirror = &self.dr.expect("mirror topics need mirrors").mirrors[mo.mirror];
@@ -91,6 +92,8 @@ impl Scope<'_> {
             idempotence: p.enable_idempotence,
             delivery_timeout,
             request_timeout,
+            retry_backoff,
+            retry_backoff_max,
             failover: None,
         })
     }
@@ -228,4 +231,25 @@ fn producer_settings(
             p.acks)));
     }
     Ok((delivery_timeout, request_timeout))
+}
+
+/// `retry_backoff_ms` and `retry_backoff_max_ms` of producer `pf`: both
+/// positive, the cap no smaller than the first wait.
+fn retry_backoff(
+    c: &Checker,
+    pf: &str,
+    p: &Producer,
+) -> Result<(SimDuration, SimDuration), ScenarioError> {
+    let first = positive_ms(c, &format!("{pf}.retry_backoff_ms"), p.retry_backoff_ms)?;
+    let max = positive_ms(
+        c,
+        &format!("{pf}.retry_backoff_max_ms"),
+        p.retry_backoff_max_ms,
+    )?;
+    if max < first {
+        return Err(c.err(format!("{pf}.retry_backoff_max_ms"), "", format!(
+            "retry_backoff_max_ms ({}) must be >= retry_backoff_ms ({}): valid: a cap no smaller than the first wait",
+            p.retry_backoff_max_ms, p.retry_backoff_ms)));
+    }
+    Ok((first, max))
 }

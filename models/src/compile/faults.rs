@@ -149,6 +149,10 @@ impl Scope<'_> {
                 check_shutdown_target(self.c, field, t)?;
                 return Ok(Some(t));
             }
+            FaultKind::ControlPlaneCut(t) => {
+                spec.mode = FaultMode::ControlPlaneCut;
+                return Ok(Some(t));
+            }
             FaultKind::Partition(a, b) => self.partition(field, a, b, spec)?,
         }
         Ok(None)
@@ -272,9 +276,12 @@ pub(super) fn resolve_target(
 ) -> Result<(), ScenarioError> {
     let (node, label) = target_node(c, topo, field, target)?;
     collect_contained(&topo.graph, node, spec);
-    if spec.mode == FaultMode::ControlledShutdown {
-        // A planned stop of brokers: controllers keep running and no
-        // client dies.
+    if matches!(
+        spec.mode,
+        FaultMode::ControlledShutdown | FaultMode::ControlPlaneCut
+    ) {
+        // A planned stop of brokers, or a cut of their controller links:
+        // controllers keep running and no client dies.
         spec.controllers.clear();
         spec.dcs.clear();
     }
@@ -283,6 +290,7 @@ pub(super) fn resolve_target(
         match spec.mode {
             FaultMode::Crash => "crash",
             FaultMode::ControlledShutdown => "controlled shutdown",
+            FaultMode::ControlPlaneCut => "control plane cut from",
             _ => "power loss",
         }
     );
@@ -375,6 +383,7 @@ fn with_target(kind: &FaultKind, target: &Target) -> FaultKind {
         FaultKind::Crash(_) => FaultKind::Crash(target.clone()),
         FaultKind::PowerLoss(_) => FaultKind::PowerLoss(target.clone()),
         FaultKind::ControlledShutdown(_) => FaultKind::ControlledShutdown(target.clone()),
+        FaultKind::ControlPlaneCut(_) => FaultKind::ControlPlaneCut(target.clone()),
         other => other.clone(),
     }
 }

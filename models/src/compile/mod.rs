@@ -171,6 +171,10 @@ pub struct ProducerSpec {
     pub idempotence: bool,
     pub delivery_timeout: SimDuration,
     pub request_timeout: SimDuration,
+    /// Metadata-refresh backoff: first wait and cap (`retry.backoff.ms`,
+    /// `retry.backoff.max.ms`).
+    pub retry_backoff: SimDuration,
+    pub retry_backoff_max: SimDuration,
     /// The producer's own failover to another cluster's topic, if declared.
     pub failover: Option<ClientFailoverSpec>,
 }
@@ -209,6 +213,9 @@ pub enum FaultMode {
     /// [`FaultKind::ControlledShutdown`]).
     ControlledShutdown,
     Partition,
+    /// The brokers lose every controller; the data plane still works
+    /// (see [`FaultKind::ControlPlaneCut`]).
+    ControlPlaneCut,
     /// A runbook step: unclean election for the leaderless partitions of
     /// `FaultSpec::topic`.
     UncleanElection,

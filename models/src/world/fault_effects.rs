@@ -30,6 +30,7 @@ impl World {
                         );
                     }
                     if power {
+                        self.brokers[b.idx()].power_off += 1;
                         self.lose_page_cache(now, b);
                     }
                 }
@@ -49,6 +50,11 @@ impl World {
                 }
             }
             FaultMode::Partition => self.cut(f.side_a, f.side_b, true),
+            FaultMode::ControlPlaneCut => {
+                for &b in &f.brokers {
+                    self.brokers[b.idx()].control_cut += 1;
+                }
+            }
             FaultMode::UncleanElection => {
                 if let Some(t) = f.topic {
                     self.runbook_unclean_election(now, t);
@@ -80,6 +86,9 @@ impl World {
                 for &b in &f.brokers {
                     let br = &mut self.brokers[b.idx()];
                     br.down -= 1;
+                    if f.mode == FaultMode::PowerLoss {
+                        br.power_off -= 1;
+                    }
                     if br.up() {
                         // A restarted broker registers anew; the controller
                         // treats a session it still held as ended (one
@@ -116,6 +125,11 @@ impl World {
                 }
             }
             FaultMode::Partition => self.cut(f.side_a, f.side_b, false),
+            FaultMode::ControlPlaneCut => {
+                for &b in &f.brokers {
+                    self.brokers[b.idx()].control_cut -= 1;
+                }
+            }
             FaultMode::MirrorStopped => {
                 if let Some(mi) = f.mirror {
                     self.mirror_stopped[mi] -= 1;

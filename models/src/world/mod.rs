@@ -34,6 +34,7 @@ mod fault_effects;
 mod mirrors;
 mod observers;
 mod partition_refresh;
+mod producer_metadata;
 mod producers;
 mod quorum;
 mod replication;
@@ -64,6 +65,10 @@ use std::sync::Arc;
 /// Time for a controller to append and commit a metadata change
 /// (`controller.quorum.append.linger.ms`).
 const METADATA_LINGER: SimDuration = SimDuration::from_ms(25);
+
+/// The stream of producers' metadata-refresh jitter: a purpose of its own,
+/// so it moves no other draw.
+const CLIENT_METADATA: Purpose = Purpose(0x300);
 
 /// The events of the model: small and `Copy`. Timer events carry the
 /// generation they were armed with.
@@ -129,6 +134,12 @@ enum Ev {
     ClientSwitched {
         producer: u16,
     },
+    /// Partition `partition`'s producer refreshes its metadata (and learns
+    /// the leader it names).
+    ProducerRefresh {
+        partition: PartitionIdx,
+        gen: u32,
+    },
     /// Test hook (`World::canary_loop`): schedules itself again at the
     /// same instant, forever.
     Canary,
@@ -179,6 +190,9 @@ pub struct World {
     /// not shift each other's draws).
     active: Vec<Option<ControllerIdx>>,
     election: Vec<TimerGen>,
+    /// Per cluster: a time on the grid of the active controller's periodic
+    /// check for expired broker sessions (`quorum.rs`).
+    fence_check_origin: Vec<SimTime>,
     protocol: Vec<StreamRng>,
     parts: Vec<Partition>,
     /// Per partition: the producer writing it now (a runbook moves them).
@@ -223,6 +237,8 @@ pub struct World {
     sync_phase: Vec<SimDuration>,
     rb: runbook::RunbookState,
     humans: StreamRng,
+    /// Jitter of producers' metadata-refresh backoff (`producer_metadata.rs`).
+    client_meta: StreamRng,
     epochs: Vec<Vec<EpochStart>>,
     oracle: Oracle,
     writes: OutageClock,
@@ -311,6 +327,7 @@ impl World {
             cuts: Vec::new(),
             active: Vec::new(),
             election: Vec::new(),
+            fence_check_origin: Vec::new(),
             protocol: Vec::new(),
             parts: Vec::new(),
             prod: Vec::new(),
@@ -334,6 +351,7 @@ impl World {
             sync_phase: Vec::new(),
             rb: runbook::RunbookState::default(),
             humans: streams.stream(Purpose::HUMANS),
+            client_meta: streams.stream(CLIENT_METADATA),
             epochs: Vec::new(),
             oracle: Oracle::default(),
             writes: OutageClock::default(),
@@ -535,7 +553,8 @@ impl World {
         match ev {
             Ev::IsrExpire { partition, .. }
             | Ev::AlterPartition { partition, .. }
-            | Ev::CaughtUp { partition, .. } => Scope::Partition(partition.idx()),
+            | Ev::CaughtUp { partition, .. }
+            | Ev::ProducerRefresh { partition, .. } => Scope::Partition(partition.idx()),
             Ev::LinkSteer { link, .. } => {
                 Scope::Partition(self.links[link as usize].target as usize)
             }
@@ -602,6 +621,7 @@ impl World {
             self.protocol.push(streams.stream(purpose));
         }
         self.humans = streams.stream(Purpose::HUMANS);
+        self.client_meta = streams.stream(CLIENT_METADATA);
         self.q.clear();
         self.events = 0;
 
@@ -649,15 +669,7 @@ impl World {
         self.cuts.resize(n * n, 0);
         self.election.clear();
         self.election.resize(m.clusters.len(), TimerGen::default());
-        self.active.clear();
-        for k in 0..m.clusters.len() {
-            let first = m.clusters[k]
-                .controllers
-                .iter()
-                .copied()
-                .find(|&c| self.controller_eligible(c));
-            self.active.push(first);
-        }
+        self.start_quorums(&streams);
         let np = m.partitions.len();
         self.prod.clear();
         self.prod.extend(
@@ -734,6 +746,9 @@ impl World {
                 write_bad: false,
                 read_bad: false,
                 zombie: None,
+                known_leader: Some(0),
+                metadata_error_at: None,
+                refresh_timer: TimerGen::default(),
                 replicas,
             });
         }
@@ -866,6 +881,12 @@ impl World {
                     .fire(gen)
                 {
                     self.caught_up(now, p, slot as usize);
+                }
+            }
+            Ev::ProducerRefresh { partition, gen } => {
+                let p = partition.idx();
+                if self.parts[p].refresh_timer.fire(gen) {
+                    self.producer_refreshed(p);
                 }
             }
             Ev::End => return true,

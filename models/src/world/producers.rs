@@ -34,11 +34,13 @@ impl World {
                 true => self.lane_reaches(p, d),
                 false => self.connected(d, pr.dc),
             });
+        // It sends to the leader its metadata names (producer_metadata.rs).
+        let knows = self.producer_knows_leader(now, p, producer_alive);
         let part = &self.parts[p];
         let isr_count = part.isr.count_ones();
         let eff_min = self.eff_min_isr(p);
         let enough = pr.acks != Acks::All || isr_count >= eff_min;
-        let appending_real = producer_alive && reach && enough;
+        let appending_real = producer_alive && reach && enough && knows;
         // A producer that cannot reach the real leader but still reaches a
         // zombie keeps writing to it on its stale metadata. With acks=0/1 the
         // zombie answers on its own append; with acks=all it cannot commit
@@ -51,6 +53,7 @@ impl World {
             && !paused
             && !appending_real
             && pr.acks != Acks::All
+            && part.zombie.map(|z| z.slot) == part.known_leader
             && zombie_dc.is_some_and(|d| self.connected(d, pr.dc));
         let maximal = part.isr | part.pending_isr.unwrap_or(0);
         let hw_moves = (0..rf).all(|s| {

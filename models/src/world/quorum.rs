@@ -37,6 +37,49 @@ impl World {
         self.active_of_broker(self.model.partitions[p].replicas[0])
     }
 
+    /// Each cluster's quorum at the trial's start. Which voter leads a
+    /// KRaft quorum is whoever won the last election, so it is drawn
+    /// uniformly from the eligible voters (on real Kafka 4.4 the first
+    /// leader of a new cluster varied from run to run, docs/reality.md),
+    /// as is the phase of its session-expiry check. Both come from a stream
+    /// of the cluster's own, so no other draw moves.
+    pub(super) fn start_quorums(&mut self, streams: &RngStreams) {
+        let m = self.model.clone();
+        self.active.clear();
+        self.fence_check_origin.clear();
+        for k in 0..m.clusters.len() {
+            let mut rng = streams.stream(Purpose(0x200 + k as u32));
+            let eligible = m.clusters[k]
+                .controllers
+                .iter()
+                .copied()
+                .filter(|&c| self.controller_eligible(c));
+            let n = eligible.clone().count();
+            let first = match n {
+                0 => None,
+                n => eligible.clone().nth(rng.gen_range(0..n)),
+            };
+            self.active.push(first);
+            let period = fence_check_period(&m).as_ns();
+            self.fence_check_origin
+                .push(SimTime(rng.gen_range(0..period)));
+        }
+    }
+
+    /// The first run at or after `t` of cluster `k`'s active controller's
+    /// periodic session check (`maybeFenceStaleBroker`, every session
+    /// timeout / 8 on a grid set when the controller took office): a session
+    /// that expired at `t` is fenced then.
+    pub(super) fn fence_check_at(&self, k: usize, t: SimTime) -> SimTime {
+        let origin = self.fence_check_origin[k];
+        if t <= origin {
+            return origin;
+        }
+        let period = fence_check_period(&self.model).as_ns();
+        let steps = (t.since(origin).as_ns()).div_ceil(period);
+        SimTime(origin.as_ns() + steps * period)
+    }
+
     pub(super) fn elect_controller(&mut self, now: SimTime, k: usize) {
         let m = self.model.clone();
         let eligible: Vec<ControllerIdx> = m.clusters[k]
@@ -59,12 +102,15 @@ impl World {
         );
         // A new active controller starts every broker's session afresh:
         // brokers it cannot hear from are fenced a full session timeout
-        // after it took over.
+        // after it took over (at its first session check from then).
         let dc = m.controllers[winner.idx()].dc;
-        let at = now + m.timings.broker_session_timeout;
+        self.fence_check_origin[k] = now;
+        let at = self.fence_check_at(k, now + m.timings.broker_session_timeout);
         for &bi in &m.clusters[k].brokers {
             let b = bi.idx();
-            let contact = self.brokers[b].up() && self.connected(m.brokers[b].dc, dc);
+            let contact = self.brokers[b].up()
+                && self.brokers[b].control_cut == 0
+                && self.connected(m.brokers[b].dc, dc);
             let br = &mut self.brokers[b];
             br.fence_timer.cancel();
             br.contact = contact;
@@ -183,7 +229,9 @@ impl World {
         let k = m.broker_cluster[b] as usize;
         let active_dc = self.active[k].map(|a| m.controllers[a.idx()].dc);
         let dc = m.brokers[b].dc;
-        let contact = self.brokers[b].up() && active_dc.is_some_and(|a| self.connected(dc, a));
+        let contact = self.brokers[b].up()
+            && self.brokers[b].control_cut == 0
+            && active_dc.is_some_and(|a| self.connected(dc, a));
         let br = &mut self.brokers[b];
         if contact != br.contact {
             br.contact = contact;
@@ -227,7 +275,8 @@ impl World {
             // session timeout after its last heartbeat.
             let since_hb =
                 self.protocol[k].gen_range(0..t.broker_heartbeat_interval.as_ns().max(1));
-            let at = now + (t.broker_session_timeout - SimDuration(since_hb));
+            let at =
+                self.fence_check_at(k, now + (t.broker_session_timeout - SimDuration(since_hb)));
             let gen = self.brokers[b].fence_timer.arm();
             self.q.schedule(
                 at,
@@ -254,4 +303,11 @@ impl World {
             }
         }
     }
+}
+
+/// The period of the controller's check for expired broker sessions:
+/// `broker.session.timeout.ms` / 8 (Kafka's `QuorumController`
+/// `maybeFenceStaleBroker` periodic task).
+fn fence_check_period(m: &Model) -> SimDuration {
+    SimDuration((m.timings.broker_session_timeout.as_ns() / 8).max(1))
 }

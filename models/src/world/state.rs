@@ -137,6 +137,14 @@ pub(super) struct Partition {
     pub(super) write_bad: bool,
     pub(super) read_bad: bool,
     pub(super) zombie: Option<Zombie>,
+    /// The leader (slot) the producer's metadata names: it sends there
+    /// until a metadata refresh names another (`producer_metadata.rs`).
+    pub(super) known_leader: Option<u8>,
+    /// When the producer saw its known leader fail (a refused connection or
+    /// NOT_LEADER at once; a silent one after `request.timeout.ms`): its
+    /// metadata refreshes run on a backoff schedule from then.
+    pub(super) metadata_error_at: Option<SimTime>,
+    pub(super) refresh_timer: TimerGen,
     pub(super) replicas: [Replica; MAX_RF],
 }
 
@@ -154,6 +162,12 @@ pub(super) struct Broker {
     /// flushed, so a power loss now loses nothing and its restart is clean.
     pub(super) stopped_cleanly: bool,
     pub(super) contact: bool,
+    /// Lost power (nested faults count): its connections go silent instead
+    /// of being refused, so clients notice only by timing out.
+    pub(super) power_off: u16,
+    /// Cut from every controller while the data plane still works
+    /// (`ControlPlaneCut`; nested faults count).
+    pub(super) control_cut: u16,
     pub(super) fence_timer: TimerGen,
     pub(super) unfence_timer: TimerGen,
     /// Phase of this broker's `isr-expiration` task.
