@@ -28,7 +28,9 @@
 //!         (name: "c", racks: [(name: "c", brokers: [3], controllers: [103])]),
 //!     ])]),
 //!     topics: [(name: "t", partitions: 3, replication_factor: 3, min_insync_replicas: 2)],
-//!     producers: [(name: "p", topic: "t", dc: "b", records_per_sec: 100.0)],
+//!     // A leader that lost power is silent: the producer finds its successor
+//!     // after request.timeout.ms (30 s by default; 10 s here).
+//!     producers: [(name: "p", topic: "t", dc: "b", records_per_sec: 100.0, request_timeout_ms: 10_000)],
 //!     faults: [(at: Uniform(60_000, 300_000), fault: PowerLoss(Dc("a")))],
 //!     expect: ["acked_lost_records == 0", "p99(max_write_outage_ms) <= 20000"],
 //! )"#;

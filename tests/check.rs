@@ -272,7 +272,7 @@ fn check_exits_0_when_everything_holds_and_2_on_bad_input() {
         "3dc-check.ron",
         &text("3dc-stretched.ron").replace(
             "    faults: [",
-            "    expect: [\"acked_lost_records == 0\", \"p99(max_write_outage_ms) <= 20000\", \"P(acked_lost_records > 0) < 0.01\"],\n    faults: [",
+            "    expect: [\"acked_lost_records == 0\", \"p99(max_write_outage_ms) <= 31000\", \"P(acked_lost_records > 0) < 0.01\"],\n    faults: [",
         ),
     );
     let out = kdrsim(&["check", ok.to_str().unwrap(), "--trials", "300"]);

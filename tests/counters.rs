@@ -106,8 +106,13 @@ proptest! {
         let (long, long_acked) = run(&scenario(&x, long_hours));
         prop_assert!(long.cross_dc_bytes >= short.cross_dc_bytes, "{x:?}: {short:?} then {long:?}");
         prop_assert!(long_acked >= short_acked, "{x:?}: acknowledged {short_acked} then {long_acked}");
+        // Every acknowledged record crossed a DC boundary twice (to both
+        // followers, one DC each) when no DC is lost; with dc1 lost for
+        // 10 minutes, records acknowledged meanwhile are on two DCs only,
+        // and dc1's catch-up may not finish at these rates: once.
+        let crossings: u128 = if x.dc_loss { 1 } else { 2 };
         for (o, acked) in [(short, short_acked), (long, long_acked)] {
-            let floor = (2 * acked as u128 * x.record_bytes as u128).min(u64::MAX as u128) as u64;
+            let floor = (crossings * acked as u128 * x.record_bytes as u128).min(u64::MAX as u128) as u64;
             prop_assert!(o.cross_dc_bytes >= floor, "{x:?}: {o:?} below {floor} for {acked} acknowledged");
         }
     }

@@ -130,8 +130,10 @@ fn a_2_5dc_cluster_with_a_dr_region_absorbs_a_dc_loss_as_it_does_alone() {
     for (trial, (a, b)) in alone.iter().zip(&with_dr).enumerate() {
         assert_eq!(b.acked_lost_records, 0, "trial {trial}");
         assert!(same_but_bytes(a, b), "trial {trial}: {a:?} vs {b:?}");
-        // The observer in dc2 is promoted: ~12.6 s, as 2.5dc-observers.
-        assert!((11_000..=14_000).contains(&b.max_write_outage_ms), "{b:?}");
+        // The observer in dc2 is promoted after ~12.6 s, as in
+        // 2.5dc-observers; the producer finds the leaders that lost power
+        // with dc1 replaced after its request.timeout.ms (30 s).
+        assert!((11_000..=31_300).contains(&b.max_write_outage_ms), "{b:?}");
     }
     // The same topology without the DR region is the shipped 2.5-DC case.
     let shipped = outcomes(&model("25", &text("2.5dc-observers.ron")), 200);

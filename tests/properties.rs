@@ -110,6 +110,8 @@ fn build(
             enable_idempotence: true,
             delivery_timeout_ms: 120_000,
             request_timeout_ms: 30_000,
+            retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1_000,
             failover: None,
         }],
         consumers: vec![],

@@ -915,8 +915,12 @@ fn a_second_report_into_the_same_out_leaves_none_of_the_first_runs_files() {
         !html.contains("broker-crash"),
         "the page still names the old scenario"
     );
+    // The worst trial for the longest write outage, or (when every trial
+    // ties on it, as they do when the producer's request timeout bounds
+    // the outage) the first, saying so.
     assert!(
-        html.contains("The trial shown is the worst trial for longest write outage"),
+        html.contains("The trial shown is the worst trial for longest write outage")
+            || html.contains("every trial tied on longest write outage"),
         "--timeline-by rto is not said on the page"
     );
 }

@@ -1,8 +1,8 @@
 # Reality case leader-cut-from-controllers: broker 1 (leader of partition 0)
 # loses the controllers only (iptables DROP both ways to 101, 102, 103) at
-# 10 s for 15 s; clients and the other brokers still reach it. kdrsim has no
-# control-plane-only cut (its Partition cuts DCs, data and control plane
-# together), so this case is real only: see docs/reality.md.
+# 10 s for 15 s; clients and the other brokers still reach it. kdrsim runs
+# the same case as ControlPlaneCut(Broker(1)) in leader-cut-from-controllers.ron
+# (see docs/reality.md).
 TOPOLOGY=3dc
 ACKS=all IDEMPOTENCE=true MIN_ISR=2 RATE=300
 SESSION_TIMEOUT_MS=6000 HEARTBEAT_MS=1000 LAG_MS=10000

@@ -59,6 +59,14 @@ impl World {
             return true;
         }
         let part = &self.parts[p];
+        if leader.is_some() && part.metadata_error_at == Some(now) {
+            // Failed this instant by a leader that answers (NOT_LEADER, a
+            // refused connection): the refresh it triggers runs now, and
+            // acknowledgements do not stop in between.
+            self.producer_refreshed(p);
+            self.parts[p].refresh_timer.cancel();
+            return true;
+        }
         if let (Some(_), Some(error), false) = (
             leader,
             part.metadata_error_at,
@@ -142,7 +150,7 @@ impl World {
                 return t;
             }
             let jitter_permille = self.client_meta.gen_range(800..1200u64);
-            t = t + SimDuration(wait.min(cap) / 1_000 * jitter_permille);
+            t += SimDuration(wait.min(cap) / 1_000 * jitter_permille);
             wait = wait.saturating_mul(2);
         }
         if t >= now {

@@ -150,9 +150,12 @@ impl World {
         );
         self.cross_dc_bytes = self.cross_dc_bytes.saturating_add(bytes);
 
-        // What the producer has seen acknowledged (nothing, when every
-        // acknowledgement would arrive after its delivery timeout).
-        if let Some(pr) = producer.filter(|_| !part.acks_too_slow) {
+        // What the producer has seen acknowledged: nothing when every
+        // acknowledgement would arrive after its delivery timeout, nor while
+        // it waits (`pending_since`: it does not reach this leader, or does
+        // not know it leads yet); what the high watermark passed meanwhile
+        // is acknowledged or failed when it is resumed (`resolve_pending`).
+        if let Some(pr) = producer.filter(|_| !part.acks_too_slow && part.pending_since.is_none()) {
             let target = match pr.acks {
                 Acks::Zero => 0,
                 Acks::One => part.replicas[l].leo,
