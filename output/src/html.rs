@@ -184,7 +184,7 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
     if page.scenarios.iter().any(|s| s.timeline.is_some()) {
         h.push_str(
             "<p class=\"note\">Each scenario below shows its topology (brokers coloured by what \
-             they hold of the first topic) and the timeline of its worst trial: faults, brokers \
+             they hold of every topic, with clusters, clients and mirrors) and the timeline of its worst trial: faults, brokers \
              (green up, amber fenced, red down), controllers (dark green: active, from an election \
              on), partition 0's ISR size and the records between its log end and high watermark, \
              and the share of partitions producers can write and consumers can read. Vertical \

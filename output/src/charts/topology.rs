@@ -1,8 +1,10 @@
 //! A scenario's topology as a picture: nested boxes region ⊃ DC ⊃ rack ⊃
-//! brokers and KRaft controllers, brokers coloured by what they hold of the
-//! first topic (sync replicas, observers, nothing), DC-to-DC links with
-//! their round trips underneath; and the same containment graph as Graphviz
-//! DOT through `petgraph::dot`.
+//! brokers and KRaft controllers, brokers coloured by what they hold of
+//! every topic (sync replicas, observers, nothing), each DC with its
+//! cluster (when the scenario has several) and the clients in it, DC-to-DC
+//! links with their round trips and the mirrors between clusters
+//! underneath; and the same containment graph as Graphviz DOT through
+//! `petgraph::dot`.
 //!
 //! The layout is computed bottom-up in whole pixels (a node's size fixes its
 //! rack's, a rack's its DC's, and so on), so nothing overlaps by
@@ -47,6 +49,10 @@ struct Rack {
 
 struct Dc {
     name: String,
+    /// The cluster whose nodes sit here, in a scenario of several.
+    cluster: Option<String>,
+    /// One line per producer and consumer group running here.
+    clients: Vec<String>,
     racks: Vec<Rack>,
 }
 
@@ -62,7 +68,12 @@ struct Diagram {
     regions: Vec<Region>,
     /// `(dc a, dc b, label)` for every DC pair.
     links: Vec<(usize, usize, String)>,
+    /// One line per mirror: source cluster → target cluster, kind, topics.
+    mirrors: Vec<String>,
 }
+
+/// Pixels per client line in a DC box.
+const CLIENT_LINE: i32 = 17;
 
 /// The topology diagram of `model` (stem `stem`) as SVG and PNG.
 pub fn topology_chart(model: &Model, stem: &str) -> Result<Chart, ChartError> {
@@ -143,11 +154,11 @@ fn dot_quote(s: &str) -> String {
     out
 }
 
-/// How many partitions of the first topic broker `b` (position) holds as a
-/// sync replica and as an observer.
+/// How many partitions (of every topic, mirror copies included) broker `b`
+/// (position) holds as a sync replica and as an observer.
 fn holdings(model: &Model, b: usize) -> (u32, u32) {
     let (mut r, mut o) = (0, 0);
-    for p in model.partitions.iter().filter(|p| p.topic.idx() == 0) {
+    for p in &model.partitions {
         for (s, rb) in p.replicas().iter().enumerate() {
             if rb.idx() == b {
                 if p.observers & (1 << s) != 0 {
@@ -206,9 +217,12 @@ impl Diagram {
             .iter()
             .map(|d| Dc {
                 name: d.name.clone(),
+                cluster: None,
+                clients: Vec::new(),
                 racks: Vec::new(),
             })
             .collect();
+        place_clusters_and_clients(model, &mut dcs);
         for (k, rack) in model.racks.iter().enumerate() {
             dcs[rack.dc.idx()].racks.push(Rack {
                 name: rack.name.clone(),
@@ -255,6 +269,7 @@ impl Diagram {
             topic: model.topics.first().map(|t| fit(&t.name, 30)),
             regions,
             links,
+            mirrors: mirror_lines(model),
         }
     }
 
@@ -275,14 +290,21 @@ impl Diagram {
             .unwrap_or(NODE_W)
             + 2 * PAD;
         let w = w.max(text_width(&d.name, 14) as i32 + 50);
+        let clients_w = d
+            .clients
+            .iter()
+            .map(|c| text_width(c, 12) as i32 + 2 * PAD)
+            .max()
+            .unwrap_or(0);
         let h = HEAD
             + 4
             + d.racks
                 .iter()
                 .map(|r| Self::rack_size(r).1 + PAD)
                 .sum::<i32>()
+            + d.clients.len() as i32 * CLIENT_LINE
             + PAD;
-        (w, h)
+        (w.max(clients_w), h)
     }
     fn region_size(r: &Region) -> (i32, i32) {
         let w = r
@@ -323,10 +345,26 @@ impl Diagram {
             30 + self.links.len() as i32 * 24
         }
     }
+    fn mirrors_height(&self) -> i32 {
+        if self.mirrors.is_empty() {
+            0
+        } else {
+            10 + self.mirrors.len() as i32 * 20
+        }
+    }
     fn size(&self) -> (i32, i32) {
         let (bw, bh) = self.body_size();
+        let mirrors_w = self
+            .mirrors
+            .iter()
+            .map(|m| text_width(m, 13) as i32 + 40)
+            .max()
+            .unwrap_or(0);
         let legend_w = 900;
-        (bw.max(legend_w) + 40, 60 + bh + self.links_height() + 60)
+        (
+            bw.max(legend_w).max(mirrors_w) + 40,
+            60 + bh + self.links_height() + self.mirrors_height() + 60,
+        )
     }
 }
 
@@ -336,7 +374,7 @@ impl Draw for Diagram {
         let (w, h) = (w as i32, h as i32);
         let centre = |px| font(px).pos(Pos::new(HPos::Center, VPos::Top));
         let title = match &self.topic {
-            Some(t) => format!("{} — replicas of topic {t}", self.title),
+            Some(_) => format!("{} — replicas per broker, clients, links", self.title),
             None => self.title.clone(),
         };
         area.draw(&Text::new(title, (w / 2, 10), centre(20)))
@@ -367,12 +405,17 @@ impl Draw for Diagram {
                     RGBColor(40, 40, 40).stroke_width(1),
                 ))
                 .map_err(err)?;
-                area.draw(&Text::new(
-                    format!("DC {}", fit(&dc.name, 30)),
-                    (x0 + PAD, y0 + 5),
-                    font(14),
-                ))
-                .map_err(err)?;
+                let head = match &dc.cluster {
+                    Some(k) => format!("DC {} · cluster {}", fit(&dc.name, 24), fit(k, 20)),
+                    None => format!("DC {}", fit(&dc.name, 30)),
+                };
+                area.draw(&Text::new(head, (x0 + PAD, y0 + 5), font(14)))
+                    .map_err(err)?;
+                for (i, client) in dc.clients.iter().enumerate() {
+                    let cy = y0 + dh - PAD - (dc.clients.len() - i) as i32 * CLIENT_LINE;
+                    area.draw(&Text::new(client.clone(), (x0 + PAD, cy + 2), font(12)))
+                        .map_err(err)?;
+                }
                 dc_anchor.push((*dc_idx, x0 + dw / 2, y0 + dh));
                 let mut ky = y0 + HEAD + 4;
                 for rack in &dc.racks {
@@ -406,8 +449,9 @@ impl Draw for Diagram {
         // lines never run through text.
         let (_, body_h) = self.body_size();
         let base = top + body_h + 20;
+        let find = |d: usize| dc_anchor.iter().find(|(i, _, _)| *i == d).copied();
+        let mut labels = Vec::with_capacity(self.links.len());
         for (level, (a, b, label)) in self.links.iter().enumerate() {
-            let find = |d: usize| dc_anchor.iter().find(|(i, _, _)| *i == d).copied();
             let (Some((_, ax, ay)), Some((_, bx, by))) = (find(*a), find(*b)) else {
                 continue;
             };
@@ -418,8 +462,11 @@ impl Draw for Diagram {
                 style,
             ))
             .map_err(err)?;
+            labels.push(((ax + bx) / 2, y, label));
+        }
+        // Labels after every line, so no later line runs through one.
+        for (mx, y, label) in labels {
             let tw = text_width(label, 12) as i32;
-            let mx = (ax + bx) / 2;
             area.draw(&Rectangle::new(
                 [(mx - tw / 2 - 4, y - 9), (mx + tw / 2 + 4, y + 9)],
                 WHITE.filled(),
@@ -431,6 +478,12 @@ impl Draw for Diagram {
                 font(12).pos(Pos::new(HPos::Center, VPos::Center)),
             ))
             .map_err(err)?;
+        }
+        // Mirrors, one line each, below the links.
+        let my = base + self.links_height() - 10;
+        for (i, line) in self.mirrors.iter().enumerate() {
+            area.draw(&Text::new(line.clone(), (20, my + i as i32 * 20), font(13)))
+                .map_err(err)?;
         }
         // Legend.
         let ly = h - 40;
@@ -450,6 +503,62 @@ impl Draw for Diagram {
         }
         Ok(())
     }
+}
+
+/// Each DC's cluster (when the scenario has several and one holds the DC)
+/// and the clients running in it.
+fn place_clusters_and_clients(model: &Model, dcs: &mut [Dc]) {
+    if model.clusters.len() > 1 {
+        for k in &model.clusters {
+            for d in &k.dcs {
+                dcs[d.idx()].cluster = Some(k.name.clone());
+            }
+        }
+    }
+    for p in &model.producers {
+        let topic = &model.topics[p.topic.idx()].name;
+        dcs[p.dc.idx()].clients.push(format!(
+            "producer {} → {}",
+            fit(&p.name, 24),
+            fit(topic, 20)
+        ));
+    }
+    for c in &model.consumers {
+        let topic = &model.topics[c.topic.idx()].name;
+        dcs[c.dc.idx()].clients.push(format!(
+            "consumer group {} ← {}",
+            fit(&c.group, 24),
+            fit(topic, 20)
+        ));
+    }
+}
+
+/// One line per mirror: "mirror NAME: cluster A → cluster B (kind): topics".
+fn mirror_lines(model: &Model) -> Vec<String> {
+    use kdrsim_models::scenario::MirrorKind;
+    model
+        .mirrors()
+        .iter()
+        .map(|m| {
+            let kind = match m.kind {
+                MirrorKind::MirrorMaker2 => "MirrorMaker 2",
+                MirrorKind::ClusterLinking => "Cluster Linking",
+                _ => "MSK Replicator",
+            };
+            let topics: Vec<String> = m
+                .topics
+                .iter()
+                .map(|t| fit(&model.topics[t.source.idx()].name, 20))
+                .collect();
+            format!(
+                "mirror {}: cluster {} → cluster {} ({kind}), topics {}",
+                fit(&m.name, 24),
+                fit(&model.clusters[m.source].name, 20),
+                fit(&model.clusters[m.target].name, 20),
+                topics.join(", ")
+            )
+        })
+        .collect()
 }
 
 fn draw_node<DB: DrawingBackend>(
@@ -582,6 +691,32 @@ mod tests {
         assert!(!chart.svg.contains("<b>"));
         assert!(chart.svg.contains("3 observers") || chart.svg.contains("4 observers"));
         assert_eq!(&chart.png[1..4], b"PNG");
+    }
+
+    /// A review board must see which cluster each DC belongs to, where the
+    /// clients run and which way the mirrors copy (issue 15).
+    #[test]
+    fn a_two_cluster_diagram_names_its_clusters_clients_and_mirrors() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scenarios/active-active-mm2.ron"
+        );
+        let m = load_source(&Source {
+            file: path.into(),
+            text: std::fs::read_to_string(path).unwrap(),
+        })
+        .unwrap();
+        let svg = topology_chart(&m, "t").unwrap().svg;
+        for k in &m.clusters {
+            assert!(svg.contains(&format!("cluster {}", k.name)), "{}", k.name);
+        }
+        for p in &m.producers {
+            assert!(svg.contains(&format!("producer {}", p.name)), "{}", p.name);
+        }
+        for mi in m.mirrors() {
+            assert!(svg.contains(&format!("mirror {}", mi.name)), "{}", mi.name);
+        }
+        assert!(svg.contains("MirrorMaker 2"));
     }
 
     #[test]
