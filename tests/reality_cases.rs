@@ -46,15 +46,16 @@ fn isolated_leader_stalls_writes_for_the_request_timeout() {
     // Readers follow the election itself, sooner in most trials.
     let earlier = out.iter().filter(|o| o.read_unavailable_ms < 9_000).count();
     assert!(earlier > 100, "{earlier} of 200 trials read before 9 s");
-    // A longer request timeout holds writes until the heal (25 s) tells the
-    // producer, through the old leader's NOT_LEADER, where to go.
+    // A longer request timeout holds writes until the old leader, after
+    // the heal (at 15 s) and its own pending request to the quorum timing
+    // out (under 2 s), learns it no longer leads and says so.
     let slow = edit(
         &text,
         "request_timeout_ms: 10_000",
         "request_timeout_ms: 20_000",
     );
     for o in outcomes(&model("leader-isolated", &slow), 50) {
-        assert_eq!(o.max_write_outage_ms, 15_000, "{o:?}");
+        assert!((15_000..17_000).contains(&o.max_write_outage_ms), "{o:?}");
     }
 }
 
@@ -82,11 +83,23 @@ fn the_first_active_controller_is_any_voter() {
 #[test]
 fn leader_cut_from_controllers_stalls_acks_all_writes_without_loss() {
     let text = case("leader-cut-from-controllers.ron");
-    for o in outcomes(&model("cut", &text), 100) {
+    let out = outcomes(&model("cut", &text), 100);
+    for o in &out {
         assert_eq!(o.acked_lost_records, 0, "{o:?}");
         assert_eq!(o.read_unavailable_ms, 0, "{o:?}");
         assert!((8_000..=10_000).contains(&o.max_write_outage_ms), "{o:?}");
     }
+    // The zombie hears the controller only when its pending request times
+    // out after the heal (up to 2 s: real Kafka 1.3-2.3 s), so in most
+    // trials the producer's request timeout comes first; when the zombie
+    // learned at the heal itself, kdrsim gave 9.1 s in the median.
+    let mut writes: Vec<u64> = out.iter().map(|o| o.max_write_outage_ms).collect();
+    writes.sort_unstable();
+    assert!(
+        (9_980..=10_423).contains(&writes[50]),
+        "median {}",
+        writes[50]
+    );
     // With acks=1 the zombie acknowledges what its successor never gets.
     let acks1 = edit(
         &edit(&text, "acks: All", "acks: One"),

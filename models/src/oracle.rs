@@ -18,7 +18,7 @@
 //! tags through it, so settling changes no verdict.
 
 use crate::world::log::{for_each_run, held_ranges, EpochStart, Settled};
-use kdrsim_sim::SimTime;
+use kdrsim_sim::{SimDuration, SimTime};
 
 /// A range of acknowledged records `[start, end)` written in `epoch`, whose
 /// first and last records were appended at `t_start` and `t_end`, and which
@@ -48,6 +48,11 @@ pub struct FaultTimes<'a> {
     pub windows: &'a [FaultWindow],
     /// The end of the trial.
     pub end: SimTime,
+    /// How long a fault's effects outlast its end: a broker a cut had
+    /// separated from the controller hears it again up to
+    /// `controller.quorum.request.timeout.ms` after the heal, so a zombie
+    /// may still acknowledge meanwhile.
+    pub aftermath: SimDuration,
 }
 
 impl FaultTimes<'_> {
@@ -56,14 +61,17 @@ impl FaultTimes<'_> {
     /// failure that destroys it); if none did, the end of the most recently
     /// begun fault still in progress when it was acknowledged (records a
     /// zombie leader acknowledges during a network split are lost when the
-    /// split heals and it truncates); else the end of the trial.
+    /// split heals and it truncates), counting a fault as in progress for
+    /// `aftermath` past its end (a zombie learns of the heal that late);
+    /// else the end of the trial.
     pub fn failure_instant(&self, t_ack: SimTime, begun: u32) -> SimTime {
         if let Some(&t) = self.starts.get(begun as usize) {
             return t;
         }
         let mut latest: Option<FaultWindow> = None;
         for &(start, stop) in self.windows {
-            let in_progress = start <= t_ack && !matches!(stop, Some(s) if s < t_ack);
+            let in_progress =
+                start <= t_ack && !matches!(stop, Some(s) if s + self.aftermath < t_ack);
             if in_progress && !matches!(latest, Some((ls, _)) if start < ls) {
                 latest = Some((start, stop));
             }
@@ -315,6 +323,7 @@ mod tests {
                 starts: &[SimTime::from_ms(150)],
                 windows: &[(SimTime::from_ms(150), None)],
                 end: SimTime::from_ms(999),
+                aftermath: SimDuration::ZERO,
             },
             &mut v,
         );
@@ -337,6 +346,7 @@ mod tests {
             starts: &[],
             windows: &[],
             end: SimTime::from_ms(100),
+            aftermath: SimDuration::ZERO,
         };
         o.judge_partition(0, &log, 80, &none, &mut v);
         assert_eq!(v.acked_lost_records, 0);
@@ -354,6 +364,7 @@ mod tests {
             starts: &starts,
             windows: &faults,
             end: SimTime::from_ms(1_000),
+            aftermath: SimDuration::ZERO,
         };
         let at = |t_ack: u64, begun: u32| {
             times
@@ -369,10 +380,22 @@ mod tests {
         assert_eq!(at(350, 2), 400);
         // After every fault has ended, or during one that never ends.
         assert_eq!(at(500, 2), 1_000);
+        // Within a fault's aftermath (a zombie that has not heard of the
+        // heal yet): still that fault's end.
+        let late = FaultTimes {
+            aftermath: SimDuration::from_ms(150),
+            ..times
+        };
+        assert_eq!(late.failure_instant(SimTime::from_ms(500), 2).as_ms(), 400);
+        assert_eq!(
+            late.failure_instant(SimTime::from_ms(560), 2).as_ms(),
+            1_000
+        );
         let open = FaultTimes {
             starts: &starts[..1],
             windows: &[(SimTime::from_ms(100), None)],
             end: SimTime::from_ms(1_000),
+            aftermath: SimDuration::ZERO,
         };
         assert_eq!(
             open.failure_instant(SimTime::from_ms(150), 1).as_ms(),

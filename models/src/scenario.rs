@@ -364,6 +364,10 @@ pub struct ClusterConfig {
     pub broker_heartbeat_interval_ms: u64,
     pub controller_quorum_election_timeout_ms: u64,
     pub controller_quorum_fetch_timeout_ms: u64,
+    /// `controller.quorum.request.timeout.ms`: a broker cut off from the
+    /// controllers notices a heal only when the request it has pending times
+    /// out, so it hears the controller again up to this long after the heal.
+    pub controller_quorum_request_timeout_ms: u64,
     /// How long dirty pages stay in the page cache before the OS writes them
     /// back; a power loss drops what is younger than this (Kafka never fsyncs
     /// by default).
@@ -404,6 +408,7 @@ impl Default for ClusterConfig {
             broker_heartbeat_interval_ms: 2_000,
             controller_quorum_election_timeout_ms: 1_000,
             controller_quorum_fetch_timeout_ms: 2_000,
+            controller_quorum_request_timeout_ms: 2_000,
             os_dirty_expire_ms: 30_000,
             flush_ms: None,
             eligible_leader_replicas_enable: false,

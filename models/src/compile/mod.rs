@@ -111,6 +111,8 @@ pub struct Timings {
     pub broker_heartbeat_interval: SimDuration,
     pub election_timeout: SimDuration,
     pub fetch_timeout: SimDuration,
+    /// `controller.quorum.request.timeout.ms`.
+    pub quorum_request_timeout: SimDuration,
     /// How far back a power loss reaches: min(os dirty expiry, flush.ms).
     pub unflushed_window: SimDuration,
 }

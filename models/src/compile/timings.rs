@@ -35,6 +35,11 @@ pub(super) fn resolve(c: &Checker, cl: &ClusterConfig) -> Result<Timings, Scenar
             "cluster.controller_quorum_fetch_timeout_ms",
             cl.controller_quorum_fetch_timeout_ms,
         )?,
+        quorum_request_timeout: positive_ms(
+            c,
+            "cluster.controller_quorum_request_timeout_ms",
+            cl.controller_quorum_request_timeout_ms,
+        )?,
         unflushed_window: unflushed_window(c, cl)?,
     };
     if timings.broker_heartbeat_interval >= timings.broker_session_timeout {

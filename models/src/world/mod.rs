@@ -134,6 +134,12 @@ enum Ev {
     ClientSwitched {
         producer: u16,
     },
+    /// A broker whose link to the controller healed has its pending
+    /// request time out and reaches the controller again.
+    ContactResumes {
+        broker: BrokerIdx,
+        gen: u32,
+    },
     /// Partition `partition`'s producer refreshes its metadata (and learns
     /// the leader it names).
     ProducerRefresh {
@@ -558,7 +564,11 @@ impl World {
             Ev::LinkSteer { link, .. } => {
                 Scope::Partition(self.links[link as usize].target as usize)
             }
-            Ev::Fence { broker, .. } | Ev::Unfence { broker, .. } if self.links.is_empty() => {
+            Ev::Fence { broker, .. }
+            | Ev::Unfence { broker, .. }
+            | Ev::ContactResumes { broker, .. }
+                if self.links.is_empty() =>
+            {
                 Scope::Broker(broker.idx())
             }
             _ => Scope::World,
@@ -883,6 +893,14 @@ impl World {
                     self.caught_up(now, p, slot as usize);
                 }
             }
+            Ev::ContactResumes { broker, gen } => {
+                let b = broker.idx();
+                // Its partitions were synced (and listed) for the refresh
+                // of the broker that follows.
+                if self.brokers[b].resume_timer.fire(gen) {
+                    self.brokers[b].cut_off = false;
+                }
+            }
             Ev::ProducerRefresh { partition, gen } => {
                 let p = partition.idx();
                 if self.parts[p].refresh_timer.fire(gen) {
@@ -1052,6 +1070,7 @@ impl World {
             starts: &self.fault_starts,
             windows: &self.fault_window,
             end,
+            aftermath: m.timings.quorum_request_timeout,
         };
         let mut logs: Vec<(&[EpochStart], u64)> = Vec::new();
         for p in 0..self.parts.len() {

@@ -110,10 +110,12 @@ impl World {
             let b = bi.idx();
             let contact = self.brokers[b].up()
                 && self.brokers[b].control_cut == 0
+                && !self.brokers[b].cut_off
                 && self.connected(m.brokers[b].dc, dc);
             let br = &mut self.brokers[b];
             br.fence_timer.cancel();
             br.contact = contact;
+            br.cut_off |= !contact && br.up();
             if !contact && !br.fenced {
                 let gen = br.fence_timer.arm();
                 self.q.schedule(
@@ -229,11 +231,15 @@ impl World {
         let k = m.broker_cluster[b] as usize;
         let active_dc = self.active[k].map(|a| m.controllers[a.idx()].dc);
         let dc = m.brokers[b].dc;
-        let contact = self.brokers[b].up()
+        let reachable = self.brokers[b].up()
             && self.brokers[b].control_cut == 0
             && active_dc.is_some_and(|a| self.connected(dc, a));
+        let contact = self.contact_after_cut(now, b, reachable);
         let br = &mut self.brokers[b];
         if contact != br.contact {
+            // Contact lost to a live controller by a broker that is up is
+            // a cut (a dead controller is no cut: no active one then).
+            br.cut_off |= !contact && br.up() && active_dc.is_some();
             br.contact = contact;
             if contact {
                 br.fence_timer.cancel();
@@ -286,6 +292,42 @@ impl World {
                 },
             );
         }
+    }
+
+    /// Whether broker `b`, which reaches the active controller
+    /// (`reachable`), is in contact with it. One that a cut had separated
+    /// from a live controller hears it again only when the request it had
+    /// pending times out, up to `controller.quorum.request.timeout.ms`
+    /// after the heal (a phase drawn then): real Kafka 4.4's cut-off broker
+    /// learned its leadership had moved 1.3-2.3 s after the heal
+    /// (docs/reality.md). A broker that went down starts afresh.
+    fn contact_after_cut(&mut self, now: SimTime, b: usize, reachable: bool) -> bool {
+        let br = self.brokers[b];
+        if !br.up() {
+            self.brokers[b].cut_off = false;
+            self.brokers[b].resume_timer.cancel();
+            return false;
+        }
+        if !reachable || !br.cut_off {
+            if !reachable {
+                self.brokers[b].resume_timer.cancel();
+            }
+            return reachable;
+        }
+        if !br.resume_timer.is_armed() {
+            let k = self.model.broker_cluster[b] as usize;
+            let timeout = self.model.timings.quorum_request_timeout.as_ns().max(1);
+            let at = now + SimDuration(self.protocol[k].gen_range(0..timeout));
+            let gen = self.brokers[b].resume_timer.arm();
+            self.q.schedule(
+                at,
+                Ev::ContactResumes {
+                    broker: BrokerIdx(b as u16),
+                    gen,
+                },
+            );
+        }
+        false
     }
 
     /// A broker re-registering after an unclean shutdown leaves every ISR

@@ -168,6 +168,11 @@ pub(super) struct Broker {
     /// Cut from every controller while the data plane still works
     /// (`ControlPlaneCut`; nested faults count).
     pub(super) control_cut: u16,
+    /// Lost the active controller through a cut while up: after the heal it
+    /// hears the controller only once its pending request times out
+    /// (`resume_timer`).
+    pub(super) cut_off: bool,
+    pub(super) resume_timer: TimerGen,
     pub(super) fence_timer: TimerGen,
     pub(super) unfence_timer: TimerGen,
     /// Phase of this broker's `isr-expiration` task.
