@@ -94,10 +94,14 @@ pub fn locate<'a>(root: &'a mut Value, steps: &[Step]) -> Result<&'a mut Value, 
                 match map.get_mut(f) {
                     Some(v) => v,
                     None => {
+                        let names: Vec<&str> = valid.iter().map(String::as_str).collect();
+                        let guess = kdrsim::models::suggest::did_you_mean(f, &names)
+                            .map(|m| format!("; did you mean `{m}`?"))
+                            .unwrap_or_default();
                         return Err(format!(
-                            "unknown field `{f}` in {here}; valid: {}",
+                            "unknown field `{f}` in {here}{guess}; valid: {}",
                             valid.join(", ")
-                        ))
+                        ));
                     }
                 }
             }

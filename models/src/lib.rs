@@ -24,6 +24,7 @@ pub mod outcome;
 pub mod placement;
 pub mod scenario;
 pub mod study;
+pub mod suggest;
 pub mod trace;
 pub mod world;
 

@@ -127,64 +127,237 @@ pub fn parse_ron<T: serde::de::DeserializeOwned>(source: &Source) -> Result<T, S
             ),
         });
     }
+    parse_raw::<T>(&source.text).map_err(|raw| raw.into_error::<T>(source))
+}
+
+/// Where in parsing ron stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Before the first value (an unreadable `#![enable(..)]` header).
+    Start,
+    /// Reading the value.
+    Value,
+    /// After the value: something follows it.
+    End,
+}
+
+/// A parse failure as ron reports it, with the field path being read.
+struct RawError {
+    code: ron::Error,
+    line: usize,
+    column: usize,
+    path: String,
+    stage: Stage,
+}
+
+/// Parses `text` as a `T`, without explaining the failure.
+fn parse_raw<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, RawError> {
     let mut de =
-        ron::Deserializer::from_str_with_options(&source.text, ron_options()).map_err(|e| {
-            ScenarioError::Parse {
-                location: Location {
-                    file: source.file.clone(),
-                    line: e.position.line,
-                    column: e.position.col,
-                    field: String::new(),
-                },
-                message: e.code.to_string(),
-            }
+        ron::Deserializer::from_str_with_options(text, ron_options()).map_err(|e| RawError {
+            code: e.code,
+            line: e.position.line,
+            column: e.position.col,
+            path: String::new(),
+            stage: Stage::Start,
         })?;
     let mut track = serde_path_to_error::Track::new();
     let result = T::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
-    let scenario = match result {
-        Ok(s) => s,
-        Err(e) => {
-            let spanned = de.span_error(e);
-            // serde_path_to_error writes `?` for a segment it could not
-            // name (a syntax error before the key); drop it rather than show
-            // `topics[0].?`.
-            let path = track.path().to_string();
-            let path = path
-                .trim_end_matches(".?")
-                .trim_end_matches('?')
-                .to_string();
-            return Err(ScenarioError::Parse {
-                location: Location {
-                    file: source.file.clone(),
-                    line: spanned.position.line,
-                    column: spanned.position.col,
-                    field: if path == "." { String::new() } else { path },
-                },
-                message: with_found(
-                    explain_parse_error(&spanned.code),
-                    &source.text,
-                    spanned.position.line,
-                    spanned.position.col,
-                ),
-            });
+    let value = result.map_err(|e| {
+        let spanned = de.span_error(e);
+        // serde_path_to_error writes `?` for a segment it could not
+        // name (a syntax error before the key); drop it rather than show
+        // `topics[0].?`.
+        let path = track.path().to_string();
+        let path = path.trim_end_matches(".?").trim_end_matches('?');
+        RawError {
+            code: spanned.code,
+            line: spanned.position.line,
+            column: spanned.position.col,
+            path: if path == "." { "" } else { path }.to_string(),
+            stage: Stage::Value,
         }
-    };
+    })?;
     de.end().map_err(|e| {
         let spanned = de.span_error(e);
+        RawError {
+            code: spanned.code,
+            line: spanned.position.line,
+            column: spanned.position.col,
+            path: String::new(),
+            stage: Stage::End,
+        }
+    })?;
+    Ok(value)
+}
+
+impl RawError {
+    /// The error as kdrsim reports it: at `source`'s file, line, column
+    /// and field, saying what would be valid.
+    fn into_error<T: serde::de::DeserializeOwned>(self, source: &Source) -> ScenarioError {
+        let (field, message) = match self.stage {
+            Stage::Start => (String::new(), self.code.to_string()),
+            Stage::End => (
+                String::new(),
+                format!(
+                    "{} (anything after the scenario must be removed)",
+                    self.code
+                ),
+            ),
+            Stage::Value => self.explain::<T>(&source.text),
+        };
         ScenarioError::Parse {
             location: Location {
                 file: source.file.clone(),
-                line: spanned.position.line,
-                column: spanned.position.col,
-                field: String::new(),
+                line: self.line,
+                column: self.column,
+                field,
             },
-            message: format!(
-                "{} (anything after the scenario must be removed)",
-                spanned.code
+            message,
+        }
+    }
+
+    /// The field and message of a failure while reading the value: ron's
+    /// message with what would be valid and, for a misspelt name, what was
+    /// probably meant.
+    fn explain<T: serde::de::DeserializeOwned>(&self, text: &str) -> (String, String) {
+        let field = self.path.clone();
+        match &self.code {
+            ron::Error::SuggestRawIdentifier(name) => self.dotted::<T>(text, name),
+            ron::Error::NoSuchEnumVariant {
+                expected,
+                found,
+                outer,
+            } => (field, unknown_name("variant", found, outer, expected)),
+            ron::Error::NoSuchStructField {
+                expected,
+                found,
+                outer,
+            } => (field, unknown_name("field", found, outer, expected)),
+            code => (
+                field,
+                with_found(code.to_string(), text, self.line, self.column),
             ),
         }
-    })?;
-    Ok(scenario)
+    }
+
+    /// A name with dots or dashes, `min.insync.replicas` (ron reads it as
+    /// an invalid identifier): Kafka's property name. Says the field it is
+    /// written as, found by reading the text again with a name no struct
+    /// has in its place, which makes ron list the valid ones.
+    fn dotted<T: serde::de::DeserializeOwned>(&self, text: &str, name: &str) -> (String, String) {
+        let written: String = name
+            .chars()
+            .map(|c| if matches!(c, '.' | '-') { '_' } else { c })
+            .collect();
+        let what = if name.contains('.') { "dots" } else { "dashes" };
+        let valid = self.valid_names_here::<T>(text, name);
+        let at = |f: &str| match self.path.as_str() {
+            "" => f.to_string(),
+            path => format!("{path}.{f}"),
+        };
+        let Some((kind, outer, valid)) = valid else {
+            return (
+                self.path.clone(),
+                format!("`{name}` is not a valid name: names are written with {what} as underscores (`{written}`)"),
+            );
+        };
+        if kind == "variant" {
+            let message = format!(
+                "`{name}` is not a variant of {}",
+                outer.map_or("this enum".to_string(), |o| format!("`{o}`"))
+            );
+            let meant = crate::suggest::did_you_mean(name, &valid);
+            return (
+                self.path.clone(),
+                suggesting(message, meant, "valid", &valid),
+            );
+        }
+        if valid.contains(&written.as_str()) {
+            return (
+                at(&written),
+                format!("`{name}` is not a {kind} name: Kafka's property names are written with {what} as underscores: `{written}`"),
+            );
+        }
+        let message = format!(
+            "`{name}` is not a {kind} name: Kafka's property names are written with {what} as underscores, but {} has no {kind} `{written}` either",
+            outer.map_or("this value".to_string(), |o| format!("`{o}`"))
+        );
+        let meant = crate::suggest::did_you_mean(&written, &valid);
+        let label = format!("valid {kind}s");
+        (
+            self.path.clone(),
+            suggesting(message, meant, &label, &valid),
+        )
+    }
+
+    /// The field (or variant) names valid where `name` stands in `text`,
+    /// with the struct (or enum) they belong to: read from the error ron
+    /// gives for a name no schema has, put in `name`'s place.
+    fn valid_names_here<T: serde::de::DeserializeOwned>(
+        &self,
+        text: &str,
+        name: &str,
+    ) -> Option<(&'static str, Option<String>, Vec<&'static str>)> {
+        const PROBE: &str = "kdrsim_no_such_name";
+        let line_start: usize = text
+            .split_inclusive('\n')
+            .take(self.line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        let at = line_start + self.column.saturating_sub(1);
+        if text.get(at..at + name.len()) != Some(name) {
+            return None;
+        }
+        let probe = format!("{}{PROBE}{}", &text[..at], &text[at + name.len()..]);
+        let Err(again) = parse_raw::<T>(&probe) else {
+            return None;
+        };
+        match again.code {
+            ron::Error::NoSuchStructField {
+                expected,
+                found,
+                outer,
+            } if found == PROBE => Some(("field", outer, expected.to_vec())),
+            ron::Error::NoSuchEnumVariant {
+                expected,
+                found,
+                outer,
+            } if found == PROBE => Some(("variant", outer, expected.to_vec())),
+            _ => None,
+        }
+    }
+}
+
+/// "unknown field `min_isr` in `Topic`; did you mean `min_insync_replicas`?
+/// valid fields: ..." (or a variant of an enum).
+fn unknown_name(kind: &str, found: &str, outer: &Option<String>, expected: &[&str]) -> String {
+    let mut message = format!("unknown {kind} `{found}`");
+    if let Some(outer) = outer {
+        let of = if kind == "variant" { "of" } else { "in" };
+        message.push_str(&format!(" {of} `{outer}`"));
+    }
+    let label = if kind == "variant" {
+        "valid"
+    } else {
+        "valid fields"
+    };
+    let meant = crate::suggest::did_you_mean(found, expected);
+    suggesting(message, meant, label, expected)
+}
+
+/// `message`, then "; did you mean `meant`?" when there is a guess, then
+/// the valid names under `label`.
+fn suggesting(mut message: String, meant: Option<&str>, label: &str, valid: &[&str]) -> String {
+    match meant {
+        Some(meant) => message.push_str(&format!("; did you mean `{meant}`? ")),
+        None => message.push_str("; "),
+    }
+    if valid.is_empty() {
+        message.push_str("nothing is valid here");
+    } else {
+        message.push_str(&format!("{label}: {}", valid.join(", ")));
+    }
+    message
 }
 
 /// "Expected integer" says what would be valid but not what was there: add
@@ -221,20 +394,6 @@ fn with_found(message: String, text: &str, line: usize, col: usize) -> String {
         ""
     };
     format!("{message}, found `{token}`{hint}")
-}
-
-/// ron's messages are good but terse; add what would be valid where we can.
-fn explain_parse_error(code: &ron::Error) -> String {
-    let base = code.to_string();
-    match code {
-        ron::Error::NoSuchEnumVariant { expected, .. } => {
-            format!("{base}; valid: {}", expected.join(", "))
-        }
-        ron::Error::NoSuchStructField { expected, .. } => {
-            format!("{base}; valid fields: {}", expected.join(", "))
-        }
-        _ => base,
-    }
 }
 
 #[cfg(test)]
