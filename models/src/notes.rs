@@ -16,7 +16,30 @@ pub fn model_notes(model: &Model) -> Vec<String> {
     promote_drain(model, &mut notes);
     slow_followers(model, &mut notes);
     acks_zero(model, &mut notes);
+    zombie_metadata_age(model, &mut notes);
     notes
+}
+
+/// A producer that a zombie answers (acks=0/1) keeps sending to it: its
+/// metadata is refreshed only after errors here, never on
+/// `metadata.max.age.ms` (5 minutes), which in Kafka could move it to the
+/// real leader during a long split (docs/model.md, Clients).
+fn zombie_metadata_age(model: &Model, notes: &mut Vec<String>) {
+    use crate::compile::FaultMode;
+    let splits = model
+        .faults
+        .iter()
+        .any(|f| matches!(f.mode, FaultMode::Partition | FaultMode::ControlPlaneCut));
+    if !splits {
+        return;
+    }
+    for p in model.producers.iter().filter(|p| p.acks != Acks::All) {
+        notes.push(format!(
+            "producer {} (acks={}) stays with a leader a cut turned into a zombie for as long as it answers: the periodic metadata refresh (metadata.max.age.ms, 5 min) that could move it sooner is not modelled",
+            p.name,
+            if p.acks == Acks::One { "1" } else { "0" }
+        ));
+    }
 }
 
 /// A producer failing over into a topic that has its own producer.
@@ -97,6 +120,19 @@ mod tests {
             })
             .unwrap(),
         )
+    }
+
+    #[test]
+    fn an_acks_1_producer_beside_a_split_is_told_metadata_age_is_not_modelled() {
+        let notes = notes_of("zombie-leader-split.ron");
+        assert!(
+            notes.iter().any(|n| n.contains("metadata.max.age.ms")),
+            "{notes:?}"
+        );
+        // acks=all cannot be held by a zombie: no note.
+        assert!(!notes_of("3dc-stretched.ron")
+            .iter()
+            .any(|n| n.contains("metadata.max.age.ms")));
     }
 
     #[test]
