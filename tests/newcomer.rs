@@ -246,3 +246,63 @@ fn a_topology_without_brokers_is_reported_with_the_other_sections_unchecked() {
         "{err}"
     );
 }
+
+fn library(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn replay_trace_dash_writes_the_trace_to_stdout_and_no_file_named_dash() {
+    let dir = temp_dir("trace-dash");
+    let scenario = library("broker-crash.ron");
+    let out = kdrsim_in(
+        Some(&dir),
+        &["replay", &scenario, "--trial", "1", "--trace", "-"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!dir.join("-").exists(), "a file named `-` was written");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("stdout is not only JSON lines ({e}): {line}"));
+        assert!(v.get("t_ns").is_some(), "{line}");
+    }
+    // The summary is still shown, on standard error.
+    assert!(err.contains("trace hash"), "{err}");
+}
+
+#[test]
+fn replay_timeline_with_an_unsupported_extension_exits_2_naming_svg_and_png() {
+    let dir = temp_dir("timeline-pdf");
+    let scenario = library("broker-crash.ron");
+    for name in ["t.pdf", "timeline", "-"] {
+        let out = kdrsim_in(
+            Some(&dir),
+            &["replay", &scenario, "--trial", "1", "--timeline", name],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains("only .svg and .png timelines are supported"),
+            "{name}: {err}"
+        );
+        assert!(!dir.join(name).exists(), "{name} was written");
+        assert!(out.stdout.is_empty(), "{name}: nothing replayed");
+    }
+    let out = kdrsim_in(
+        Some(&dir),
+        &["replay", &scenario, "--trial", "1", "--timeline", "t.PNG"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let png = std::fs::read(dir.join("t.PNG")).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG"),
+        "a PNG, whatever the case of its name"
+    );
+}
