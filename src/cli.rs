@@ -277,10 +277,11 @@ struct ReplayArgs {
     /// The master seed of the run being replayed.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Write the trial's trace as JSON lines to this file.
+    /// Write the trial's trace as JSON lines to this file; `-` writes it to
+    /// standard output (the summary then goes to standard error).
     #[arg(long)]
     trace: Option<PathBuf>,
-    /// Draw the trial's timeline to this file (SVG, or PNG if it ends in .png).
+    /// Draw the trial's timeline to this file: FILE.svg or FILE.png.
     #[arg(long)]
     timeline: Option<PathBuf>,
     /// The timeline's time axis as FROM..TO seconds of simulated time
@@ -827,6 +828,11 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         .as_deref()
         .map(crate::report::parse_window)
         .transpose()?;
+    let timeline = args
+        .timeline
+        .as_deref()
+        .map(crate::report::TimelineFormat::of)
+        .transpose()?;
     let model = kdrsim::load_file(&args.file)?;
     let (outcome, trace) =
         kdrsim::try_replay(&model, args.seed, args.trial).map_err(kdrsim::RunnerError::from)?;
@@ -842,8 +848,15 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
     for m in kdrsim::Metric::ALL {
         text.push_str(&format!("  {:<22} {}\n", m.name(), outcome.get(m)));
     }
-    emit(&text)?;
-    if let Some(path) = &args.trace {
+    let trace_to_stdout = args.trace.as_deref() == Some(Path::new("-"));
+    if trace_to_stdout {
+        // Standard output is the trace's alone, for a pipe into jq.
+        note(text.trim_end());
+        emit(&kdrsim::to_json_lines(&trace))?;
+    } else {
+        emit(&text)?;
+    }
+    if let Some(path) = args.trace.as_ref().filter(|_| !trace_to_stdout) {
         write_atomic_path(path, kdrsim::to_json_lines(&trace).as_bytes()).map_err(|source| {
             CliError::Io {
                 what: format!("writing the trace to {}", path.display()),
@@ -852,8 +865,15 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         })?;
         note(&format!("wrote {}", path.display()));
     }
-    if let Some(path) = &args.timeline {
-        crate::report::write_timeline(&model, &trace, args.seed, args.trial, path, window)?;
+    if let (Some(path), Some(format)) = (&args.timeline, timeline) {
+        crate::report::write_timeline(
+            &model,
+            &trace,
+            (args.seed, args.trial),
+            path,
+            format,
+            window,
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -29,8 +29,8 @@ pub mod shrink;
 
 pub use kdrsim_models::trace::{to_json_lines, trace_hash, TraceEntry};
 pub use kdrsim_models::{
-    load_file, load_source, EventBudgetExceeded, Metric, Model, ScenarioError, Source,
-    TrialOutcome, World,
+    check_source, load_file, load_source, EventBudgetExceeded, Metric, Model, Problems,
+    ScenarioError, Source, TrialOutcome, World,
 };
 pub use kdrsim_sim::{RunnerError, TrialRange};
 

@@ -454,25 +454,22 @@ pub fn compare(
     Ok(())
 }
 
-/// `kdrsim replay --timeline FILE`: SVG, or PNG when the name ends in `.png`.
+/// `kdrsim replay --timeline FILE`: drawn as `format` (from the name, see
+/// [`TimelineFormat::of`]).
 pub fn write_timeline(
     model: &Model,
     trace: &[kdrsim::TraceEntry],
-    seed: u64,
-    trial: u64,
+    (seed, trial): (u64, u64),
     path: &Path,
+    format: TimelineFormat,
     window: Option<(u64, u64)>,
 ) -> Result<(), CliError> {
     let heading = format!("{}, trial {trial} (seed {seed})", model.name);
     let chart = charts::timeline::timeline_chart(model, trace, "timeline", &heading, window)
         .map_err(chart_err)?;
-    let png = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
-    let bytes = if png {
-        chart.png.as_slice()
-    } else {
-        chart.svg.as_bytes()
+    let bytes = match format {
+        TimelineFormat::Png => chart.png.as_slice(),
+        TimelineFormat::Svg => chart.svg.as_bytes(),
     };
     write_atomic_path(path, bytes).map_err(io_err(format!(
         "writing the timeline to {}",
@@ -480,6 +477,31 @@ pub fn write_timeline(
     )))?;
     crate::cli::note(&format!("wrote {}", path.display()));
     Ok(())
+}
+
+/// What a timeline file is drawn as, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineFormat {
+    Svg,
+    Png,
+}
+
+impl TimelineFormat {
+    /// The format `path` names by its extension (`.svg` or `.png`, in any
+    /// case), or a usage error saying which are supported.
+    pub fn of(path: &Path) -> Result<TimelineFormat, CliError> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext.eq_ignore_ascii_case("svg") {
+            Ok(TimelineFormat::Svg)
+        } else if ext.eq_ignore_ascii_case("png") {
+            Ok(TimelineFormat::Png)
+        } else {
+            Err(CliError::Usage(format!(
+                "--timeline {}: only .svg and .png timelines are supported; name the file FILE.svg or FILE.png",
+                path.display()
+            )))
+        }
+    }
 }
 
 /// Parses `--window FROM..TO` (seconds, fractions allowed) into nanoseconds.

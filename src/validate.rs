@@ -31,7 +31,7 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
                 continue;
             }
         };
-        match kdrsim::load_source(&src) {
+        match kdrsim::check_source(&src) {
             // Names and paths are shown with control characters as `?`,
             // like every text kdrsim prints (kdrsim_output::text).
             Ok(m) => println!(
@@ -47,9 +47,9 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
                     m.faults.len()
                 ))
             ),
-            Err(e) => {
+            Err(problems) => {
                 bad += 1;
-                crate::cli::note(&e.render(&src.text));
+                report_problems(&path.display().to_string(), &src.text, &problems);
             }
         }
     }
@@ -58,5 +58,20 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Every error of one file, each with its snippet, then why checking
+/// stopped early (if it did) and how many errors there were.
+fn report_problems(file: &str, text: &str, problems: &kdrsim::Problems) {
+    for e in &problems.errors {
+        crate::cli::note(&e.render(text));
+    }
+    if let Some(why) = &problems.stopped {
+        crate::cli::note(&format!("note: {file}: {why}"));
+    }
+    let n = problems.errors.len();
+    if n > 1 {
+        crate::cli::note(&format!("{file}: {n} errors"));
     }
 }

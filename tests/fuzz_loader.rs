@@ -151,6 +151,7 @@ fn check(text: &str) {
             );
         }
         Err(e) => {
+            every_error_is_reported_like_the_first(&src, &e);
             let shown = e.render(text);
             let loc = e.location().expect("text errors have a location");
             assert!(
@@ -169,6 +170,25 @@ fn check(text: &str) {
         "loading took {:?}",
         started.elapsed()
     );
+}
+
+/// `validate`'s view of a refused text: every error it lists is placed
+/// within the text, safe to print, and the first is the one every other
+/// command reports.
+fn every_error_is_reported_like_the_first(src: &Source, first: &kdrsim::ScenarioError) {
+    let problems = match kdrsim::check_source(src) {
+        Ok(_) => panic!("check_source accepted what load_source refused: {first}"),
+        Err(p) => p,
+    };
+    assert_eq!(
+        problems.errors.first().map(ToString::to_string),
+        Some(first.to_string())
+    );
+    for e in &problems.errors {
+        let loc = e.location().expect("text errors have a location");
+        assert!(loc.line <= src.text.lines().count() + 1, "{e}");
+        assert!(!e.render(&src.text).contains('\u{1b}'), "{e:?}");
+    }
 }
 
 fn boundary(text: &str, mut i: usize) -> usize {

@@ -112,3 +112,197 @@ fn lowercase_acks_all_suggests_the_variant_and_lists_the_valid_ones() {
         "{err}"
     );
 }
+
+/// `scenarios/NAME` with each `(from, to)` replaced once, in a temp file.
+fn library_edited(base: &str, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut text = std::fs::read_to_string(root.join("scenarios").join(base)).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from} is not in {base}");
+        text = text.replacen(from, to, 1);
+    }
+    let path = temp_dir(name).join(format!("{name}.ron"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The `error:` lines `validate` printed.
+fn error_lines(err: &str) -> Vec<&str> {
+    err.lines().filter(|l| l.starts_with("error: ")).collect()
+}
+
+#[test]
+fn validate_reports_every_mistake_in_a_file_with_line_column_field_and_what_is_valid() {
+    let file = edited(
+        "several",
+        &[
+            ("min_insync_replicas: 2", "min_insync_replicas: 4"),
+            (
+                "dc: \"dc1\", records_per_sec: 2000.0",
+                "dc: \"dc9\", records_per_sec: 2000.0",
+            ),
+            (
+                "topic: \"events\", dc: \"dc1\")",
+                "topic: \"event\", dc: \"dc1\")",
+            ),
+            ("Crash(Broker(1))", "Crash(Broker(42))"),
+        ],
+    );
+    let out = kdrsim(&["validate", file.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let errors = error_lines(&err);
+    let f = file.display().to_string();
+    let expected = [
+        format!("{f}:20:91: field `topics[0].min_insync_replicas`: min_insync_replicas 4 is larger than replication_factor 3; valid: 1..=3"),
+        format!("{f}:21:55: field `producers[0].dc`: unknown data center \"dc9\"; valid: \"dc1\""),
+        format!("{f}:22:43: field `consumers[0].topic`: unknown topic \"event\"; valid: \"events\""),
+        format!("{f}:24:62: field `faults[0].fault`: unknown broker 42; valid: 1, 2, 3, 4, 5, 6"),
+    ];
+    let expected: Vec<String> = expected.iter().map(|e| format!("error: {e}")).collect();
+    assert_eq!(errors, expected, "{err}");
+    // Each with its snippet, and a count at the end.
+    assert!(err.matches("   | ").count() >= 4, "{err}");
+    assert!(err.contains(&format!("{f}: 4 errors")), "{err}");
+}
+
+#[test]
+fn a_topic_left_out_for_its_error_is_not_reported_again_by_what_names_it() {
+    // The topic's cluster is unknown; its producer, consumer and mirror
+    // name it, and must not each add an "unknown topic".
+    let file = library_edited(
+        "active-passive-cluster-link.ron",
+        "cascade",
+        &[
+            (
+                "cluster: \"primary\", partitions: 12",
+                "cluster: \"primry\", partitions: 12",
+            ),
+            (
+                "replication_delay_ms: 500",
+                "replication_delay_ms: 500, offset_lag_max: 0",
+            ),
+        ],
+    );
+    let out = kdrsim(&["validate", file.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let errors = error_lines(&err);
+    assert_eq!(errors.len(), 2, "{err}");
+    assert!(
+        errors[0].contains(
+            "field `topics[0].cluster`: unknown cluster \"primry\"; valid: \"primary\", \"dr\""
+        ),
+        "{err}"
+    );
+    assert!(
+        errors[1].contains("field `mirrors[0].offset_lag_max`: must be >= 1 record"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_syntax_error_stops_validation_and_says_so() {
+    let file = edited(
+        "syntax",
+        &[
+            ("partitions: 12,", "partitions: 12,,"),
+            ("Crash(Broker(1))", "Crash(Broker(42))"),
+        ],
+    );
+    let out = kdrsim(&["validate", file.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(error_lines(&err).len(), 1, "{err}");
+    assert!(
+        err.contains("parsing stops at the first syntax or type error; the rest of the file is checked once it is fixed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_topology_without_brokers_is_reported_with_the_other_sections_unchecked() {
+    let file = edited(
+        "no-brokers",
+        &[
+            ("brokers: [1, 2], ", ""),
+            ("brokers: [3, 4], ", ""),
+            ("brokers: [5, 6], ", ""),
+            ("duration_ms: 1_800_000", "duration_ms: 0"),
+        ],
+    );
+    let out = kdrsim(&["validate", file.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let errors = error_lines(&err);
+    assert_eq!(errors.len(), 2, "{err}");
+    assert!(
+        errors[0].contains("field `duration_ms`: must be > 0 ms"),
+        "{err}"
+    );
+    assert!(errors[1].contains("the topology has no brokers"), "{err}");
+    assert!(
+        err.contains("the network, clusters, topics, clients and faults are checked once the topology above is valid"),
+        "{err}"
+    );
+}
+
+fn library(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn replay_trace_dash_writes_the_trace_to_stdout_and_no_file_named_dash() {
+    let dir = temp_dir("trace-dash");
+    let scenario = library("broker-crash.ron");
+    let out = kdrsim_in(
+        Some(&dir),
+        &["replay", &scenario, "--trial", "1", "--trace", "-"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!dir.join("-").exists(), "a file named `-` was written");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("stdout is not only JSON lines ({e}): {line}"));
+        assert!(v.get("t_ns").is_some(), "{line}");
+    }
+    // The summary is still shown, on standard error.
+    assert!(err.contains("trace hash"), "{err}");
+}
+
+#[test]
+fn replay_timeline_with_an_unsupported_extension_exits_2_naming_svg_and_png() {
+    let dir = temp_dir("timeline-pdf");
+    let scenario = library("broker-crash.ron");
+    for name in ["t.pdf", "timeline", "-"] {
+        let out = kdrsim_in(
+            Some(&dir),
+            &["replay", &scenario, "--trial", "1", "--timeline", name],
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains("only .svg and .png timelines are supported"),
+            "{name}: {err}"
+        );
+        assert!(!dir.join(name).exists(), "{name} was written");
+        assert!(out.stdout.is_empty(), "{name}: nothing replayed");
+    }
+    let out = kdrsim_in(
+        Some(&dir),
+        &["replay", &scenario, "--trial", "1", "--timeline", "t.PNG"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let png = std::fs::read(dir.join("t.PNG")).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG"),
+        "a PNG, whatever the case of its name"
+    );
+}

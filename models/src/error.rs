@@ -55,6 +55,61 @@ impl ScenarioError {
     }
 }
 
+/// Everything wrong with one scenario: each error, in the order of the file
+/// (line, then column; errors without a position last), and, when checking
+/// stopped before the end of the file, why it did.
+#[derive(Debug)]
+pub struct Problems {
+    pub errors: Vec<ScenarioError>,
+    /// Why the rest was not checked (a syntax error, a topology other
+    /// sections cannot refer to), when it was not.
+    pub stopped: Option<String>,
+}
+
+impl Problems {
+    /// One error that stops checking (a file that cannot be read or
+    /// parsed), saying so.
+    pub fn stopping(error: ScenarioError) -> Problems {
+        let stopped = match &error {
+            ScenarioError::Io { .. } => None,
+            ScenarioError::Parse { .. } => Some(
+                "parsing stops at the first syntax or type error; the rest of the file is checked once it is fixed"
+                    .to_string(),
+            ),
+            ScenarioError::Invalid { .. } => None,
+        };
+        Problems {
+            errors: vec![error],
+            stopped,
+        }
+    }
+
+    /// The first error (what commands other than `validate` report).
+    pub fn first(mut self) -> ScenarioError {
+        if self.errors.is_empty() {
+            // Never built so; a refusal still needs a reason.
+            return ScenarioError::Invalid {
+                location: Location {
+                    file: String::new(),
+                    line: 0,
+                    column: 0,
+                    field: String::new(),
+                },
+                message: self
+                    .stopped
+                    .unwrap_or_else(|| "the scenario was refused".into()),
+            };
+        }
+        self.errors.remove(0)
+    }
+}
+
+impl From<ScenarioError> for Problems {
+    fn from(error: ScenarioError) -> Problems {
+        Problems::stopping(error)
+    }
+}
+
 /// The widest stretch of a source line a snippet shows; longer lines are cut
 /// to a window around the column so the caret stays on screen.
 const SNIPPET_WIDTH: usize = 100;

@@ -28,8 +28,8 @@ pub mod suggest;
 pub mod trace;
 pub mod world;
 
-pub use compile::{compile, Model};
-pub use error::{Location, ScenarioError};
+pub use compile::{compile, compile_all, Model};
+pub use error::{Location, Problems, ScenarioError};
 pub use load::Source;
 pub use outcome::{Metric, TrialOutcome};
 pub use scenario::Scenario;
@@ -49,4 +49,12 @@ pub fn load_file(path: &Path) -> Result<Arc<Model>, ScenarioError> {
 pub fn load_source(source: &Source) -> Result<Arc<Model>, ScenarioError> {
     let scenario = load::parse(source)?;
     Ok(Arc::new(compile::compile(&scenario, source)?))
+}
+
+/// Parses and validates scenario text like [`load_source`], but gives every
+/// rule the scenario breaks (in file order), not only the first. A syntax
+/// error still stops parsing; [`Problems::stopped`] then says so.
+pub fn check_source(source: &Source) -> Result<Arc<Model>, Problems> {
+    let scenario = load::parse(source).map_err(Problems::stopping)?;
+    Ok(Arc::new(compile::compile_all(&scenario, source)?))
 }

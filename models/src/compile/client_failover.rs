@@ -13,25 +13,77 @@ use super::{bounded_ms, Checker, ClientFailoverSpec, ProducerSpec};
 use crate::dr::spec::DrSpec;
 use crate::error::ScenarioError;
 use crate::ids::*;
-use crate::scenario::{ClientFailover, Scenario};
+use crate::scenario::{ClientFailover, Producer, Scenario};
 
 /// Resolves every producer's `failover`, after all producers are known
-/// (the target topic's own producer is checked against the guest).
+/// (the target topic's own producer is checked against the guest). Every
+/// rule broken is reported; a producer that broke one of its own is not
+/// checked here.
 pub(super) fn resolve(
     c: &Checker,
     scenario: &Scenario,
     clusters: &Clusters,
     dr: Option<&DrSpec>,
     topics: &Topics,
-    producers: &mut [ProducerSpec],
-) -> Result<(), ScenarioError> {
+    producers: &mut [Option<ProducerSpec>],
+) {
     let mut guests: Vec<(TopicIdx, usize)> = Vec::new();
     for (pi, p) in scenario.producers.iter().enumerate() {
         let Some(fo) = &p.failover else { continue };
+        let Some(guest) = &producers[pi] else {
+            continue;
+        };
+        let scope = Scope {
+            c,
+            clusters,
+            dr,
+            topics,
+        };
+        let resolved = scope.failover(pi, p, fo, guest, producers, &mut guests);
+        if let (Some(spec), Some(Some(guest))) = (c.keep(resolved), producers.get_mut(pi)) {
+            guest.failover = Some(spec);
+        }
+    }
+}
+
+/// What a failover is resolved against.
+struct Scope<'a> {
+    c: &'a Checker<'a>,
+    clusters: &'a Clusters,
+    dr: Option<&'a DrSpec>,
+    topics: &'a Topics,
+}
+
+impl Scope<'_> {
+    /// Producer `pi`'s (`p`, resolved as `guest`) failover `fo`, after the
+    /// `guests` before it.
+    fn failover(
+        &self,
+        pi: usize,
+        p: &Producer,
+        fo: &ClientFailover,
+        guest: &ProducerSpec,
+        producers: &[Option<ProducerSpec>],
+        guests: &mut Vec<(TopicIdx, usize)>,
+    ) -> Result<ClientFailoverSpec, ScenarioError> {
+        let (c, topics) = (self.c, self.topics);
         let f = format!("producers[{pi}].failover");
-        let to_topic = target_topic(c, &f, fo, &producers[pi], clusters, dr, topics)?;
+        let mut errors = Vec::new();
+        if let Some(problem) = fo.detection.problem() {
+            errors.push(c.err(format!("{f}.detection"), "", problem));
+        }
+        let dns_ttl = bounded_ms(c, &format!("{f}.dns_ttl_ms"), fo.dns_ttl_ms);
+        let to_topic = target_topic(c, &f, fo, guest, self.clusters, self.dr, topics);
+        let (to_topic, dns_ttl) = match (to_topic, dns_ttl) {
+            (Ok(t), Ok(d)) => (t, d),
+            (t, d) => {
+                errors.extend(t.err());
+                errors.extend(d.err());
+                return Err(c.fail(errors));
+            }
+        };
         if let Some(&(_, other)) = guests.iter().find(|(t, _)| *t == to_topic) {
-            return Err(c.err(
+            errors.push(c.err(
                 format!("{f}.to_cluster"),
                 &format!("\"{}\"", fo.to_cluster),
                 format!(
@@ -41,22 +93,20 @@ pub(super) fn resolve(
             ));
         }
         guests.push((to_topic, pi));
-        if let Some(host) = topics.specs[to_topic.idx()].producer {
-            check_same_sends(c, &f, &producers[pi], &producers[host], host)?;
+        let host = topics.specs[to_topic.idx()].producer;
+        if let Some((host, Some(spec))) = host.and_then(|h| producers.get(h).map(|s| (h, s))) {
+            errors.extend(check_same_sends(c, &f, guest, spec, host).err());
         }
-        if let Some(problem) = fo.detection.problem() {
-            return Err(c.err(format!("{f}.detection"), "", problem));
-        }
+        c.all(errors)?;
         let partitions = topics.specs[to_topic.idx()].partitions as f64;
         let per_partition = p.records_per_sec * 1000.0 / partitions;
-        producers[pi].failover = Some(ClientFailoverSpec {
+        Ok(ClientFailoverSpec {
             to_topic,
             rate_mrps_per_partition: per_partition.round().max(1.0) as u64,
             detection: fo.detection,
-            dns_ttl: bounded_ms(c, &format!("{f}.dns_ttl_ms"), fo.dns_ttl_ms)?,
-        });
+            dns_ttl,
+        })
     }
-    Ok(())
 }
 
 /// The topic named like the producer's in `fo.to_cluster`.

@@ -13,12 +13,14 @@ use kdrsim_sim::SimDuration;
 use std::collections::BTreeSet;
 
 pub(super) struct Clients {
-    pub(super) producers: Vec<ProducerSpec>,
+    /// Per producer of the scenario, in file order: `None` for one that
+    /// broke a rule (reported).
+    pub(super) producers: Vec<Option<ProducerSpec>>,
     pub(super) consumers: Vec<ConsumerSpec>,
 }
 
 /// Resolves `producers`, then `consumers`; each producer claims its topic
-/// in `topics`.
+/// in `topics`. Every rule a client breaks is reported.
 pub(super) fn resolve(
     c: &Checker,
     scenario: &Scenario,
@@ -26,7 +28,7 @@ pub(super) fn resolve(
     clusters: &Clusters,
     dr: Option<&DrSpec>,
     topics: &mut Topics,
-) -> Result<Clients, ScenarioError> {
+) -> Clients {
     let mut scope = Scope {
         c,
         topo,
@@ -36,18 +38,18 @@ pub(super) fn resolve(
     };
     let mut producers = Vec::new();
     for (pi, p) in scenario.producers.iter().enumerate() {
-        producers.push(scope.producer(pi, p)?);
+        producers.push(c.keep(scope.producer(pi, p)));
     }
     let mut consumers = Vec::new();
     // (group, topic, mirror read) of each consumer so far.
     let mut groups = BTreeSet::new();
     for (ci, k) in scenario.consumers.iter().enumerate() {
-        consumers.push(scope.consumer(ci, k, &mut groups)?);
+        consumers.extend(c.keep(scope.consumer(ci, k, &mut groups)));
     }
-    Ok(Clients {
+    Clients {
         producers,
         consumers,
-    })
+    }
 }
 
 /// What clients are resolved against.
@@ -60,17 +62,34 @@ struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    /// Producer `pi`; the first producer of its topic.
+    /// Producer `pi`; the first producer of its topic. Every rule it
+    /// breaks is reported, the last returned.
     fn producer(&mut self, pi: usize, p: &Producer) -> Result<ProducerSpec, ScenarioError> {
         let c = self.c;
         let pf = format!("producers[{pi}]");
-        let dc = self.topo.find_dc(c, &format!("{pf}.dc"), &p.dc)?;
-        let topic = self.client_topic(&format!("{pf}.topic"), &p.topic, dc)?;
-        let (delivery_timeout, request_timeout) = producer_settings(c, &pf, p)?;
-        let (retry_backoff, retry_backoff_max) = retry_backoff(c, &pf, p)?;
+        let mut errors = Vec::new();
+        let dc = self.topo.find_dc(c, &format!("{pf}.dc"), &p.dc);
+        let topic = match &dc {
+            Ok(dc) => self.client_topic(&format!("{pf}.topic"), &p.topic, *dc),
+            // The topic is still checked by name.
+            Err(_) => self.topics.find(c, &format!("{pf}.topic"), &p.topic),
+        };
+        let settings = producer_settings(c, &pf, p, &mut errors);
+        let (retry_backoff, retry_backoff_max) = retry_backoff(c, &pf, p, &mut errors);
+        let (dc, topic) = match (dc, topic) {
+            (Ok(dc), Ok(topic)) if errors.is_empty() => (dc, topic),
+            (dc, topic) => {
+                errors.extend(dc.err());
+                errors.extend(topic.err());
+                return Err(c.fail(errors));
+            }
+        };
+        let (delivery_timeout, request_timeout) = settings;
         let topic_spec = &mut self.topics.specs[topic.idx()];
-        if let Some(mo) = topic_spec.mirror_of {
-            let mirror = &self.dr.expect("mirror topics need mirrors").mirrors[mo.mirror];
+        let mirror = topic_spec
+            .mirror_of
+            .and_then(|mo| self.dr.and_then(|dr| dr.mirrors.get(mo.mirror)));
+        if let Some(mirror) = mirror {
             return Err(c.err(format!("{pf}.topic"), &format!("\"{}\"", p.topic), format!(
                 "topic \"{}\" in this cluster is the mirror `{}` writes; producers write the source topic (a runbook moves them after a failover)",
                 p.topic, mirror.name)));
@@ -98,7 +117,8 @@ impl Scope<'_> {
         })
     }
 
-    /// Consumer `ci`, after the `groups` before it.
+    /// Consumer `ci`, after the `groups` before it. Every rule it breaks is
+    /// reported, the last returned.
     fn consumer(
         &self,
         ci: usize,
@@ -107,11 +127,28 @@ impl Scope<'_> {
     ) -> Result<ConsumerSpec, ScenarioError> {
         let c = self.c;
         let kf = format!("consumers[{ci}]");
-        let dc = self.topo.find_dc(c, &format!("{kf}.dc"), &k.dc)?;
+        let dc = self.topo.find_dc(c, &format!("{kf}.dc"), &k.dc);
         // A group may read a mirror topic of its own cluster (active-active
         // readers of the other region's `{region}.orders`): mirror topics are
         // topics of their target cluster like any other.
-        let topic = self.client_topic(&format!("{kf}.topic"), &k.topic, dc)?;
+        let topic = match &dc {
+            Ok(dc) => self.client_topic(&format!("{kf}.topic"), &k.topic, *dc),
+            Err(_) => self.topics.find(c, &format!("{kf}.topic"), &k.topic),
+        };
+        let commit_interval = positive_ms(
+            c,
+            &format!("{kf}.auto_commit_interval_ms"),
+            k.auto_commit_interval_ms,
+        );
+        let client_rack = self.client_rack(&kf, k);
+        let (dc, topic, commit_interval, client_rack) =
+            match (dc, topic, commit_interval, client_rack) {
+                (Ok(d), Ok(t), Ok(i), Ok(r)) => (d, t, i, r),
+                (d, t, i, r) => {
+                    let errors = [d.err(), t.err(), i.err(), r.err()];
+                    return Err(c.fail(errors.into_iter().flatten().collect()));
+                }
+            };
         let reads_mirror = self.topics.specs[topic.idx()].mirror_of.map(|m| m.mirror);
         if !groups.insert((k.group.clone(), topic, reads_mirror)) {
             return Err(c.err(
@@ -124,14 +161,10 @@ impl Scope<'_> {
             group: k.group.clone(),
             topic,
             dc,
-            commit_interval: positive_ms(
-                c,
-                &format!("{kf}.auto_commit_interval_ms"),
-                k.auto_commit_interval_ms,
-            )?,
+            commit_interval,
             reset: k.auto_offset_reset,
             reads_mirror,
-            client_rack: self.client_rack(&kf, k)?,
+            client_rack,
         })
     }
 
@@ -163,14 +196,11 @@ impl Scope<'_> {
         let named: Vec<usize> = (0..topics.len())
             .filter(|&i| topics[i].name == name)
             .collect();
-        if named.len() <= 1 {
+        // Topics of one name are in different clusters (declared ones).
+        let declared = self.clusters.declared.as_ref();
+        let Some(cl) = declared.filter(|_| named.len() > 1) else {
             return self.topics.find(self.c, field, name);
-        }
-        let cl = self
-            .clusters
-            .declared
-            .as_ref()
-            .expect("duplicate topic names need clusters");
+        };
         named
             .iter()
             .copied()
@@ -194,14 +224,15 @@ impl Scope<'_> {
 }
 
 /// Producer `p`'s (at `pf`) rate, record size, timeouts and idempotence;
-/// its delivery and request timeouts.
+/// its delivery and request timeouts. Each rule broken goes to `errors`.
 fn producer_settings(
     c: &Checker,
     pf: &str,
     p: &Producer,
-) -> Result<(SimDuration, SimDuration), ScenarioError> {
+    errors: &mut Vec<ScenarioError>,
+) -> (SimDuration, SimDuration) {
     if !p.records_per_sec.is_finite() || p.records_per_sec <= 0.0 || p.records_per_sec > 1.0e9 {
-        return Err(c.err(
+        errors.push(c.err(
             format!("{pf}.records_per_sec"),
             "",
             format!(
@@ -211,45 +242,61 @@ fn producer_settings(
         ));
     }
     if p.record_bytes == 0 {
-        return Err(c.err(format!("{pf}.record_bytes"), "", "record_bytes must be > 0"));
+        errors.push(c.err(format!("{pf}.record_bytes"), "", "record_bytes must be > 0"));
     }
     let delivery_timeout = positive_ms(
         c,
         &format!("{pf}.delivery_timeout_ms"),
         p.delivery_timeout_ms,
-    )?;
-    let request_timeout =
-        positive_ms(c, &format!("{pf}.request_timeout_ms"), p.request_timeout_ms)?;
+    );
+    let request_timeout = positive_ms(c, &format!("{pf}.request_timeout_ms"), p.request_timeout_ms);
+    let (delivery_timeout, request_timeout) = match (delivery_timeout, request_timeout) {
+        (Ok(d), Ok(r)) => (d, r),
+        (d, r) => {
+            errors.extend(d.err());
+            errors.extend(r.err());
+            (SimDuration::ZERO, SimDuration::ZERO)
+        }
+    };
     if delivery_timeout < request_timeout {
-        return Err(c.err(format!("{pf}.delivery_timeout_ms"), "", format!(
+        errors.push(c.err(format!("{pf}.delivery_timeout_ms"), "", format!(
             "delivery_timeout_ms ({}) must be >= request_timeout_ms ({}), as Kafka's producer requires",
             p.delivery_timeout_ms, p.request_timeout_ms)));
     }
     if p.enable_idempotence && p.acks != Acks::All {
-        return Err(c.err(format!("{pf}.enable_idempotence"), "", format!(
+        errors.push(c.err(format!("{pf}.enable_idempotence"), "", format!(
             "idempotence requires acks: All (Kafka refuses acks={:?} with enable.idempotence=true); set enable_idempotence: false",
             p.acks)));
     }
-    Ok((delivery_timeout, request_timeout))
+    (delivery_timeout, request_timeout)
 }
 
 /// `retry_backoff_ms` and `retry_backoff_max_ms` of producer `pf`: both
-/// positive, the cap no smaller than the first wait.
+/// positive, the cap no smaller than the first wait. A broken one is
+/// reported into `errors` (and reads as Kafka's default after that).
 fn retry_backoff(
     c: &Checker,
     pf: &str,
     p: &Producer,
-) -> Result<(SimDuration, SimDuration), ScenarioError> {
-    let first = positive_ms(c, &format!("{pf}.retry_backoff_ms"), p.retry_backoff_ms)?;
-    let max = positive_ms(
-        c,
+    errors: &mut Vec<ScenarioError>,
+) -> (SimDuration, SimDuration) {
+    let mut ms = |field: &str, v: u64, default: u64| match positive_ms(c, field, v) {
+        Ok(d) => d,
+        Err(e) => {
+            errors.push(e);
+            SimDuration::from_ms(default)
+        }
+    };
+    let first = ms(&format!("{pf}.retry_backoff_ms"), p.retry_backoff_ms, 100);
+    let max = ms(
         &format!("{pf}.retry_backoff_max_ms"),
         p.retry_backoff_max_ms,
-    )?;
+        1_000,
+    );
     if max < first {
-        return Err(c.err(format!("{pf}.retry_backoff_max_ms"), "", format!(
+        errors.push(c.err(format!("{pf}.retry_backoff_max_ms"), "", format!(
             "retry_backoff_max_ms ({}) must be >= retry_backoff_ms ({}): valid: a cap no smaller than the first wait",
             p.retry_backoff_max_ms, p.retry_backoff_ms)));
     }
-    Ok((first, max))
+    (first, max)
 }

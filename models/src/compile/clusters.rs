@@ -21,13 +21,11 @@ pub(super) struct Clusters {
     pub(super) controller_cluster: Vec<u16>,
 }
 
-/// Resolves `clusters`, and each broker's and controller's cluster.
-pub(super) fn resolve(
-    c: &Checker,
-    scenario: &Scenario,
-    topo: &Topology,
-) -> Result<Clusters, ScenarioError> {
-    let declared = declared(c, scenario, topo)?;
+/// Resolves `clusters`, and each broker's and controller's cluster. Every
+/// rule broken is reported; a cluster that breaks one is left out (and
+/// refused: what names it is not reported again).
+pub(super) fn resolve(c: &Checker, scenario: &Scenario, topo: &Topology) -> Clusters {
+    let declared = declared(c, scenario, topo);
     // Every scenario has clusters: the declared ones, or one that holds
     // every DC. Each runs the same replica-level mechanics.
     let list = declared.clone().unwrap_or_else(|| {
@@ -52,60 +50,77 @@ pub(super) fn resolve(
             controller_cluster[x.idx()] = k as u16;
         }
     }
-    Ok(Clusters {
+    Clusters {
         declared,
         list,
         broker_cluster,
         controller_cluster,
-    })
+    }
 }
 
 /// Resolves `clusters`: each DC belongs to at most one cluster, every DC
 /// with brokers or controllers to one, and every cluster has brokers and
 /// controllers of its own. `None` when the scenario has one implicit cluster.
-fn declared(
-    c: &Checker,
-    scenario: &Scenario,
-    topo: &Topology,
-) -> Result<Option<Vec<ClusterSpec>>, ScenarioError> {
+fn declared(c: &Checker, scenario: &Scenario, topo: &Topology) -> Option<Vec<ClusterSpec>> {
     if scenario.clusters.is_empty() {
-        return Ok(None);
+        return None;
     }
-    // Per DC: the cluster that holds it.
+    // Per DC: the cluster (by position in `out`) that holds it.
     let mut owner: Vec<Option<usize>> = vec![None; topo.dcs.len()];
     let mut out: Vec<ClusterSpec> = Vec::new();
+    let before = c.errors();
     for (ki, k) in scenario.clusters.iter().enumerate() {
-        let spec = cluster(c, topo, ki, k, &mut owner, &out)?;
-        out.push(spec);
+        match cluster(c, topo, ki, k, &owner, &out) {
+            Ok(spec) => {
+                for d in &spec.dcs {
+                    owner[d.idx()] = Some(out.len());
+                }
+                out.push(spec);
+            }
+            Err(e) => {
+                c.report(e);
+                c.refuse(format!("cluster \"{}\"", k.name));
+            }
+        }
     }
+    // A refused cluster's DCs belong to none: that follows from its error.
+    if c.errors() == before {
+        unowned_brokers(c, topo, &owner);
+    }
+    Some(out)
+}
+
+/// Every DC that holds brokers belongs to a cluster.
+fn unowned_brokers(c: &Checker, topo: &Topology, owner: &[Option<usize>]) {
     for b in &topo.brokers {
         if owner[b.dc.idx()].is_none() {
             let name = &topo.dcs[b.dc.idx()].name;
-            return Err(c.err(
+            c.report(c.err(
                 "clusters",
                 "",
                 format!("data center \"{name}\" holds brokers but belongs to no cluster; add it to one cluster's data_centers"),
             ));
+            return;
         }
     }
-    Ok(Some(out))
 }
 
-/// Cluster `ki`, after the clusters `before` it; claims its DCs in `owner`.
+/// Cluster `ki`, after the clusters `before` it (which own DCs as `owner`
+/// says). Every rule it breaks is reported, the last returned.
 fn cluster(
     c: &Checker,
     topo: &Topology,
     ki: usize,
     k: &ClusterDef,
-    owner: &mut [Option<usize>],
+    owner: &[Option<usize>],
     before: &[ClusterSpec],
 ) -> Result<ClusterSpec, ScenarioError> {
     let kf = format!("clusters[{ki}]");
-    check_def(c, &kf, k, before)?;
-    let dcs = claim_dcs(c, topo, &kf, ki, k, owner, before)?;
+    let mut errors = check_def(c, &kf, k, before);
+    let dcs = claim_dcs(c, topo, &kf, k, owner, before, &mut errors);
     let spec = holding(topo, k.name.clone(), dcs);
-    if spec.brokers.is_empty() || spec.controllers.is_empty() {
-        return Err(c.err(
+    if (spec.brokers.is_empty() || spec.controllers.is_empty()) && errors.is_empty() {
+        errors.push(c.err(
             format!("{kf}.data_centers"),
             "",
             format!(
@@ -116,34 +131,32 @@ fn cluster(
             ),
         ));
     }
+    c.all(errors)?;
     Ok(spec)
 }
 
-/// Cluster `k` (at `kf`) has a name of its own and data centers.
-fn check_def(
-    c: &Checker,
-    kf: &str,
-    k: &ClusterDef,
-    before: &[ClusterSpec],
-) -> Result<(), ScenarioError> {
+/// The rules cluster `k` (at `kf`) breaks in its name and its list of data
+/// centers.
+fn check_def(c: &Checker, kf: &str, k: &ClusterDef, before: &[ClusterSpec]) -> Vec<ScenarioError> {
+    let mut errors = Vec::new();
     if k.name.trim().is_empty() {
-        return Err(c.err(format!("{kf}.name"), "", "cluster names must not be empty"));
+        errors.push(c.err(format!("{kf}.name"), "", "cluster names must not be empty"));
     }
     if before.iter().any(|o| o.name == k.name) {
-        return Err(c.err(
+        errors.push(c.err(
             format!("{kf}.name"),
             &format!("\"{}\"", k.name),
             format!("cluster \"{}\" is defined twice", k.name),
         ));
     }
     if k.data_centers.is_empty() {
-        return Err(c.err(
+        errors.push(c.err(
             format!("{kf}.data_centers"),
             "",
             "a cluster needs at least one data center",
         ));
     }
-    Ok(())
+    errors
 }
 
 /// The cluster `name` holding `dcs`, and so their brokers and controllers.
@@ -164,41 +177,49 @@ fn holding(topo: &Topology, name: String, dcs: Vec<DcIdx>) -> ClusterSpec {
     }
 }
 
-/// The DCs cluster `ki` (at `kf`) lists, each claimed for it in `owner`.
+/// The DCs cluster `k` (at `kf`) lists that no cluster `before` it owns;
+/// a DC it may not have goes to `errors` instead.
 fn claim_dcs(
     c: &Checker,
     topo: &Topology,
     kf: &str,
-    ki: usize,
     k: &ClusterDef,
-    owner: &mut [Option<usize>],
+    owner: &[Option<usize>],
     before: &[ClusterSpec],
-) -> Result<Vec<DcIdx>, ScenarioError> {
+    errors: &mut Vec<ScenarioError>,
+) -> Vec<DcIdx> {
+    let field = format!("{kf}.data_centers");
     let mut dcs = Vec::new();
     for name in &k.data_centers {
-        let d = topo.find_dc(c, &format!("{kf}.data_centers"), name)?;
-        if owner[d.idx()] == Some(ki) {
-            return Err(c.err(
-                format!("{kf}.data_centers"),
-                &format!("\"{name}\""),
+        let needle = format!("\"{name}\"");
+        let d = match topo.find_dc(c, &field, name) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if dcs.contains(&d) {
+            errors.push(c.err(
+                &field,
+                &needle,
                 format!(
                     "data center \"{name}\" is listed twice in cluster \"{}\"",
                     k.name
                 ),
             ));
-        }
-        if let Some(prev) = owner[d.idx()] {
-            return Err(c.err(
-                format!("{kf}.data_centers"),
-                &format!("\"{name}\""),
+        } else if let Some(prev) = owner[d.idx()] {
+            errors.push(c.err(
+                &field,
+                &needle,
                 format!(
                     "data center \"{name}\" already belongs to cluster \"{}\"; a DC's brokers and controllers belong to one cluster",
                     before[prev].name
                 ),
             ));
+        } else {
+            dcs.push(d);
         }
-        owner[d.idx()] = Some(ki);
-        dcs.push(d);
     }
-    Ok(dcs)
+    dcs
 }

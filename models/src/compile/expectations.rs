@@ -1,19 +1,20 @@
 //! The expectations section: what `kdrsim check` asserts, parsed.
 
 use super::Checker;
-use crate::error::ScenarioError;
 use crate::expect::{parse, Written};
 
-/// Parses each of `expect`, in file order.
-pub(super) fn resolve(c: &Checker, expect: &[String]) -> Result<Vec<Written>, ScenarioError> {
+/// Parses each of `expect`, in file order; each one that does not parse is
+/// reported.
+pub(super) fn resolve(c: &Checker, expect: &[String]) -> Vec<Written> {
     let mut expectations = Vec::new();
     for (ei, text) in expect.iter().enumerate() {
-        let expectation =
-            parse(text).map_err(|e| c.err(format!("expect[{ei}]"), &format!("\"{text}\""), e))?;
-        expectations.push(Written {
-            text: text.clone(),
-            expectation,
-        });
+        match parse(text) {
+            Ok(expectation) => expectations.push(Written {
+                text: text.clone(),
+                expectation,
+            }),
+            Err(e) => c.report(c.err(format!("expect[{ei}]"), &format!("\"{text}\""), e)),
+        }
     }
-    Ok(expectations)
+    expectations
 }

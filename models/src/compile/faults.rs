@@ -56,8 +56,9 @@ pub(super) fn resolve(
         schedule: Vec::new(),
     };
     for (fi, f) in written.iter().enumerate() {
-        let scheduled = scope.scheduled(fi, f, &mut out.specs)?;
-        out.schedule.push(scheduled);
+        // A fault that breaks a rule is reported and left out.
+        out.schedule
+            .extend(c.keep(scope.scheduled(fi, f, &mut out.specs)));
     }
     Ok(out)
 }
@@ -73,7 +74,7 @@ struct Scope<'a> {
 
 impl Scope<'_> {
     /// Scheduled fault `fi`: its specs (one per target it may hit) go to
-    /// `specs`.
+    /// `specs`. Every rule it breaks is reported, the last returned.
     fn scheduled(
         &self,
         fi: usize,
@@ -81,24 +82,36 @@ impl Scope<'_> {
         specs: &mut Vec<FaultSpec>,
     ) -> Result<ScheduledFault, ScenarioError> {
         let (c, ff) = (self.c, format!("faults[{fi}]"));
+        let mut errors = Vec::new();
         if let Some(problem) = f.at.problem() {
-            return Err(c.err(format!("{ff}.at"), "", problem));
+            errors.push(c.err(format!("{ff}.at"), "", problem));
         }
         if let Some(problem) = f.recover_after.as_ref().and_then(|d| d.problem()) {
-            return Err(c.err(format!("{ff}.recover_after"), "", problem));
+            errors.push(c.err(format!("{ff}.recover_after"), "", problem));
         }
         let mut spec = FaultSpec::new(f.fault.clone(), FaultMode::Crash, f.at, f.recover_after);
         let field = format!("{ff}.fault");
-        let target = self.kind(&field, &f.fault, &mut spec)?;
+        let alternatives = self
+            .kind(&field, &f.fault, &mut spec)
+            .and_then(|target| alternatives(c, &field, target));
+        let alternatives = match alternatives {
+            Ok(alternatives) if errors.is_empty() => alternatives,
+            other => {
+                errors.extend(other.err());
+                return Err(c.fail(errors));
+            }
+        };
         let mut indices = Vec::new();
-        let alternatives = alternatives(c, &field, target)?;
         if alternatives.is_empty() {
             indices.push(specs.len() as u16);
             specs.push(spec);
         } else {
             for t in alternatives {
                 let mut one = spec.clone();
-                resolve_target(c, self.topo, &field, t, &mut one)?;
+                if let Err(e) = resolve_target(c, self.topo, &field, t, &mut one) {
+                    errors.push(e);
+                    continue;
+                }
                 if f.clients == ClientFate::Survive {
                     one.dcs.clear();
                 }
@@ -108,6 +121,7 @@ impl Scope<'_> {
                 specs.push(one);
             }
         }
+        c.all(errors)?;
         Ok(ScheduledFault {
             at: f.at,
             recover_after: f.recover_after,

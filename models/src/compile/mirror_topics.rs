@@ -17,22 +17,26 @@ use std::collections::BTreeMap;
 /// mirror topics inherit the source's configuration, and MM2 and MSK
 /// Replicator deployments set `replication.factor` to match), placed
 /// rack-aware over the target cluster's brokers.
-pub(super) fn add(
-    c: &Checker,
-    spec: &mut DrSpec,
-    topo: &Topology,
-    topics: &mut Topics,
-) -> Result<(), ScenarioError> {
+///
+/// A target topic that cannot be created is reported, and refused.
+pub(super) fn add(c: &Checker, spec: &mut DrSpec, topo: &Topology, topics: &mut Topics) {
     for mi in 0..spec.mirrors.len() {
         let target = spec.mirrors[mi].target;
         let brokers = TargetBrokers::new(topo, &spec.clusters[target]);
         for ti in 0..spec.mirrors[mi].topics.len() {
-            let t_idx = add_one(c, spec, mi, ti, &brokers, topics)?;
-            spec.mirrors[mi].topics[ti].target = t_idx;
-            spec.topic_cluster.push(target);
+            match add_one(c, spec, mi, ti, &brokers, topics) {
+                Ok(t_idx) => {
+                    spec.mirrors[mi].topics[ti].target = t_idx;
+                    spec.topic_cluster.push(target);
+                }
+                Err(e) => {
+                    c.report(e);
+                    let name = &spec.mirrors[mi].topics[ti].target_name;
+                    c.refuse(format!("topic \"{name}\""));
+                }
+            }
         }
     }
-    Ok(())
 }
 
 /// The brokers of a mirror's target cluster.

@@ -14,9 +14,12 @@ use crate::dr::spec::{ClusterSpec, DrSpec, MirrorSpec, MirroredTopic};
 use crate::error::ScenarioError;
 use crate::ids::*;
 use crate::scenario::{Mirror, MirrorKind, Scenario, TopicNaming};
+use kdrsim_sim::SimDuration;
 
 /// Resolves `mirrors` and `runbook` (`None` with one implicit cluster, which
-/// has neither), then adds each mirror's target topics to `topics`.
+/// has neither), then adds each mirror's target topics to `topics`. Every
+/// rule broken is reported; a mirror that breaks one is left out (and
+/// refused, with the topics it would write).
 pub(super) fn resolve(
     c: &Checker,
     scenario: &Scenario,
@@ -24,24 +27,27 @@ pub(super) fn resolve(
     network: &Network,
     clusters: &Clusters,
     topics: &mut Topics,
-) -> Result<Option<DrSpec>, ScenarioError> {
+) -> Option<DrSpec> {
     match &clusters.declared {
         None => {
             if !scenario.mirrors.is_empty() {
-                return Err(c.err(
+                c.report(c.err(
                     "mirrors",
                     "",
                     "mirrors join clusters: define `clusters` first",
                 ));
+                for m in &scenario.mirrors {
+                    c.refuse(format!("mirror \"{}\"", m.name));
+                }
             }
             if scenario.runbook.is_some() {
-                return Err(c.err(
+                c.report(c.err(
                     "runbook",
                     "",
                     "a runbook fails over a mirror: define `clusters` and `mirrors` first",
                 ));
             }
-            Ok(None)
+            None
         }
         Some(cl) => {
             let scope = Scope {
@@ -51,9 +57,9 @@ pub(super) fn resolve(
                 network,
                 n_dcs: topo.dcs.len(),
             };
-            let mut spec = scope.dr_spec(scenario)?;
-            mirror_topics::add(c, &mut spec, topo, topics)?;
-            Ok(Some(spec))
+            let mut spec = scope.dr_spec(scenario);
+            mirror_topics::add(c, &mut spec, topo, topics);
+            Some(spec)
         }
     }
 }
@@ -70,25 +76,35 @@ struct Scope<'a> {
 
 impl Scope<'_> {
     /// Resolves `mirrors` and `runbook` against the clusters and topics.
-    fn dr_spec(&self, scenario: &Scenario) -> Result<DrSpec, ScenarioError> {
+    fn dr_spec(&self, scenario: &Scenario) -> DrSpec {
+        let c = self.c;
         let mut mirrors: Vec<MirrorSpec> = Vec::new();
         for (mi, m) in scenario.mirrors.iter().enumerate() {
-            let spec = self.mirror(&format!("mirrors[{mi}]"), m, &mirrors)?;
-            mirrors.push(spec);
+            match self.mirror(&format!("mirrors[{mi}]"), m, &mirrors) {
+                Ok(spec) => mirrors.push(spec),
+                Err(e) => {
+                    c.report(e);
+                    c.refuse(format!("mirror \"{}\"", m.name));
+                    for t in &m.topics {
+                        c.refuse(format!("topic \"{}.{t}\"", m.source));
+                    }
+                }
+            }
         }
-        let runbook = match &scenario.runbook {
-            None => None,
-            Some(r) => Some(runbook::resolve(self.c, r, &mirrors)?),
-        };
-        Ok(DrSpec {
+        let runbook = scenario
+            .runbook
+            .as_ref()
+            .and_then(|r| c.keep(runbook::resolve(c, r, &mirrors)));
+        DrSpec {
             clusters: self.clusters.to_vec(),
             topic_cluster: self.topics.cluster.clone(),
             mirrors,
             runbook,
-        })
+        }
     }
 
-    /// The mirror `m` at `mf`, after the mirrors `before` it.
+    /// The mirror `m` at `mf`, after the mirrors `before` it; every rule it
+    /// breaks is reported, the last returned.
     fn mirror(
         &self,
         mf: &str,
@@ -96,16 +112,23 @@ impl Scope<'_> {
         before: &[MirrorSpec],
     ) -> Result<MirrorSpec, ScenarioError> {
         let c = self.c;
+        let mut errors = Vec::new();
         if m.name.trim().is_empty() || before.iter().any(|o| o.name == m.name) {
-            return Err(c.err(
+            errors.push(c.err(
                 format!("{mf}.name"),
                 &format!("\"{}\"", m.name),
                 format!("mirror names must be non-empty and unique (\"{}\")", m.name),
             ));
         }
-        let route = self.route(mf, m)?;
+        let route = match self.route(mf, m) {
+            Ok(route) => route,
+            Err(e) => {
+                errors.push(e);
+                return Err(c.fail(errors));
+            }
+        };
         if m.topics.is_empty() {
-            return Err(c.err(
+            errors.push(c.err(
                 format!("{mf}.topics"),
                 "",
                 "a mirror needs at least one topic",
@@ -113,10 +136,15 @@ impl Scope<'_> {
         }
         let mut topics = Vec::new();
         for name in &m.topics {
-            topics.push(self.mirrored_topic(mf, m, route, name)?);
+            match self.mirrored_topic(mf, m, route, name) {
+                Ok(t) => topics.push(t),
+                Err(e) => errors.push(e),
+            }
         }
-        let bandwidth_bytes_per_sec = self.bandwidth(mf, m, route)?;
-        settings(c, mf, m, route, topics, bandwidth_bytes_per_sec)
+        let bandwidth = self.bandwidth(mf, m, route);
+        let spec = settings(c, mf, m, route, topics, bandwidth, &mut errors);
+        c.all(errors)?;
+        Ok(spec)
     }
 
     /// The clusters mirror `m` (at `mf`) joins, and its topic naming.
@@ -259,19 +287,46 @@ struct Route {
     naming: TopicNaming,
 }
 
-/// Mirror `m` (at `mf`) with its settings checked, from what was resolved.
+/// Mirror `m` (at `mf`) with its settings checked, from what was resolved
+/// (each rule broken goes to `errors`).
 fn settings(
     c: &Checker,
     mf: &str,
     m: &Mirror,
     route: Route,
     topics: Vec<MirroredTopic>,
-    bandwidth_bytes_per_sec: u64,
-) -> Result<MirrorSpec, ScenarioError> {
+    bandwidth: Result<u64, ScenarioError>,
+    errors: &mut Vec<ScenarioError>,
+) -> MirrorSpec {
     if m.offset_lag_max == 0 {
-        return Err(c.err(format!("{mf}.offset_lag_max"), "", "must be >= 1 record"));
+        errors.push(c.err(format!("{mf}.offset_lag_max"), "", "must be >= 1 record"));
     }
-    Ok(MirrorSpec {
+    let mut ms = |r: Result<SimDuration, ScenarioError>| {
+        r.unwrap_or_else(|e| {
+            errors.push(e);
+            SimDuration::ZERO
+        })
+    };
+    let delay = ms(bounded_ms(
+        c,
+        &format!("{mf}.replication_delay_ms"),
+        m.replication_delay_ms,
+    ));
+    let checkpoint_interval = ms(positive_ms(
+        c,
+        &format!("{mf}.emit_checkpoints_interval_ms"),
+        m.emit_checkpoints_interval_ms,
+    ));
+    let offset_sync_interval = ms(positive_ms(
+        c,
+        &format!("{mf}.consumer_offset_sync_ms"),
+        m.consumer_offset_sync_ms,
+    ));
+    let bandwidth_bytes_per_sec = bandwidth.unwrap_or_else(|e| {
+        errors.push(e);
+        1
+    });
+    MirrorSpec {
         name: m.name.clone(),
         kind: m.kind,
         source: route.source,
@@ -279,23 +334,11 @@ fn settings(
         topics,
         naming: route.naming,
         bandwidth_bytes_per_sec,
-        delay: bounded_ms(
-            c,
-            &format!("{mf}.replication_delay_ms"),
-            m.replication_delay_ms,
-        )?,
+        delay,
         offset_lag_max: m.offset_lag_max,
-        checkpoint_interval: positive_ms(
-            c,
-            &format!("{mf}.emit_checkpoints_interval_ms"),
-            m.emit_checkpoints_interval_ms,
-        )?,
+        checkpoint_interval,
         sync_group_offsets: m.sync_group_offsets_enabled,
         offset_sync_enable: m.consumer_offset_sync_enable,
-        offset_sync_interval: positive_ms(
-            c,
-            &format!("{mf}.consumer_offset_sync_ms"),
-            m.consumer_offset_sync_ms,
-        )?,
-    })
+        offset_sync_interval,
+    }
 }

@@ -25,15 +25,18 @@
 //!
 //! Each section hands what it resolved to the later ones in a small struct
 //! (`topology::Topology`, `topics::Topics`, ...) and uses nothing of a later
-//! one. This file holds the public types, the error helper (`Checker`) and
+//! one. Each reports every rule its elements break (see `Checker`) rather
+//! than stopping at the first, so that `kdrsim validate` lists them all. This file holds the public types, the error helper (`Checker`) and
 //! the small value checkers.
 
-use crate::error::ScenarioError;
+use crate::error::{Problems, ScenarioError};
 use crate::ids::*;
 use crate::load::Source;
 use crate::scenario::*;
 use kdrsim_sim::SimDuration;
 use petgraph::graph::DiGraph;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 mod client_failover;
 mod clients;
@@ -370,13 +373,106 @@ impl Model {
     }
 }
 
-/// Makes compilation's errors: each names a field path of the scenario and
-/// points at the text there.
+/// Makes compilation's errors, each naming a field path of the scenario and
+/// pointing at the text there, and collects them: a section reports every
+/// rule its elements break and goes on with the next element, so one
+/// `kdrsim validate` lists every mistake of a file.
+///
+/// An element that cannot be resolved (a topic on an unknown cluster) is
+/// left out of what later sections see, and its name is *refused*: a later
+/// "unknown topic" about that name only follows from the error already
+/// reported, so it is not reported again.
 struct Checker<'a> {
     src: &'a Source,
+    found: RefCell<Vec<ScenarioError>>,
+    /// `topic "orders"`, as [`Checker::unknown`] names things, or `topic *`
+    /// for every topic.
+    refused: RefCell<BTreeSet<String>>,
+    /// The text of errors that only follow from a refused name.
+    cascades: RefCell<BTreeSet<String>>,
+    /// Why later sections were not checked, when they were not.
+    stopped: RefCell<Option<String>>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    fn new(src: &'a Source) -> Self {
+        Checker {
+            src,
+            found: RefCell::new(Vec::new()),
+            refused: RefCell::new(BTreeSet::new()),
+            cascades: RefCell::new(BTreeSet::new()),
+            stopped: RefCell::new(None),
+        }
+    }
+
+    /// Records `e`, unless it only follows from a refused name.
+    fn report(&self, e: ScenarioError) {
+        if !self.cascades.borrow().contains(&e.to_string()) {
+            self.found.borrow_mut().push(e);
+        }
+    }
+
+    /// The value, or `None` with the error recorded.
+    fn keep<T>(&self, r: Result<T, ScenarioError>) -> Option<T> {
+        r.map_err(|e| self.report(e)).ok()
+    }
+
+    /// Records every error of `errors` but the last, which it returns (for
+    /// a check of several independent rules that then gives up).
+    fn all(&self, errors: Vec<ScenarioError>) -> Result<(), ScenarioError> {
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(self.fail(errors))
+    }
+
+    /// Records every error of `errors` but the last, and returns that one.
+    fn fail(&self, mut errors: Vec<ScenarioError>) -> ScenarioError {
+        let last = errors
+            .pop()
+            .unwrap_or_else(|| self.err("", "", "the scenario was refused"));
+        for e in errors {
+            self.report(e);
+        }
+        last
+    }
+
+    /// How many errors are recorded so far.
+    fn errors(&self) -> usize {
+        self.found.borrow().len()
+    }
+
+    /// `what` (as [`Checker::unknown`] names it) was refused.
+    fn refuse(&self, what: String) {
+        self.refused.borrow_mut().insert(what);
+    }
+
+    fn is_refused(&self, what: &str) -> bool {
+        let refused = self.refused.borrow();
+        let kind = what.split(' ').next().unwrap_or_default();
+        refused.contains(what) || refused.contains(&format!("{kind} *"))
+    }
+
+    /// Checking stops after this section, for `why`.
+    fn stop(&self, why: &str) {
+        self.stopped
+            .borrow_mut()
+            .get_or_insert_with(|| why.to_string());
+    }
+
+    /// Everything recorded, in file order.
+    fn problems(self) -> Problems {
+        let mut errors = self.found.into_inner();
+        errors.sort_by_key(|e| {
+            let (line, column) = e.location().map_or((0, 0), |l| (l.line, l.column));
+            (line == 0, line, column)
+        });
+        Problems {
+            errors,
+            stopped: self.stopped.into_inner(),
+        }
+    }
+
     /// "unknown {what}; valid: a, b, c" at `field`, pointing at `needle`.
     fn unknown<I, T>(
         &self,
@@ -390,11 +486,15 @@ impl Checker<'_> {
         T: std::fmt::Display,
     {
         let list: Vec<String> = valid.into_iter().map(|v| v.to_string()).collect();
-        self.err(
+        let e = self.err(
             field,
             needle,
             format!("unknown {what}; valid: {}", list.join(", ")),
-        )
+        );
+        if self.is_refused(&what) {
+            self.cascades.borrow_mut().insert(e.to_string());
+        }
+        e
     }
 
     fn err(
@@ -458,21 +558,22 @@ fn bandwidth(c: &Checker, field: &str, mbps: f64) -> Result<u64, ScenarioError> 
     Ok((mbps * 1.0e6 / 8.0).round().max(1.0) as u64)
 }
 
-/// Checks the scenario's header: its version, name and duration.
-fn header(c: &Checker, scenario: &Scenario) -> Result<SimDuration, ScenarioError> {
+/// Checks the scenario's header: its version, name and duration (each
+/// rule broken is reported; the duration is a placeholder after an error).
+fn header(c: &Checker, scenario: &Scenario) -> SimDuration {
     if scenario.version != 1 {
-        return Err(c.err(
+        c.report(c.err(
             "version",
             "",
             format!("version {} is not supported; valid: 1", scenario.version),
         ));
     }
     if scenario.name.trim().is_empty() {
-        return Err(c.err("name", "", "the scenario needs a non-empty name"));
+        c.report(c.err("name", "", "the scenario needs a non-empty name"));
     }
-    let duration = positive_ms(c, "duration_ms", scenario.duration_ms)?;
+    let duration = c.keep(positive_ms(c, "duration_ms", scenario.duration_ms));
     if scenario.duration_ms > MAX_DURATION_MS {
-        return Err(c.err(
+        c.report(c.err(
             "duration_ms",
             "",
             format!(
@@ -481,39 +582,126 @@ fn header(c: &Checker, scenario: &Scenario) -> Result<SimDuration, ScenarioError
             ),
         ));
     }
-    Ok(duration)
+    duration.unwrap_or(SimDuration::from_ms(1))
 }
 
-/// Validates `scenario` (read from `src`) and resolves it into a [`Model`].
-/// The sections run in this order, which is also the order of the checks: a
-/// scenario with several mistakes is refused for the first one met (the
-/// bad-scenario corpus pins which).
+/// Validates `scenario` (read from `src`) and resolves it into a [`Model`];
+/// the first of its errors ([`compile_all`] gives them all).
 pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError> {
-    let c = Checker { src };
-    let duration = header(&c, scenario)?;
-    let topo = topology::resolve(&c, &scenario.topology)?;
-    let network = network::resolve(&c, &scenario.topology, &topo)?;
-    let clusters = clusters::resolve(&c, scenario, &topo)?;
-    let timings = timings::resolve(&c, &scenario.cluster)?;
-    let mut topics = topics::resolve(&c, &scenario.topics, &topo, &clusters)?;
+    compile_all(scenario, src).map_err(Problems::first)
+}
+
+/// Validates `scenario` (read from `src`) and resolves it into a [`Model`],
+/// or gives every rule it breaks, in file order.
+///
+/// The sections run in the order of the table above. Each reports every
+/// rule its elements break and hands the later sections what it could
+/// resolve; the model is built only when nothing was reported. A topology
+/// that cannot be resolved (no brokers, too many DCs) stops the sections
+/// that refer to it, and [`Problems::stopped`] says so.
+pub fn compile_all(scenario: &Scenario, src: &Source) -> Result<Model, Problems> {
+    let c = Checker::new(src);
+    let duration = header(&c, scenario);
+    let topo = topology::resolve(&c, &scenario.topology);
+    let timings = timings::resolve(&c, &scenario.cluster);
+    let later = match &topo {
+        Some(topo) => sections(&c, scenario, topo),
+        None => {
+            c.stop("the network, clusters, topics, clients and faults are checked once the topology above is valid");
+            None
+        }
+    };
+    let expectations = expectations::resolve(&c, &scenario.expect);
+    match (topo, later) {
+        (Some(topo), Some(later)) if c.errors() == 0 => Ok(model(
+            scenario,
+            src,
+            duration,
+            topo,
+            timings,
+            later,
+            expectations,
+        )),
+        _ => {
+            if c.errors() == 0 {
+                // Never so: a section that gives up has reported why.
+                c.report(c.err("", "", "the scenario was refused"));
+            }
+            Err(c.problems())
+        }
+    }
+}
+
+/// What the sections after the topology resolve.
+struct Sections {
+    network: network::Network,
+    clusters: clusters::Clusters,
+    topics: topics::Topics,
+    dr: Option<crate::dr::spec::DrSpec>,
+    clients: clients::Clients,
+    faults: faults::Faults,
+    processes: Vec<crate::faults::ProcessSpec>,
+}
+
+/// The sections after the topology, in order; `None` when one of them
+/// gives up (its error is reported).
+fn sections(c: &Checker, scenario: &Scenario, topo: &topology::Topology) -> Option<Sections> {
+    let network = network::resolve(c, &scenario.topology, topo);
+    let clusters = clusters::resolve(c, scenario, topo);
+    let mut topics = match topics::resolve(c, &scenario.topics, topo, &clusters) {
+        Ok(topics) => topics,
+        Err(e) => {
+            c.report(e);
+            c.refuse("topic *".into());
+            topics::Topics::none()
+        }
+    };
     // Mirror topics are real topics of their target cluster, replicated by
     // its own brokers, so they exist before the clients that read them.
-    let dr = mirrors::resolve(&c, scenario, &topo, &network, &clusters, &mut topics)?;
-    let mut clients = clients::resolve(&c, scenario, &topo, &clusters, dr.as_ref(), &mut topics)?;
+    let dr = mirrors::resolve(c, scenario, topo, &network, &clusters, &mut topics);
+    let mut clients = clients::resolve(c, scenario, topo, &clusters, dr.as_ref(), &mut topics);
     client_failover::resolve(
-        &c,
+        c,
         scenario,
         &clusters,
         dr.as_ref(),
         &topics,
         &mut clients.producers,
-    )?;
+    );
     let mirror_names = faults::mirror_names(dr.as_ref());
-    let mut faults = faults::resolve(&c, &scenario.faults, &topo, &topics, &mirror_names)?;
-    let processes = processes::resolve(&c, scenario, &topo, &mirror_names, &mut faults.specs)?;
-    let expectations = expectations::resolve(&c, &scenario.expect)?;
-    let client_failovers = clients.producers.iter().any(|p| p.failover.is_some());
-    Ok(Model {
+    let faults = c.keep(faults::resolve(
+        c,
+        &scenario.faults,
+        topo,
+        &topics,
+        &mirror_names,
+    ));
+    let mut faults = faults?;
+    let processes = processes::resolve(c, scenario, topo, &mirror_names, &mut faults.specs);
+    Some(Sections {
+        network,
+        clusters,
+        topics,
+        dr,
+        clients,
+        faults,
+        processes,
+    })
+}
+
+/// The model of a scenario that broke no rule.
+fn model(
+    scenario: &Scenario,
+    src: &Source,
+    duration: SimDuration,
+    topo: topology::Topology,
+    timings: Timings,
+    s: Sections,
+    expectations: Vec<crate::expect::Written>,
+) -> Model {
+    let producers: Vec<ProducerSpec> = s.clients.producers.into_iter().flatten().collect();
+    let client_failovers = producers.iter().any(|p| p.failover.is_some());
+    Model {
         name: scenario.name.clone(),
         file: src.file.clone(),
         duration,
@@ -522,29 +710,29 @@ pub fn compile(scenario: &Scenario, src: &Source) -> Result<Model, ScenarioError
         racks: topo.racks,
         brokers: topo.brokers,
         controllers: topo.controllers,
-        rtt: network.rtt,
-        jitter: network.jitter,
-        bandwidth_bytes_per_sec: network.bandwidth,
+        rtt: s.network.rtt,
+        jitter: s.network.jitter,
+        bandwidth_bytes_per_sec: s.network.bandwidth,
         timings,
         elr: scenario.cluster.eligible_leader_replicas_enable,
         rack_aware_selector: scenario.cluster.replica_selector_class == ReplicaSelector::RackAware,
         follower_truncation: scenario.cluster.follower_truncation,
-        topics: topics.specs,
-        partitions: topics.partitions,
-        producers: clients.producers,
-        consumers: clients.consumers,
-        faults: faults.specs,
-        schedule: faults.schedule,
-        processes,
+        topics: s.topics.specs,
+        partitions: s.topics.partitions,
+        producers,
+        consumers: s.clients.consumers,
+        faults: s.faults.specs,
+        schedule: s.faults.schedule,
+        processes: s.processes,
         expectations,
         graph: topo.graph,
-        clusters: clusters.list,
-        broker_cluster: clusters.broker_cluster,
-        controller_cluster: clusters.controller_cluster,
-        dr,
+        clusters: s.clusters.list,
+        broker_cluster: s.clusters.broker_cluster,
+        controller_cluster: s.clusters.controller_cluster,
+        dr: s.dr,
         event_budget_factor: EVENT_BUDGET_FACTOR,
         client_failovers,
-    })
+    }
 }
 
 #[cfg(test)]

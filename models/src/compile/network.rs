@@ -16,42 +16,43 @@ pub(super) struct Network {
     pub(super) bandwidth: Vec<u64>,
 }
 
-/// Resolves the network defaults, then each link over them.
-pub(super) fn resolve(
-    c: &Checker,
-    topology: &scenario::Topology,
-    topo: &Topology,
-) -> Result<Network, ScenarioError> {
-    let (mut out, default_bw) = defaults(c, &topology.network, topo)?;
+/// Resolves the network defaults, then each link over them. Every rule
+/// broken is reported (a broken value counts as 0 ms or the default
+/// bandwidth for the checks after it).
+pub(super) fn resolve(c: &Checker, topology: &scenario::Topology, topo: &Topology) -> Network {
+    let (mut out, default_bw) = defaults(c, &topology.network, topo);
     // The DC pairs joined so far.
     let mut seen = BTreeSet::new();
     for (li, link) in topology.links.iter().enumerate() {
         let lf = format!("topology.links[{li}]");
-        let (a, b) = link_ends(c, topo, &lf, link, &mut seen)?;
-        out.link(c, topo.dcs.len(), &lf, link, (a, b), default_bw)?;
+        let Some((a, b)) = c.keep(link_ends(c, topo, &lf, link, &mut seen)) else {
+            continue;
+        };
+        out.link(c, topo.dcs.len(), &lf, link, (a, b), default_bw);
     }
-    Ok(out)
+    out
 }
 
 /// Every pair of DCs at the default RTT for where they are (the same DC,
 /// region, or not), no jitter, and the default bandwidth (also returned).
-fn defaults(
-    c: &Checker,
-    net: &NetworkDefaults,
-    topo: &Topology,
-) -> Result<(Network, u64), ScenarioError> {
-    let intra_dc = latency(c, "topology.network.intra_dc_rtt_ms", net.intra_dc_rtt_ms)?;
-    let intra_region = latency(
-        c,
+fn defaults(c: &Checker, net: &NetworkDefaults, topo: &Topology) -> (Network, u64) {
+    let ms = |field: &str, v: f64| c.keep(latency(c, field, v)).unwrap_or(SimDuration::ZERO);
+    let intra_dc = ms("topology.network.intra_dc_rtt_ms", net.intra_dc_rtt_ms);
+    let intra_region = ms(
         "topology.network.intra_region_rtt_ms",
         net.intra_region_rtt_ms,
-    )?;
-    let inter_region = latency(
-        c,
+    );
+    let inter_region = ms(
         "topology.network.inter_region_rtt_ms",
         net.inter_region_rtt_ms,
-    )?;
-    let default_bw = bandwidth(c, "topology.network.bandwidth_mbps", net.bandwidth_mbps)?;
+    );
+    let default_bw = c
+        .keep(bandwidth(
+            c,
+            "topology.network.bandwidth_mbps",
+            net.bandwidth_mbps,
+        ))
+        .unwrap_or(1);
     let dcs = &topo.dcs;
     let n = dcs.len();
     let mut out = Network {
@@ -70,7 +71,7 @@ fn defaults(
             };
         }
     }
-    Ok((out, default_bw))
+    (out, default_bw)
 }
 
 /// The two DCs link `link` (at `lf`) joins: different ones, and a pair not
@@ -106,7 +107,7 @@ fn link_ends(
 
 impl Network {
     /// Link `link` (at `lf`) between DCs `a` and `b` of `n`: both directions
-    /// get its RTT, jitter and bandwidth.
+    /// get its RTT, jitter and bandwidth (each rule broken is reported).
     fn link(
         &mut self,
         c: &Checker,
@@ -115,11 +116,11 @@ impl Network {
         link: &Link,
         (a, b): (DcIdx, DcIdx),
         default_bw: u64,
-    ) -> Result<(), ScenarioError> {
-        let r = latency(c, &format!("{lf}.rtt_ms"), link.rtt_ms)?;
-        let j = latency(c, &format!("{lf}.jitter_ms"), link.jitter_ms)?;
-        if j > r {
-            return Err(c.err(
+    ) {
+        let r = c.keep(latency(c, &format!("{lf}.rtt_ms"), link.rtt_ms));
+        let j = c.keep(latency(c, &format!("{lf}.jitter_ms"), link.jitter_ms));
+        if r.zip(j).is_some_and(|(r, j)| j > r) {
+            c.report(c.err(
                 format!("{lf}.jitter_ms"),
                 "",
                 format!(
@@ -128,8 +129,14 @@ impl Network {
                 ),
             ));
         }
+        let (r, j) = (
+            r.unwrap_or(SimDuration::ZERO),
+            j.unwrap_or(SimDuration::ZERO),
+        );
         let w = match link.bandwidth_mbps {
-            Some(m) => bandwidth(c, &format!("{lf}.bandwidth_mbps"), m)?,
+            Some(m) => c
+                .keep(bandwidth(c, &format!("{lf}.bandwidth_mbps"), m))
+                .unwrap_or(default_bw),
             None => default_bw,
         };
         for (x, y) in [(a, b), (b, a)] {
@@ -137,6 +144,5 @@ impl Network {
             self.jitter[x.idx() * n + y.idx()] = j;
             self.bandwidth[x.idx() * n + y.idx()] = w;
         }
-        Ok(())
     }
 }

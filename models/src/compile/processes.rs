@@ -15,14 +15,15 @@ use crate::scenario::{
 type Member = (String, FaultSpec);
 
 /// Resolves the `fault_processes`, in file order; each component's spec
-/// goes to `faults`, after the scheduled faults'.
+/// goes to `faults`, after the scheduled faults'. Every rule broken is
+/// reported; a process that breaks one is left out.
 pub(super) fn resolve(
     c: &Checker,
     scenario: &Scenario,
     topo: &Topology,
     mirrors: &[String],
     faults: &mut Vec<FaultSpec>,
-) -> Result<Vec<ProcessSpec>, ScenarioError> {
+) -> Vec<ProcessSpec> {
     let scope = Scope {
         c,
         topo,
@@ -33,21 +34,29 @@ pub(super) fn resolve(
     // Expected failures per trial, summed over every process: the bound is
     // on a trial's failures in all, not on each process's.
     let mut expected_total = 0.0f64;
+    let before = c.errors();
     for (pi, fp) in scenario.fault_processes.iter().enumerate() {
-        let pf = format!("fault_processes[{pi}]");
-        check_times(c, &pf, fp)?;
-        let mut members = scope.members(&format!("{pf}.component"), fp)?;
-        check_only(c, &pf, fp, &members)?;
-        members.retain(|(n, _)| fp.only.is_empty() || fp.only.contains(n));
-        expected_total += check_occurrences(c, &pf, fp, members.len(), scenario.duration_ms)?;
+        let Some((members, expected)) = c.keep(scope.process(pi, fp, scenario.duration_ms)) else {
+            continue;
+        };
+        expected_total += expected;
         processes.push(ProcessSpec {
             time_to_failure: fp.time_to_failure,
             time_to_repair: fp.time_to_repair,
             components: components(pi, fp, members, faults),
         });
     }
+    if c.errors() == before {
+        check_totals(c, scenario, expected_total, faults.len());
+    }
+    processes
+}
+
+/// The processes together: at most so many failures per trial, and fault
+/// targets in all.
+fn check_totals(c: &Checker, scenario: &Scenario, expected_total: f64, targets: usize) {
     if expected_total > MAX_OCCURRENCES as f64 {
-        return Err(c.err(
+        c.report(c.err(
             "fault_processes",
             "",
             format!(
@@ -57,30 +66,30 @@ pub(super) fn resolve(
             ),
         ));
     }
-    if faults.len() > u16::MAX as usize {
-        return Err(c.err(
+    if targets > u16::MAX as usize {
+        c.report(c.err(
             "fault_processes",
             "",
             format!(
-                "{} fault targets in all: at most {} are supported",
-                faults.len(),
+                "{targets} fault targets in all: at most {} are supported",
                 u16::MAX
             ),
         ));
     }
-    Ok(processes)
 }
 
-fn check_times(c: &Checker, pf: &str, fp: &FaultProcess) -> Result<(), ScenarioError> {
+/// The rules process `fp`'s (at `pf`) times break.
+fn check_times(c: &Checker, pf: &str, fp: &FaultProcess) -> Vec<ScenarioError> {
+    let mut errors = Vec::new();
     for (field, d) in [
         ("time_to_failure", &fp.time_to_failure),
         ("time_to_repair", &fp.time_to_repair),
     ] {
         if let Some(problem) = d.problem() {
-            return Err(c.err(format!("{pf}.{field}"), "", problem));
+            errors.push(c.err(format!("{pf}.{field}"), "", problem));
         }
     }
-    Ok(())
+    errors
 }
 
 /// What a process's components are resolved against.
@@ -93,6 +102,32 @@ struct Scope<'a> {
 }
 
 impl Scope<'_> {
+    /// Process `pi`: its members and its expected failures per trial. Every
+    /// rule it breaks is reported, the last returned.
+    fn process(
+        &self,
+        pi: usize,
+        fp: &FaultProcess,
+        duration_ms: u64,
+    ) -> Result<(Vec<Member>, f64), ScenarioError> {
+        let c = self.c;
+        let pf = format!("fault_processes[{pi}]");
+        let mut errors = check_times(c, &pf, fp);
+        let mut members = match self.members(&format!("{pf}.component"), fp) {
+            Ok(members) => members,
+            Err(e) => {
+                errors.push(e);
+                return Err(c.fail(errors));
+            }
+        };
+        errors.extend(check_only(c, &pf, fp, &members));
+        members.retain(|(n, _)| fp.only.is_empty() || fp.only.contains(n));
+        // Occurrences are only estimated from valid times.
+        c.all(errors)?;
+        let expected = check_occurrences(c, &pf, fp, members.len(), duration_ms)?;
+        Ok((members, expected))
+    }
+
     /// Every component of `fp`'s kind, in model order (`field` is where an
     /// unresolvable one is reported).
     fn members(&self, field: &str, fp: &FaultProcess) -> Result<Vec<Member>, ScenarioError> {
@@ -210,16 +245,13 @@ fn base(fp: &FaultProcess) -> FaultSpec {
     )
 }
 
-/// Every name in `only` is one of the `members`.
-fn check_only(
-    c: &Checker,
-    pf: &str,
-    fp: &FaultProcess,
-    members: &[Member],
-) -> Result<(), ScenarioError> {
+/// Every name in `only` is one of the `members` (an error for each that
+/// is not).
+fn check_only(c: &Checker, pf: &str, fp: &FaultProcess, members: &[Member]) -> Vec<ScenarioError> {
+    let mut errors = Vec::new();
     for name in &fp.only {
         if !members.iter().any(|(n, _)| n == name) {
-            return Err(c.unknown(
+            errors.push(c.unknown(
                 format!("{pf}.only"),
                 &format!("\"{name}\""),
                 format!("{:?} \"{name}\"", fp.component).to_lowercase(),
@@ -227,7 +259,7 @@ fn check_only(
             ));
         }
     }
-    Ok(())
+    errors
 }
 
 /// Refuse processes that would schedule absurdly many faults, before any

@@ -6,8 +6,10 @@ use super::{bounded_ms, Checker};
 use crate::dr::spec::{MirrorSpec, RunbookSpec};
 use crate::error::ScenarioError;
 use crate::scenario::{Failback, FailoverCommand, MirrorKind, Runbook, TimeDist};
+use kdrsim_sim::SimDuration;
 
-/// The runbook `r`, failing over one of `mirrors`.
+/// The runbook `r`, failing over one of `mirrors`; every rule it breaks is
+/// reported, the last returned.
 pub(super) fn resolve(
     c: &Checker,
     r: &Runbook,
@@ -30,16 +32,18 @@ pub(super) fn resolve(
         ("runbook.failback_after", r.failback_after.as_ref()),
     ] {
         if let Some(p) = d.and_then(|d| d.problem()) {
-            return Err(c.err(field, "", p));
+            c.report(c.err(field, "", p));
         }
     }
-    check_commands(c, r, mirrors[mirror].kind)?;
+    check_commands(c, r, mirrors[mirror].kind);
+    let dns_ttl = c.keep(bounded_ms(c, "runbook.dns_ttl_ms", r.dns_ttl_ms));
+    let consumer_restart = bounded_ms(c, "runbook.consumer_restart_ms", r.consumer_restart_ms)?;
     Ok(RunbookSpec {
         mirror,
         detection: r.detection,
         decision: r.decision,
-        dns_ttl: bounded_ms(c, "runbook.dns_ttl_ms", r.dns_ttl_ms)?,
-        consumer_restart: bounded_ms(c, "runbook.consumer_restart_ms", r.consumer_restart_ms)?,
+        dns_ttl: dns_ttl.unwrap_or(SimDuration::ZERO),
+        consumer_restart,
         command: r.failover_command,
         failback: r.failback,
         failback_after: r.failback_after.unwrap_or(TimeDist::Fixed(0)),
@@ -48,21 +52,21 @@ pub(super) fn resolve(
     })
 }
 
-/// Cluster Linking's own commands need a Cluster Linking mirror.
-fn check_commands(c: &Checker, r: &Runbook, kind: MirrorKind) -> Result<(), ScenarioError> {
+/// Cluster Linking's own commands need a Cluster Linking mirror (each one
+/// that does not have one is reported).
+fn check_commands(c: &Checker, r: &Runbook, kind: MirrorKind) {
     if r.failover_command == FailoverCommand::Promote && kind != MirrorKind::ClusterLinking {
-        return Err(c.err(
+        c.report(c.err(
             "runbook.failover_command",
             "Promote",
             "`promote` is a Cluster Linking command; MirrorMaker 2 and MSK Replicator targets are simply used (valid: Failover)",
         ));
     }
     if r.failback == Failback::TruncateAndRestore && kind != MirrorKind::ClusterLinking {
-        return Err(c.err(
+        c.report(c.err(
             "runbook.failback",
             "TruncateAndRestore",
             "truncate-and-restore is a Cluster Linking command; the runbook's mirror is not a ClusterLinking mirror (valid: None)",
         ));
     }
-    Ok(())
 }

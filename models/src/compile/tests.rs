@@ -89,3 +89,48 @@ fn a_controlled_shutdown_of_a_controller_is_refused_with_the_valid_targets() {
         "{e}"
     );
 }
+
+fn all_errors(text: &str) -> Vec<String> {
+    let src = Source {
+        file: "t.ron".into(),
+        text: text.into(),
+    };
+    match super::compile_all(&parse(&src).unwrap(), &src) {
+        Ok(_) => panic!("accepted"),
+        Err(p) => p.errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn every_rule_broken_is_reported_in_file_order() {
+    let text = BASE
+        .replace("duration_ms: 60000", "duration_ms: 0")
+        .replace(
+            "replication_factor: 2",
+            "replication_factor: 2, min_insync_replicas: 3",
+        )
+        .replace("dc: \"dc1\"", "dc: \"dc2\"")
+        .replace("Crash(Broker(1))", "Crash(Broker(7))");
+    let errors = all_errors(&text);
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    for (e, what) in errors.iter().zip([
+        "duration_ms",
+        "topics[0].min_insync_replicas",
+        "producers[0].dc",
+        "faults[0].fault",
+    ]) {
+        assert!(e.contains(&format!("field `{what}`")), "{errors:#?}");
+    }
+}
+
+#[test]
+fn a_node_left_out_for_its_duplicate_id_adds_no_error_of_its_own() {
+    // The only controller reuses a broker's id: the topology then has no
+    // controllers, which follows from that error.
+    let errors = all_errors(&BASE.replace("controllers: [9]", "controllers: [2]"));
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].contains("node id 2 is already used"),
+        "{errors:#?}"
+    );
+}

@@ -22,6 +22,9 @@ pub(super) struct Topics {
     pub(super) partitions: Vec<PartitionSpec>,
     /// Partitions over all topics so far, at most `MAX_PARTITIONS`.
     pub(super) total_partitions: u64,
+    /// The names of topics left out for an error (still valid names to
+    /// refer to: the error is theirs).
+    left_out: Vec<String>,
 }
 
 /// Resolves the scenario's `topics`, in file order.
@@ -44,16 +47,16 @@ pub(super) fn resolve(
             ),
         ));
     }
-    let mut out = Topics {
-        specs: Vec::new(),
-        cluster: Vec::new(),
-        partitions: Vec::new(),
-        total_partitions: 0,
-    };
+    let mut out = Topics::none();
     // (owning cluster, name) of each topic so far.
     let mut names = BTreeSet::new();
     for (ti, t) in written.iter().enumerate() {
-        out.add(c, topo, &clusters.declared, ti, t, &mut names)?;
+        if let Err(e) = out.add(c, topo, &clusters.declared, ti, t, &mut names) {
+            // Left out: what names it follows from this error.
+            c.report(e);
+            c.refuse(format!("topic \"{}\"", t.name));
+            out.left_out.push(t.name.clone());
+        }
     }
     Ok(out)
 }
@@ -106,7 +109,20 @@ impl<'t> Candidates<'t> {
 }
 
 impl Topics {
-    /// Topic `ti`, after the topics (and their `names`) before it.
+    /// No topics yet.
+    pub(super) fn none() -> Topics {
+        Topics {
+            specs: Vec::new(),
+            cluster: Vec::new(),
+            partitions: Vec::new(),
+            total_partitions: 0,
+            left_out: Vec::new(),
+        }
+    }
+
+    /// Topic `ti`, after the topics (and their `names`) before it; added
+    /// only when it breaks no rule (every rule it breaks is reported, the
+    /// last returned).
     fn add(
         &mut self,
         c: &Checker,
@@ -118,7 +134,7 @@ impl Topics {
     ) -> Result<(), ScenarioError> {
         let tf = format!("topics[{ti}]");
         if t.name.trim().is_empty() {
-            return Err(c.err(format!("{tf}.name"), "", "topic names must not be empty"));
+            c.report(c.err(format!("{tf}.name"), "", "topic names must not be empty"));
         }
         let owner = owner(c, &tf, t, declared)?;
         // Names are unique within a cluster (two clusters may each have an
@@ -130,7 +146,6 @@ impl Topics {
                 format!("topic \"{}\" is defined twice in one cluster", t.name),
             ));
         }
-        self.cluster.push(owner.unwrap_or(0));
         let brokers = Candidates::new(topo, declared, owner);
         self.check_sizes(c, &tf, t, brokers.racks.len())?;
         let rf = t.replication_factor as usize;
@@ -141,16 +156,25 @@ impl Topics {
         };
         let slots = rf + resolved.as_ref().map_or(0, |r| r.observers);
         let assignment = assignment(c, &tf, t, rf, &brokers, constraints.as_ref())?;
-        let first_partition = self.partitions.len() as u32;
+        let topic = TopicIdx(self.specs.len() as u16);
+        let mut partitions = Vec::new();
+        let mut errors = Vec::new();
         for (pi, list) in assignment.iter().enumerate() {
             let pf = format!("{tf}.placement[{pi}]");
-            self.partitions.push(PartitionSpec {
-                topic: TopicIdx(ti as u16),
-                replicas: replicas(c, &pf, pi, list, rf, slots, &brokers)?,
-                rf: slots as u8,
-                observers: (((1u16 << slots) - 1) & !((1u16 << rf) - 1)) as u8,
-            });
+            match replicas(c, &pf, pi, list, rf, slots, &brokers) {
+                Ok(replicas) => partitions.push(PartitionSpec {
+                    topic,
+                    replicas,
+                    rf: slots as u8,
+                    observers: (((1u16 << slots) - 1) & !((1u16 << rf) - 1)) as u8,
+                }),
+                Err(e) => errors.push(e),
+            }
         }
+        c.all(errors)?;
+        let first_partition = self.partitions.len() as u32;
+        self.partitions.extend(partitions);
+        self.cluster.push(owner.unwrap_or(0));
         self.specs
             .push(spec(t, owner, rf, first_partition, resolved.as_ref()));
         Ok(())
@@ -166,8 +190,9 @@ impl Topics {
         brokers: usize,
     ) -> Result<(), ScenarioError> {
         self.total_partitions += t.partitions as u64;
+        let mut errors = Vec::new();
         if t.partitions == 0 || self.total_partitions > MAX_PARTITIONS {
-            return Err(c.err(
+            errors.push(c.err(
                 format!("{tf}.partitions"),
                 "",
                 format!(
@@ -177,8 +202,9 @@ impl Topics {
             ));
         }
         let max_rf = brokers.min(MAX_RF);
-        if t.replication_factor == 0 || t.replication_factor as usize > max_rf {
-            return Err(c.err(
+        let rf_valid = t.replication_factor != 0 && t.replication_factor as usize <= max_rf;
+        if !rf_valid {
+            errors.push(c.err(
                 format!("{tf}.replication_factor"),
                 "",
                 format!(
@@ -187,13 +213,17 @@ impl Topics {
                 ),
             ));
         }
-        if t.min_insync_replicas == 0 || t.min_insync_replicas > t.replication_factor {
+        // Against a replication factor that is itself wrong, the minimum
+        // ISR cannot be judged.
+        let min_isr_valid =
+            t.min_insync_replicas != 0 && t.min_insync_replicas <= t.replication_factor;
+        if rf_valid && !min_isr_valid {
             let what = if t.min_insync_replicas == 0 {
                 "is below 1 (Kafka's minimum)".to_string()
             } else {
                 format!("is larger than replication_factor {}", t.replication_factor)
             };
-            return Err(c.err(
+            errors.push(c.err(
                 format!("{tf}.min_insync_replicas"),
                 "",
                 format!(
@@ -202,7 +232,7 @@ impl Topics {
                 ),
             ));
         }
-        Ok(())
+        c.all(errors)
     }
 }
 
@@ -420,7 +450,11 @@ impl Topics {
                     field,
                     &format!("\"{name}\""),
                     format!("topic \"{name}\""),
-                    self.specs.iter().map(|t| format!("\"{}\"", t.name)),
+                    self.specs
+                        .iter()
+                        .map(|t| &t.name)
+                        .chain(self.left_out.iter().filter(|n| !n.is_empty()))
+                        .map(|n| format!("\"{n}\"")),
                 )
             })
     }

@@ -51,11 +51,26 @@ impl Topology {
 }
 
 /// Resolves `topology`'s regions and everything in them. The model's tables
-/// are in file order, and so are the checks.
-pub(super) fn resolve(
-    c: &Checker,
-    topology: &scenario::Topology,
-) -> Result<Topology, ScenarioError> {
+/// are in file order, and so are the checks. Duplicate and empty names are
+/// reported and the topology goes on; `None` (reported) for a topology
+/// later sections cannot refer to: no regions, no brokers or controllers,
+/// past a size limit.
+pub(super) fn resolve(c: &Checker, topology: &scenario::Topology) -> Option<Topology> {
+    let before = c.errors();
+    let topo = c.keep(build(c, topology))?;
+    if !topo.brokers.is_empty() && !topo.controllers.is_empty() {
+        return Some(topo);
+    }
+    // The nodes left out for a duplicate id may have been all there were:
+    // that error says so already.
+    if c.errors() == before {
+        c.keep(check_nodes(c, &topo));
+    }
+    None
+}
+
+/// The topology's tables and graph, in file order.
+fn build(c: &Checker, topology: &scenario::Topology) -> Result<Topology, ScenarioError> {
     if topology.regions.is_empty() {
         return Err(c.err("topology.regions", "", "at least one region is needed"));
     }
@@ -83,7 +98,6 @@ pub(super) fn resolve(
         b.region(ri, region)?;
     }
     let mut topo = b.topo;
-    check_nodes(c, &topo)?;
     topo.dc_by_name = topo
         .dcs
         .iter()
@@ -101,21 +115,22 @@ pub(super) fn resolve(
 
 /// A cluster needs brokers and KRaft controllers somewhere.
 fn check_nodes(c: &Checker, topo: &Topology) -> Result<(), ScenarioError> {
+    let mut errors = Vec::new();
     if topo.brokers.is_empty() {
-        return Err(c.err(
+        errors.push(c.err(
             "topology.regions",
             "",
             "the topology has no brokers; list node ids under a rack's `brokers`",
         ));
     }
     if topo.controllers.is_empty() {
-        return Err(c.err(
+        errors.push(c.err(
             "topology.regions",
             "",
             "the topology has no KRaft controllers; list node ids under a rack's `controllers`",
         ));
     }
-    Ok(())
+    c.all(errors)
 }
 
 /// The topology as it is built, with the names and node ids claimed so far.
@@ -137,7 +152,7 @@ impl Builder<'_> {
         let rn = self.topo.graph.add_node(TopoNode::Region(r_idx));
         self.topo.region_nodes.push(rn);
         if region.data_centers.is_empty() {
-            return Err(self.c.err(
+            self.c.report(self.c.err(
                 format!("{rf}.data_centers"),
                 "",
                 "a region needs at least one data center",
@@ -216,7 +231,9 @@ impl Builder<'_> {
         dc: DcIdx,
         kn: NodeIndex,
     ) -> Result<(), ScenarioError> {
-        self.claim_node(field, id, self.topo.brokers.len(), "brokers")?;
+        if !self.claim_node(field, id, self.topo.brokers.len(), "brokers")? {
+            return Ok(());
+        }
         let b_idx = BrokerIdx(self.topo.brokers.len() as u16);
         self.topo.brokers.push(BrokerSpec {
             node_id: id,
@@ -236,7 +253,9 @@ impl Builder<'_> {
         dc: DcIdx,
         kn: NodeIndex,
     ) -> Result<(), ScenarioError> {
-        self.claim_node(field, id, self.topo.controllers.len(), "controllers")?;
+        if !self.claim_node(field, id, self.topo.controllers.len(), "controllers")? {
+            return Ok(());
+        }
         let c_idx = ControllerIdx(self.topo.controllers.len() as u16);
         self.topo
             .controllers
@@ -249,16 +268,19 @@ impl Builder<'_> {
 
     /// Names are unique within their kind: fault targets say which kind they
     /// mean (`Rack("dc1")` vs `Dc("dc1")`), and operators often name a
-    /// stretched cluster's racks after their DCs.
+    /// stretched cluster's racks after their DCs. A name broken either way
+    /// is reported, and the topology goes on (later sections find one of
+    /// the namesakes, which is enough to check them).
     fn unique(&mut self, kind: &str, field: &str, name: &str) -> Result<(), ScenarioError> {
         if name.trim().is_empty() {
-            return Err(self.c.err(field, "", "names must not be empty"));
+            self.c
+                .report(self.c.err(field, "", "names must not be empty"));
         }
         if let Some(prev) = self
             .names
             .insert(format!("{kind}/{name}"), field.to_string())
         {
-            return Err(self.c.err(
+            self.c.report(self.c.err(
                 field,
                 &format!("\"{name}\""),
                 format!("the {kind} name \"{name}\" is already used by `{prev}`; {kind} names must be unique"),
@@ -268,21 +290,25 @@ impl Builder<'_> {
     }
 
     /// Node ids are shared by brokers and controllers (KRaft `node.id`).
-    /// `count` is how many of `kind` there are so far.
+    /// `count` is how many of `kind` there are so far. Whether the node is
+    /// added: a second node with an id is reported and left out (node ids
+    /// stay unique for everything that places replicas on them).
     fn claim_node(
         &mut self,
         field: String,
         id: u32,
         count: usize,
         kind: &str,
-    ) -> Result<(), ScenarioError> {
-        if let Some(prev) = self.node_ids.insert(id, field.clone()) {
-            return Err(self.c.err(
-                field,
+    ) -> Result<bool, ScenarioError> {
+        if let Some(prev) = self.node_ids.get(&id) {
+            self.c.report(self.c.err(
+                field.clone(),
                 &id.to_string(),
                 format!("node id {id} is already used by `{prev}`; node ids must be unique"),
             ));
+            return Ok(false);
         }
+        self.node_ids.insert(id, field.clone());
         if count >= MAX_NODES {
             return Err(self.c.err(
                 field,
@@ -290,6 +316,6 @@ impl Builder<'_> {
                 format!("at most {MAX_NODES} {kind} are supported"),
             ));
         }
-        Ok(())
+        Ok(true)
     }
 }
