@@ -5,7 +5,6 @@
 use crate::cli::{emit, CliError};
 use crate::files::write_atomic_path;
 use kdrsim::check::{check_model, CheckOptions, CheckResult, Verdict};
-use kdrsim::Source;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -113,7 +112,7 @@ pub fn check(
 ) -> Result<ExitCode, CliError> {
     let mut checked = Vec::new();
     for f in files {
-        let model = kdrsim::load_file(f)?;
+        let model = kdrsim::load_scenario(f)?;
         if model.expectations.is_empty() {
             return Err(CliError::Usage(format!(
                 "{}: no `expect` list: nothing to check (e.g. expect: [\"acked_lost_records == 0\"])",
@@ -184,7 +183,7 @@ pub fn shrink(
     trial: u64,
     out: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
-    let source = Source::read(file)?;
+    let source = kdrsim::read_source(file)?;
     let shrunk = kdrsim::shrink::shrink(&source, seed, trial).map_err(|e| match e {
         kdrsim::shrink::ShrinkError::Scenario(s) => CliError::Scenario(s),
         other => CliError::Usage(other.to_string()),
@@ -193,7 +192,13 @@ pub fn shrink(
         let stem = file
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
-        file.with_file_name(format!("{stem}.shrunk-{seed}-{trial}.ron"))
+        let name = format!("{stem}.shrunk-{seed}-{trial}.ron");
+        if source.file.starts_with(kdrsim::BUILTIN_PREFIX) {
+            // A built-in has no directory: the current one.
+            PathBuf::from(name)
+        } else {
+            file.with_file_name(name)
+        }
     });
     write_atomic_path(&out_path, shrunk.text.as_bytes()).map_err(|source| CliError::Io {
         what: format!("writing {}", out_path.display()),

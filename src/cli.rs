@@ -64,7 +64,7 @@ enum Command {
     Cost(CostArgs),
     /// Check scenario files (parse and semantic rules) without simulating.
     Validate {
-        /// Scenario files (RON).
+        /// Scenario files (RON), or builtin:NAME for a built-in one.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -72,14 +72,14 @@ enum Command {
     /// the quorum survives, writes stay available and acknowledged data can
     /// be lost.
     Explain {
-        /// The scenario file (RON).
+        /// The scenario file (RON), or builtin:NAME for a built-in one.
         file: PathBuf,
     },
 }
 
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
-    /// Scenario files (RON) with an `expect` list.
+    /// Scenario files (RON, or builtin:NAME) with an `expect` list.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Trials for per-trial and distribution expectations.
@@ -102,7 +102,7 @@ struct CheckArgs {
 
 #[derive(clap::Args, Debug)]
 struct CostArgs {
-    /// The scenario file (RON).
+    /// The scenario file (RON), or builtin:NAME for a built-in one.
     file: PathBuf,
     /// The built-in price book to start from.
     #[arg(long, value_enum, default_value_t = ProviderArg::Aws)]
@@ -139,7 +139,7 @@ enum CostFormat {
 
 #[derive(clap::Args, Debug)]
 struct ShrinkArgs {
-    /// The scenario file (RON) with a per-trial expectation.
+    /// The scenario file (RON, or builtin:NAME) with a per-trial expectation.
     file: PathBuf,
     /// The failing trial (as `check` names it).
     #[arg(long)]
@@ -155,7 +155,7 @@ struct ShrinkArgs {
 
 #[derive(clap::Args, Debug)]
 struct StudyCmdArgs {
-    /// The study file (RON). With none, the built-in default study.
+    /// The study file (RON), or builtin:study/default. With none, the built-in default study.
     file: Option<PathBuf>,
     /// Trials per cell (topology x fault scenario); default: the study's.
     #[arg(long)]
@@ -173,7 +173,7 @@ struct StudyCmdArgs {
 
 #[derive(clap::Args, Debug)]
 struct CompareArgs {
-    /// Scenario files (RON). With none, the built-in scenarios.
+    /// Scenario files (RON), or builtin:NAME for a built-in one. With none, the built-in scenarios.
     files: Vec<PathBuf>,
     /// Trials per scenario.
     #[arg(long, default_value_t = DEFAULT_TRIALS)]
@@ -201,7 +201,7 @@ struct CompareArgs {
 
 #[derive(clap::Args, Debug)]
 struct SweepArgs {
-    /// The scenario file (RON).
+    /// The scenario file (RON), or builtin:NAME for a built-in one.
     file: PathBuf,
     /// PATH=VALUES: a field path into the scenario and the values to try,
     /// as a,b,c or start..end:step (e.g. topics[0].min_insync_replicas=1,2,3).
@@ -223,7 +223,7 @@ struct SweepArgs {
 
 #[derive(clap::Args, Debug)]
 struct RunArgs {
-    /// Scenario files (RON). With none, the built-in scenarios run.
+    /// Scenario files (RON), or builtin:NAME for a built-in one. With none, the built-in scenarios run.
     files: Vec<PathBuf>,
     /// Trials per scenario.
     #[arg(long, default_value_t = DEFAULT_TRIALS)]
@@ -269,7 +269,7 @@ struct MergeArgs {
 
 #[derive(clap::Args, Debug)]
 struct ReplayArgs {
-    /// The scenario file (RON).
+    /// The scenario file (RON), or builtin:NAME for a built-in one.
     file: PathBuf,
     /// The trial number to replay (as named in a report's worst_trials).
     #[arg(long)]
@@ -385,7 +385,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Cost(a)) => cost(a),
         Some(Command::Validate { files }) => Ok(crate::validate::validate(&files)),
         Some(Command::Explain { file }) => {
-            let model = kdrsim::load_file(&file)?;
+            let model = kdrsim::load_scenario(&file)?;
             emit(&crate::explain::explain_text(&model))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -414,7 +414,7 @@ fn cost(a: CostArgs) -> Result<ExitCode, CliError> {
                 .map_err(|e| CliError::Usage(e.to_string()))?
         }
     };
-    let model = kdrsim::load_file(&a.file)?;
+    let model = kdrsim::load_scenario(&a.file)?;
     let trials = TrialRange::first(a.trials);
     let faulted = kdrsim::run_traffic(&model, a.seed, trials, a.jobs)?;
     let quiet = kdrsim::run_traffic(&kdrsim::without_faults(&model), a.seed, trials, a.jobs)?;
@@ -440,17 +440,11 @@ fn load_models(files: &[PathBuf]) -> Result<Vec<Arc<Model>>, CliError> {
 
 fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, CliError> {
     let sources: Vec<Source> = if files.is_empty() {
-        kdrsim::BUILTIN
-            .iter()
-            .map(|(file, text)| Source {
-                file: file.to_string(),
-                text: text.to_string(),
-            })
-            .collect()
+        kdrsim::builtin_sources()
     } else {
         files
             .iter()
-            .map(|f| Source::read(f))
+            .map(|f| kdrsim::read_source(f))
             .collect::<Result<_, _>>()?
     };
     sources
@@ -833,7 +827,7 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         .as_deref()
         .map(crate::report::TimelineFormat::of)
         .transpose()?;
-    let model = kdrsim::load_file(&args.file)?;
+    let model = kdrsim::load_scenario(&args.file)?;
     let (outcome, trace) =
         kdrsim::try_replay(&model, args.seed, args.trial).map_err(kdrsim::RunnerError::from)?;
     let mut text = format!(
@@ -973,7 +967,7 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         let text = e.to_string();
         assert!(
-            text.starts_with("scenario \"3dc-stretched\" (scenarios/3dc-stretched.ron), seed 1, trial 0: stopped after 1 events"),
+            text.starts_with("scenario \"3dc-stretched\" (builtin:3dc-stretched), seed 1, trial 0: stopped after 1 events"),
             "{text}"
         );
     }

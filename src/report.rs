@@ -167,10 +167,8 @@ pub struct Beside<'a> {
 
 /// The text a scenario was compiled from: a built-in's, or its file's.
 fn scenario_text(model: &Model) -> Option<String> {
-    kdrsim::BUILTIN
-        .iter()
-        .find(|(file, _)| *file == model.file)
-        .map(|(_, text)| text.to_string())
+    kdrsim::builtin_text(&model.file)
+        .map(str::to_string)
         .or_else(|| std::fs::read_to_string(&model.file).ok())
 }
 

@@ -38,7 +38,18 @@ fn bar(total: u64) -> ProgressBar {
 
 /// Runs a study and writes its report.
 pub fn study(a: StudyArgs) -> Result<(), CliError> {
+    let named = a
+        .file
+        .and_then(|f| f.to_str()?.strip_prefix(kdrsim::BUILTIN_PREFIX));
     let (source, builtin) = match a.file {
+        // A built-in study (`builtin:study/default`) is read under its path
+        // in the repository, so its topology files are found among the
+        // built-ins beside it.
+        Some(f) if named.is_some() => {
+            let mut source = kdrsim::read_source(f)?;
+            source.file = format!("scenarios/{}.ron", named.unwrap_or_default());
+            (source, true)
+        }
         Some(f) => (Source::read(f)?, false),
         None => (
             Source {

@@ -276,7 +276,7 @@ pub fn sweep(
         ))
     })?;
     let values = parse_values(values).map_err(|e| CliError::Usage(format!("--set {path}: {e}")))?;
-    let source = Source::read(file)?;
+    let source = kdrsim::read_source(file)?;
     let models = variants(&source, path, &values)?;
     let scenario_name = kdrsim::models::load::parse(&source)?.name;
     let runs = run_all(&models, seed, trials, jobs)?;

@@ -1,7 +1,7 @@
 //! `kdrsim validate FILE...` and the rendering of scenario errors with a
 //! source snippet (also used for every scenario error the CLI reports).
 
-use kdrsim::{ScenarioError, Source};
+use kdrsim::ScenarioError;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 /// offending line with a caret when the file can be read again.
 pub fn render_error(e: &ScenarioError) -> String {
     match e.location().filter(|l| l.line > 0) {
-        Some(loc) => match Source::read(Path::new(&loc.file)) {
+        Some(loc) => match kdrsim::read_source(Path::new(&loc.file)) {
             Ok(src) => e.render(&src.text),
             Err(_) => e.render(""),
         },
@@ -23,7 +23,7 @@ pub fn render_error(e: &ScenarioError) -> String {
 pub fn validate(files: &[PathBuf]) -> ExitCode {
     let mut bad = 0usize;
     for path in files {
-        let src = match Source::read(path) {
+        let src = match kdrsim::read_source(path) {
             Ok(src) => src,
             Err(e) => {
                 bad += 1;

@@ -28,6 +28,10 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+fn stdout_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kdrsim-newcomer-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -305,4 +309,146 @@ fn replay_timeline_with_an_unsupported_extension_exits_2_naming_svg_and_png() {
         png.starts_with(b"\x89PNG"),
         "a PNG, whatever the case of its name"
     );
+}
+
+/// `html` with the five entities kdrsim escapes turned back into text.
+fn html_unescape(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The first `kdrsim replay ...` command in `text`, to the end of its line
+/// or HTML element.
+fn first_replay_command(text: &str) -> String {
+    // Not the page's explanation, `kdrsim replay FILE --seed S ...`.
+    let start = text
+        .match_indices("kdrsim replay ")
+        .map(|(i, _)| i)
+        .find(|&i| !text[i..].starts_with("kdrsim replay FILE"))
+        .unwrap_or_else(|| panic!("no replay command in {text}"));
+    let rest = &text[start..];
+    let end = rest.find(['\n', '<']).unwrap_or(rest.len());
+    html_unescape(&rest[..end])
+}
+
+/// Runs a printed `kdrsim replay ...` command through the shell in `dir`,
+/// with `kdrsim` meaning the binary under test.
+fn run_printed(dir: &Path, command: &str) -> Output {
+    let args = command
+        .strip_prefix("kdrsim ")
+        .unwrap_or_else(|| panic!("not a kdrsim command: {command}"));
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("\"$KDRSIM\" {args}"))
+        .env("KDRSIM", env!("CARGO_BIN_EXE_kdrsim"))
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_replay_command_from_the_study_report_works_from_another_directory() {
+    let here = temp_dir("study-here");
+    let elsewhere = temp_dir("study-elsewhere");
+    // A relative report directory, as the default run uses.
+    let out = kdrsim_in(Some(&here), &["study", "--trials", "10", "--out", "rep"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(here.join("rep/index.html")).unwrap();
+    let command = first_replay_command(&page);
+    let replayed = run_printed(&elsewhere, &command);
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{command}: {}",
+        stderr(&replayed)
+    );
+    assert!(stdout_of(&replayed).contains("trace hash"), "{command}");
+}
+
+#[test]
+fn a_replay_command_for_a_built_in_scenario_names_it_and_works_anywhere() {
+    let here = temp_dir("compare-here");
+    let elsewhere = temp_dir("compare-elsewhere");
+    let out = kdrsim_in(
+        Some(&here),
+        &[
+            "compare",
+            "--allow-different",
+            "--trials",
+            "5",
+            "--out",
+            "rep",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(here.join("rep/index.html")).unwrap();
+    let command = first_replay_command(&page);
+    assert!(command.starts_with("kdrsim replay builtin:"), "{command}");
+    let replayed = run_printed(&elsewhere, &command);
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{command}: {}",
+        stderr(&replayed)
+    );
+    assert!(elsewhere.join("timeline.svg").exists(), "{command}");
+}
+
+#[test]
+fn a_failed_expectation_prints_a_replay_command_that_works_from_another_directory() {
+    let here = temp_dir("check-here");
+    let elsewhere = temp_dir("check-elsewhere");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/broker-crash.ron"))
+        .unwrap()
+        .replacen(
+            "duration_ms: 1_800_000,",
+            "duration_ms: 1_800_000, expect: [\"max_write_outage_ms == 0\"],",
+            1,
+        );
+    std::fs::write(here.join("my topology.ron"), text).unwrap();
+    let out = kdrsim_in(Some(&here), &["check", "my topology.ron", "--trials", "20"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let command = first_replay_command(&stdout_of(&out));
+    let replayed = run_printed(&elsewhere, &command);
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{command}: {}",
+        stderr(&replayed)
+    );
+}
+
+#[test]
+fn builtin_names_a_scenario_wherever_a_file_is_accepted() {
+    let dir = temp_dir("builtin");
+    for args in [
+        vec![
+            "validate",
+            "builtin:3dc-stretched",
+            "builtin:study/multi-az",
+        ],
+        vec!["explain", "builtin:2.5dc-observers"],
+        vec!["replay", "builtin:active-active-mm2", "--trial", "2"],
+        vec!["run", "builtin:3dc-stretched", "--trials", "3"],
+        vec!["cost", "builtin:3dc-stretched", "--trials", "2"],
+        vec![
+            "study",
+            "builtin:study/default",
+            "--trials",
+            "3",
+            "--out",
+            "s",
+        ],
+    ] {
+        let out = kdrsim_in(Some(&dir), &args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+    let out = kdrsim_in(Some(&dir), &["run", "builtin:3dc-strteched"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("builtin:3dc-strteched: no built-in scenario has this name; valid: builtin:2.5dc-observers, builtin:3dc-stretched,"), "{err}");
 }
