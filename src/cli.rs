@@ -837,7 +837,7 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         args.seed,
         args.trial,
         trace.len(),
-        kdrsim::trace_hash(&trace)
+        kdrsim::trace_hash(&model, &trace)
     );
     for m in kdrsim::Metric::ALL {
         text.push_str(&format!("  {:<22} {}\n", m.name(), outcome.get(m)));
@@ -846,17 +846,17 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
     if trace_to_stdout {
         // Standard output is the trace's alone, for a pipe into jq.
         note(text.trim_end());
-        emit(&kdrsim::to_json_lines(&trace))?;
+        emit(&kdrsim::to_json_lines(&model, &trace))?;
     } else {
         emit(&text)?;
     }
     if let Some(path) = args.trace.as_ref().filter(|_| !trace_to_stdout) {
-        write_atomic_path(path, kdrsim::to_json_lines(&trace).as_bytes()).map_err(|source| {
-            CliError::Io {
+        write_atomic_path(path, kdrsim::to_json_lines(&model, &trace).as_bytes()).map_err(
+            |source| CliError::Io {
                 what: format!("writing the trace to {}", path.display()),
                 source,
-            }
-        })?;
+            },
+        )?;
         note(&format!("wrote {}", path.display()));
     }
     if let (Some(path), Some(format)) = (&args.timeline, timeline) {

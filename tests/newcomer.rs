@@ -452,3 +452,48 @@ fn builtin_names_a_scenario_wherever_a_file_is_accepted() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("builtin:3dc-strteched: no built-in scenario has this name; valid: builtin:2.5dc-observers, builtin:3dc-stretched,"), "{err}");
 }
+
+#[test]
+fn trace_json_shows_the_isr_the_elr_and_proposed_isrs_as_lists_of_broker_ids() {
+    let file = library("2.5dc-observers.ron");
+    let out = kdrsim(&["replay", &file, "--trial", "1", "--trace", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let model = kdrsim::load_file(Path::new(&file)).unwrap();
+    let node_ids: Vec<u64> = model.brokers.iter().map(|b| b.node_id as u64).collect();
+    let mut seen = [0usize; 2];
+    for line in stdout_of(&out).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let what = v["what"].as_str().unwrap();
+        let sets: &[&str] = match what {
+            "isr_changed" => {
+                seen[0] += 1;
+                &["isr", "elr"]
+            }
+            "observers_changing" => {
+                seen[1] += 1;
+                &["isr"]
+            }
+            _ => continue,
+        };
+        let p = &model.partitions[v["partition"].as_u64().unwrap() as usize];
+        let replicas: Vec<u64> = p
+            .replicas()
+            .iter()
+            .map(|b| model.brokers[b.idx()].node_id as u64)
+            .collect();
+        for key in sets {
+            let ids: Vec<u64> = v[key]
+                .as_array()
+                .unwrap_or_else(|| panic!("`{key}` is not a list: {line}"))
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect();
+            assert!(ids.windows(2).all(|w| w[0] < w[1]), "{line}");
+            for id in &ids {
+                assert!(node_ids.contains(id), "{id} is no broker: {line}");
+                assert!(replicas.contains(id), "{id} is no replica: {line}");
+            }
+        }
+    }
+    assert!(seen[0] > 0 && seen[1] > 0, "{seen:?}");
+}
