@@ -134,11 +134,11 @@ pub fn check(
             all_pass &= r.verdict == Verdict::Pass;
             let _ = writeln!(
                 text,
-                "{:<9} {}   [{}; {} trials]",
+                "{:<9} {}   [{}; {}]",
                 verdict_word(r.verdict),
                 r.expectation,
                 r.figure,
-                r.trials
+                kdrsim::output::units::count(r.trials, "trial")
             );
             if r.verdict != Verdict::Pass {
                 for &t in &r.replay_trials {
@@ -205,11 +205,16 @@ pub fn shrink(
         source,
     })?;
     emit(&format!(
-        "shrunk trial {trial} (seed {seed}) of {}: {} of {} faults still break a per-trial expectation\n\
+        "shrunk trial {trial} (seed {seed}) of {}: {} of {} still {} a per-trial expectation\n\
          wrote {}\nreplay: {}\n",
         file.display(),
         shrunk.faults_after,
-        shrunk.faults_before,
+        kdrsim::output::units::count(shrunk.faults_before as u64, "fault"),
+        if shrunk.faults_after == 1 {
+            "breaks"
+        } else {
+            "break"
+        },
         out_path.display(),
         replay_command(&out_path.display().to_string(), seed, trial)
     ))?;

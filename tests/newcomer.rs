@@ -497,3 +497,69 @@ fn trace_json_shows_the_isr_the_elr_and_proposed_isrs_as_lists_of_broker_ids() {
     }
     assert!(seen[0] > 0 && seen[1] > 0, "{seen:?}");
 }
+
+#[test]
+fn validate_counts_one_topic_and_one_fault_in_the_singular() {
+    let out = kdrsim(&[
+        "validate",
+        "scenarios/broker-crash.ron",
+        "tests/bad-scenarios/02-wrong-type.ron",
+    ]);
+    let (text, err) = (stdout_of(&out), stderr(&out));
+    assert!(
+        text.contains("6 brokers, 3 controllers, 1 topic, 12 partitions, 1 fault"),
+        "{text}"
+    );
+    assert!(err.contains("1 of 2 files invalid"), "{err}");
+    let out = kdrsim(&["validate", "tests/bad-scenarios/02-wrong-type.ron"]);
+    assert!(
+        stderr(&out).contains("1 of 1 file invalid"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_mean_every_trial_shares_is_printed_as_the_integer_it_is() {
+    use kdrsim::output::ScenarioAccumulator;
+    let mut acc = ScenarioAccumulator::new("same-rpo", "same.ron", 1);
+    for trial in 0..3 {
+        let outcome = kdrsim::TrialOutcome {
+            rpo_ms: 537,
+            acked_lost_records: 1,
+            ..Default::default()
+        };
+        acc.add(trial, &outcome);
+    }
+    let table = kdrsim::output::format_table(&[acc.finish()]);
+    let rpo = table
+        .lines()
+        .find(|l| l.starts_with("rpo_ms"))
+        .unwrap_or_else(|| panic!("{table}"));
+    let cells: Vec<&str> = rpo.split('|').map(str::trim).collect();
+    assert_eq!(cells[1..5], ["537", "537", "537", "537"], "{table}");
+    assert!(table.contains("— 3 trials, seed 1"), "{table}");
+    let lost = table
+        .lines()
+        .find(|l| l.starts_with("acked_lost_records"))
+        .unwrap();
+    assert!(!lost.contains("1.0"), "{lost}");
+}
+
+#[test]
+fn progress_rates_have_at_most_one_decimal_and_thousands_separators() {
+    use kdrsim::output::units::per_second;
+    assert_eq!(per_second(11371.8058), "11,372/s");
+    assert_eq!(per_second(42.46), "42.5/s");
+    assert_eq!(per_second(7.0), "7/s");
+    assert_eq!(per_second(0.0), "0/s");
+}
+
+#[test]
+fn a_cost_with_one_fault_per_trial_says_one_fault_not_1_00_faults() {
+    let out = kdrsim(&["cost", "builtin:3dc-stretched", "--trials", "3"]);
+    let text = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(text.contains("with its 1 fault moves"), "{text}");
+    assert!(text.contains("mean of 3 trials"), "{text}");
+}
