@@ -104,12 +104,18 @@ fn junit(checked: &[Checked], seed: u64) -> String {
 }
 
 /// Runs the expectations of every file; exit 0 when all pass, 1 when one
-/// does not, 2 on bad input (or a file without expectations).
+/// does not, 2 on bad input (or a file without expectations) and when the
+/// JUnit report cannot be written (checked before the trials run, where it
+/// can be).
 pub fn check(
     files: &[PathBuf],
     opts: CheckOptions,
     junit_path: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
+    // A JUnit file that cannot be written is found before the trials run.
+    if let Some(path) = junit_path {
+        check_writable(path)?;
+    }
     let mut checked = Vec::new();
     for f in files {
         let model = kdrsim::load_scenario(f)?;
@@ -164,7 +170,7 @@ pub fn check(
     if let Some(path) = junit_path {
         write_atomic_path(path, junit(&checked, opts.seed).as_bytes()).map_err(|source| {
             CliError::Io {
-                what: format!("writing {}", path.display()),
+                what: format!("cannot write the JUnit report {}", path.display()),
                 source,
             }
         })?;
@@ -174,6 +180,31 @@ pub fn check(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--junit PATH` names a file in a directory that exists (and not a
+/// directory itself).
+fn check_writable(path: &Path) -> Result<(), CliError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let problem = if path.is_dir() {
+        Some("it is a directory".to_string())
+    } else {
+        dir.filter(|d| !d.is_dir()).map(|d| {
+            let what = if d.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
+            format!("{} {what}", d.display())
+        })
+    };
+    match problem {
+        Some(why) => Err(CliError::Usage(format!(
+            "--junit {}: cannot write the JUnit report there: {why}",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Shrinks a failing trial and writes the minimal scenario.

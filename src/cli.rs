@@ -53,7 +53,7 @@ enum Command {
     Merge(MergeArgs),
     /// Decide the `expect` list of scenario files: exit 0 when every
     /// expectation holds, 1 when one does not (naming the trials to replay),
-    /// 2 on bad input.
+    /// 2 on bad input or a file it cannot read or write (--junit).
     Check(CheckArgs),
     /// Reduce a failing trial's faults to a minimal schedule that still
     /// breaks a per-trial expectation, written as a scenario with fixed times.
@@ -297,10 +297,12 @@ enum FormatArg {
     Csv,
 }
 
-/// Failures, each with its exit code: 2 for bad input and for a trial that
-/// went past its event budget (the scenario drives the model somewhere it
-/// cannot finish: a report naming scenario, seed and trial, not a result),
-/// 1 for the rest.
+/// Failures, each with its exit code: 2 for every one of them, bad input,
+/// a usage error, a file that cannot be read or written, a trial that went
+/// past its event budget (the scenario drives the model somewhere it
+/// cannot finish: a report naming scenario, seed and trial, not a result).
+/// Exit code 1 is kept for one answer, not a failure: `check` found an
+/// expectation that does not hold (README, "Exit codes").
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
@@ -322,8 +324,8 @@ impl CliError {
         match self {
             CliError::Scenario(_)
             | CliError::Usage(_)
-            | CliError::Runner(kdrsim::RunnerError::Trial { .. }) => 2,
-            CliError::Io { .. } | CliError::Runner(_) => 1,
+            | CliError::Io { .. }
+            | CliError::Runner(_) => 2,
         }
     }
 }

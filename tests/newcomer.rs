@@ -563,3 +563,119 @@ fn a_cost_with_one_fault_per_trial_says_one_fault_not_1_00_faults() {
     assert!(text.contains("with its 1 fault moves"), "{text}");
     assert!(text.contains("mean of 3 trials"), "{text}");
 }
+
+/// `scenarios/broker-crash.ron` with an expectation that every trial breaks.
+fn failing_check_scenario(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/broker-crash.ron"))
+        .unwrap()
+        .replacen(
+            "duration_ms: 1_800_000,",
+            "duration_ms: 1_800_000, expect: [\"max_write_outage_ms == 0\"],",
+            1,
+        );
+    let file = dir.join("failing.ron");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn check_exits_1_for_a_broken_expectation_and_2_for_a_junit_file_it_cannot_write() {
+    let dir = temp_dir("junit");
+    let file = failing_check_scenario(&dir);
+    let f = file.to_str().unwrap();
+    // The expectation is broken and the report is written: 1.
+    let junit = dir.join("ok.xml");
+    let out = kdrsim(&[
+        "check",
+        f,
+        "--trials",
+        "5",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(junit.exists());
+    // A directory that does not exist: refused before any trial runs.
+    let missing = dir.join("no/such/dir/check.xml");
+    let out = kdrsim(&[
+        "check",
+        f,
+        "--trials",
+        "5",
+        "--junit",
+        missing.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("--junit {}", missing.display())),
+        "{err}"
+    );
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing was checked: {}",
+        stdout_of(&out)
+    );
+    // A directory given as the file.
+    let out = kdrsim(&[
+        "check",
+        f,
+        "--trials",
+        "5",
+        "--junit",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it is a directory"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A write that fails only when it happens (after the trials): still 2,
+/// naming the file. /proc takes no new files, even from root.
+#[cfg(target_os = "linux")]
+#[test]
+fn check_exits_2_naming_the_junit_file_when_writing_it_fails() {
+    let dir = temp_dir("junit-proc");
+    let file = failing_check_scenario(&dir);
+    let out = kdrsim(&[
+        "check",
+        file.to_str().unwrap(),
+        "--trials",
+        "5",
+        "--junit",
+        "/proc/check.xml",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot write the JUnit report /proc/check.xml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_output_file_that_cannot_be_written_exits_2_in_every_command() {
+    let dir = temp_dir("io-2");
+    let blocker = dir.join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let inside = blocker.join("out");
+    let inside = inside.to_str().unwrap();
+    let scenario = library("broker-crash.ron");
+    for args in [
+        vec!["run", &scenario, "--trials", "2", "--out", inside],
+        vec!["replay", &scenario, "--trial", "1", "--trace", inside],
+    ] {
+        let out = kdrsim(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&blocker.display().to_string()),
+            "{args:?}: {err}"
+        );
+    }
+}
