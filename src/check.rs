@@ -237,10 +237,11 @@ pub fn check_model(
                         Verdict::Fail
                     },
                     figure: match first {
+                        None if outcomes.len() == 1 => "held in the one trial".to_string(),
                         None => format!("held in all {} trials", outcomes.len()),
                         Some((t, v)) => format!(
-                            "broken in {count} of {} trials (trial {t}: {} = {v})",
-                            outcomes.len(),
+                            "broken in {count} of {} (trial {t}: {} = {v})",
+                            kdrsim_output::units::count(outcomes.len() as u64, "trial"),
                             metric.name()
                         ),
                     },

@@ -5,7 +5,6 @@
 use crate::cli::{emit, CliError};
 use crate::files::write_atomic_path;
 use kdrsim::check::{check_model, CheckOptions, CheckResult, Verdict};
-use kdrsim::Source;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -105,15 +104,21 @@ fn junit(checked: &[Checked], seed: u64) -> String {
 }
 
 /// Runs the expectations of every file; exit 0 when all pass, 1 when one
-/// does not, 2 on bad input (or a file without expectations).
+/// does not, 2 on bad input (or a file without expectations) and when the
+/// JUnit report cannot be written (checked before the trials run, where it
+/// can be).
 pub fn check(
     files: &[PathBuf],
     opts: CheckOptions,
     junit_path: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
+    // A JUnit file that cannot be written is found before the trials run.
+    if let Some(path) = junit_path {
+        check_writable(path)?;
+    }
     let mut checked = Vec::new();
     for f in files {
-        let model = kdrsim::load_file(f)?;
+        let model = kdrsim::load_scenario(f)?;
         if model.expectations.is_empty() {
             return Err(CliError::Usage(format!(
                 "{}: no `expect` list: nothing to check (e.g. expect: [\"acked_lost_records == 0\"])",
@@ -135,11 +140,11 @@ pub fn check(
             all_pass &= r.verdict == Verdict::Pass;
             let _ = writeln!(
                 text,
-                "{:<9} {}   [{}; {} trials]",
+                "{:<9} {}   [{}; {}]",
                 verdict_word(r.verdict),
                 r.expectation,
                 r.figure,
-                r.trials
+                kdrsim::output::units::count(r.trials, "trial")
             );
             if r.verdict != Verdict::Pass {
                 for &t in &r.replay_trials {
@@ -165,7 +170,7 @@ pub fn check(
     if let Some(path) = junit_path {
         write_atomic_path(path, junit(&checked, opts.seed).as_bytes()).map_err(|source| {
             CliError::Io {
-                what: format!("writing {}", path.display()),
+                what: format!("cannot write the JUnit report {}", path.display()),
                 source,
             }
         })?;
@@ -177,6 +182,31 @@ pub fn check(
     })
 }
 
+/// `--junit PATH` names a file in a directory that exists (and not a
+/// directory itself).
+fn check_writable(path: &Path) -> Result<(), CliError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let problem = if path.is_dir() {
+        Some("it is a directory".to_string())
+    } else {
+        dir.filter(|d| !d.is_dir()).map(|d| {
+            let what = if d.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
+            format!("{} {what}", d.display())
+        })
+    };
+    match problem {
+        Some(why) => Err(CliError::Usage(format!(
+            "--junit {}: cannot write the JUnit report there: {why}",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Shrinks a failing trial and writes the minimal scenario.
 pub fn shrink(
     file: &Path,
@@ -184,7 +214,7 @@ pub fn shrink(
     trial: u64,
     out: Option<&Path>,
 ) -> Result<ExitCode, CliError> {
-    let source = Source::read(file)?;
+    let source = kdrsim::read_source(file)?;
     let shrunk = kdrsim::shrink::shrink(&source, seed, trial).map_err(|e| match e {
         kdrsim::shrink::ShrinkError::Scenario(s) => CliError::Scenario(s),
         other => CliError::Usage(other.to_string()),
@@ -193,18 +223,29 @@ pub fn shrink(
         let stem = file
             .file_stem()
             .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
-        file.with_file_name(format!("{stem}.shrunk-{seed}-{trial}.ron"))
+        let name = format!("{stem}.shrunk-{seed}-{trial}.ron");
+        if source.file.starts_with(kdrsim::BUILTIN_PREFIX) {
+            // A built-in has no directory: the current one.
+            PathBuf::from(name)
+        } else {
+            file.with_file_name(name)
+        }
     });
     write_atomic_path(&out_path, shrunk.text.as_bytes()).map_err(|source| CliError::Io {
         what: format!("writing {}", out_path.display()),
         source,
     })?;
     emit(&format!(
-        "shrunk trial {trial} (seed {seed}) of {}: {} of {} faults still break a per-trial expectation\n\
+        "shrunk trial {trial} (seed {seed}) of {}: {} of {} still {} a per-trial expectation\n\
          wrote {}\nreplay: {}\n",
         file.display(),
         shrunk.faults_after,
-        shrunk.faults_before,
+        kdrsim::output::units::count(shrunk.faults_before as u64, "fault"),
+        if shrunk.faults_after == 1 {
+            "breaks"
+        } else {
+            "break"
+        },
         out_path.display(),
         replay_command(&out_path.display().to_string(), seed, trial)
     ))?;

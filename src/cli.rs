@@ -53,7 +53,7 @@ enum Command {
     Merge(MergeArgs),
     /// Decide the `expect` list of scenario files: exit 0 when every
     /// expectation holds, 1 when one does not (naming the trials to replay),
-    /// 2 on bad input.
+    /// 2 on bad input or a file it cannot read or write (--junit).
     Check(CheckArgs),
     /// Reduce a failing trial's faults to a minimal schedule that still
     /// breaks a per-trial expectation, written as a scenario with fixed times.
@@ -64,7 +64,7 @@ enum Command {
     Cost(CostArgs),
     /// Check scenario files (parse and semantic rules) without simulating.
     Validate {
-        /// Scenario files (RON).
+        /// Scenario files (RON), or builtin:NAME for a built-in one.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -72,14 +72,14 @@ enum Command {
     /// the quorum survives, writes stay available and acknowledged data can
     /// be lost.
     Explain {
-        /// The scenario file (RON).
+        /// The scenario file (RON), or builtin:NAME for a built-in one.
         file: PathBuf,
     },
 }
 
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
-    /// Scenario files (RON) with an `expect` list.
+    /// Scenario files (RON, or builtin:NAME) with an `expect` list.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Trials for per-trial and distribution expectations.
@@ -102,7 +102,7 @@ struct CheckArgs {
 
 #[derive(clap::Args, Debug)]
 struct CostArgs {
-    /// The scenario file (RON).
+    /// The scenario file (RON), or builtin:NAME for a built-in one.
     file: PathBuf,
     /// The built-in price book to start from.
     #[arg(long, value_enum, default_value_t = ProviderArg::Aws)]
@@ -139,7 +139,7 @@ enum CostFormat {
 
 #[derive(clap::Args, Debug)]
 struct ShrinkArgs {
-    /// The scenario file (RON) with a per-trial expectation.
+    /// The scenario file (RON, or builtin:NAME) with a per-trial expectation.
     file: PathBuf,
     /// The failing trial (as `check` names it).
     #[arg(long)]
@@ -155,7 +155,7 @@ struct ShrinkArgs {
 
 #[derive(clap::Args, Debug)]
 struct StudyCmdArgs {
-    /// The study file (RON). With none, the built-in default study.
+    /// The study file (RON), or builtin:study/default. With none, the built-in default study.
     file: Option<PathBuf>,
     /// Trials per cell (topology x fault scenario); default: the study's.
     #[arg(long)]
@@ -173,7 +173,7 @@ struct StudyCmdArgs {
 
 #[derive(clap::Args, Debug)]
 struct CompareArgs {
-    /// Scenario files (RON). With none, the built-in scenarios.
+    /// Scenario files (RON), or builtin:NAME for a built-in one. With none, the built-in scenarios.
     files: Vec<PathBuf>,
     /// Trials per scenario.
     #[arg(long, default_value_t = DEFAULT_TRIALS)]
@@ -201,7 +201,7 @@ struct CompareArgs {
 
 #[derive(clap::Args, Debug)]
 struct SweepArgs {
-    /// The scenario file (RON).
+    /// The scenario file (RON), or builtin:NAME for a built-in one.
     file: PathBuf,
     /// PATH=VALUES: a field path into the scenario and the values to try,
     /// as a,b,c or start..end:step (e.g. topics[0].min_insync_replicas=1,2,3).
@@ -223,7 +223,7 @@ struct SweepArgs {
 
 #[derive(clap::Args, Debug)]
 struct RunArgs {
-    /// Scenario files (RON). With none, the built-in scenarios run.
+    /// Scenario files (RON), or builtin:NAME for a built-in one. With none, the built-in scenarios run.
     files: Vec<PathBuf>,
     /// Trials per scenario.
     #[arg(long, default_value_t = DEFAULT_TRIALS)]
@@ -269,7 +269,7 @@ struct MergeArgs {
 
 #[derive(clap::Args, Debug)]
 struct ReplayArgs {
-    /// The scenario file (RON).
+    /// The scenario file (RON), or builtin:NAME for a built-in one.
     file: PathBuf,
     /// The trial number to replay (as named in a report's worst_trials).
     #[arg(long)]
@@ -297,10 +297,12 @@ enum FormatArg {
     Csv,
 }
 
-/// Failures, each with its exit code: 2 for bad input and for a trial that
-/// went past its event budget (the scenario drives the model somewhere it
-/// cannot finish: a report naming scenario, seed and trial, not a result),
-/// 1 for the rest.
+/// Failures, each with its exit code: 2 for every one of them, bad input,
+/// a usage error, a file that cannot be read or written, a trial that went
+/// past its event budget (the scenario drives the model somewhere it
+/// cannot finish: a report naming scenario, seed and trial, not a result).
+/// Exit code 1 is kept for one answer, not a failure: `check` found an
+/// expectation that does not hold (README, "Exit codes").
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
@@ -322,8 +324,8 @@ impl CliError {
         match self {
             CliError::Scenario(_)
             | CliError::Usage(_)
-            | CliError::Runner(kdrsim::RunnerError::Trial { .. }) => 2,
-            CliError::Io { .. } | CliError::Runner(_) => 1,
+            | CliError::Io { .. }
+            | CliError::Runner(_) => 2,
         }
     }
 }
@@ -385,7 +387,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
         Some(Command::Cost(a)) => cost(a),
         Some(Command::Validate { files }) => Ok(crate::validate::validate(&files)),
         Some(Command::Explain { file }) => {
-            let model = kdrsim::load_file(&file)?;
+            let model = kdrsim::load_scenario(&file)?;
             emit(&crate::explain::explain_text(&model))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -414,7 +416,7 @@ fn cost(a: CostArgs) -> Result<ExitCode, CliError> {
                 .map_err(|e| CliError::Usage(e.to_string()))?
         }
     };
-    let model = kdrsim::load_file(&a.file)?;
+    let model = kdrsim::load_scenario(&a.file)?;
     let trials = TrialRange::first(a.trials);
     let faulted = kdrsim::run_traffic(&model, a.seed, trials, a.jobs)?;
     let quiet = kdrsim::run_traffic(&kdrsim::without_faults(&model), a.seed, trials, a.jobs)?;
@@ -440,17 +442,11 @@ fn load_models(files: &[PathBuf]) -> Result<Vec<Arc<Model>>, CliError> {
 
 fn load_all(files: &[PathBuf]) -> Result<Vec<Loaded>, CliError> {
     let sources: Vec<Source> = if files.is_empty() {
-        kdrsim::BUILTIN
-            .iter()
-            .map(|(file, text)| Source {
-                file: file.to_string(),
-                text: text.to_string(),
-            })
-            .collect()
+        kdrsim::builtin_sources()
     } else {
         files
             .iter()
-            .map(|f| Source::read(f))
+            .map(|f| kdrsim::read_source(f))
             .collect::<Result<_, _>>()?
     };
     sources
@@ -489,13 +485,27 @@ fn resolve_shard(args: &RunArgs, source: ShardSource) -> Result<Option<Shard>, C
 }
 
 fn progress_bar(total: u64) -> ProgressBar {
+    trials_bar(total, "{prefix:>16}")
+}
+
+/// A progress bar over `total` trials, after `head` (a template piece):
+/// counts with thousands separators, the rate with at most one decimal
+/// (`11,372 trials/s`; indicatif's own `{per_sec}` shows four).
+pub(crate) fn trials_bar(total: u64, head: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let template =
+        format!("{head} [{{bar:30}}] {{human_pos}}/{{human_len}} trials ({{rate}}, eta {{eta}})");
     bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>16} [{bar:30}] {pos}/{len} trials ({per_sec}, eta {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+        ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let rate = output::units::per_second(state.per_sec());
+                    let _ = write!(w, "{}", rate.replace("/s", " trials/s"));
+                },
+            )
+            .progress_chars("=> "),
     );
     bar
 }
@@ -573,7 +583,10 @@ fn run_whole(args: &RunArgs, loaded: &[Loaded]) -> Result<ExitCode, CliError> {
     let partial = stopped.then(|| (reports.trials_done(), requested));
     reports.finish(partial)?;
     if let Some((done, of)) = partial {
-        eprintln!("interrupted: reported {done} of {of} trials (marked partial)");
+        eprintln!(
+            "interrupted: reported {done} of {} (marked partial)",
+            output::units::count(of, "trial")
+        );
         return Ok(ExitCode::from(130));
     }
     Ok(ExitCode::SUCCESS)
@@ -668,10 +681,10 @@ fn merge(args: MergeArgs) -> Result<ExitCode, CliError> {
     }
     reports.finish(None)?;
     eprintln!(
-        "merged {} shards: {} scenarios, {} trials each, seed {}",
-        parts.len(),
-        header.scenarios.len(),
-        header.trials,
+        "merged {}: {}, {} each, seed {}",
+        output::units::count(parts.len() as u64, "shard"),
+        output::units::count(header.scenarios.len() as u64, "scenario"),
+        output::units::count(header.trials, "trial"),
         header.seed
     );
     Ok(ExitCode::SUCCESS)
@@ -833,7 +846,7 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         .as_deref()
         .map(crate::report::TimelineFormat::of)
         .transpose()?;
-    let model = kdrsim::load_file(&args.file)?;
+    let model = kdrsim::load_scenario(&args.file)?;
     let (outcome, trace) =
         kdrsim::try_replay(&model, args.seed, args.trial).map_err(kdrsim::RunnerError::from)?;
     let mut text = format!(
@@ -843,7 +856,7 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         args.seed,
         args.trial,
         trace.len(),
-        kdrsim::trace_hash(&trace)
+        kdrsim::trace_hash(&model, &trace)
     );
     for m in kdrsim::Metric::ALL {
         text.push_str(&format!("  {:<22} {}\n", m.name(), outcome.get(m)));
@@ -852,17 +865,17 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
     if trace_to_stdout {
         // Standard output is the trace's alone, for a pipe into jq.
         note(text.trim_end());
-        emit(&kdrsim::to_json_lines(&trace))?;
+        emit(&kdrsim::to_json_lines(&model, &trace))?;
     } else {
         emit(&text)?;
     }
     if let Some(path) = args.trace.as_ref().filter(|_| !trace_to_stdout) {
-        write_atomic_path(path, kdrsim::to_json_lines(&trace).as_bytes()).map_err(|source| {
-            CliError::Io {
+        write_atomic_path(path, kdrsim::to_json_lines(&model, &trace).as_bytes()).map_err(
+            |source| CliError::Io {
                 what: format!("writing the trace to {}", path.display()),
                 source,
-            }
-        })?;
+            },
+        )?;
         note(&format!("wrote {}", path.display()));
     }
     if let (Some(path), Some(format)) = (&args.timeline, timeline) {
@@ -973,7 +986,7 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         let text = e.to_string();
         assert!(
-            text.starts_with("scenario \"3dc-stretched\" (scenarios/3dc-stretched.ron), seed 1, trial 0: stopped after 1 events"),
+            text.starts_with("scenario \"3dc-stretched\" (builtin:3dc-stretched), seed 1, trial 0: stopped after 1 event,"),
             "{text}"
         );
     }

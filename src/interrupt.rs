@@ -43,7 +43,8 @@ pub fn mark_json(json: &str, completed: u64, requested: u64) -> String {
 /// Puts a note above a table report saying it is partial.
 pub fn mark_table(table: &str, completed: u64, requested: u64) -> String {
     format!(
-        "PARTIAL RESULTS: interrupted after {completed} of {requested} trials; the statistics below cover only the trials that completed.\n\n{table}"
+        "PARTIAL RESULTS: interrupted after {completed} of {}; the statistics below cover only the trials that completed.\n\n{table}",
+        kdrsim_output::units::count(requested, "trial")
     )
 }
 

@@ -98,26 +98,87 @@ pub const BUILTIN_STUDY: [(&str, &str); 7] = [
 ];
 
 /// The text of a built-in file (scenario or study) by its path in the
-/// repository, e.g. `scenarios/3dc-stretched.ron`.
+/// repository, e.g. `scenarios/3dc-stretched.ron`, or by the name a
+/// command line gives it, `builtin:3dc-stretched`.
 pub fn builtin_text(path: &str) -> Option<&'static str> {
     BUILTIN
         .iter()
         .chain(BUILTIN_STUDY.iter())
-        .find(|(file, _)| *file == path)
+        .find(|(file, _)| *file == path || builtin_name(file).as_deref() == Some(path))
         .map(|(_, text)| *text)
+}
+
+/// What names a built-in file wherever a scenario (or study) file is
+/// accepted: `builtin:3dc-stretched` is `scenarios/3dc-stretched.ron` as
+/// compiled into the binary, `builtin:study/default` the default study.
+pub const BUILTIN_PREFIX: &str = "builtin:";
+
+/// The `builtin:NAME` of a built-in file's path in the repository
+/// (`scenarios/NAME.ron`).
+pub fn builtin_name(path: &str) -> Option<String> {
+    let name = path.strip_prefix("scenarios/")?.strip_suffix(".ron")?;
+    Some(format!("{BUILTIN_PREFIX}{name}"))
+}
+
+/// Every built-in file's `builtin:NAME`, those of `scenarios/` first, each
+/// group by name.
+pub fn builtin_names() -> Vec<String> {
+    let mut names: Vec<String> = BUILTIN
+        .iter()
+        .chain(BUILTIN_STUDY.iter())
+        .filter_map(|(file, _)| builtin_name(file))
+        .collect();
+    names.sort_by(|a, b| (a.contains('/'), a).cmp(&(b.contains('/'), b)));
+    names
+}
+
+/// The source of a scenario (or study) argument: the built-in it names
+/// (`builtin:NAME`, reported under that name), or the file at that path.
+pub fn read_source(arg: &std::path::Path) -> Result<Source, ScenarioError> {
+    let written = arg.to_string_lossy();
+    if !written.starts_with(BUILTIN_PREFIX) {
+        return Source::read(arg);
+    }
+    match builtin_text(&written) {
+        Some(text) => Ok(Source {
+            file: written.into_owned(),
+            text: text.to_string(),
+        }),
+        None => Err(ScenarioError::Invalid {
+            location: kdrsim_models::Location {
+                file: written.into_owned(),
+                line: 0,
+                column: 0,
+                field: String::new(),
+            },
+            message: format!(
+                "no built-in scenario has this name; valid: {}",
+                builtin_names().join(", ")
+            ),
+        }),
+    }
+}
+
+/// Reads, parses and validates a scenario argument: `builtin:NAME` or a
+/// file ([`read_source`]).
+pub fn load_scenario(arg: &std::path::Path) -> Result<Arc<Model>, ScenarioError> {
+    load_source(&read_source(arg)?)
+}
+
+/// The built-in scenarios, each under its `builtin:NAME`.
+pub fn builtin_sources() -> Vec<Source> {
+    BUILTIN
+        .iter()
+        .map(|(file, text)| Source {
+            file: builtin_name(file).unwrap_or_else(|| file.to_string()),
+            text: text.to_string(),
+        })
+        .collect()
 }
 
 /// Loads the built-in scenarios.
 pub fn builtin_scenarios() -> Result<Vec<Arc<Model>>, ScenarioError> {
-    BUILTIN
-        .iter()
-        .map(|(file, text)| {
-            load_source(&Source {
-                file: file.to_string(),
-                text: text.to_string(),
-            })
-        })
-        .collect()
+    builtin_sources().iter().map(load_source).collect()
 }
 
 /// Runs trials `trials` of `model` with master seed `seed` on `jobs` threads

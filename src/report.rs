@@ -15,7 +15,6 @@
 
 use crate::cli::{emit, CliError};
 use crate::files::{write_atomic_path, OutDir};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kdrsim::output::charts::{self, Chart};
 use kdrsim::output::html::{self, ChartRef, ReportPage, ScenarioSection};
 use kdrsim::output::provenance::{Provenance, ScenarioSource};
@@ -74,11 +73,11 @@ fn cost_paragraph(bills: &[cost::Bill]) -> Option<String> {
         })
         .collect();
     let mut text = format!(
-        "Cost (price book {} as of {}, mean traffic of {} trials with and without the faults; \
+        "Cost (price book {} as of {}, mean traffic of {} with and without the faults; \
          cost.json and docs/cost.md say how): {}.",
         first.price_book,
         first.as_of,
-        first.trials,
+        output::units::count(first.trials as u64, "trial"),
         each.join("; ")
     );
     if !floored.is_empty() {
@@ -104,14 +103,7 @@ pub fn run_all(
     jobs: usize,
 ) -> Result<Vec<ScenarioRun>, CliError> {
     let total = trials.saturating_mul(models.len() as u64);
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>16} [{bar:30}] {pos}/{len} trials ({per_sec}, eta {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    let bar = crate::cli::trials_bar(total, "{prefix:>16}");
     let mut runs = Vec::with_capacity(models.len());
     for model in models {
         bar.set_prefix(output::printable_line(&model.name));
@@ -167,10 +159,8 @@ pub struct Beside<'a> {
 
 /// The text a scenario was compiled from: a built-in's, or its file's.
 fn scenario_text(model: &Model) -> Option<String> {
-    kdrsim::BUILTIN
-        .iter()
-        .find(|(file, _)| *file == model.file)
-        .map(|(_, text)| text.to_string())
+    kdrsim::builtin_text(&model.file)
+        .map(str::to_string)
         .or_else(|| std::fs::read_to_string(&model.file).ok())
 }
 
@@ -362,9 +352,14 @@ fn intro(scenarios: usize, seed: u64, trials: u64, differences: &[String]) -> Ve
         "These scenarios differ in more than topology (see the warnings above), so differences between the \
          columns are not the topologies' alone."
     };
-    let trials = output::units::thousands(trials);
+    let trials = format!(
+        "{} {}",
+        output::units::thousands(trials),
+        output::units::plural(trials, "trial")
+    );
+    let scenarios = output::units::count(scenarios as u64, "scenario");
     paragraphs.push(format!(
-        "{scenarios} scenarios, {trials} trials each, master seed {seed}. Every scenario ran the \
+        "{scenarios}, {trials} each, master seed {seed}. Every scenario ran the \
          same trial numbers with the same seed: fault times come from random streams addressed by \
          (seed, trial, purpose), so scenarios with the same fault list meet their faults at the \
          same instants in every trial (common random numbers). {verdict}"

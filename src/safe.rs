@@ -99,12 +99,28 @@ pub fn shell_command<S: AsRef<str>>(words: &[S]) -> String {
 }
 
 /// The command that replays `trial` of `file` with master seed `seed`,
-/// ready to paste, followed by `extra` arguments.
+/// ready to paste in any directory (see [`replay_target`]), followed by
+/// `extra` arguments.
 pub fn replay_command(file: &str, seed: u64, trial: u64, extra: &[&str]) -> String {
     let (seed, trial) = (seed.to_string(), trial.to_string());
-    let mut words = vec!["kdrsim", "replay", file, "--seed", &seed, "--trial", &trial];
+    let file = replay_target(file);
+    let mut words = vec![
+        "kdrsim", "replay", &file, "--seed", &seed, "--trial", &trial,
+    ];
     words.extend_from_slice(extra);
     shell_command(&words)
+}
+
+/// How a replay command names the scenario `file` so that it works from
+/// any directory: a built-in by its `builtin:NAME`, a file by its absolute
+/// path (as it is, when the current directory cannot be read).
+pub fn replay_target(file: &str) -> String {
+    if file.starts_with(crate::BUILTIN_PREFIX) {
+        return file.to_string();
+    }
+    std::path::absolute(file)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| file.to_string())
 }
 
 #[cfg(test)]
@@ -163,8 +179,18 @@ mod tests {
             assert!(shell_quote(special).starts_with('\''), "{special}");
         }
         assert_eq!(
-            replay_command("my dir/s.ron", 7, 3, &["--timeline", "t.svg"]),
-            "kdrsim replay 'my dir/s.ron' --seed 7 --trial 3 --timeline t.svg"
+            replay_command("/my dir/s.ron", 7, 3, &["--timeline", "t.svg"]),
+            "kdrsim replay '/my dir/s.ron' --seed 7 --trial 3 --timeline t.svg"
+        );
+        assert_eq!(
+            replay_command("builtin:3dc-stretched", 1, 2, &[]),
+            "kdrsim replay builtin:3dc-stretched --seed 1 --trial 2"
+        );
+        let relative = replay_command("scenarios/x.ron", 1, 2, &[]);
+        let cwd = std::env::current_dir().unwrap();
+        assert!(
+            relative.contains(&cwd.join("scenarios/x.ron").display().to_string()),
+            "{relative}"
         );
     }
 

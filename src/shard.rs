@@ -66,7 +66,8 @@ impl Shard {
             Err("the shard count must be at least 1".into())
         } else if index >= count {
             Err(format!(
-                "shard index {index} is out of range for {count} shards (valid: 0..={})",
+                "shard index {index} is out of range for {} (valid: 0..={})",
+                kdrsim_output::units::count(count, "shard"),
                 count - 1
             ))
         } else {
@@ -146,8 +147,10 @@ pub fn shard_from_env(
         let shard = Shard::new(index, count).map_err(|e| {
             format!(
                 "SLURM_ARRAY_TASK_ID={id} (minus SLURM_ARRAY_TASK_MIN={min}) gives shard {index}, \
-                 but there are {count} shards: {e}. Use a contiguous array such as \
+                 but there {} {}: {e}. Use a contiguous array such as \
                  --array=0-{} (step arrays like 0-15:4 are not supported)",
+                if count == 1 { "is" } else { "are" },
+                kdrsim_output::units::count(count, "shard"),
                 count.saturating_sub(1)
             )
         })?;
@@ -311,8 +314,9 @@ fn verify_seal(path: &Path, header: &PartialHeader) -> Result<(), CliError> {
     let rows = lines.saturating_sub(2);
     if end.rows != rows {
         return Err(merge_error(format!(
-            "{}: {rows} rows where the partial was written with {}; {rerun}",
+            "{}: {} where the partial was written with {}; {rerun}",
             path.display(),
+            kdrsim_output::units::count(rows, "row"),
             end.rows
         )));
     }
@@ -488,10 +492,10 @@ pub fn check_complete(mut parts: Vec<PartialFile>) -> Result<Vec<PartialFile>, C
     let have: std::collections::BTreeSet<u64> = parts.iter().map(|p| p.header.shard).collect();
     if let Some(bad) = parts.iter().find(|p| p.header.shard >= a.shards) {
         return Err(merge_error(format!(
-            "{}: shard {} is out of range for {} shards",
+            "{}: shard {} is out of range for {}",
             bad.path.display(),
             bad.header.shard,
-            a.shards
+            kdrsim_output::units::count(a.shards, "shard")
         )));
     }
     let missing: Vec<String> = (0..a.shards)
@@ -507,9 +511,10 @@ pub fn check_complete(mut parts: Vec<PartialFile>) -> Result<Vec<PartialFile>, C
             .join(", ");
         let more = if missing.len() > 20 { ", ..." } else { "" };
         return Err(merge_error(format!(
-            "{} of {} shards are missing (shard {shown}{more}): merge needs every shard of the run",
+            "{} of {} {} missing (shard {shown}{more}): merge needs every shard of the run",
             missing.len(),
-            a.shards
+            kdrsim_output::units::count(a.shards, "shard"),
+            if missing.len() == 1 { "is" } else { "are" }
         )));
     }
     for p in &parts {
@@ -578,7 +583,10 @@ pub fn read_scenario(
         if values.len() != width {
             return Err(damaged(
                 lineno,
-                format!("{} values, expected {width}", values.len()),
+                format!(
+                    "{}, expected {width}",
+                    kdrsim_output::units::count(values.len() as u64, "value")
+                ),
             ));
         }
         let s = values[0] as usize;

@@ -143,9 +143,10 @@ pub fn shrink(source: &Source, seed: u64, trial: u64) -> Result<Shrunk, ShrinkEr
     }
     let mut shrunk = with_faults(&scenario, &schedule);
     shrunk.description = format!(
-        "Shrunk from {} (seed {seed}, trial {trial}): {} of {faults_before} faults, at fixed times. {}",
+        "Shrunk from {} (seed {seed}, trial {trial}): {} of {}, at fixed times. {}",
         source.file,
         schedule.len(),
+        kdrsim_output::units::count(faults_before as u64, "fault"),
         scenario.description
     );
     // The input path goes into a `//` comment, which ends at the first line

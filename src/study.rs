@@ -331,8 +331,9 @@ pub fn run(
     }
     if trials < 100 {
         warnings.push(format!(
-            "{trials} trials per cell: probabilities below {:.0}% per incident cannot be told \
+            "{} per cell: probabilities below {:.0}% per incident cannot be told \
              from zero; run at least 1,000 for a design review",
+            kdrsim_output::units::count(trials, "trial"),
             300.0 / trials.max(1) as f64
         ));
     }

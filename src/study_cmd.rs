@@ -3,7 +3,7 @@
 
 use crate::cli::{emit, open_out_dir, CliError};
 use crate::files::OutDir;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use kdrsim::output::charts::{self, Chart};
 use kdrsim::output::html::ChartRef;
 use kdrsim::output::provenance::{Provenance, ScenarioSource, DIGEST_ALGORITHM};
@@ -27,18 +27,23 @@ pub struct StudyArgs<'a> {
 }
 
 fn bar(total: u64) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("study [{bar:30}] {pos}/{len} trials ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar
+    crate::cli::trials_bar(total, "study")
 }
 
 /// Runs a study and writes its report.
 pub fn study(a: StudyArgs) -> Result<(), CliError> {
+    let named = a
+        .file
+        .and_then(|f| f.to_str()?.strip_prefix(kdrsim::BUILTIN_PREFIX));
     let (source, builtin) = match a.file {
+        // A built-in study (`builtin:study/default`) is read under its path
+        // in the repository, so its topology files are found among the
+        // built-ins beside it.
+        Some(f) if named.is_some() => {
+            let mut source = kdrsim::read_source(f)?;
+            source.file = format!("scenarios/{}.ron", named.unwrap_or_default());
+            (source, true)
+        }
         Some(f) => (Source::read(f)?, false),
         None => (
             Source {

@@ -276,7 +276,7 @@ pub fn sweep(
         ))
     })?;
     let values = parse_values(values).map_err(|e| CliError::Usage(format!("--set {path}: {e}")))?;
-    let source = Source::read(file)?;
+    let source = kdrsim::read_source(file)?;
     let models = variants(&source, path, &values)?;
     let scenario_name = kdrsim::models::load::parse(&source)?.name;
     let runs = run_all(&models, seed, trials, jobs)?;
@@ -306,10 +306,11 @@ pub fn sweep(
         warnings: output::report_warnings(&[], &summaries),
         provenance: None,
         intro: vec![format!(
-            "{} values of {path} ({}), {trials} trials each, master seed {seed}, every value on the \
+            "{} of {path} ({}), {} each, master seed {seed}, every value on the \
              same trial numbers (common random numbers).",
-            values.len(),
-            values.join(", ")
+            output::units::count(values.len() as u64, "value"),
+            values.join(", "),
+            output::units::count(trials, "trial")
         )],
         summaries: &summaries,
         charts: vec![ChartRef {
@@ -318,7 +319,10 @@ pub fn sweep(
         }],
         scenarios: vec![],
         files: vec![
-            ("summary.json".into(), "per value and metric: statistics".into()),
+            (
+                "summary.json".into(),
+                "per value and metric: statistics".into(),
+            ),
             ("trials.csv".into(), "one row per value and trial".into()),
         ],
     };

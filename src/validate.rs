@@ -1,7 +1,7 @@
 //! `kdrsim validate FILE...` and the rendering of scenario errors with a
 //! source snippet (also used for every scenario error the CLI reports).
 
-use kdrsim::{ScenarioError, Source};
+use kdrsim::ScenarioError;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 /// offending line with a caret when the file can be read again.
 pub fn render_error(e: &ScenarioError) -> String {
     match e.location().filter(|l| l.line > 0) {
-        Some(loc) => match Source::read(Path::new(&loc.file)) {
+        Some(loc) => match kdrsim::read_source(Path::new(&loc.file)) {
             Ok(src) => e.render(&src.text),
             Err(_) => e.render(""),
         },
@@ -23,7 +23,7 @@ pub fn render_error(e: &ScenarioError) -> String {
 pub fn validate(files: &[PathBuf]) -> ExitCode {
     let mut bad = 0usize;
     for path in files {
-        let src = match Source::read(path) {
+        let src = match kdrsim::read_source(path) {
             Ok(src) => src,
             Err(e) => {
                 bad += 1;
@@ -37,14 +37,10 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
             Ok(m) => println!(
                 "{}",
                 kdrsim::output::printable(&format!(
-                    "ok: {}: scenario \"{}\": {} brokers, {} controllers, {} topics, {} partitions, {} faults",
+                    "ok: {}: scenario \"{}\": {}",
                     path.display(),
                     m.name,
-                    m.brokers.len(),
-                    m.controllers.len(),
-                    m.topics.len(),
-                    m.partitions.len(),
-                    m.faults.len()
+                    inventory(&m)
                 ))
             ),
             Err(problems) => {
@@ -54,11 +50,29 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
         }
     }
     if bad > 0 {
-        eprintln!("{bad} of {} file(s) invalid", files.len());
+        let files = files.len() as u64;
+        eprintln!(
+            "{bad} of {} invalid",
+            kdrsim::output::units::count(files, "file")
+        );
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// "6 brokers, 3 controllers, 1 topic, 12 partitions, 1 fault".
+fn inventory(m: &kdrsim::Model) -> String {
+    use kdrsim::output::units::count;
+    [
+        (m.brokers.len(), "broker"),
+        (m.controllers.len(), "controller"),
+        (m.topics.len(), "topic"),
+        (m.partitions.len(), "partition"),
+        (m.faults.len(), "fault"),
+    ]
+    .map(|(n, noun)| count(n as u64, noun))
+    .join(", ")
 }
 
 /// Every error of one file, each with its snippet, then why checking

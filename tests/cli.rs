@@ -604,7 +604,7 @@ fn validate_checks_every_file_and_shows_the_offending_line_with_a_caret() {
         stderr.contains("unknown broker 33"),
         "both bad files reported: {stderr}"
     );
-    assert!(stderr.contains("2 of 3 file(s) invalid"), "{stderr}");
+    assert!(stderr.contains("2 of 3 files invalid"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 

@@ -22,8 +22,8 @@ fn same_scenario_seed_and_trial_replay_to_the_same_trace_hash() {
             let (b_out, b) = replay(&model, 99, trial);
             assert!(!a.is_empty());
             assert_eq!(
-                trace_hash(&a),
-                trace_hash(&b),
+                trace_hash(&model, &a),
+                trace_hash(&model, &b),
                 "{} trial {trial}",
                 model.name
             );
@@ -51,7 +51,7 @@ fn different_trials_of_a_random_fault_schedule_differ() {
     let model = scenario("3dc-stretched.ron");
     let (_, a) = replay(&model, 1, 0);
     let (_, b) = replay(&model, 1, 1);
-    assert_ne!(trace_hash(&a), trace_hash(&b));
+    assert_ne!(trace_hash(&model, &a), trace_hash(&model, &b));
 }
 
 #[test]

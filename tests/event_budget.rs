@@ -24,7 +24,7 @@ fn a_world_that_never_advances_stops_at_its_budget_naming_the_trial() {
         "scenario \"3dc-stretched\" (3dc-stretched.ron)",
         "seed 7, trial 3",
         "stopped after 60001 events",
-        "budget of 60000 (1000 x (24 partitions + 6 brokers) x (1 faults + 1))",
+        "budget of 60000 (1000 x (24 partitions + 6 brokers) x (1 fault + 1))",
     ] {
         assert!(text.contains(part), "{text}");
     }

@@ -220,7 +220,7 @@ fn s1_1_a_dc_holding_min_isr_replicas_can_lose_acknowledged_writes_and_says_why(
     assert_eq!((dc1.writes, dc1.loss), (Writes::Stop, Loss::Can));
     assert!(
         dc1.loss_why
-            .contains("min.insync.replicas=3 but dc1 holds 3 replica(s) of orders-"),
+            .contains("min.insync.replicas=3 but dc1 holds 3 replicas of orders-"),
         "{}",
         dc1.loss_why
     );

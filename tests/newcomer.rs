@@ -28,6 +28,10 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+fn stdout_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kdrsim-newcomer-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -305,4 +309,373 @@ fn replay_timeline_with_an_unsupported_extension_exits_2_naming_svg_and_png() {
         png.starts_with(b"\x89PNG"),
         "a PNG, whatever the case of its name"
     );
+}
+
+/// `html` with the five entities kdrsim escapes turned back into text.
+fn html_unescape(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The first `kdrsim replay ...` command in `text`, to the end of its line
+/// or HTML element.
+fn first_replay_command(text: &str) -> String {
+    // Not the page's explanation, `kdrsim replay FILE --seed S ...`.
+    let start = text
+        .match_indices("kdrsim replay ")
+        .map(|(i, _)| i)
+        .find(|&i| !text[i..].starts_with("kdrsim replay FILE"))
+        .unwrap_or_else(|| panic!("no replay command in {text}"));
+    let rest = &text[start..];
+    let end = rest.find(['\n', '<']).unwrap_or(rest.len());
+    html_unescape(&rest[..end])
+}
+
+/// Runs a printed `kdrsim replay ...` command through the shell in `dir`,
+/// with `kdrsim` meaning the binary under test.
+fn run_printed(dir: &Path, command: &str) -> Output {
+    let args = command
+        .strip_prefix("kdrsim ")
+        .unwrap_or_else(|| panic!("not a kdrsim command: {command}"));
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("\"$KDRSIM\" {args}"))
+        .env("KDRSIM", env!("CARGO_BIN_EXE_kdrsim"))
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_replay_command_from_the_study_report_works_from_another_directory() {
+    let here = temp_dir("study-here");
+    let elsewhere = temp_dir("study-elsewhere");
+    // A relative report directory, as the default run uses.
+    let out = kdrsim_in(Some(&here), &["study", "--trials", "10", "--out", "rep"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(here.join("rep/index.html")).unwrap();
+    let command = first_replay_command(&page);
+    let replayed = run_printed(&elsewhere, &command);
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{command}: {}",
+        stderr(&replayed)
+    );
+    assert!(stdout_of(&replayed).contains("trace hash"), "{command}");
+}
+
+#[test]
+fn a_replay_command_for_a_built_in_scenario_names_it_and_works_anywhere() {
+    let here = temp_dir("compare-here");
+    let elsewhere = temp_dir("compare-elsewhere");
+    let out = kdrsim_in(
+        Some(&here),
+        &[
+            "compare",
+            "--allow-different",
+            "--trials",
+            "5",
+            "--out",
+            "rep",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = std::fs::read_to_string(here.join("rep/index.html")).unwrap();
+    let command = first_replay_command(&page);
+    assert!(command.starts_with("kdrsim replay builtin:"), "{command}");
+    let replayed = run_printed(&elsewhere, &command);
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{command}: {}",
+        stderr(&replayed)
+    );
+    assert!(elsewhere.join("timeline.svg").exists(), "{command}");
+}
+
+#[test]
+fn a_failed_expectation_prints_a_replay_command_that_works_from_another_directory() {
+    let here = temp_dir("check-here");
+    let elsewhere = temp_dir("check-elsewhere");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/broker-crash.ron"))
+        .unwrap()
+        .replacen(
+            "duration_ms: 1_800_000,",
+            "duration_ms: 1_800_000, expect: [\"max_write_outage_ms == 0\"],",
+            1,
+        );
+    std::fs::write(here.join("my topology.ron"), text).unwrap();
+    let out = kdrsim_in(Some(&here), &["check", "my topology.ron", "--trials", "20"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let command = first_replay_command(&stdout_of(&out));
+    let replayed = run_printed(&elsewhere, &command);
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{command}: {}",
+        stderr(&replayed)
+    );
+}
+
+#[test]
+fn builtin_names_a_scenario_wherever_a_file_is_accepted() {
+    let dir = temp_dir("builtin");
+    for args in [
+        vec![
+            "validate",
+            "builtin:3dc-stretched",
+            "builtin:study/multi-az",
+        ],
+        vec!["explain", "builtin:2.5dc-observers"],
+        vec!["replay", "builtin:active-active-mm2", "--trial", "2"],
+        vec!["run", "builtin:3dc-stretched", "--trials", "3"],
+        vec!["cost", "builtin:3dc-stretched", "--trials", "2"],
+        vec![
+            "study",
+            "builtin:study/default",
+            "--trials",
+            "3",
+            "--out",
+            "s",
+        ],
+    ] {
+        let out = kdrsim_in(Some(&dir), &args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+    let out = kdrsim_in(Some(&dir), &["run", "builtin:3dc-strteched"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("builtin:3dc-strteched: no built-in scenario has this name; valid: builtin:2.5dc-observers, builtin:3dc-stretched,"), "{err}");
+}
+
+#[test]
+fn trace_json_shows_the_isr_the_elr_and_proposed_isrs_as_lists_of_broker_ids() {
+    let file = library("2.5dc-observers.ron");
+    let out = kdrsim(&["replay", &file, "--trial", "1", "--trace", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let model = kdrsim::load_file(Path::new(&file)).unwrap();
+    let node_ids: Vec<u64> = model.brokers.iter().map(|b| b.node_id as u64).collect();
+    let mut seen = [0usize; 2];
+    for line in stdout_of(&out).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let what = v["what"].as_str().unwrap();
+        let sets: &[&str] = match what {
+            "isr_changed" => {
+                seen[0] += 1;
+                &["isr", "elr"]
+            }
+            "observers_changing" => {
+                seen[1] += 1;
+                &["isr"]
+            }
+            _ => continue,
+        };
+        let p = &model.partitions[v["partition"].as_u64().unwrap() as usize];
+        let replicas: Vec<u64> = p
+            .replicas()
+            .iter()
+            .map(|b| model.brokers[b.idx()].node_id as u64)
+            .collect();
+        for key in sets {
+            let ids: Vec<u64> = v[key]
+                .as_array()
+                .unwrap_or_else(|| panic!("`{key}` is not a list: {line}"))
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect();
+            assert!(ids.windows(2).all(|w| w[0] < w[1]), "{line}");
+            for id in &ids {
+                assert!(node_ids.contains(id), "{id} is no broker: {line}");
+                assert!(replicas.contains(id), "{id} is no replica: {line}");
+            }
+        }
+    }
+    assert!(seen[0] > 0 && seen[1] > 0, "{seen:?}");
+}
+
+#[test]
+fn validate_counts_one_topic_and_one_fault_in_the_singular() {
+    let out = kdrsim(&[
+        "validate",
+        "scenarios/broker-crash.ron",
+        "tests/bad-scenarios/02-wrong-type.ron",
+    ]);
+    let (text, err) = (stdout_of(&out), stderr(&out));
+    assert!(
+        text.contains("6 brokers, 3 controllers, 1 topic, 12 partitions, 1 fault"),
+        "{text}"
+    );
+    assert!(err.contains("1 of 2 files invalid"), "{err}");
+    let out = kdrsim(&["validate", "tests/bad-scenarios/02-wrong-type.ron"]);
+    assert!(
+        stderr(&out).contains("1 of 1 file invalid"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_mean_every_trial_shares_is_printed_as_the_integer_it_is() {
+    use kdrsim::output::ScenarioAccumulator;
+    let mut acc = ScenarioAccumulator::new("same-rpo", "same.ron", 1);
+    for trial in 0..3 {
+        let outcome = kdrsim::TrialOutcome {
+            rpo_ms: 537,
+            acked_lost_records: 1,
+            ..Default::default()
+        };
+        acc.add(trial, &outcome);
+    }
+    let table = kdrsim::output::format_table(&[acc.finish()]);
+    let rpo = table
+        .lines()
+        .find(|l| l.starts_with("rpo_ms"))
+        .unwrap_or_else(|| panic!("{table}"));
+    let cells: Vec<&str> = rpo.split('|').map(str::trim).collect();
+    assert_eq!(cells[1..5], ["537", "537", "537", "537"], "{table}");
+    assert!(table.contains("— 3 trials, seed 1"), "{table}");
+    let lost = table
+        .lines()
+        .find(|l| l.starts_with("acked_lost_records"))
+        .unwrap();
+    assert!(!lost.contains("1.0"), "{lost}");
+}
+
+#[test]
+fn progress_rates_have_at_most_one_decimal_and_thousands_separators() {
+    use kdrsim::output::units::per_second;
+    assert_eq!(per_second(11371.8058), "11,372/s");
+    assert_eq!(per_second(42.46), "42.5/s");
+    assert_eq!(per_second(7.0), "7/s");
+    assert_eq!(per_second(0.0), "0/s");
+}
+
+#[test]
+fn a_cost_with_one_fault_per_trial_says_one_fault_not_1_00_faults() {
+    let out = kdrsim(&["cost", "builtin:3dc-stretched", "--trials", "3"]);
+    let text = stdout_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(text.contains("with its 1 fault moves"), "{text}");
+    assert!(text.contains("mean of 3 trials"), "{text}");
+}
+
+/// `scenarios/broker-crash.ron` with an expectation that every trial breaks.
+fn failing_check_scenario(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("scenarios/broker-crash.ron"))
+        .unwrap()
+        .replacen(
+            "duration_ms: 1_800_000,",
+            "duration_ms: 1_800_000, expect: [\"max_write_outage_ms == 0\"],",
+            1,
+        );
+    let file = dir.join("failing.ron");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn check_exits_1_for_a_broken_expectation_and_2_for_a_junit_file_it_cannot_write() {
+    let dir = temp_dir("junit");
+    let file = failing_check_scenario(&dir);
+    let f = file.to_str().unwrap();
+    // The expectation is broken and the report is written: 1.
+    let junit = dir.join("ok.xml");
+    let out = kdrsim(&[
+        "check",
+        f,
+        "--trials",
+        "5",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(junit.exists());
+    // A directory that does not exist: refused before any trial runs.
+    let missing = dir.join("no/such/dir/check.xml");
+    let out = kdrsim(&[
+        "check",
+        f,
+        "--trials",
+        "5",
+        "--junit",
+        missing.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("--junit {}", missing.display())),
+        "{err}"
+    );
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing was checked: {}",
+        stdout_of(&out)
+    );
+    // A directory given as the file.
+    let out = kdrsim(&[
+        "check",
+        f,
+        "--trials",
+        "5",
+        "--junit",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it is a directory"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A write that fails only when it happens (after the trials): still 2,
+/// naming the file. /proc takes no new files, even from root.
+#[cfg(target_os = "linux")]
+#[test]
+fn check_exits_2_naming_the_junit_file_when_writing_it_fails() {
+    let dir = temp_dir("junit-proc");
+    let file = failing_check_scenario(&dir);
+    let out = kdrsim(&[
+        "check",
+        file.to_str().unwrap(),
+        "--trials",
+        "5",
+        "--junit",
+        "/proc/check.xml",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot write the JUnit report /proc/check.xml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_output_file_that_cannot_be_written_exits_2_in_every_command() {
+    let dir = temp_dir("io-2");
+    let blocker = dir.join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let inside = blocker.join("out");
+    let inside = inside.to_str().unwrap();
+    let scenario = library("broker-crash.ron");
+    for args in [
+        vec!["run", &scenario, "--trials", "2", "--out", inside],
+        vec!["replay", &scenario, "--trial", "1", "--trace", inside],
+    ] {
+        let out = kdrsim(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&blocker.display().to_string()),
+            "{args:?}: {err}"
+        );
+    }
 }

@@ -368,9 +368,16 @@ fn confluent_json_placement_is_read_like_the_native_form() {
         "observers": [{"count": 2, "constraints": {"rack": "east"}}],
         "observerPromotionPolicy": "under-min-isr"}"##)"###;
     let native = constraints(2, ", observer_promotion_policy: UnderMinIsr");
-    let a = replay(&model("json", &with_placement(json)), 1, 0);
-    let b = replay(&model("native", &with_placement(&native)), 1, 0);
-    assert_eq!(kdrsim::trace_hash(&a.1), kdrsim::trace_hash(&b.1));
+    let (json, native) = (
+        model("json", &with_placement(json)),
+        model("native", &with_placement(&native)),
+    );
+    let a = replay(&json, 1, 0);
+    let b = replay(&native, 1, 0);
+    assert_eq!(
+        kdrsim::trace_hash(&json, &a.1),
+        kdrsim::trace_hash(&native, &b.1)
+    );
 }
 
 #[test]

@@ -418,17 +418,21 @@ fn printed_replay_commands_are_one_argument_per_word_when_pasted() {
             .lines()
             .map(String::from)
             .collect();
+        // The file by its absolute path, so the command works from any
+        // directory (issue 15).
+        assert_eq!(args[0], "replay", "{command}");
+        assert!(Path::new(&args[1]).is_absolute(), "{command}");
         assert_eq!(
-            args[..2],
-            ["replay".to_string(), relative.clone()],
+            Path::new(&args[1]).canonicalize().unwrap(),
+            file.canonicalize().unwrap(),
             "{command}"
         );
         assert_eq!(args[2], "--seed");
         assert_eq!(args[4], "--trial");
         assert_eq!(args.len(), 6, "{command}: {args:?}");
-        // And the command replays the trial it names.
+        // And the command replays the trial it names, from anywhere.
         let replay: Vec<&str> = args.iter().map(String::as_str).collect();
-        ok(kdrsim_in(&dir, &replay));
+        ok(kdrsim_in(&sub, &replay));
     }
     for planted in ["X.ron", "Y", "Z"] {
         assert!(!dir.join(planted).exists(), "{planted} was created");

@@ -119,9 +119,9 @@ pub fn explain(model: &Model) -> Explanation {
             .map(|(d, n)| format!("{}: {n}", model.dcs[d.idx()].name))
             .collect();
         summary.push(format!(
-            "{}KRaft quorum: {} voters ({}); it needs {} of them",
+            "{}KRaft quorum: {} ({}); it needs {} of them",
             cluster_prefix(model, k),
-            voters.len(),
+            crate::words::count(voters.len() as u64, "voter"),
             layout.join(", "),
             voters.len() / 2 + 1
         ));
@@ -132,14 +132,15 @@ pub fn explain(model: &Model) -> Explanation {
             .count_ones();
         let producer = t.producer.map(|p| &model.producers[p]);
         summary.push(format!(
-            "{}topic {}: {} partitions, RF={}{}, min.insync.replicas={}, unclean election {}; {}",
+            "{}topic {}: {}, RF={}{}, min.insync.replicas={}, unclean election {}; {}",
             cluster_prefix(model, topic_cluster(model, TopicIdx(ti as u16))),
             t.name,
-            t.partitions,
+            crate::words::count(t.partitions as u64, "partition"),
             t.rf,
             if observers > 0 {
                 format!(
-                    " + {observers} observer(s) (promotion: {})",
+                    " + {} (promotion: {})",
+                    crate::words::count(observers as u64, "observer"),
                     policy_name(t.promotion)
                 )
             } else {
@@ -404,7 +405,8 @@ fn judge(
                 let leader_lost = brokers.contains(&part.replicas()[0]);
                 let stop = if !quorum_ok && (acks == Acks::All || leader_lost) {
                     Some(format!(
-                        "{name} loses {sync_in} in-sync replica(s) with {short}, and without a KRaft quorum nothing can fence them out of the ISR or elect a new leader{}",
+                        "{name} loses {} with {short}, and without a KRaft quorum nothing can fence them out of the ISR or elect a new leader{}",
+                        crate::words::count(sync_in as u64, "in-sync replica"),
                         if acks == Acks::All {
                             " (acks=all waits for them)"
                         } else {
@@ -421,8 +423,13 @@ fn judge(
                     ))
                 } else if acks == Acks::All && isr_out < t.min_isr {
                     Some(format!(
-                        "{name} keeps {isr_out} in-sync replica(s) outside {short}{}, fewer than min.insync.replicas={}",
-                        if promoted > 0 { " (promoted observers included)" } else { "" },
+                        "{name} keeps {} outside {short}{}, fewer than min.insync.replicas={}",
+                        crate::words::count(isr_out as u64, "in-sync replica"),
+                        if promoted > 0 {
+                            " (promoted observers included)"
+                        } else {
+                            ""
+                        },
                         t.min_isr
                     ))
                 } else {
@@ -447,8 +454,9 @@ fn judge(
                     )),
                     Acks::One => None,
                     Acks::All if holders_in >= t.min_isr.min(t.rf) => Some(format!(
-                        "min.insync.replicas={} but {short} holds {holders_in} replica(s) of {name}: if the ISR first shrinks to those, a loss of {short} loses acknowledged writes",
-                        t.min_isr
+                        "min.insync.replicas={} but {short} holds {} of {name}: if the ISR first shrinks to those, a loss of {short} loses acknowledged writes",
+                        t.min_isr,
+                        crate::words::count(holders_in as u64, "replica")
                     )),
                     Acks::All => None,
                 };
@@ -658,8 +666,10 @@ impl Explanation {
                 };
                 let _ = writeln!(
                     s,
-                    "    quorum{who}: {} ({out} of {total} voters remain, {} needed)",
+                    "    quorum{who}: {} ({out} of {} {}, {} needed)",
                     if *ok { "survives" } else { "lost" },
+                    crate::words::count(*total as u64, "voter"),
+                    if *out == 1 { "remains" } else { "remain" },
                     total / 2 + 1
                 );
             }

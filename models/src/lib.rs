@@ -26,6 +26,7 @@ pub mod scenario;
 pub mod study;
 pub mod suggest;
 pub mod trace;
+pub mod words;
 pub mod world;
 
 pub use compile::{compile, compile_all, Model};

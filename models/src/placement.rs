@@ -251,8 +251,9 @@ pub mod constraints {
                 return Err(rule(
                     "replicas",
                     format!(
-                        "rack \"{rack}\" has {have} brokers but the placement puts {need} replicas and observers there; \
-                         a rack needs at least one broker per replica or observer placed in it"
+                        "rack \"{rack}\" has {} but the placement puts {need} replicas and observers there; \
+                         a rack needs at least one broker per replica or observer placed in it",
+                        crate::words::count(have as u64, "broker")
                     ),
                 ));
             }
@@ -263,7 +264,9 @@ pub mod constraints {
             return Err(rule(
                 "replicas",
                 format!(
-                    "{sync} replicas and {observers} observers: at most {max_replicas} in all are supported"
+                    "{} and {}: at most {max_replicas} in all are supported",
+                    crate::words::count(sync as u64, "replica"),
+                    crate::words::count(observers as u64, "observer")
                 ),
             ));
         }

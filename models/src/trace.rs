@@ -4,6 +4,7 @@
 //! without `--trace` pays one branch per record site. The hash is FNV-1a over
 //! the JSON lines, so two traces hash equal exactly when they print equal.
 
+use crate::compile::Model;
 use kdrsim_sim::SimTime;
 use serde::Serialize;
 
@@ -49,6 +50,8 @@ pub enum TraceRecord {
         partition: u32,
         epoch: u32,
     },
+    /// `isr` and `elr` are bit sets over the partition's replica slots
+    /// here; [`to_json_lines`] shows them as broker ids.
     IsrChanged {
         partition: u32,
         isr: u8,
@@ -125,7 +128,8 @@ pub enum TraceRecord {
         to: u64,
     },
     /// The leader asks the controller to promote (or demote) observers:
-    /// `isr` is the proposed ISR as a bit set over replica slots.
+    /// `isr` is the proposed ISR as a bit set over replica slots (broker
+    /// ids in [`to_json_lines`]).
     ObserversChanging {
         partition: u32,
         isr: u8,
@@ -201,12 +205,90 @@ impl TraceEntry {
     }
 }
 
-/// Renders a trace as JSON lines.
-pub fn to_json_lines(trace: &[TraceEntry]) -> String {
+/// A trace entry as its JSON line shows it: replica sets (kept as bit sets
+/// over a partition's replica slots) as lists of broker ids.
+#[derive(Serialize)]
+struct ShownEntry<'a> {
+    t_ns: u64,
+    event_seq: u64,
+    #[serde(flatten)]
+    record: Shown<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Shown<'a> {
+    Record(&'a TraceRecord),
+    IsrChanged {
+        what: &'static str,
+        partition: u32,
+        isr: Vec<u32>,
+        elr: Vec<u32>,
+    },
+    ObserversChanging {
+        what: &'static str,
+        partition: u32,
+        isr: Vec<u32>,
+        promote: bool,
+    },
+}
+
+/// The broker ids (ascending) of the replica slots set in `slots` of
+/// partition `partition`.
+fn broker_ids(model: &Model, partition: u32, slots: u8) -> Vec<u32> {
+    let Some(spec) = model.partitions.get(partition as usize) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<u32> = spec
+        .replicas()
+        .iter()
+        .enumerate()
+        .filter(|(s, _)| slots & (1 << s) != 0)
+        .filter_map(|(_, b)| model.brokers.get(b.idx()).map(|b| b.node_id))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+fn shown<'a>(model: &Model, record: &'a TraceRecord) -> Shown<'a> {
+    match *record {
+        TraceRecord::IsrChanged {
+            partition,
+            isr,
+            elr,
+        } => Shown::IsrChanged {
+            what: "isr_changed",
+            partition,
+            isr: broker_ids(model, partition, isr),
+            elr: broker_ids(model, partition, elr),
+        },
+        TraceRecord::ObserversChanging {
+            partition,
+            isr,
+            promote,
+        } => Shown::ObserversChanging {
+            what: "observers_changing",
+            partition,
+            isr: broker_ids(model, partition, isr),
+            promote,
+        },
+        _ => Shown::Record(record),
+    }
+}
+
+/// Renders a trace of a trial of `model` as JSON lines; replica sets (the
+/// ISR, the ELR, a proposed ISR) are lists of broker ids, `"isr":[1,2,5]`.
+pub fn to_json_lines(model: &Model, trace: &[TraceEntry]) -> String {
     let mut out = String::with_capacity(trace.len() * 64);
     for e in trace {
-        // Every field is an integer, a bool or a fixed tag: cannot fail.
-        if let Ok(line) = serde_json::to_string(e) {
+        let line = ShownEntry {
+            t_ns: e.t_ns,
+            event_seq: e.event_seq,
+            record: shown(model, &e.record),
+        };
+        // Every field is an integer, a bool, a list of them or a fixed
+        // tag: cannot fail.
+        if let Ok(line) = serde_json::to_string(&line) {
             out.push_str(&line);
         }
         out.push('\n');
@@ -216,9 +298,9 @@ pub fn to_json_lines(trace: &[TraceEntry]) -> String {
 
 /// FNV-1a (64-bit) of the JSON-lines rendering: stable across platforms and
 /// Rust versions, unlike `DefaultHasher`.
-pub fn trace_hash(trace: &[TraceEntry]) -> u64 {
+pub fn trace_hash(model: &Model, trace: &[TraceEntry]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in to_json_lines(trace).bytes() {
+    for b in to_json_lines(model, trace).bytes() {
         h ^= b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }

@@ -145,11 +145,12 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
         let _ = writeln!(
             h,
             "<p class=\"note\">Drawn by kdrsim {} (commit <code>{}</code>), master seed {}, \
-             {} trials per scenario; <a href=\"#provenance\">provenance</a> below.</p>",
+             {} {} per scenario; <a href=\"#provenance\">provenance</a> below.</p>",
             escape(&p.version),
             escape(&p.commit),
             p.seed,
-            thousands(p.trials)
+            thousands(p.trials),
+            crate::units::plural(p.trials, "trial")
         );
     }
     h.push_str(&warnings_box(&page.warnings));

@@ -1,6 +1,8 @@
 //! Human units for figures a person reads: whole numbers with thousands
 //! separators, dollars to the cent, bytes in GB (decimal, as clouds bill).
 
+pub use kdrsim_models::words::{count, plural};
+
 /// `1234567` as `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -74,6 +76,15 @@ pub fn thousands_f(x: f64, decimals: usize) -> String {
     } else {
         format!("{sign}{}.{frac:0decimals$}", thousands(whole))
     }
+}
+
+/// A rate per second for a reader: thousands separators and at most one
+/// decimal (none from 100/s on): `11,372/s`, `42.5/s`, `0/s`.
+pub fn per_second(rate: f64) -> String {
+    let decimals = if rate.abs() >= 100.0 { 0 } else { 1 };
+    let text = thousands_f(rate, decimals);
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text}/s")
 }
 
 /// A duration for a reader: `0`, `850 ms`, `12.5 s`, `4 min 12 s`,

@@ -124,10 +124,10 @@ fn cluster(
             format!("{kf}.data_centers"),
             "",
             format!(
-                "cluster \"{}\" has {} brokers and {} controllers in its data centers; it needs at least one of each",
+                "cluster \"{}\" has {} and {} in its data centers; it needs at least one of each",
                 k.name,
-                spec.brokers.len(),
-                spec.controllers.len()
+                crate::words::count(spec.brokers.len() as u64, "broker"),
+                crate::words::count(spec.controllers.len() as u64, "controller")
             ),
         ));
     }

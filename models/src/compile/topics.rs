@@ -208,8 +208,10 @@ impl Topics {
                 format!("{tf}.replication_factor"),
                 "",
                 format!(
-                    "replication_factor {} is not possible with {} brokers; valid: 1..={}",
-                    t.replication_factor, brokers, max_rf
+                    "replication_factor {} is not possible with {}; valid: 1..={}",
+                    t.replication_factor,
+                    crate::words::count(brokers as u64, "broker"),
+                    max_rf
                 ),
             ));
         }
@@ -372,8 +374,8 @@ fn assignment(
         Placement::Assignment(lists) => {
             if lists.len() != t.partitions as usize {
                 return Err(c.err(format!("{tf}.placement"), "", format!(
-                    "the assignment lists {} partitions but the topic has {}; give one replica list per partition",
-                    lists.len(), t.partitions)));
+                    "the assignment lists {} but the topic has {}; give one replica list per partition",
+                    crate::words::count(lists.len() as u64, "partition"), t.partitions)));
             }
             lists.clone()
         }
@@ -400,8 +402,8 @@ fn replicas(
             pf,
             "",
             format!(
-                "partition {pi} lists {} replicas but replication_factor is {rf}",
-                list.len()
+                "partition {pi} lists {} but replication_factor is {rf}",
+                crate::words::count(list.len() as u64, "replica")
             ),
         ));
     }

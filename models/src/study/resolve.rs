@@ -186,10 +186,11 @@ fn apply_workload(study: &Study, base: &mut Scenario) -> Result<(), String> {
         if let Some(parts) = w.partitions {
             if matches!(t.placement, Placement::Assignment(_)) && t.partitions != parts {
                 return Err(format!(
-                    "topic `{}` has an explicit assignment of {} partitions; the workload's \
+                    "topic `{}` has an explicit assignment of {}; the workload's \
                      partitions ({parts}) cannot be applied (remove workload.partitions or the \
                      assignment)",
-                    t.name, t.partitions
+                    t.name,
+                    crate::words::count(t.partitions as u64, "partition")
                 ));
             }
             t.partitions = parts;

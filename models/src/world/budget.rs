@@ -11,6 +11,7 @@
 //! trial, so it can be replayed.
 
 use super::*;
+use crate::words::count;
 
 /// A trial stopped because it processed more events than its budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,17 +32,17 @@ impl std::fmt::Display for EventBudgetExceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "scenario \"{}\" ({}), seed {}, trial {}: stopped after {} events, more than the trial's budget of {} ({} x ({} partitions + {} brokers) x ({} faults + 1)): the simulation no longer advances, a bug in kdrsim; replaying this seed and trial stops at the same event",
+            "scenario \"{}\" ({}), seed {}, trial {}: stopped after {}, more than the trial's budget of {} ({} x ({} + {}) x ({} + 1)): the simulation no longer advances, a bug in kdrsim; replaying this seed and trial stops at the same event",
             self.scenario,
             self.file,
             self.seed,
             self.trial,
-            self.events,
+            count(self.events, "event"),
             self.budget,
             self.factor,
-            self.partitions,
-            self.brokers,
-            self.faults
+            count(self.partitions as u64, "partition"),
+            count(self.brokers as u64, "broker"),
+            count(self.faults as u64, "fault")
         )
     }
 }

@@ -108,9 +108,10 @@ pub fn compare_charts(
                 interval: Some((m.p_nonzero_ci95[0] * 100.0, m.p_nonzero_ci95[1] * 100.0)),
                 marker: None,
                 note: format!(
-                    "{} of {} trials ({:.1}–{:.1}%)",
+                    "{} of {} {} ({:.1}–{:.1}%)",
                     crate::units::thousands(m.nonzero_trials),
                     crate::units::thousands(r.trials.len() as u64),
+                    crate::units::plural(r.trials.len() as u64, "trial"),
                     m.p_nonzero_ci95[0] * 100.0,
                     m.p_nonzero_ci95[1] * 100.0
                 ),

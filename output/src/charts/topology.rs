@@ -120,8 +120,10 @@ pub fn topology_dot(model: &Model) -> String {
                     "#bebebe"
                 };
                 format!(
-                    "label = \"broker {}\\n{r} replicas, {o} observers\", style = filled, fillcolor = \"{fill}\"",
-                    model.brokers[b.idx()].node_id
+                    "label = \"broker {}\\n{}, {}\", style = filled, fillcolor = \"{fill}\"",
+                    model.brokers[b.idx()].node_id,
+                    crate::units::count(r as u64, "replica"),
+                    crate::units::count(o as u64, "observer"),
                 )
             }
             TopoNode::Controller(c) => format!(
@@ -582,8 +584,8 @@ fn draw_node<DB: DrawingBackend>(
             };
             let line2 = match (replicas, observers) {
                 (0, 0) => "no replicas".to_string(),
-                (r, 0) => format!("{r} replicas"),
-                (0, o) => format!("{o} observers"),
+                (r, 0) => crate::units::count(r as u64, "replica"),
+                (0, o) => crate::units::count(o as u64, "observer"),
                 (r, o) => format!("{r} repl · {o} obs"),
             };
             (fill, format!("broker {id}"), line2, fill == IDLE)

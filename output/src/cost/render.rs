@@ -49,15 +49,26 @@ pub fn bill_text(bill: &Bill) -> String {
     let i = &bill.incident;
     let _ = writeln!(
         out,
-        "\nextra per incident: {} (a trial with its {:.2} faults moves {} more than one without; \
+        "\nextra per incident: {} (a trial with its {} moves {} more than one without; \
          of it, catch-up bursts move {} for {})",
         usd(i.usd_per_incident),
-        i.faults_per_trial,
+        mean_count(i.faults_per_trial, "fault"),
         usd(i.extra_transfer_usd_per_trial),
         gigabytes(i.catch_up_gb_per_trial * 1e9),
         usd(i.catch_up_usd_per_trial),
     );
     out
+}
+
+/// A mean count of `noun`s: a whole number as one (`1 fault`), else with
+/// two decimals (`1.50 faults`).
+fn mean_count(mean: f64, noun: &str) -> String {
+    let rounded = mean.round();
+    if (mean - rounded).abs() < 0.005 && rounded >= 0.0 {
+        crate::units::count(rounded as u64, noun)
+    } else {
+        format!("{mean:.2} {}", crate::units::plural(2, noun))
+    }
 }
 
 /// The bill as pretty JSON, no control character raw (the JSON rule of

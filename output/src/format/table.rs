@@ -47,8 +47,11 @@ pub fn format_table(summaries: &[ScenarioSummary]) -> String {
 
 fn scenario_block(s: &ScenarioSummary) -> String {
     let mut out = format!(
-        "== {} ({}) — {} trials, seed {} ==\n",
-        s.name, s.file, s.trials, s.seed
+        "== {} ({}) — {}, seed {} ==\n",
+        s.name,
+        s.file,
+        crate::units::count(s.trials, "trial"),
+        s.seed
     );
     let rows: Vec<[String; 7]> = Metric::ALL
         .iter()
@@ -151,17 +154,26 @@ fn line(cells: &[String; 7], widths: &[usize; 7]) -> String {
 /// otherwise round to a misleading `0.00`, two decimals below 10, one below
 /// 1000 and none above (a fraction of a millisecond or byte in a mean of
 /// thousands is noise, and the column stays narrow).
+///
+/// A mean that is a whole number (every trial counted the same) is shown
+/// as one, `537`, like the percentiles beside it, never `537.0`; so are
+/// trailing zeros (`1.50` is `1.5`).
 fn format_mean(mean: f64) -> String {
-    if mean == 0.0 {
-        "0".to_string()
+    let text = if mean == 0.0 {
+        return "0".to_string();
     } else if mean < 0.005 {
-        "<0.01".to_string()
+        return "<0.01".to_string();
     } else if mean < 10.0 {
         format!("{mean:.2}")
     } else if mean < 1000.0 {
         format!("{mean:.1}")
     } else {
         format!("{mean:.0}")
+    };
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
     }
 }
 
@@ -284,6 +296,9 @@ mod tests {
         assert_eq!(format_mean(1.234), "1.23");
         assert_eq!(format_mean(12.34), "12.3");
         assert_eq!(format_mean(999.94), "999.9");
+        assert_eq!(format_mean(537.0), "537");
+        assert_eq!(format_mean(1.5), "1.5");
+        assert_eq!(format_mean(3.0), "3");
         assert_eq!(format_mean(123_456.78), "123457");
         assert_eq!(format_percent(0.0), "0.0");
         assert_eq!(format_percent(0.0001), "<0.1");

@@ -10,7 +10,7 @@ use super::render::{
 };
 use super::{CellStats, Status, TopologyResult};
 use crate::html::{escape, ChartRef};
-use crate::units::{thousands, usd};
+use crate::units::{count, plural, thousands, usd};
 use std::fmt::Write;
 
 /// What the page shows beside the report's figures.
@@ -299,12 +299,13 @@ pub fn study_html(page: &StudyPage<'_>) -> String {
     }
     let _ = writeln!(
         h,
-        "</ul><p class=\"note\">{} topologies × {} fault scenarios, {} trials each of {}, seed {}, \
+        "</ul><p class=\"note\">{} × {}, {} {} each of {}, seed {}, \
          on common random numbers: every topology meets each fault at the same instant in trial \
          k. Prices: {} book as of {}.</p>",
-        r.topologies.len(),
-        r.faults.len(),
+        count(r.topologies.len() as u64, "topology"),
+        count(r.faults.len() as u64, "fault scenario"),
         thousands(r.trials),
+        plural(r.trials, "trial"),
         escape(&duration(r.duration_ms as f64)),
         r.seed,
         escape(&r.price_book),

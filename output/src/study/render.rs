@@ -2,7 +2,7 @@
 //! units a review reads (minutes, percent, nines, dollars).
 
 use super::{cheapest_meeting_all, monthly_total, FaultInfo, Objective, TopologyResult};
-use crate::units::{thousands, usd};
+use crate::units::{count, plural, thousands, usd};
 use serde::Serialize;
 
 /// Everything a study report shows, in one value (JSON's shape).
@@ -221,12 +221,13 @@ pub fn summary_lines(r: &StudyReport) -> Vec<String> {
 /// The whole study as text for a terminal.
 pub fn study_text(r: &StudyReport) -> String {
     let mut out = format!(
-        "== study {} ({}) — {} topologies x {} fault scenarios, {} trials each of {}, seed {} ==\n",
+        "== study {} ({}) — {} x {}, {} {} each of {}, seed {} ==\n",
         r.study,
         r.file,
-        r.topologies.len(),
-        r.faults.len(),
+        count(r.topologies.len() as u64, "topology"),
+        count(r.faults.len() as u64, "fault scenario"),
         thousands(r.trials),
+        plural(r.trials, "trial"),
         duration(r.duration_ms as f64),
         r.seed
     );

@@ -1,0 +1,34 @@
+//! Counts in text a person reads: `1 topic`, `3 topics`, never `1 topics`.
+
+/// `n` followed by `noun`, plural unless `n` is 1: `1 broker`, `0 brokers`,
+/// `2 topologies`. Nouns are English and regular (`-s`, or `-ies` after a
+/// consonant and `y`).
+pub fn count(n: u64, noun: &str) -> String {
+    format!("{n} {}", plural(n, noun))
+}
+
+/// `noun` for `n` of them: as is for 1, its plural otherwise.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        return noun.to_string();
+    }
+    match noun.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{stem}ies"),
+        _ => format!("{noun}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(count(1, "topic"), "1 topic");
+        assert_eq!(count(0, "topic"), "0 topics");
+        assert_eq!(count(12, "partition"), "12 partitions");
+        assert_eq!(count(2, "topology"), "2 topologies");
+        assert_eq!(count(3, "key"), "3 keys");
+        assert_eq!(plural(1, "file"), "file");
+    }
+}
