@@ -67,6 +67,18 @@ pub struct CheckResult {
     pub trials: u64,
     /// For failures: trials to replay (the first violations, or the worst).
     pub replay_trials: Vec<u64>,
+    /// How many of those trials ended with a fault unhealed or a runbook
+    /// step unfinished: their outages are cut off at the trial's end.
+    pub cut_off: kdrsim_output::CutOffCounts,
+}
+
+/// The cut-off counts of `outcomes`.
+fn cut_off_of(outcomes: &[(u64, TrialOutcome)]) -> kdrsim_output::CutOffCounts {
+    let mut c = kdrsim_output::CutOffCounts::default();
+    for (_, o) in outcomes {
+        c.add(o.cut_off);
+    }
+    c
 }
 
 /// Trials and seed of a check.
@@ -247,6 +259,7 @@ pub fn check_model(
                     },
                     trials: outcomes.len() as u64,
                     replay_trials: failing,
+                    cut_off: cut_off_of(&outcomes),
                 }
             }
             Expectation::Distribution {
@@ -286,6 +299,7 @@ pub fn check_model(
                     } else {
                         worst.iter().take(5).map(|(t, _)| *t).collect()
                     },
+                    cut_off: cut_off_of(&outcomes),
                 }
             }
             Expectation::Probability {
@@ -298,6 +312,7 @@ pub fn check_model(
             } => {
                 let event = |o: &TrialOutcome| inner.holds(o.get(metric) as f64, value as f64);
                 let mut examples = Vec::new();
+                let mut cut_off = kdrsim_output::CutOffCounts::default();
                 let s = sequential_test(cmp, bound, confidence, opts.max_trials, |from, to| {
                     let batch = run_batch(
                         model,
@@ -309,6 +324,7 @@ pub fn check_model(
                         opts.jobs,
                         |_| {},
                     )?;
+                    cut_off.merge(&cut_off_of(&batch));
                     if examples.len() < 5 {
                         examples.extend(
                             replay_list(&batch, event)
@@ -336,6 +352,7 @@ pub fn check_model(
                     } else {
                         examples
                     },
+                    cut_off,
                 }
             }
         };

@@ -146,6 +146,11 @@ pub fn check(
                 r.figure,
                 kdrsim::output::units::count(r.trials, "trial")
             );
+            // An outage figure of a trial that ended mid-fault is cut off:
+            // a PASS on it may only mean the trial was too short to see.
+            if let Some(w) = r.cut_off.warning(r.trials) {
+                let _ = writeln!(text, "          warning: {w}");
+            }
             if r.verdict != Verdict::Pass {
                 for &t in &r.replay_trials {
                     let _ = writeln!(

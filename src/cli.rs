@@ -861,6 +861,12 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
     for m in kdrsim::Metric::ALL {
         text.push_str(&format!("  {:<22} {}\n", m.name(), outcome.get(m)));
     }
+    if outcome.cut_off.fault_unhealed {
+        text.push_str("  cut off: a fault had not healed when the trial ended; its outages stop at the end\n");
+    }
+    if outcome.cut_off.runbook_unfinished {
+        text.push_str("  cut off: a runbook step had not finished when the trial ended\n");
+    }
     let trace_to_stdout = args.trace.as_deref() == Some(Path::new("-"));
     if trace_to_stdout {
         // Standard output is the trace's alone, for a pipe into jq.

@@ -12,10 +12,10 @@
 //! A partial result is one JSON-lines file, `partial-K-of-N.jsonl`:
 //!
 //! ```text
-//! {"kdrsim_partial":2,"kdrsim_version":"0.1.0","seed":7,"trials":1000,"shard":2,"shards":4,
+//! {"kdrsim_partial":3,"kdrsim_version":"0.1.0","seed":7,"trials":1000,"shard":2,"shards":4,
 //!  "first_trial":500,"end_trial":750,"metrics":["acked_lost_records",...],
 //!  "scenarios":[{"name":"3dc-stretched","file":"scenarios/3dc-stretched.ron","digest":"…"}]}
-//! [0,500,0,0,12034,...]          one line per trial: scenario index, trial, metrics
+//! [0,500,0,0,12034,...,0]        one line per trial: scenario index, trial, metrics, cut_off
 //! ...
 //! {"end":{"rows":250,"fnv1a64":"…"}}
 //! ```
@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 
 /// The partial-result format version; bump on any incompatible change.
 /// 2: the sealing last line (1 had none).
-pub const PARTIAL_FORMAT: u32 = 2;
+pub const PARTIAL_FORMAT: u32 = 3;
 
 /// Shard `index` of `count` (0-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +221,7 @@ impl PartialHeader {
             shards: shard.count,
             first_trial: range.start,
             end_trial: range.end,
-            metrics: Metric::ALL.iter().map(|m| m.name().to_string()).collect(),
+            metrics: row_columns(),
             scenarios,
         }
     }
@@ -323,6 +323,19 @@ fn verify_seal(path: &Path, header: &PartialHeader) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The columns of a row after the scenario index and trial: every metric,
+/// then `cut_off` (`TrialOutcome::cut_off` as `CutOff::bits`), which is not
+/// a metric but must reach the merged report as the unsharded run has it.
+pub fn row_columns() -> Vec<String> {
+    Metric::ALL
+        .iter()
+        .map(|m| m.name().to_string())
+        .chain(std::iter::once(CUT_OFF_COLUMN.to_string()))
+        .collect()
+}
+
+const CUT_OFF_COLUMN: &str = "cut_off";
+
 /// Appends one row line per outcome of scenario `scenario`.
 pub fn write_rows(out: &mut String, scenario: usize, rows: &[(u64, TrialOutcome)]) {
     use std::fmt::Write;
@@ -331,6 +344,7 @@ pub fn write_rows(out: &mut String, scenario: usize, rows: &[(u64, TrialOutcome)
         for m in Metric::ALL {
             let _ = write!(out, ",{}", outcome.get(m));
         }
+        let _ = write!(out, ",{}", outcome.cut_off.bits());
         out.push_str("]\n");
     }
 }
@@ -468,7 +482,7 @@ pub fn check_complete(mut parts: Vec<PartialFile>) -> Result<Vec<PartialFile>, C
             return Err(differ("scenarios", names(a), names(b)));
         }
     }
-    let expected: Vec<String> = Metric::ALL.iter().map(|m| m.name().to_string()).collect();
+    let expected = row_columns();
     if a.metrics != expected {
         return Err(merge_error(format!(
             "{}: written with metrics {} but this kdrsim reports {}",
@@ -558,7 +572,7 @@ pub fn read_scenario(
     let reader = std::io::BufReader::with_capacity(1 << 16, file);
     let mut next = part.header.first_trial;
     let mut buf: Vec<(u64, TrialOutcome)> = Vec::with_capacity(chunk);
-    let width = 2 + Metric::ALL.len();
+    let width = 2 + Metric::ALL.len() + 1;
     let mut values: Vec<u64> = Vec::with_capacity(width);
     for (i, line) in reader.lines().enumerate().skip(1) {
         let line = line.map_err(|e| merge_error(format!("{}: {e}", part.path.display())))?;
@@ -606,6 +620,13 @@ pub fn read_scenario(
         for (m, &v) in Metric::ALL.iter().zip(&values[2..]) {
             outcome.set(*m, v);
         }
+        let bits = values[width - 1];
+        outcome.cut_off = kdrsim::models::CutOff::from_bits(bits).ok_or_else(|| {
+            damaged(
+                lineno,
+                format!("{CUT_OFF_COLUMN} is {bits}, expected 0, 1, 2 or 3"),
+            )
+        })?;
         buf.push((next, outcome));
         next += 1;
         if buf.len() == chunk {

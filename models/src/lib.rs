@@ -32,7 +32,7 @@ pub mod world;
 pub use compile::{compile, compile_all, Model};
 pub use error::{Location, Problems, ScenarioError};
 pub use load::Source;
-pub use outcome::{Metric, TrialOutcome};
+pub use outcome::{CutOff, Metric, TrialOutcome};
 pub use scenario::Scenario;
 pub use world::{EventBudgetExceeded, World};
 

@@ -47,6 +47,46 @@ pub struct TrialOutcome {
     /// and with `acks=0`.
     #[serde(default)]
     pub buffered_ms_max: u64,
+    /// Not a metric (no statistics of its own, not in [`Metric::ALL`]):
+    /// what was still under way when the trial ended, so a report can say
+    /// in how many trials the figures above are cut off at the trial's end
+    /// rather than measured to their real end.
+    #[serde(default)]
+    pub cut_off: CutOff,
+}
+
+/// What one trial left unfinished at its end. The outage figures of such a
+/// trial stop at the trial's end: the real outage would have gone on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CutOff {
+    /// A fault that began in the trial had not healed (a permanent fault,
+    /// or one whose recovery fell after the end).
+    pub fault_unhealed: bool,
+    /// A runbook (or a producer's own failover) had begun a step it had
+    /// not finished: detection, decision, the DNS switch, a failback.
+    pub runbook_unfinished: bool,
+}
+
+impl CutOff {
+    /// Whether anything was cut off.
+    pub fn any(self) -> bool {
+        self.fault_unhealed || self.runbook_unfinished
+    }
+
+    /// As one whole number (bit 0: fault, bit 1: runbook), the column a
+    /// shard's partial result stores it in.
+    pub fn bits(self) -> u64 {
+        u64::from(self.fault_unhealed) | u64::from(self.runbook_unfinished) << 1
+    }
+
+    /// The inverse of [`bits`](Self::bits); `None` for a value no
+    /// `CutOff` writes.
+    pub fn from_bits(bits: u64) -> Option<CutOff> {
+        (bits < 4).then_some(CutOff {
+            fault_unhealed: bits & 1 != 0,
+            runbook_unfinished: bits & 2 != 0,
+        })
+    }
 }
 
 /// A named metric of [`TrialOutcome`], in report order.

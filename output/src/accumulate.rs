@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use kdrsim_models::{Metric, TrialOutcome};
 
 use crate::stats::{self, WORST_TRIALS};
-use crate::summary::{MetricSummary, ScenarioSummary};
+use crate::summary::{CutOffCounts, MetricSummary, ScenarioSummary};
 
 /// A multiset of `u64` values: distinct value → occurrences; exact while it
 /// holds at most [`EXACT_DISTINCT`] distinct values, then with values
@@ -315,6 +315,8 @@ pub struct ScenarioAccumulator {
     trials: u64,
     /// In [`Metric::ALL`] order.
     metrics: Vec<MetricAccumulator>,
+    /// Trials whose figures the trial's end cut off (not a metric).
+    cut_off: CutOffCounts,
 }
 
 impl ScenarioAccumulator {
@@ -327,6 +329,7 @@ impl ScenarioAccumulator {
             notes: Vec::new(),
             trials: 0,
             metrics: vec![MetricAccumulator::default(); Metric::ALL.len()],
+            cut_off: CutOffCounts::default(),
         }
     }
 
@@ -336,6 +339,7 @@ impl ScenarioAccumulator {
         for (acc, metric) in self.metrics.iter_mut().zip(Metric::ALL) {
             acc.add(trial, outcome.get(metric));
         }
+        self.cut_off.add(outcome.cut_off);
     }
 
     /// Folds in another part of the same scenario's trials (which must not
@@ -345,6 +349,7 @@ impl ScenarioAccumulator {
         for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
             a.merge(b);
         }
+        self.cut_off.merge(&other.cut_off);
     }
 
     /// Trials folded in so far.
@@ -381,6 +386,7 @@ impl ScenarioAccumulator {
                 .zip(&self.metrics)
                 .map(|(m, acc)| (m, acc.worst_trials()))
                 .collect(),
+            cut_off: self.cut_off,
         }
     }
 }

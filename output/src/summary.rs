@@ -145,6 +145,68 @@ pub struct ScenarioSummary {
     /// [`stats::WORST_TRIALS`] worst trials (see [`stats::worst_trials`]),
     /// the ones worth replaying.
     pub worst_trials: Vec<(Metric, Vec<u64>)>,
+    /// In how many trials something was still under way at the trial's
+    /// end (`TrialOutcome::cut_off`): their outages stop at the end.
+    pub cut_off: CutOffCounts,
+}
+
+/// How many trials ended before a fault healed or a runbook step finished.
+/// Counts saturate, like every count of a summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CutOffCounts {
+    /// Trials with anything cut off (either below, or both).
+    pub trials: u64,
+    /// Trials that ended before a fault healed.
+    pub fault_unhealed: u64,
+    /// Trials that ended with a runbook step unfinished.
+    pub runbook_unfinished: u64,
+}
+
+impl CutOffCounts {
+    pub fn add(&mut self, c: kdrsim_models::CutOff) {
+        self.trials = self.trials.saturating_add(u64::from(c.any()));
+        self.fault_unhealed = self
+            .fault_unhealed
+            .saturating_add(u64::from(c.fault_unhealed));
+        self.runbook_unfinished = self
+            .runbook_unfinished
+            .saturating_add(u64::from(c.runbook_unfinished));
+    }
+
+    pub fn merge(&mut self, other: &CutOffCounts) {
+        self.trials = self.trials.saturating_add(other.trials);
+        self.fault_unhealed = self.fault_unhealed.saturating_add(other.fault_unhealed);
+        self.runbook_unfinished = self
+            .runbook_unfinished
+            .saturating_add(other.runbook_unfinished);
+    }
+
+    /// The warning for `of` trials ("525 of 2,000 trials ended before the
+    /// fault healed: ..."), or `None` when nothing was cut off.
+    pub fn warning(&self, of: u64) -> Option<String> {
+        if self.trials == 0 {
+            return None;
+        }
+        let n = crate::units::thousands;
+        let trials = format!("{} {}", n(of), crate::units::plural(of, "trial"));
+        let mut what = Vec::new();
+        if self.fault_unhealed > 0 {
+            what.push(format!(
+                "{} of {trials} ended before a fault healed",
+                n(self.fault_unhealed)
+            ));
+        }
+        if self.runbook_unfinished > 0 {
+            what.push(format!(
+                "{} of {trials} ended with a runbook step unfinished",
+                n(self.runbook_unfinished)
+            ));
+        }
+        Some(format!(
+            "{}: their outages are cut off at the trial's end (a longer duration_ms, or faults that heal sooner, measure them whole)",
+            what.join("; ")
+        ))
+    }
 }
 
 impl ScenarioSummary {
@@ -193,7 +255,7 @@ impl ScenarioSummary {
         let probs = thin(&|s| {
             (s.nonzero_trials > 0 && s.nonzero_trials < THIN_EVIDENCE).then_some(s.nonzero_trials)
         });
-        let mut out = Vec::new();
+        let mut out: Vec<String> = self.cut_off.warning(self.trials).into_iter().collect();
         if !tails.is_empty() {
             out.push(format!(
                 "p99 rests on fewer than {THIN_EVIDENCE} trials for {}: run more trials (about {} for a p99)",

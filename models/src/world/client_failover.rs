@@ -144,6 +144,8 @@ impl World {
         let producer = pi as u16;
         self.q
             .schedule(now + fo.dns_ttl, Ev::ClientSwitched { producer });
+        let due = now + fo.dns_ttl;
+        self.client_switch_due = Some(self.client_switch_due.map_or(due, |d| d.max(due)));
     }
 
     /// The producer leaves its partitions for its failover topic's.

@@ -52,7 +52,7 @@ pub(crate) use topology::draw_rtts;
 use crate::compile::{FaultMode, Model, MAX_RF};
 use crate::ids::*;
 use crate::oracle::{AckedRange, FaultTimes, Oracle, Verdict};
-use crate::outcome::TrialOutcome;
+use crate::outcome::{CutOff, TrialOutcome};
 use crate::scenario::{Acks, FollowerTruncation, OffsetReset, PromotionPolicy};
 use crate::trace::{TraceEntry, TraceRecord};
 use curve::{records_over, LeoCurve, Segment};
@@ -208,6 +208,9 @@ pub struct World {
     guest: Vec<Option<u16>>,
     /// Per producer: its own failover's progress.
     client_fo: Vec<client_failover::ClientFailoverState>,
+    /// When the latest producer switch already decided takes effect (for
+    /// [`World::runbook_unfinished`]).
+    client_switch_due: Option<SimTime>,
     /// Per partition: the size of its records (its producer's, or for a
     /// mirror topic its source's).
     record_bytes: Vec<u64>,
@@ -339,6 +342,7 @@ impl World {
             prod: Vec::new(),
             guest: Vec::new(),
             client_fo: Vec::new(),
+            client_switch_due: None,
             record_bytes: Vec::new(),
             acked_end: Vec::new(),
             superseded: Vec::new(),
@@ -691,6 +695,7 @@ impl World {
         self.guest.resize(np, None);
         self.client_fo.clear();
         self.client_fo.resize(m.producers.len(), Default::default());
+        self.client_switch_due = None;
         self.acked_end.clear();
         self.acked_end.resize(np, 0);
         self.superseded.clear();
@@ -1107,7 +1112,20 @@ impl World {
             cross_dc_bytes: self.cross_dc_bytes,
             ack_latency_p99_us: self.latency.quantile(990),
             buffered_ms_max: self.buffered_us_max.div_ceil(1_000),
+            cut_off: CutOff {
+                fault_unhealed: self.fault_unhealed_at(end),
+                runbook_unfinished: self.runbook_unfinished(end),
+            },
         }
+    }
+
+    /// Whether a fault that began before `end` had not healed by then: its
+    /// recovery is absent (permanent) or falls at or after the end (a
+    /// recovery due exactly at the end is not run; the end comes first).
+    fn fault_unhealed_at(&self, end: SimTime) -> bool {
+        self.occurrences
+            .iter()
+            .any(|o| o.start < end && o.stop.is_none_or(|s| s >= end))
     }
 
     /// The replica whose log the partition converges to once every pending

@@ -33,6 +33,10 @@ pub(super) struct RunbookState {
     pub(super) failback_timer: TimerGen,
     pub(super) cutover: bool,
     pub(super) back_home: bool,
+    /// When the last step already scheduled (clients switching over or
+    /// back) takes effect: a step due at or after the trial's end is
+    /// unfinished (see [`World::runbook_unfinished`]).
+    pub(super) steps_due: Option<SimTime>,
 }
 
 impl World {
@@ -140,6 +144,23 @@ impl World {
             now + rb.dns_ttl + rb.consumer_restart,
             Ev::ConsumersSwitched,
         );
+        self.rb.steps_due = Some(now + rb.dns_ttl + rb.consumer_restart);
+    }
+
+    /// Whether, at the trial's `end`, the runbook (or a producer's own
+    /// failover) is in the middle of a step: a detection or decision timer
+    /// running, a client switch due at or after the end, or a failback
+    /// begun whose clients are not home. Events due exactly at the end are
+    /// not run (the end comes first), so they count as unfinished.
+    pub(super) fn runbook_unfinished(&self, end: SimTime) -> bool {
+        let rb = &self.rb;
+        let client_pending = self.client_fo.iter().any(|c| c.timer.is_armed())
+            || self.client_switch_due.is_some_and(|t| t >= end);
+        rb.timer.is_armed()
+            || rb.failback_timer.is_armed()
+            || (rb.failback_started && !rb.back_home)
+            || rb.steps_due.is_some_and(|t| t >= end)
+            || client_pending
     }
 
     /// `failover` stops the copy where it is; `promote` first lets it reach
@@ -509,6 +530,7 @@ impl World {
                 .runbook()
                 .map_or(SimDuration::ZERO, |r| r.dns_ttl);
             self.q.schedule(now + ttl, Ev::SwitchedBack);
+            self.rb.steps_due = Some(now + ttl);
         }
     }
 

@@ -12,7 +12,9 @@
 //!   "metrics": {"<metric>": {"mean", "p50", "p90", "p99", "p999", "max",
 //!                            "p_nonzero", "p_nonzero_ci95": [lo, hi],
 //!                            "nonzero_trials", "mean_positive"}, ...},
-//!   "worst_trials": {"<metric>": [trial, ...], ...}}],
+//!   "worst_trials": {"<metric>": [trial, ...], ...},
+//!   "availability": {...}, "warnings": [...], "model_notes": [...],
+//!   "cut_off": {"trials", "fault_unhealed", "runbook_unfinished"}}],
 //!  // a report directory's summary.json only (format_report_json):
 //!  "warnings": ["...", ...],
 //!  "provenance": {"version", "commit", "digest_algorithm",
@@ -103,6 +105,16 @@ struct ScenarioFields<'a> {
     warnings: Vec<String>,
     /// What the model simplifies for this scenario.
     model_notes: &'a [String],
+    /// In how many trials the trial's end cut an outage off (a fault not
+    /// healed, a runbook step unfinished); last, so no key moves.
+    cut_off: CutOffFields,
+}
+
+#[derive(serde::Serialize)]
+struct CutOffFields {
+    trials: u64,
+    fault_unhealed: u64,
+    runbook_unfinished: u64,
 }
 
 #[derive(serde::Serialize)]
@@ -136,6 +148,11 @@ impl Serialize for ScenarioView<'_> {
                 }),
             warnings: s.warnings(),
             model_notes: &s.notes,
+            cut_off: CutOffFields {
+                trials: s.cut_off.trials,
+                fault_unhealed: s.cut_off.fault_unhealed,
+                runbook_unfinished: s.cut_off.runbook_unfinished,
+            },
         }
         .serialize(serializer)
     }
