@@ -34,15 +34,18 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
         match kdrsim::check_source(&src) {
             // Names and paths are shown with control characters as `?`,
             // like every text kdrsim prints (kdrsim_output::text).
-            Ok(m) => println!(
-                "{}",
-                kdrsim::output::printable(&format!(
-                    "ok: {}: scenario \"{}\": {}",
-                    path.display(),
-                    m.name,
-                    inventory(&m)
-                ))
-            ),
+            Ok(m) => {
+                println!(
+                    "{}",
+                    kdrsim::output::printable(&format!(
+                        "ok: {}: scenario \"{}\": {}",
+                        path.display(),
+                        m.name,
+                        inventory(&m)
+                    ))
+                );
+                warn_cut_offs(&src);
+            }
             Err(problems) => {
                 bad += 1;
                 report_problems(&path.display().to_string(), &src.text, &problems);
@@ -58,6 +61,18 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Warnings, not errors: faults that can outlast the trial, whose outages
+/// a run would cut off at the trial's end (`models::horizon`). A study
+/// file or anything that is not a scenario has none.
+fn warn_cut_offs(src: &kdrsim::Source) {
+    let Ok(scenario) = kdrsim::models::load::parse(src) else {
+        return;
+    };
+    for w in kdrsim::models::horizon::cut_off_warnings(src, &scenario) {
+        crate::cli::note(&format!("warning: {w}"));
     }
 }
 

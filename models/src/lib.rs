@@ -15,6 +15,7 @@ pub mod error;
 pub mod expect;
 pub mod explain;
 pub mod faults;
+pub mod horizon;
 pub mod ids;
 pub mod load;
 pub mod locate;

@@ -7,6 +7,19 @@ pub fn count(n: u64, noun: &str) -> String {
     format!("{n} {}", plural(n, noun))
 }
 
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `noun` for `n` of them: as is for 1, its plural otherwise.
 pub fn plural(n: u64, noun: &str) -> String {
     if n == 1 {

@@ -1,20 +1,7 @@
 //! Human units for figures a person reads: whole numbers with thousands
 //! separators, dollars to the cent, bytes in GB (decimal, as clouds bill).
 
-pub use kdrsim_models::words::{count, plural};
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use kdrsim_models::words::{count, plural, thousands};
 
 /// Dollars to the cent with thousands separators: `$13,647.06`,
 /// `-$3.10`. Rounds half away from zero.
