@@ -862,7 +862,9 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, CliError> {
         text.push_str(&format!("  {:<22} {}\n", m.name(), outcome.get(m)));
     }
     if outcome.cut_off.fault_unhealed {
-        text.push_str("  cut off: a fault had not healed when the trial ended; its outages stop at the end\n");
+        text.push_str(
+            "  cut off: a fault had not healed when the trial ended; its outages stop at the end\n",
+        );
     }
     if outcome.cut_off.runbook_unfinished {
         text.push_str("  cut off: a runbook step had not finished when the trial ended\n");

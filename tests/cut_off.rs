@@ -72,7 +72,11 @@ fn the_run_says_how_many_trials_were_cut_off_in_the_table_and_the_json() {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     let s = &json["scenarios"][0];
@@ -109,14 +113,27 @@ fn shards_carry_the_cut_off_flag_into_the_merged_report() {
         let mut args = vec!["run", "scenarios/2dc-stretched.ron", "--trials", "60"];
         args.extend(extra);
         let out = kdrsim(&args);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     for k in ["0/3", "1/3", "2/3"] {
         run(&["--shard", k, "--out", parts.to_str().unwrap()]);
     }
     run(&["--out", whole.to_str().unwrap()]);
-    let out = kdrsim(&["merge", parts.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = kdrsim(&[
+        "merge",
+        parts.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let a = std::fs::read_to_string(whole.join("report.json")).unwrap();
     let b = std::fs::read_to_string(merged.join("report.json")).unwrap();
     assert!(a.contains("\"fault_unhealed\""), "{a}");

@@ -1,34 +1,41 @@
 //! `kdrsim explain` against the simulation: for every scenario in
-//! `scenarios/` and every single failure domain explain lists, a variant of
+//! `scenarios/` (and `tests/explain-scenarios/`) and EVERY broker, rack,
+//! DC and region of it (aliases of one domain included: each is simulated
+//! with its own target), every controller and every mirror, a variant of
 //! the scenario whose only fault is that domain's loss (a power loss, so
-//! unflushed page-cache data goes too — the harsher of the two for data;
-//! a stopped mirror for mirror domains) at a fixed time, without recovery,
-//! is simulated and must agree with the static verdict:
+//! unflushed page-cache data goes too, and a crash; a stopped mirror for
+//! mirror domains) at a fixed time, without recovery,
+//! is simulated for a few trials and must agree with the static verdict:
 //!
-//! - "writes stay available" → every trial's longest write outage is
-//!   under 60 s;
+//! - quorum "survives"/"LOST" → each cluster has (has not) an active
+//!   controller at the trial's end;
+//! - "writes stay available" → every trial's longest application write
+//!   outage is under 60 s;
 //! - "writes stop" → the outage lasts to the end of the trial;
 //! - "writes fail over" → the outage ends before the trial does;
 //! - "acknowledged writes cannot be lost" → no trial loses any.
 //!
-//! "Can be lost" needs an earlier ISR shrink, which a single loss from a
-//! healthy state does not bring, so it is not checked against loss (only
-//! the guarantee direction must hold). In one cluster, write checks are
-//! skipped when the producer's own DC is lost: a dead producer asks for
-//! nothing, so the simulation counts no outage. (Across clusters the
-//! application is restarted against the DR cluster, so they are checked.)
+//! Writes are the application's (DESIGN.md §4): a producer the domain
+//! kills is down for writes (see [`app_write_outage_ms`]). "Can be lost"
+//! needs an earlier ISR shrink, which a single loss from a healthy state
+//! does not bring, so it is not checked against loss (only the guarantee
+//! direction must hold).
 //!
 //! A canary (`the_agreement_check_catches_a_wrong_verdict`) feeds the
 //! checker a verdict known to be wrong, so a checker that cannot fail is
 //! noticed.
 
-use kdrsim::models::explain::{explain, Loss, Writes};
+use kdrsim::models::explain::{explain, DomainReport, Loss, Writes};
 use kdrsim::models::load::parse;
-use kdrsim::models::scenario::{Fault, TimeDist};
-use kdrsim::{load_source, run_batch, Source, TrialRange};
+use kdrsim::models::scenario::{Fault, FaultKind, Target, TimeDist};
+use kdrsim::{load_source, Source, World};
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
-const TRIALS: u64 = 20;
+/// Few trials per domain: the verdicts are about every trial, and a
+/// disagreement shows in the first few (the fault time is fixed).
+const TRIALS: u64 = 4;
 const AVAILABLE_BOUND_MS: u64 = 60_000;
 
 /// The scenario library, plus `tests/explain-scenarios/` for rules no
@@ -45,20 +52,44 @@ fn scenario_files() -> Vec<std::path::PathBuf> {
     files
 }
 
-/// What the simulated `outcomes` of one domain's loss say against explain's
-/// verdict, if they disagree.
+/// The application's longest write outage in a trial (DESIGN.md §4: a dead
+/// producer is down for writes). The world reports a dead producer's time
+/// as `producer_down_ms` beside `max_write_outage_ms`; the longer of the
+/// two is the application's outage. (Once the world counts a dead producer
+/// as write-unavailable itself, this is `max_write_outage_ms` alone.)
+fn app_write_outage_ms(o: &kdrsim::TrialOutcome) -> u64 {
+    o.max_write_outage_ms.max(o.producer_down_ms)
+}
+
+/// One simulated trial as the check needs it.
+struct Seen {
+    outcome: kdrsim::TrialOutcome,
+    /// Per cluster: an active controller at the trial's end.
+    quorum: Vec<bool>,
+}
+
+/// What the simulated trials of one domain's loss say against explain's
+/// verdict `d`, if they disagree.
 fn disagreement(
-    writes: Writes,
-    loss: Loss,
+    d: &DomainReport,
     producing: bool,
     to_end_ms: u64,
-    outcomes: &[kdrsim::TrialOutcome],
+    seen: &[Seen],
 ) -> Option<String> {
-    let outage_max = outcomes.iter().map(|o| o.max_write_outage_ms).max()?;
-    let outage_min = outcomes.iter().map(|o| o.max_write_outage_ms).min()?;
-    let lost = outcomes.iter().map(|o| o.acked_lost_records).max()?;
+    for s in seen {
+        let said: Vec<bool> = d.quorum.iter().map(|q| q.3).collect();
+        if !said.is_empty() && said != s.quorum {
+            return Some(format!(
+                "explain says the quorum per cluster survives {said:?} but the world ended with active controllers {:?}",
+                s.quorum
+            ));
+        }
+    }
+    let outage_max = seen.iter().map(|s| app_write_outage_ms(&s.outcome)).max()?;
+    let outage_min = seen.iter().map(|s| app_write_outage_ms(&s.outcome)).min()?;
+    let lost = seen.iter().map(|s| s.outcome.acked_lost_records).max()?;
     if producing {
-        match writes {
+        match d.writes {
             Writes::StayAvailable if outage_max >= AVAILABLE_BOUND_MS => {
                 return Some(format!(
                     "explain says writes stay available but an outage lasted {outage_max} ms"
@@ -77,7 +108,7 @@ fn disagreement(
             _ => {}
         }
     }
-    if loss == Loss::Cannot && lost > 0 {
+    if d.loss == Loss::Cannot && lost > 0 {
         return Some(format!(
             "explain says acknowledged writes cannot be lost but a trial lost {lost}"
         ));
@@ -85,45 +116,102 @@ fn disagreement(
     None
 }
 
-#[test]
-fn the_agreement_check_catches_a_wrong_verdict() {
-    let outcome = |outage, lost| kdrsim::TrialOutcome {
-        max_write_outage_ms: outage,
-        acked_lost_records: lost,
-        ..Default::default()
-    };
-    let quorum_lost_to_the_end = [outcome(1_000_000, 0)];
-    assert!(disagreement(
-        Writes::StayAvailable,
-        Loss::Cannot,
-        true,
-        1_000_000,
-        &quorum_lost_to_the_end
-    )
-    .is_some());
-    let short_blip = [outcome(9_000, 0)];
-    assert!(disagreement(Writes::Stop, Loss::Cannot, true, 1_000_000, &short_blip).is_some());
-    let lost_some = [outcome(9_000, 7)];
-    assert!(disagreement(
-        Writes::StayAvailable,
-        Loss::Cannot,
-        true,
-        1_000_000,
-        &lost_some
-    )
-    .is_some());
-    assert!(disagreement(
-        Writes::StayAvailable,
-        Loss::Can,
-        true,
-        1_000_000,
-        &lost_some
-    )
-    .is_none());
+fn verdict(writes: Writes, loss: Loss, quorum_survives: bool) -> DomainReport {
+    DomainReport {
+        label: "canary".into(),
+        aliases: vec![],
+        alias_faults: vec![],
+        fault: FaultKind::Crash(Target::Broker(1)),
+        brokers: vec![],
+        controllers: vec![],
+        dcs: vec![],
+        quorum: vec![(String::new(), 2, 3, quorum_survives)],
+        writes,
+        writes_why: String::new(),
+        loss,
+        loss_why: String::new(),
+        producers_lost: vec![],
+    }
 }
 
 #[test]
-fn explain_and_the_simulation_agree_on_every_single_domain_loss_of_every_scenario() {
+fn the_agreement_check_catches_a_wrong_verdict() {
+    let seen = |outage, down, lost, quorum| Seen {
+        outcome: kdrsim::TrialOutcome {
+            max_write_outage_ms: outage,
+            producer_down_ms: down,
+            acked_lost_records: lost,
+            ..Default::default()
+        },
+        quorum: vec![quorum],
+    };
+    let available = verdict(Writes::StayAvailable, Loss::Cannot, true);
+    let quorum_lost_to_the_end = [seen(1_000_000, 0, 0, false)];
+    assert!(disagreement(&available, true, 1_000_000, &quorum_lost_to_the_end).is_some());
+    // The quorum column alone: writes fine, but the world lost the quorum.
+    assert!(disagreement(&available, true, 1_000_000, &[seen(9_000, 0, 0, false)]).is_some());
+    // A producer dead to the end is a write outage to the end.
+    let producer_dead = [seen(0, 1_000_000, 0, true)];
+    assert!(disagreement(&available, true, 1_000_000, &producer_dead).is_some());
+    let stop = verdict(Writes::Stop, Loss::Cannot, true);
+    assert!(disagreement(&stop, true, 1_000_000, &producer_dead).is_none());
+    let short_blip = [seen(9_000, 0, 0, true)];
+    assert!(disagreement(&stop, true, 1_000_000, &short_blip).is_some());
+    let lost_some = [seen(9_000, 0, 7, true)];
+    assert!(disagreement(&available, true, 1_000_000, &lost_some).is_some());
+    let may_lose = verdict(Writes::StayAvailable, Loss::Can, true);
+    assert!(disagreement(&may_lose, true, 1_000_000, &lost_some).is_none());
+}
+
+/// Every (label, fault, verdict) to simulate: each domain explain lists,
+/// and each alias under its own target with the verdict it shares; a
+/// domain's loss as a power loss and as a crash (the same verdict: a crash
+/// keeps the page cache, so it can only lose less).
+fn cases(report: &kdrsim::models::explain::Explanation) -> Vec<(String, FaultKind, &DomainReport)> {
+    let mut out = Vec::new();
+    for d in &report.domains {
+        assert_eq!(d.aliases.len(), d.alias_faults.len(), "{}", d.label);
+        let named =
+            std::iter::once((&d.label, &d.fault)).chain(d.aliases.iter().zip(&d.alias_faults));
+        for (label, fault) in named {
+            out.push((label.clone(), fault.clone(), d));
+            if let FaultKind::PowerLoss(t) = fault {
+                out.push((format!("{label} (crash)"), FaultKind::Crash(t.clone()), d));
+            }
+        }
+    }
+    out
+}
+
+/// Every broker, rack, DC and region of `model`, named as explain names
+/// them, found from the model itself (not from explain's list).
+fn every_component(model: &kdrsim::Model) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    all.extend(
+        model
+            .brokers
+            .iter()
+            .map(|b| format!("broker {}", b.node_id)),
+    );
+    all.extend(model.racks.iter().map(|r| format!("rack {}", r.name)));
+    all.extend(model.dcs.iter().map(|d| format!("dc {}", d.name)));
+    all.extend(model.regions.iter().map(|r| format!("region {r}")));
+    all
+}
+
+/// `TRIALS` trials of `m`: each trial's outcome and its quorums at the end.
+fn simulate(m: &Arc<kdrsim::Model>) -> Vec<Seen> {
+    let mut world = World::new(m.clone());
+    (0..TRIALS)
+        .map(|trial| Seen {
+            outcome: world.run_trial(11, trial),
+            quorum: world.quorum_active(),
+        })
+        .collect()
+}
+
+#[test]
+fn explain_and_the_simulation_agree_on_every_broker_rack_dc_and_region_of_every_scenario() {
     let mut disagreements = Vec::new();
     let mut checked = 0;
     for path in scenario_files() {
@@ -136,50 +224,51 @@ fn explain_and_the_simulation_agree_on_every_single_domain_loss_of_every_scenari
         // a long outage.
         let at_ms = (duration_ms / 4).min(120_000);
         let to_end_ms = duration_ms - at_ms;
-        for d in &report.domains {
+        let cases = cases(&report);
+        let covered: BTreeSet<String> = cases.iter().map(|c| c.0.clone()).collect();
+        let missing: Vec<_> = every_component(&model)
+            .difference(&covered)
+            .cloned()
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{}: explain lists no verdict for {missing:?}",
+            model.name
+        );
+        // One client rule for every topology: with no producer at all
+        // there are no writes to judge.
+        let producing = !model.producers.is_empty();
+        for (label, fault, d) in cases {
             let mut variant = scenario.clone();
             variant.faults = vec![Fault {
                 at: TimeDist::Fixed(at_ms),
-                fault: d.fault.clone(),
+                fault,
                 recover_after: None,
                 clients: Default::default(),
             }];
             let text = ron::ser::to_string(&variant).unwrap();
-            let name = format!("{} / {}", model.name, d.label);
+            let name = format!("{} / {label}", model.name);
             let m = load_source(&Source {
                 file: name.clone(),
                 text,
             })
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let outcomes: Vec<_> = run_batch(&m, 11, TrialRange::first(TRIALS), 0, |_| {})
-                .unwrap()
-                .into_iter()
-                .map(|(_, o)| o)
-                .collect();
+            let seen = simulate(&m);
             checked += 1;
             if std::env::var_os("KDRSIM_EXPLAIN_VERBOSE").is_some() {
+                let outages: Vec<u64> = seen
+                    .iter()
+                    .map(|s| app_write_outage_ms(&s.outcome))
+                    .collect();
                 eprintln!(
-                    "{name}: {:?}/{:?}: outage {}..{} ms of {to_end_ms}, lost {}",
+                    "{name}: {:?}/{:?}: outages {outages:?} ms of {to_end_ms}, lost {}, quorum {:?}",
                     d.writes,
                     d.loss,
-                    outcomes
-                        .iter()
-                        .map(|o| o.max_write_outage_ms)
-                        .min()
-                        .unwrap(),
-                    outcomes
-                        .iter()
-                        .map(|o| o.max_write_outage_ms)
-                        .max()
-                        .unwrap(),
-                    outcomes.iter().map(|o| o.acked_lost_records).max().unwrap()
+                    seen.iter().map(|s| s.outcome.acked_lost_records).max().unwrap(),
+                    seen[0].quorum
                 );
             }
-            // One client rule for every topology: a producer that dies with
-            // the domain (the default `clients: Die`) asks for nothing, so no
-            // outage is counted for it (it is `producer_down_ms`).
-            let producing = !model.producers.is_empty() && d.producers_lost.is_empty();
-            if let Some(what) = disagreement(d.writes, d.loss, producing, to_end_ms, &outcomes) {
+            if let Some(what) = disagreement(d, producing, to_end_ms, &seen) {
                 disagreements.push(format!(
                     "{name}: {what} (explain: writes: {}; data: {})",
                     d.writes_why, d.loss_why
@@ -187,7 +276,7 @@ fn explain_and_the_simulation_agree_on_every_single_domain_loss_of_every_scenari
             }
         }
     }
-    assert!(checked >= 50, "only {checked} domains checked");
+    assert!(checked >= 400, "only {checked} domain losses checked");
     assert!(
         disagreements.is_empty(),
         "{} disagreement(s):\n{}",
@@ -231,12 +320,13 @@ fn three_dc_stretched_survives_any_one_dc_and_two_dc_stretched_loses_the_quorum_
     let three = explained("3dc-stretched.ron");
     for dc in ["dc dc1", "dc dc2", "dc dc3"] {
         let d = domain(&three, dc);
-        assert_eq!(
-            (d.writes, d.loss),
-            (Writes::StayAvailable, Loss::Cannot),
-            "{dc}"
-        );
+        assert_eq!(d.loss, Loss::Cannot, "{dc}");
         assert!(d.quorum[0].3, "{dc}");
+        // Kafka keeps writing through any one DC; the producer's own DC
+        // is the client model's question (below).
+        if d.producers_lost.is_empty() {
+            assert_eq!(d.writes, Writes::StayAvailable, "{dc}: {}", d.writes_why);
+        }
     }
     let two = explained("2dc-stretched.ron");
     let dc1 = domain(&two, "dc dc1");
@@ -246,6 +336,34 @@ fn three_dc_stretched_survives_any_one_dc_and_two_dc_stretched_loses_the_quorum_
         dc1.writes_why.contains("without a KRaft quorum"),
         "{}",
         dc1.writes_why
+    );
+}
+
+/// Issue 23: `dc dc2` and `rack dc2-rack` of 2dc-stretched are the same
+/// brokers (RF 4, two per DC, min ISR 3: two remain), so Kafka stops
+/// writes with either; losing the DC also kills the producer. Losing
+/// `region region-1`, which holds everything, stops them too.
+#[test]
+fn two_dc_stretched_stops_writes_with_dc2_with_its_rack_and_with_the_whole_region() {
+    let two = explained("2dc-stretched.ron");
+    for label in ["dc dc2", "rack dc2-rack", "region region-1"] {
+        let d = domain(&two, label);
+        assert_eq!(d.writes, Writes::Stop, "{label}: {}", d.writes_why);
+    }
+    let rack = domain(&two, "rack dc2-rack");
+    assert!(
+        rack.writes_why.contains("fewer than min.insync.replicas=3"),
+        "{}",
+        rack.writes_why
+    );
+    let region = domain(&two, "region region-1");
+    assert!(!region.quorum[0].3);
+    assert!(
+        region
+            .writes_why
+            .contains("producer checkout dies with region-1"),
+        "{}",
+        region.writes_why
     );
 }
 
@@ -259,18 +377,29 @@ fn observers_promoted_under_min_isr_keep_writes_available_when_a_data_dc_goes() 
 }
 
 #[test]
-fn acks_1_can_lose_with_any_broker_and_a_cluster_link_region_loss_fails_over() {
+fn acks_1_can_lose_with_any_broker_and_a_cluster_link_primary_loss_fails_over_unless_it_kills_the_producer(
+) {
     let zombie = explained("zombie-leader-split.ron");
     let b1 = domain(&zombie, "broker 1");
     assert_eq!(b1.loss, Loss::Can);
     assert!(b1.loss_why.contains("acks=1"), "{}", b1.loss_why);
     let ap = explained("active-passive-cluster-link.ron");
-    let east = domain(&ap, "region us-east");
-    assert_eq!((east.writes, east.loss), (Writes::FailOver, Loss::Can));
+    // The primary's rack: its brokers and controllers, not its clients.
+    let rack = domain(&ap, "rack east-a");
+    assert_eq!((rack.writes, rack.loss), (Writes::FailOver, Loss::Can));
     assert!(
-        east.loss_why.contains("not yet mirrored"),
+        rack.loss_why.contains("not yet mirrored"),
         "{}",
-        east.loss_why
+        rack.loss_why
+    );
+    // The whole region also kills producer checkout, which has nowhere
+    // else to run: no failover brings its writes back.
+    let east = domain(&ap, "region us-east");
+    assert_eq!(east.writes, Writes::Stop, "{}", east.writes_why);
+    assert!(
+        east.writes_why.contains("nowhere else to run"),
+        "{}",
+        east.writes_why
     );
     let mirror = domain(&ap, "mirror east-to-west");
     assert_eq!(

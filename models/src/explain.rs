@@ -16,7 +16,10 @@
 //!   domain; observers are not elected automatically). With `acks=1` (or 0)
 //!   only a leader is needed: without a quorum, partitions whose leader
 //!   (the preferred one, from a healthy state) survives go on on cached
-//!   metadata, and the others stop.
+//!   metadata, and the others stop. Writes are the application's (DESIGN.md
+//!   §4): if the domain kills a topic's producer and it has nowhere else to
+//!   run, that topic's writes stop whatever Kafka could still take, and
+//!   no runbook moves them (`producer_stranded` holds the client model).
 //! - **Can acknowledged data be lost?** An `acks=all` write is acknowledged
 //!   once the ISR, of at least `min(min.insync.replicas, RF)` members, has
 //!   it. If the domain holds that many of a partition's replicas, the ISR
@@ -76,6 +79,8 @@ pub struct DomainReport {
     pub label: String,
     /// Other domains with exactly the same members ("rack dc1").
     pub aliases: Vec<String>,
+    /// A fault that takes each alias, in the order of `aliases`.
+    pub alias_faults: Vec<FaultKind>,
     /// A fault that takes exactly this domain (a power loss, or a stopped
     /// mirror), to check the verdict by simulation.
     pub fault: FaultKind,
@@ -170,6 +175,7 @@ pub fn explain(model: &Model) -> Explanation {
             .find(|d| d.brokers == brokers && d.controllers == controllers && d.dcs == dcs)
         {
             same.aliases.push(label);
+            same.alias_faults.push(FaultKind::PowerLoss(target));
             continue;
         }
         domains.push(judge(
@@ -186,6 +192,7 @@ pub fn explain(model: &Model) -> Explanation {
             domains.push(DomainReport {
                 label: format!("mirror {}", m.name),
                 aliases: vec![],
+                alias_faults: vec![],
                 fault: FaultKind::MirrorStopped(m.name.clone()),
                 brokers: vec![],
                 controllers: vec![],
@@ -313,6 +320,16 @@ fn contained(
     (b, c, d)
 }
 
+/// Whether producer `p` is dead, with nowhere else to run, for as long as
+/// the DCs `lost` are down: what explain's writes verdict follows (the
+/// application's view, DESIGN.md §4). The one place that knows the client
+/// model. Today's: a producer runs in its own DC and dies with it (a DC or
+/// region fault's default `clients: Die`), and a rack or broker fault kills
+/// no client (`lost` is empty for them).
+fn producer_stranded(_model: &Model, p: &crate::compile::ProducerSpec, lost: &[DcIdx]) -> bool {
+    lost.contains(&p.dc)
+}
+
 fn judge(
     model: &Model,
     label: String,
@@ -351,6 +368,8 @@ fn judge(
     let mut loss_why: Vec<String> = Vec::new();
     let mut stopped_clusters: Vec<usize> = Vec::new();
     let mut stopped_topics: Vec<usize> = Vec::new();
+    // Topics whose producer is dead for as long as the domain is lost.
+    let mut dead_topics: Vec<usize> = Vec::new();
     for (ti, t) in model.topics.iter().enumerate() {
         // A mirror topic is written by its mirror, not by a producer: while
         // its partitions cannot take the copy, the copy waits (and the
@@ -446,6 +465,12 @@ fn judge(
                 } else {
                     0
                 };
+            let everything = sync_out + obs_out == 0;
+            if topic_loss.is_none() && everything && acks != Acks::Zero {
+                topic_loss = Some(format!(
+                    "every replica of {name} is in {short}: a power loss drops what none of them had flushed, acknowledged or not"
+                ));
+            }
             if topic_loss.is_none() {
                 topic_loss = match acks {
                     Acks::Zero => None,
@@ -462,26 +487,20 @@ fn judge(
                 };
             }
         }
-        // A producer that dies with the domain (`clients: Die`) waits for
-        // nothing: its topic's outage is nobody's write outage (the world
-        // reports the dead time as `producer_down_ms`).
-        // (A runbook still fails the topic over: that verdict stands.)
-        let under_runbook = model.runbook().is_some_and(|rb| {
-            model.mirrors()[rb.mirror]
-                .topics
-                .iter()
-                .any(|mt| mt.source.idx() == ti)
-        });
-        let dead_producer = t
+        // The application's view (DESIGN.md §4): a producer the domain
+        // kills, with nowhere else to run, cannot write, whatever Kafka
+        // could still take; no runbook or failover of its own revives it.
+        if let Some(p) = t
             .producer
             .map(|p| &model.producers[p])
-            .filter(|p| dcs.contains(&p.dc) && !under_runbook);
-        if let (Some(_), Some(p)) = (&topic_stop, dead_producer) {
-            writes_why.push(format!(
-                "topic {}: its producer {} dies with {short}, so no live producer waits for it",
-                t.name, p.name
+            .filter(|p| producer_stranded(model, p, &dcs))
+        {
+            topic_stop = Some(format!(
+                "its producer {} dies with {short} and has nowhere else to run, so nothing writes the topic until {short} returns{}",
+                p.name,
+                topic_stop.map_or(String::new(), |why| format!("; Kafka would stop it too: {why}"))
             ));
-            topic_stop = None;
+            dead_topics.push(ti);
         }
         if let Some(why) = topic_stop {
             writes = Writes::Stop;
@@ -501,8 +520,8 @@ fn judge(
             loss_why.push(format!("topic {}: {why}", t.name));
         }
     }
-    // Several clusters: a runbook may move the writes.
-    if writes == Writes::Stop {
+    // Several clusters: a runbook may move the writes of live producers.
+    if writes == Writes::Stop && dead_topics.is_empty() {
         if let Some(dr) = &model.dr {
             if let Some(rb) = &dr.runbook {
                 let m = &dr.mirrors[rb.mirror];
@@ -526,8 +545,9 @@ fn judge(
             }
         }
     }
-    // Producers that fail over by themselves (`producers[].failover`).
-    if writes == Writes::Stop {
+    // Producers that fail over by themselves (`producers[].failover`); a
+    // dead one does not.
+    if writes == Writes::Stop && dead_topics.is_empty() {
         let fails_over = |ti: usize| {
             let fo = model.topics[ti]
                 .producer
@@ -565,6 +585,7 @@ fn judge(
     DomainReport {
         label,
         aliases: vec![],
+        alias_faults: vec![],
         fault,
         brokers,
         controllers,

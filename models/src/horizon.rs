@@ -99,7 +99,9 @@ mod tests {
 
     #[test]
     fn a_fault_that_heals_inside_the_trial_is_not_warned_about() {
-        let w = warnings("(at: Uniform(0, 1_000_000), fault: Crash(Broker(1)), recover_after: Fixed(600_000))");
+        let w = warnings(
+            "(at: Uniform(0, 1_000_000), fault: Crash(Broker(1)), recover_after: Fixed(600_000))",
+        );
         assert!(w.is_empty(), "{w:?}");
     }
 
@@ -115,11 +117,20 @@ mod tests {
     #[test]
     fn an_exponential_repair_warns_only_when_its_99th_percentile_passes_the_end() {
         // 99th percentile of Exponential(100 s) is 460.5 s: inside.
-        assert!(warnings("(at: Fixed(60_000), fault: Crash(Broker(1)), recover_after: Exponential(100_000))").is_empty());
+        assert!(warnings(
+            "(at: Fixed(60_000), fault: Crash(Broker(1)), recover_after: Exponential(100_000))"
+        )
+        .is_empty());
         // Of Exponential(1,000 s), 4,605 s: past the hour.
-        let w = warnings("(at: Fixed(60_000), fault: Crash(Broker(1)), recover_after: Exponential(1_000_000))");
+        let w = warnings(
+            "(at: Fixed(60_000), fault: Crash(Broker(1)), recover_after: Exponential(1_000_000))",
+        );
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(w[0].contains("99th percentile of its exponential"), "{}", w[0]);
+        assert!(
+            w[0].contains("99th percentile of its exponential"),
+            "{}",
+            w[0]
+        );
     }
 
     #[test]

@@ -49,8 +49,7 @@ pub use format::json::{format_json, format_report_json};
 pub use format::table::format_table;
 pub use format::{Format, UnknownFormat};
 pub use summary::{
-    CutOffCounts,
-    report_warnings, summarize, timeline_trial, MetricSummary, ScenarioRun, ScenarioSummary,
-    TimelineBy,
+    report_warnings, summarize, timeline_trial, CutOffCounts, MetricSummary, ScenarioRun,
+    ScenarioSummary, TimelineBy,
 };
 pub use text::{printable, printable_line};

@@ -4,6 +4,13 @@
 use super::*;
 
 impl World {
+    /// Per cluster (in `Model::clusters` order), whether it has an active
+    /// controller now; after a trial, at its end. What `tests/explain.rs`
+    /// holds explain's quorum column to.
+    pub fn quorum_active(&self) -> Vec<bool> {
+        self.active.iter().map(Option::is_some).collect()
+    }
+
     pub(super) fn controller_up(&self, c: ControllerIdx) -> bool {
         self.controllers_down[c.idx()] == 0
     }
