@@ -23,8 +23,11 @@ pub const DEFAULT_SEED: u64 = 1;
     long_about = "Replays Kafka topologies under broker, rack, DC and region loss and network \
 partitions over many seeded trials, and reports distributions of acknowledged records lost (RPO) \
 and unavailability (RTO), naming the trial behind every tail so it can be replayed.\n\n\
-With no command, runs the built-in scenarios, prints a table and writes a report \
-directory (kdrsim-report/index.html with charts)."
+With no command, runs the built-in study (scenarios/study/default.ron, as `kdrsim study`): \
+its topologies on one workload under one matrix of failure domains with annual rates, \
+on common random numbers. It prints per topology the cost per month, acknowledged loss and \
+availability per year, RTO per incident and whether each stream class meets its objectives, \
+and writes the review report (kdrsim-report/index.html; every cell as a scenario to replay)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -184,8 +187,8 @@ struct CompareArgs {
     /// Worker threads (0 = one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     jobs: usize,
-    /// The report directory.
-    #[arg(long, default_value = crate::report::DEFAULT_REPORT_DIR)]
+    /// The report directory (not kdrsim-report/, the study's).
+    #[arg(long, default_value = crate::report::DEFAULT_COMPARE_DIR)]
     out: PathBuf,
     /// Compare scenarios even when they differ in trial length, workload
     /// or faults (otherwise exit 2 naming the difference); the report then

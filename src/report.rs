@@ -91,8 +91,13 @@ fn cost_paragraph(bills: &[cost::Bill]) -> Option<String> {
     Some(text)
 }
 
-/// Where the default run and `compare` write unless told otherwise.
+/// Where the default run (the built-in study) and `study` write unless told
+/// otherwise.
 pub const DEFAULT_REPORT_DIR: &str = "kdrsim-report";
+
+/// Where `compare` writes unless told otherwise: a directory of its own, so
+/// a comparison never silently replaces the study's review report.
+pub const DEFAULT_COMPARE_DIR: &str = "kdrsim-compare";
 
 /// Runs `models` for `trials` trials each with master seed `seed`, with a
 /// progress bar on standard error.
