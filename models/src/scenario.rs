@@ -778,8 +778,10 @@ pub struct Fault {
 
 /// Whether the clients in a lost DC or region die with it.
 ///
-/// `Die` (the default, for `Crash` and `PowerLoss` alike): they stop; a dead
-/// producer is not write-unavailable, it is dead (`producer_down_ms`).
+/// `Die` (the default, for `Crash`, `PowerLoss` and `Destroyed` alike): they
+/// stop, and are down for the application (writes, reads) until their
+/// [`Deployment`] runs them again (`producer_down_ms` is the producers' dead
+/// time as a component figure).
 /// `Survive`: the application outlives the brokers (its clients run
 /// elsewhere, or are restarted at once): a surviving producer that cannot
 /// get acknowledgements is write-unavailable and its expired sends fail,

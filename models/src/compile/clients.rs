@@ -210,7 +210,10 @@ impl Scope<'_> {
                             .to_string(),
                     ));
                 }
-                Placement::RestartIn { dc: to, after: *after }
+                Placement::RestartIn {
+                    dc: to,
+                    after: *after,
+                }
             }
         })
     }
