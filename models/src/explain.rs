@@ -45,7 +45,7 @@
 //! reach whom depends on timing the static view does not have), and
 //! combinations of failures.
 
-use crate::compile::{Model, TopoNode};
+use crate::compile::{Model, Placement, ProducerSpec, TopoNode};
 use crate::ids::*;
 use crate::scenario::{Acks, FaultKind, PromotionPolicy, Target};
 use petgraph::visit::Dfs;
@@ -94,7 +94,8 @@ pub struct DomainReport {
     pub writes_why: String,
     pub loss: Loss,
     pub loss_why: String,
-    /// Producers whose own DC is lost (they stop writing).
+    /// Producers the domain kills that have nowhere else to run (they
+    /// stop writing until it returns).
     pub producers_lost: Vec<String>,
 }
 
@@ -323,11 +324,28 @@ fn contained(
 /// Whether producer `p` is dead, with nowhere else to run, for as long as
 /// the DCs `lost` are down: what explain's writes verdict follows (the
 /// application's view, DESIGN.md §4). The one place that knows the client
-/// model. Today's: a producer runs in its own DC and dies with it (a DC or
-/// region fault's default `clients: Die`), and a rack or broker fault kills
-/// no client (`lost` is empty for them).
-fn producer_stranded(_model: &Model, p: &crate::compile::ProducerSpec, lost: &[DcIdx]) -> bool {
-    lost.contains(&p.dc)
+/// model: a producer whose DC is lost runs again where its deployment says
+/// (`Spread`: another DC of its region; `RestartIn`: the DC named), so it
+/// is stranded only when that place is lost too, or when it is `Pinned`.
+/// A rack or broker fault kills no client (`lost` is empty for them).
+fn producer_stranded(p: &ProducerSpec, lost: &[DcIdx]) -> bool {
+    if !lost.contains(&p.dc) {
+        return false;
+    }
+    match &p.placement {
+        Placement::Pinned => true,
+        Placement::Spread { dcs, .. } => dcs.iter().all(|d| lost.contains(d)),
+        Placement::RestartIn { dc, .. } => lost.contains(dc),
+    }
+}
+
+/// Where producer `p`, whose DC is lost, runs again (`None`: nowhere).
+fn producer_moves_to(p: &ProducerSpec, lost: &[DcIdx]) -> Option<DcIdx> {
+    match &p.placement {
+        Placement::Pinned => None,
+        Placement::Spread { dcs, .. } => dcs.iter().copied().find(|d| !lost.contains(d)),
+        Placement::RestartIn { dc, .. } => Some(*dc).filter(|d| !lost.contains(d)),
+    }
 }
 
 fn judge(
@@ -358,7 +376,7 @@ fn judge(
     let producers_lost = model
         .producers
         .iter()
-        .filter(|p| dcs.contains(&p.dc))
+        .filter(|p| producer_stranded(p, &dcs))
         .map(|p| p.name.clone())
         .collect();
 
@@ -493,7 +511,7 @@ fn judge(
         if let Some(p) = t
             .producer
             .map(|p| &model.producers[p])
-            .filter(|p| producer_stranded(model, p, &dcs))
+            .filter(|p| producer_stranded(p, &dcs))
         {
             topic_stop = Some(format!(
                 "its producer {} dies with {short} and has nowhere else to run, so nothing writes the topic until {short} returns{}",
@@ -501,6 +519,19 @@ fn judge(
                 topic_stop.map_or(String::new(), |why| format!("; Kafka would stop it too: {why}"))
             ));
             dead_topics.push(ti);
+        } else if let Some(p) = t
+            .producer
+            .map(|p| &model.producers[p])
+            .filter(|p| dcs.contains(&p.dc))
+        {
+            if let Some(to) = producer_moves_to(p, &dcs) {
+                writes_why.push(format!(
+                    "topic {}: its producer {} dies with {short} and runs again in {} after its deployment's delay (an outage of that length)",
+                    t.name,
+                    p.name,
+                    model.dcs[to.idx()].name
+                ));
+            }
         }
         if let Some(why) = topic_stop {
             writes = Writes::Stop;
@@ -699,7 +730,7 @@ impl Explanation {
             if !d.producers_lost.is_empty() {
                 let _ = writeln!(
                     s,
-                    "    note:   producer(s) {} run in the lost DC and stop with it",
+                    "    note:   producer(s) {} die with it and have nowhere else to run",
                     d.producers_lost.join(", ")
                 );
             }

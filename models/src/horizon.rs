@@ -10,7 +10,7 @@
 //! tail that passes the end only one time in a thousand does not warn.
 
 use crate::load::Source;
-use crate::scenario::{Scenario, TimeDist};
+use crate::scenario::{FaultKind, Scenario, TimeDist};
 
 /// The percentile used for unbounded distributions.
 const TAIL_PERCENTILE: u32 = 99;
@@ -48,6 +48,12 @@ pub fn cut_off_warnings(source: &Source, scenario: &Scenario) -> Vec<String> {
             let (line, column) = source.locate(field, "");
             format!("{}:{line}:{column}: {field}", source.file)
         };
+        if matches!(f.fault, FaultKind::Destroyed(_)) {
+            // A disaster never heals by definition (recover_after is
+            // refused): its outages last until a failover ends them, and
+            // the run counts the trials it cuts off. Nothing to fix here.
+            continue;
+        }
         let Some(dur) = &f.recover_after else {
             out.push(format!(
                 "{}: no recover_after: this fault never heals, so every outage it causes lasts to the trial's end and is cut off there (give recover_after to measure outages whole)",
@@ -131,6 +137,11 @@ mod tests {
             "{}",
             w[0]
         );
+    }
+
+    #[test]
+    fn a_destroyed_target_is_permanent_by_definition_and_not_warned_about() {
+        assert!(warnings("(at: Fixed(60_000), fault: Destroyed(Broker(1)))").is_empty());
     }
 
     #[test]
