@@ -61,6 +61,51 @@ fn a_dc_outage_still_running_at_the_end_flags_its_trial_and_only_those() {
     assert!((2..=25).contains(&flagged), "{flagged} of 40 flagged");
 }
 
+/// A region lost for good 10 minutes into a 30-minute trial: the runbook
+/// (1-3 min detection, a human decision of median 10 min, DNS and consumer
+/// restart) finishes in most trials and not in some. The flag must say
+/// which, as the trace does: a trial whose consumer group never switched
+/// to the DR cluster ended mid-runbook.
+#[test]
+fn a_failover_still_under_way_at_the_end_flags_its_trial_and_only_those() {
+    use kdrsim::models::scenario::{ClientFate, Fault, FaultKind, Target, TimeDist};
+    let src = kdrsim::Source::read(&repo("scenarios/active-passive-cluster-link.ron")).unwrap();
+    let mut scenario = kdrsim::models::load::parse(&src).unwrap();
+    scenario.duration_ms = 1_800_000;
+    scenario.faults = vec![Fault {
+        at: TimeDist::Fixed(600_000),
+        fault: FaultKind::Crash(Target::Region("us-east".into())),
+        recover_after: None,
+        clients: ClientFate::Survive,
+    }];
+    let model = kdrsim::load_source(&kdrsim::Source {
+        file: "short-failover".into(),
+        text: ron::ser::to_string(&scenario).unwrap(),
+    })
+    .unwrap();
+    let (mut finished, mut unfinished) = (0, 0);
+    for trial in 0..40 {
+        let (o, trace) = replay(&model, 1, trial);
+        let switched = trace
+            .iter()
+            .any(|e| matches!(e.record, TraceRecord::ConsumerSwitched { .. }));
+        assert_eq!(o.cut_off.runbook_unfinished, !switched, "trial {trial}");
+        assert!(
+            o.cut_off.fault_unhealed,
+            "trial {trial}: the region never returns"
+        );
+        if switched {
+            finished += 1;
+        } else {
+            unfinished += 1;
+        }
+    }
+    assert!(
+        finished > 0 && unfinished > 0,
+        "{finished} finished, {unfinished} not"
+    );
+}
+
 #[test]
 fn the_run_says_how_many_trials_were_cut_off_in_the_table_and_the_json() {
     let dir = temp_dir("run");
