@@ -336,6 +336,13 @@ pub fn row_columns() -> Vec<String> {
 
 const CUT_OFF_COLUMN: &str = "cut_off";
 
+/// The `cut_off` column's value as a [`kdrsim::models::CutOff`], or what
+/// is wrong with it.
+fn cut_off_column(bits: u64) -> Result<kdrsim::models::CutOff, String> {
+    kdrsim::models::CutOff::from_bits(bits)
+        .ok_or_else(|| format!("{CUT_OFF_COLUMN} is {bits}, expected 0, 1, 2 or 3"))
+}
+
 /// Appends one row line per outcome of scenario `scenario`.
 pub fn write_rows(out: &mut String, scenario: usize, rows: &[(u64, TrialOutcome)]) {
     use std::fmt::Write;
@@ -620,13 +627,7 @@ pub fn read_scenario(
         for (m, &v) in Metric::ALL.iter().zip(&values[2..]) {
             outcome.set(*m, v);
         }
-        let bits = values[width - 1];
-        outcome.cut_off = kdrsim::models::CutOff::from_bits(bits).ok_or_else(|| {
-            damaged(
-                lineno,
-                format!("{CUT_OFF_COLUMN} is {bits}, expected 0, 1, 2 or 3"),
-            )
-        })?;
+        outcome.cut_off = cut_off_column(values[width - 1]).map_err(|e| damaged(lineno, e))?;
         buf.push((next, outcome));
         next += 1;
         if buf.len() == chunk {

@@ -45,7 +45,7 @@
 //! reach whom depends on timing the static view does not have), and
 //! combinations of failures.
 
-use crate::compile::{Model, Placement, ProducerSpec, TopoNode};
+use crate::compile::{Model, Placement, ProducerSpec, TopicSpec, TopoNode};
 use crate::ids::*;
 use crate::scenario::{Acks, FaultKind, PromotionPolicy, Target};
 use petgraph::visit::Dfs;
@@ -188,37 +188,63 @@ pub fn explain(model: &Model) -> Explanation {
             dcs,
         ));
     }
-    if let Some(dr) = &model.dr {
-        for m in &dr.mirrors {
-            domains.push(DomainReport {
-                label: format!("mirror {}", m.name),
-                aliases: vec![],
-                alias_faults: vec![],
-                fault: FaultKind::MirrorStopped(m.name.clone()),
-                brokers: vec![],
-                controllers: vec![],
-                dcs: vec![],
-                quorum: vec![],
-                writes: Writes::StayAvailable,
-                writes_why: format!(
-                    "producers write to cluster {}, which does not wait for the mirror (asynchronous)",
-                    dr.clusters[m.source].name
-                ),
-                loss: Loss::Cannot,
-                loss_why: format!(
-                    "nothing acknowledged lives only in the mirror; but while it is down, cluster {}'s copy falls behind, and a failover then would lose everything since it stopped",
-                    dr.clusters[m.target].name
-                ),
-                producers_lost: vec![],
-            });
-        }
-    }
+    domains.extend(mirror_domains(model));
     Explanation {
         scenario: model.name.clone(),
         file: model.file.clone(),
         summary,
         domains,
     }
+}
+
+/// One domain per mirror between clusters: a stopped mirror.
+fn mirror_domains(model: &Model) -> Vec<DomainReport> {
+    let Some(dr) = &model.dr else {
+        return vec![];
+    };
+    dr.mirrors
+        .iter()
+        .map(|m| DomainReport {
+            label: format!("mirror {}", m.name),
+            aliases: vec![],
+            alias_faults: vec![],
+            fault: FaultKind::MirrorStopped(m.name.clone()),
+            brokers: vec![],
+            controllers: vec![],
+            dcs: vec![],
+            quorum: vec![],
+            writes: Writes::StayAvailable,
+            writes_why: format!(
+                "producers write to cluster {}, which does not wait for the mirror (asynchronous)",
+                dr.clusters[m.source].name
+            ),
+            loss: Loss::Cannot,
+            loss_why: format!(
+                "nothing acknowledged lives only in the mirror; but while it is down, cluster {}'s copy falls behind, and a failover then would lose everything since it stopped",
+                dr.clusters[m.target].name
+            ),
+            producers_lost: vec![],
+        })
+        .collect()
+}
+
+/// Per cluster: (name, voters outside the domain, voters, survives).
+fn quorum_without(
+    model: &Model,
+    controllers: &[ControllerIdx],
+) -> Vec<(String, usize, usize, bool)> {
+    clusters(model)
+        .iter()
+        .enumerate()
+        .map(|(k, voters)| {
+            let out = voters.iter().filter(|v| !controllers.contains(v)).count();
+            let name = model
+                .dr
+                .as_ref()
+                .map_or(String::new(), |dr| dr.clusters[k].name.clone());
+            (name, out, voters.len(), 2 * out > voters.len())
+        })
+        .collect()
 }
 
 /// Voters per cluster (one cluster when the model has no `clusters`).
@@ -348,6 +374,262 @@ fn producer_moves_to(p: &ProducerSpec, lost: &[DcIdx]) -> Option<DcIdx> {
     }
 }
 
+/// One domain's loss, as every verdict below reads it.
+struct Lost<'a> {
+    model: &'a Model,
+    brokers: &'a [BrokerIdx],
+    dcs: &'a [DcIdx],
+    /// The domain in a sentence: "broker 3", "dc1".
+    short: &'a str,
+    /// Per cluster: (name, voters outside, voters, survives).
+    quorum: &'a [(String, usize, usize, bool)],
+}
+
+/// A partition's replicas in and outside the domain: (sync in, sync out,
+/// observers in, observers out).
+fn replica_counts(lost: &Lost, part: &crate::compile::PartitionSpec) -> (u8, u8, u8, u8) {
+    let (mut sync_in, mut sync_out, mut obs_in, mut obs_out) = (0u8, 0u8, 0u8, 0u8);
+    for (s, b) in part.replicas().iter().enumerate() {
+        let observer = part.observers & (1 << s) != 0;
+        match (observer, lost.brokers.contains(b)) {
+            (false, true) => sync_in += 1,
+            (false, false) => sync_out += 1,
+            (true, true) => obs_in += 1,
+            (true, false) => obs_out += 1,
+        }
+    }
+    (sync_in, sync_out, obs_in, obs_out)
+}
+
+/// Why Kafka stops writes to partition `name` (`None`: it goes on), given
+/// that the domain holds `sync_in > 0` of its in-sync replicas.
+fn partition_stop(
+    lost: &Lost,
+    t: &TopicSpec,
+    part: &crate::compile::PartitionSpec,
+    name: &str,
+    quorum_ok: bool,
+    acks: Acks,
+) -> Option<String> {
+    let short = lost.short;
+    let (sync_in, sync_out, _, obs_out) = replica_counts(lost, part);
+    let promoted = match t.promotion {
+        PromotionPolicy::UnderMinIsr if sync_out < t.min_isr => obs_out,
+        PromotionPolicy::UnderReplicated => obs_out,
+        _ => 0,
+    };
+    let isr_out = sync_out + promoted;
+    // The healthy state's leader is the preferred one (first in the
+    // assignment).
+    let leader_lost = lost.brokers.contains(&part.replicas()[0]);
+    if !quorum_ok && (acks == Acks::All || leader_lost) {
+        Some(format!(
+            "{name} loses {} with {short}, and without a KRaft quorum nothing can fence them out of the ISR or elect a new leader{}",
+            crate::words::count(sync_in as u64, "in-sync replica"),
+            if acks == Acks::All {
+                " (acks=all waits for them)"
+            } else {
+                ""
+            }
+        ))
+    } else if !quorum_ok {
+        // acks=0/1 with a live leader: it goes on acknowledging on its
+        // cached metadata (kafka-semantics §2.3).
+        None
+    } else if sync_out == 0 {
+        Some(format!(
+            "every in-sync replica of {name} is in {short}, so no leader can be elected (observers are not elected automatically)"
+        ))
+    } else if acks == Acks::All && isr_out < t.min_isr {
+        Some(format!(
+            "{name} keeps {} outside {short}{}, fewer than min.insync.replicas={}",
+            crate::words::count(isr_out as u64, "in-sync replica"),
+            if promoted > 0 {
+                " (promoted observers included)"
+            } else {
+                ""
+            },
+            t.min_isr
+        ))
+    } else {
+        None
+    }
+}
+
+/// Why acknowledged writes of partition `name` can be lost with the
+/// domain (`None`: they cannot).
+fn partition_loss(
+    lost: &Lost,
+    t: &TopicSpec,
+    part: &crate::compile::PartitionSpec,
+    name: &str,
+    acks: Acks,
+) -> Option<String> {
+    let short = lost.short;
+    let (sync_in, sync_out, obs_in, obs_out) = replica_counts(lost, part);
+    let holders_in = sync_in
+        + if t.promotion != PromotionPolicy::LeaderIsObserver {
+            obs_in
+        } else {
+            0
+        };
+    if sync_out + obs_out == 0 && acks != Acks::Zero {
+        return Some(format!(
+            "every replica of {name} is in {short}: a power loss drops what none of them had flushed, acknowledged or not"
+        ));
+    }
+    match acks {
+        Acks::Zero => None,
+        Acks::One if sync_in > 0 => Some(format!(
+            "acks=1: the leader acknowledges alone, and {short} holds a replica of {name} that may lead"
+        )),
+        Acks::One => None,
+        Acks::All if holders_in >= t.min_isr.min(t.rf) => Some(format!(
+            "min.insync.replicas={} but {short} holds {} of {name}: if the ISR first shrinks to those, a loss of {short} loses acknowledged writes",
+            t.min_isr,
+            crate::words::count(holders_in as u64, "replica")
+        )),
+        Acks::All => None,
+    }
+}
+
+/// What the domain's loss does to one producer-written topic.
+#[derive(Default)]
+struct TopicVerdict {
+    /// Why its writes stop (`None`: they go on).
+    stop: Option<String>,
+    /// Why acknowledged writes can be lost (`None`: they cannot).
+    loss: Option<String>,
+    /// The domain holds an in-sync replica of some partition.
+    touched: bool,
+    /// Its producer is dead, with nowhere else to run.
+    dead: bool,
+    /// Said beside the verdict (where a moved producer runs again).
+    notes: Vec<String>,
+}
+
+fn judge_topic(lost: &Lost, ti: usize, quorum_ok: bool) -> TopicVerdict {
+    let (model, short) = (lost.model, lost.short);
+    let t = &model.topics[ti];
+    let acks = t.producer.map_or(Acks::All, |p| model.producers[p].acks);
+    let mut v = TopicVerdict::default();
+    for p in 0..t.partitions {
+        let part = &model.partitions[(t.first_partition + p) as usize];
+        let name = format!("{}-{p}", t.name);
+        if replica_counts(lost, part).0 > 0 {
+            v.touched = true;
+            if v.stop.is_none() {
+                v.stop = partition_stop(lost, t, part, &name, quorum_ok, acks);
+            }
+        }
+        if v.loss.is_none() {
+            v.loss = partition_loss(lost, t, part, &name, acks);
+        }
+    }
+    // The application's view (DESIGN.md §4): a producer the domain kills,
+    // with nowhere else to run, cannot write, whatever Kafka could still
+    // take; no runbook or failover of its own revives it.
+    let Some(p) = t.producer.map(|p| &model.producers[p]) else {
+        return v;
+    };
+    if producer_stranded(p, lost.dcs) {
+        v.stop = Some(format!(
+            "its producer {} dies with {short} and has nowhere else to run, so nothing writes the topic until {short} returns{}",
+            p.name,
+            v.stop
+                .take()
+                .map_or(String::new(), |why| format!("; Kafka would stop it too: {why}"))
+        ));
+        v.dead = true;
+    } else if let Some(to) = lost
+        .dcs
+        .contains(&p.dc)
+        .then(|| producer_moves_to(p, lost.dcs))
+        .flatten()
+    {
+        v.notes.push(format!(
+            "topic {}: its producer {} dies with {short} and runs again in {} after its deployment's delay (an outage of that length)",
+            t.name,
+            p.name,
+            model.dcs[to.idx()].name
+        ));
+    }
+    v
+}
+
+/// With several clusters, a runbook that moves the stopped writes: its
+/// why and the data it can lose, when it applies (every stopped topic in
+/// its mirror's source cluster, the target cluster alive).
+fn runbook_failover(lost: &Lost, stopped_clusters: &[usize]) -> Option<(String, String)> {
+    let dr = lost.model.dr.as_ref()?;
+    let rb = dr.runbook.as_ref()?;
+    let m = &dr.mirrors[rb.mirror];
+    let target_ok = lost.quorum[m.target].3
+        && dr.clusters[m.target]
+            .brokers
+            .iter()
+            .any(|b| !lost.brokers.contains(b));
+    if !target_ok || stopped_clusters.iter().any(|&k| k != m.source) {
+        return None;
+    }
+    Some((
+        format!(
+            "the runbook fails over to cluster {} over mirror {} (after detection, a human decision and the DNS TTL)",
+            dr.clusters[m.target].name, m.name
+        ),
+        format!(
+            "mirror {} is asynchronous: records acknowledged on cluster {} but not yet mirrored at failover are lost",
+            m.name, dr.clusters[m.source].name
+        ),
+    ))
+}
+
+/// Producers that fail over by themselves (`producers[].failover`): why,
+/// one line per stopped topic, when every stopped topic's producer can.
+fn producers_fail_over(lost: &Lost, stopped_topics: &[usize]) -> Option<Vec<String>> {
+    let model = lost.model;
+    let fails_over = |ti: usize| {
+        let fo = model.topics[ti]
+            .producer
+            .and_then(|p| model.producers[p].failover);
+        fo.filter(|fo| !stopped_topics.contains(&fo.to_topic.idx()))
+            .map(|fo| topic_cluster(model, fo.to_topic))
+            .filter(|&k| lost.quorum[k].3)
+    };
+    stopped_topics
+        .iter()
+        .map(|&ti| {
+            let k = fails_over(ti)?;
+            let p = &model.producers[model.topics[ti].producer?];
+            Some(format!(
+                "producer {} fails over by itself to topic {} of cluster {} (after its detection and the DNS TTL)",
+                p.name, model.topics[ti].name, model.clusters[k].name
+            ))
+        })
+        .collect()
+}
+
+/// The why of a mirror topic the domain touches (`None`: it does not). A
+/// mirror topic is written by its mirror, not by a producer: while its
+/// partitions cannot take the copy, the copy waits (and the mirror's lag
+/// grows); no producer's writes stop for it.
+fn mirror_topic_note(lost: &Lost, t: &TopicSpec, mirror: usize) -> Option<String> {
+    let hit = (0..t.partitions).any(|p| {
+        lost.model.partitions[(t.first_partition + p) as usize]
+            .replicas()
+            .iter()
+            .any(|b| lost.brokers.contains(b))
+    });
+    hit.then(|| {
+        format!(
+            "topic {} is mirror {}'s copy: the copy pauses while its partitions in {} are re-elected; no producer writes it",
+            t.name,
+            lost.model.mirrors()[mirror].name,
+            lost.short
+        )
+    })
+}
+
 fn judge(
     model: &Model,
     label: String,
@@ -361,258 +643,68 @@ fn judge(
         Some(("broker" | "controller", _)) | None => label.clone(),
         Some((_, name)) => name.to_string(),
     };
-    let quorum: Vec<(String, usize, usize, bool)> = clusters(model)
-        .iter()
-        .enumerate()
-        .map(|(k, voters)| {
-            let out = voters.iter().filter(|v| !controllers.contains(v)).count();
-            let name = model
-                .dr
-                .as_ref()
-                .map_or(String::new(), |dr| dr.clusters[k].name.clone());
-            (name, out, voters.len(), 2 * out > voters.len())
-        })
-        .collect();
-    let producers_lost = model
-        .producers
-        .iter()
-        .filter(|p| producer_stranded(p, &dcs))
-        .map(|p| p.name.clone())
-        .collect();
-
-    let mut writes = Writes::StayAvailable;
-    let mut writes_why: Vec<String> = Vec::new();
-    let mut loss = Loss::Cannot;
-    let mut loss_why: Vec<String> = Vec::new();
-    let mut stopped_clusters: Vec<usize> = Vec::new();
-    let mut stopped_topics: Vec<usize> = Vec::new();
-    // Topics whose producer is dead for as long as the domain is lost.
-    let mut dead_topics: Vec<usize> = Vec::new();
+    let quorum = quorum_without(model, &controllers);
+    let lost = Lost {
+        model,
+        brokers: &brokers,
+        dcs: &dcs,
+        short: &short,
+        quorum: &quorum,
+    };
+    let (mut writes, mut loss) = (Writes::StayAvailable, Loss::Cannot);
+    let (mut writes_why, mut loss_why): (Vec<String>, Vec<String>) = (vec![], vec![]);
+    let (mut stopped_clusters, mut stopped_topics, mut dead) = (vec![], vec![], false);
     for (ti, t) in model.topics.iter().enumerate() {
-        // A mirror topic is written by its mirror, not by a producer: while
-        // its partitions cannot take the copy, the copy waits (and the
-        // mirror's lag grows); no producer's writes stop for it.
         if let Some(mo) = t.mirror_of {
-            let hit = (0..t.partitions).any(|p| {
-                model.partitions[(t.first_partition + p) as usize]
-                    .replicas()
-                    .iter()
-                    .any(|b| brokers.contains(b))
-            });
-            if hit {
-                writes_why.push(format!(
-                    "topic {} is mirror {}'s copy: the copy pauses while its partitions in {short} are re-elected; no producer writes it",
-                    t.name,
-                    model.mirrors()[mo.mirror].name
-                ));
-            }
+            writes_why.extend(mirror_topic_note(&lost, t, mo.mirror));
             continue;
         }
         let k = topic_cluster(model, TopicIdx(ti as u16));
-        let quorum_ok = quorum[k].3;
-        let acks = t.producer.map_or(Acks::All, |p| model.producers[p].acks);
-        let mut topic_stop: Option<String> = None;
-        let mut topic_loss: Option<String> = None;
-        let mut touched = false;
-        for p in 0..t.partitions {
-            let part = &model.partitions[(t.first_partition + p) as usize];
-            let (mut sync_in, mut sync_out, mut obs_in, mut obs_out) = (0u8, 0u8, 0u8, 0u8);
-            for (s, b) in part.replicas().iter().enumerate() {
-                let observer = part.observers & (1 << s) != 0;
-                let lost = brokers.contains(b);
-                match (observer, lost) {
-                    (false, true) => sync_in += 1,
-                    (false, false) => sync_out += 1,
-                    (true, true) => obs_in += 1,
-                    (true, false) => obs_out += 1,
-                }
-            }
-            let name = format!("{}-{p}", t.name);
-            // Writes.
-            if sync_in > 0 {
-                touched = true;
-                let promoted = match t.promotion {
-                    PromotionPolicy::UnderMinIsr if sync_out < t.min_isr => obs_out,
-                    PromotionPolicy::UnderReplicated => obs_out,
-                    _ => 0,
-                };
-                let isr_out = sync_out + promoted;
-                // The healthy state's leader is the preferred one (first in
-                // the assignment).
-                let leader_lost = brokers.contains(&part.replicas()[0]);
-                let stop = if !quorum_ok && (acks == Acks::All || leader_lost) {
-                    Some(format!(
-                        "{name} loses {} with {short}, and without a KRaft quorum nothing can fence them out of the ISR or elect a new leader{}",
-                        crate::words::count(sync_in as u64, "in-sync replica"),
-                        if acks == Acks::All {
-                            " (acks=all waits for them)"
-                        } else {
-                            ""
-                        }
-                    ))
-                } else if !quorum_ok {
-                    // acks=0/1 with a live leader: it goes on acknowledging
-                    // on its cached metadata (kafka-semantics §2.3).
-                    None
-                } else if sync_out == 0 {
-                    Some(format!(
-                        "every in-sync replica of {name} is in {short}, so no leader can be elected (observers are not elected automatically)"
-                    ))
-                } else if acks == Acks::All && isr_out < t.min_isr {
-                    Some(format!(
-                        "{name} keeps {} outside {short}{}, fewer than min.insync.replicas={}",
-                        crate::words::count(isr_out as u64, "in-sync replica"),
-                        if promoted > 0 {
-                            " (promoted observers included)"
-                        } else {
-                            ""
-                        },
-                        t.min_isr
-                    ))
-                } else {
-                    None
-                };
-                if topic_stop.is_none() {
-                    topic_stop = stop;
-                }
-            }
-            // Loss of acknowledged writes.
-            let holders_in = sync_in
-                + if t.promotion != PromotionPolicy::LeaderIsObserver {
-                    obs_in
-                } else {
-                    0
-                };
-            let everything = sync_out + obs_out == 0;
-            if topic_loss.is_none() && everything && acks != Acks::Zero {
-                topic_loss = Some(format!(
-                    "every replica of {name} is in {short}: a power loss drops what none of them had flushed, acknowledged or not"
-                ));
-            }
-            if topic_loss.is_none() {
-                topic_loss = match acks {
-                    Acks::Zero => None,
-                    Acks::One if sync_in > 0 => Some(format!(
-                        "acks=1: the leader acknowledges alone, and {short} holds a replica of {name} that may lead"
-                    )),
-                    Acks::One => None,
-                    Acks::All if holders_in >= t.min_isr.min(t.rf) => Some(format!(
-                        "min.insync.replicas={} but {short} holds {} of {name}: if the ISR first shrinks to those, a loss of {short} loses acknowledged writes",
-                        t.min_isr,
-                        crate::words::count(holders_in as u64, "replica")
-                    )),
-                    Acks::All => None,
-                };
-            }
-        }
-        // The application's view (DESIGN.md §4): a producer the domain
-        // kills, with nowhere else to run, cannot write, whatever Kafka
-        // could still take; no runbook or failover of its own revives it.
-        if let Some(p) = t
-            .producer
-            .map(|p| &model.producers[p])
-            .filter(|p| producer_stranded(p, &dcs))
-        {
-            topic_stop = Some(format!(
-                "its producer {} dies with {short} and has nowhere else to run, so nothing writes the topic until {short} returns{}",
-                p.name,
-                topic_stop.map_or(String::new(), |why| format!("; Kafka would stop it too: {why}"))
-            ));
-            dead_topics.push(ti);
-        } else if let Some(p) = t
-            .producer
-            .map(|p| &model.producers[p])
-            .filter(|p| dcs.contains(&p.dc))
-        {
-            if let Some(to) = producer_moves_to(p, &dcs) {
-                writes_why.push(format!(
-                    "topic {}: its producer {} dies with {short} and runs again in {} after its deployment's delay (an outage of that length)",
-                    t.name,
-                    p.name,
-                    model.dcs[to.idx()].name
-                ));
-            }
-        }
-        if let Some(why) = topic_stop {
+        let v = judge_topic(&lost, ti, quorum[k].3);
+        writes_why.extend(v.notes);
+        dead |= v.dead;
+        if let Some(why) = v.stop {
             writes = Writes::Stop;
             stopped_clusters.push(k);
             stopped_topics.push(ti);
             writes_why.push(format!("topic {}: {why}", t.name));
-        } else if touched {
+        } else if v.touched {
             writes_why.push(format!(
                 "topic {}: every partition keeps at least min.insync.replicas={} in-sync replica(s) and a leader outside {short}{}",
                 t.name,
                 t.min_isr,
-                if quorum_ok { "; the quorum fences the lost ones" } else { "" }
+                if quorum[k].3 { "; the quorum fences the lost ones" } else { "" }
             ));
         }
-        if let Some(why) = topic_loss {
+        if let Some(why) = v.loss {
             loss = Loss::Can;
             loss_why.push(format!("topic {}: {why}", t.name));
         }
     }
-    // Several clusters: a runbook may move the writes of live producers.
-    if writes == Writes::Stop && dead_topics.is_empty() {
-        if let Some(dr) = &model.dr {
-            if let Some(rb) = &dr.runbook {
-                let m = &dr.mirrors[rb.mirror];
-                let target_ok = quorum[m.target].3
-                    && dr.clusters[m.target]
-                        .brokers
-                        .iter()
-                        .any(|b| !brokers.contains(b));
-                if target_ok && stopped_clusters.iter().all(|&k| k == m.source) {
-                    writes = Writes::FailOver;
-                    writes_why.push(format!(
-                        "the runbook fails over to cluster {} over mirror {} (after detection, a human decision and the DNS TTL)",
-                        dr.clusters[m.target].name, m.name
-                    ));
-                    loss = Loss::Can;
-                    loss_why.push(format!(
-                        "mirror {} is asynchronous: records acknowledged on cluster {} but not yet mirrored at failover are lost",
-                        m.name, dr.clusters[m.source].name
-                    ));
-                }
-            }
-        }
-    }
-    // Producers that fail over by themselves (`producers[].failover`); a
-    // dead one does not.
-    if writes == Writes::Stop && dead_topics.is_empty() {
-        let fails_over = |ti: usize| {
-            let fo = model.topics[ti]
-                .producer
-                .and_then(|p| model.producers[p].failover);
-            fo.filter(|fo| !stopped_topics.contains(&fo.to_topic.idx()))
-                .map(|fo| topic_cluster(model, fo.to_topic))
-                .filter(|&k| quorum[k].3)
-        };
-        if stopped_topics.iter().all(|&ti| fails_over(ti).is_some()) {
+    // Failovers move the writes of live producers only.
+    if writes == Writes::Stop && !dead {
+        if let Some((why, data)) = runbook_failover(&lost, &stopped_clusters) {
             writes = Writes::FailOver;
-            for &ti in &stopped_topics {
-                let p = &model.producers[model.topics[ti].producer.expect("a failover")];
-                let k = fails_over(ti).expect("checked");
-                writes_why.push(format!(
-                    "producer {} fails over by itself to topic {} of cluster {} (after its detection and the DNS TTL)",
-                    p.name, model.topics[ti].name, model.clusters[k].name
-                ));
-            }
+            writes_why.push(why);
+            loss = Loss::Can;
+            loss_why.push(data);
+        } else if let Some(whys) = producers_fail_over(&lost, &stopped_topics) {
+            writes = Writes::FailOver;
+            writes_why.extend(whys);
         }
     }
     if writes_why.is_empty() {
         writes_why.push(format!("no in-sync replica is in {short}"));
     }
     if loss == Loss::Cannot {
-        loss_why.push(match model.topics.iter().any(|t| {
-            t.producer
-                .is_some_and(|p| model.producers[p].acks == Acks::One)
-        }) {
-            true => format!("{short} holds no replica an acks=1 leader could acknowledge alone from"),
-            false => format!(
-                "every acknowledged write is on at least min.insync.replicas in-sync replicas, more than {short} holds of any partition"
-            ),
-        });
+        loss_why.push(cannot_lose_why(model, &short));
     }
+    let producers_lost = model
+        .producers
+        .iter()
+        .filter(|p| producer_stranded(p, &dcs))
+        .map(|p| p.name.clone())
+        .collect();
     DomainReport {
         label,
         aliases: vec![],
@@ -627,6 +719,20 @@ fn judge(
         loss,
         loss_why: loss_why.join("; "),
         producers_lost,
+    }
+}
+
+fn cannot_lose_why(model: &Model, short: &str) -> String {
+    let acks_1 = model.topics.iter().any(|t| {
+        t.producer
+            .is_some_and(|p| model.producers[p].acks == Acks::One)
+    });
+    if acks_1 {
+        format!("{short} holds no replica an acks=1 leader could acknowledge alone from")
+    } else {
+        format!(
+            "every acknowledged write is on at least min.insync.replicas in-sync replicas, more than {short} holds of any partition"
+        )
     }
 }
 
