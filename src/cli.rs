@@ -408,9 +408,19 @@ fn cost(a: CostArgs) -> Result<ExitCode, CliError> {
     let book = match &a.price_book {
         None => provider.book(),
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
-                what: format!("reading the price book {}", path.display()),
-                source,
+            let limit = kdrsim::models::load::MAX_SCENARIO_BYTES;
+            let text = kdrsim::models::load::read_text_limited(path, limit).map_err(|e| {
+                let source = match e {
+                    kdrsim::models::load::LimitedReadError::Io(e) => e,
+                    kdrsim::models::load::LimitedReadError::TooLarge => std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("larger than {limit} bytes, the limit of a price book"),
+                    ),
+                };
+                CliError::Io {
+                    what: format!("reading the price book {}", path.display()),
+                    source,
+                }
             })?;
             PriceBook::load(provider, &path.display().to_string(), &text)
                 .map_err(|e| CliError::Usage(e.to_string()))?
