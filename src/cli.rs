@@ -822,6 +822,26 @@ impl Reports {
 /// Opens an output directory for a new run's files, removing the files of
 /// the run before (see [`OutDir`]) and saying which were kept.
 pub(crate) fn open_out_dir(dir: &Path) -> Result<OutDir, CliError> {
+    // Said plainly before anything is removed: an --out that is a file, or
+    // a directory that cannot be made or written, is not a manifest's fault.
+    if dir.exists() && !dir.is_dir() {
+        return Err(CliError::Usage(format!(
+            "{} is not a directory: --out names the directory the report is written into",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+        what: format!("creating the output directory {}", dir.display()),
+        source,
+    })?;
+    let probe = tempfile::Builder::new()
+        .prefix(".kdrsim-probe")
+        .tempfile_in(dir)
+        .map_err(|source| CliError::Io {
+            what: format!("writing into the output directory {}", dir.display()),
+            source,
+        })?;
+    drop(probe);
     let (out, kept) = OutDir::open(dir).map_err(|source| CliError::Io {
         what: format!(
             "removing the earlier run's files from {} (listed in its {})",

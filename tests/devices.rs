@@ -229,3 +229,20 @@ fn an_endless_fifo_is_read_to_the_limit_and_refused() {
             || String::from_utf8_lossy(&out.stderr).contains("larger than")
     );
 }
+
+#[test]
+fn an_out_that_is_a_regular_file_is_named_as_such_not_blamed_on_a_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report");
+    std::fs::write(&file, "mine").unwrap();
+    let out = Command::new(bin())
+        .args(["run", &scenario(), "--trials", "1", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a directory"), "{err}");
+    assert!(!err.contains("manifest"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+}
