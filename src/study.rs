@@ -296,6 +296,38 @@ fn check_platform_names(
     Ok(())
 }
 
+/// The study-wide warning that some topologies' totals leave out lines
+/// their books do not price, so comparing totals compares lower bounds.
+fn unpriced_warning(bills: &[bill::TopologyBill]) -> Option<String> {
+    let unpriced: Vec<&str> = bills
+        .iter()
+        .filter(|b| b.lines.iter().any(|l| !l.priced))
+        .map(|b| b.topology.as_str())
+        .collect();
+    if unpriced.is_empty() {
+        return None;
+    }
+    let (whose, books, bounds) = if unpriced.len() == 1 {
+        (
+            "cost of {} leaves",
+            "its price book does",
+            "it is a lower bound",
+        )
+    } else {
+        (
+            "costs of {} leave",
+            "their price books do",
+            "they are lower bounds",
+        )
+    };
+    Some(format!(
+        "the monthly {} out what {books} not price (a licence sold by quote, Cluster \
+         Linking inside it): {bounds} next to the other totals; the cost breakdown names \
+         each such line",
+        whose.replace("{}", &unpriced.join(" and "))
+    ))
+}
+
 /// Runs every cell with `seed` over trials `0..trials` on `jobs` threads;
 /// `progress` hears of finished trials. Results do not depend on `jobs`.
 pub fn run(
@@ -391,6 +423,7 @@ pub fn run(
         all_trials.push(topo_trials);
         bills.extend(topo_bill.map(|b| bill::TopologyBill::new(&t.name, b)));
     }
+    warnings.extend(unpriced_warning(&bills));
     if trials < 100 {
         warnings.push(format!(
             "{} per cell: probabilities below {:.0}% per incident cannot be told \

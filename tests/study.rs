@@ -147,7 +147,10 @@ fn a_study_left_to_aws_prices_each_topology_on_a_platform_that_can_run_it() {
         ]
     );
     let why = r.topologies[2].chosen_because.as_deref().unwrap();
-    assert!(why.contains("aws-msk cannot: no observers"), "{why}");
+    assert!(
+        why.contains("aws-msk and aws-ec2 cannot: no observers"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -227,4 +230,32 @@ fn a_study_report_breaks_each_topology_s_month_down() {
     let text = kdrsim::output::study::render::study_text(&r.report);
     assert!(text.contains("cost broken down per topology"), "{text}");
     assert!(text.contains("not priced"), "{text}");
+}
+
+#[test]
+fn the_default_study_prices_each_topology_where_its_file_says() {
+    let text = kdrsim::builtin_text("scenarios/study/default.ron").unwrap();
+    let src = Source {
+        file: "scenarios/study/default.ron".into(),
+        text: text.into(),
+    };
+    let r = study::resolve(&src, true, Path::new("kdrsim-report")).unwrap();
+    let books: Vec<(&str, &str)> = r
+        .topologies
+        .iter()
+        .map(|t| (t.name.as_str(), t.book.name.as_str()))
+        .collect();
+    // As the comment at its price_book and docs/cost.md say.
+    assert_eq!(
+        books,
+        [
+            ("multi-az", "aws-msk"),
+            ("3dc-stretched", "aws-msk"),
+            ("2.5dc-observers", "confluent-platform"),
+            ("active-passive-cluster-link", "confluent-platform"),
+            ("active-passive-mm2", "aws-msk"),
+            ("active-active", "aws-msk"),
+            ("3-region-stretched", "aws-ec2"),
+        ]
+    );
 }

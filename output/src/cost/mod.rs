@@ -21,6 +21,7 @@ pub use price_book::{CanRun, Platform, Price, PriceBook, PriceBookError, PriceKe
 
 use crate::units::{thousands, unit_usd};
 use kdrsim_models::compile::Model;
+use kdrsim_models::dr::spec::MirrorSpec;
 use kdrsim_models::scenario::MirrorKind;
 use kdrsim_models::world::traffic::{Boundary, Purpose, Traffic};
 use serde::Serialize;
@@ -266,7 +267,8 @@ fn unpriced_warnings(book: &PriceBook, lines: &[Line]) -> Vec<String> {
         .filter_map(|l| l.missing.map(|key| (l, key)))
         .map(|(l, key)| {
             format!(
-                "{} is not priced (left out of the total): {}; set `{}` in a price book file (docs/cost.md)",
+                "{} is not priced (left out of the total): {}; set `{}` in a price book \
+                 file (docs/cost.md)",
                 l.item,
                 book.note(key),
                 key.name()
@@ -401,52 +403,7 @@ fn mirror_lines(model: &Model, book: &PriceBook, mirror_gb_per_month: f64) -> Ve
     for (m, rate) in mirrors.iter().zip(&rates) {
         let share = if total > 0.0 { rate / total } else { 0.0 };
         let gb = mirror_gb_per_month * share;
-        let line =
-            |category, keys: &[PriceKey], item: String| Line::new(book, category, keys, item);
-        match m.kind {
-            MirrorKind::MskReplicator => {
-                let (hk, gk) = (PriceKey::ReplicatorUsdPerHour, PriceKey::ReplicatorUsdPerGb);
-                let (h, g) = (book.usd(hk), book.usd(gk));
-                let product = Category::ReplicationProduct;
-                lines.push(
-                    line(product, &[hk], format!("MSK Replicator {} hours", m.name))
-                        .at(format!("1 x {hours} h x {}/h", unit_usd(h)), hours * h),
-                );
-                lines.push(
-                    line(
-                        product,
-                        &[gk],
-                        format!("MSK Replicator {} data processed", m.name),
-                    )
-                    .at(format!("{} x {}/GB", gb_text(gb), unit_usd(g)), gb * g),
-                );
-            }
-            MirrorKind::ClusterLinking => {
-                let keys = [
-                    PriceKey::ClusterLinkUsdPerHour,
-                    PriceKey::ClusterLinkUsdPerGb,
-                ];
-                let (h, g) = (book.usd(keys[0]), book.usd(keys[1]));
-                lines.push(
-                    line(
-                        Category::ReplicationProduct,
-                        &keys,
-                        format!("cluster link {}", m.name),
-                    )
-                    .at(hour_and_gb_basis(hours, h, gb, g), hours * h + gb * g),
-                );
-            }
-            MirrorKind::MirrorMaker2 => {
-                let n = book.connect_workers_per_mirror;
-                let key = PriceKey::ConnectWorkerUsdPerHour;
-                let h = book.usd(key);
-                let item = format!("MirrorMaker 2 {} Connect workers", m.name);
-                lines.push(line(Category::Compute, &[key], item).at(
-                    format!("{n} x {hours} h x {}/h", unit_usd(h)),
-                    f64::from(n) * hours * h,
-                ));
-            }
-        }
+        lines.extend(product_lines(book, m, gb));
         // A self-run mirror between regions needs its own private path;
         // MSK Replicator brings its own.
         if m.kind != MirrorKind::MskReplicator && crosses_regions(model, m.source, m.target) {
@@ -457,12 +414,56 @@ fn mirror_lines(model: &Model, book: &PriceBook, mirror_gb_per_month: f64) -> Ve
             let (h, g) = (book.usd(keys[0]), book.usd(keys[1]));
             let item = format!("private connectivity for {}", m.name);
             lines.push(
-                line(Category::Connectivity, &keys, item)
+                Line::new(book, Category::Connectivity, &keys, item)
                     .at(hour_and_gb_basis(hours, h, gb, g), hours * h + gb * g),
             );
         }
     }
     lines
+}
+
+/// A mirror's own product charges: MSK Replicator's hours and data
+/// processed, a cluster link's, or MirrorMaker 2's Connect workers.
+fn product_lines(book: &PriceBook, m: &MirrorSpec, gb: f64) -> Vec<Line> {
+    let hours = book.hours_per_month;
+    let line = |category, keys: &[PriceKey], item: String| Line::new(book, category, keys, item);
+    match m.kind {
+        MirrorKind::MskReplicator => {
+            let (hk, gk) = (PriceKey::ReplicatorUsdPerHour, PriceKey::ReplicatorUsdPerGb);
+            let (h, g) = (book.usd(hk), book.usd(gk));
+            let product = Category::ReplicationProduct;
+            vec![
+                line(product, &[hk], format!("MSK Replicator {} hours", m.name))
+                    .at(format!("1 x {hours} h x {}/h", unit_usd(h)), hours * h),
+                line(
+                    product,
+                    &[gk],
+                    format!("MSK Replicator {} data processed", m.name),
+                )
+                .at(format!("{} x {}/GB", gb_text(gb), unit_usd(g)), gb * g),
+            ]
+        }
+        MirrorKind::ClusterLinking => {
+            let keys = [
+                PriceKey::ClusterLinkUsdPerHour,
+                PriceKey::ClusterLinkUsdPerGb,
+            ];
+            let (h, g) = (book.usd(keys[0]), book.usd(keys[1]));
+            let item = format!("cluster link {}", m.name);
+            vec![line(Category::ReplicationProduct, &keys, item)
+                .at(hour_and_gb_basis(hours, h, gb, g), hours * h + gb * g)]
+        }
+        MirrorKind::MirrorMaker2 => {
+            let n = book.connect_workers_per_mirror;
+            let key = PriceKey::ConnectWorkerUsdPerHour;
+            let h = book.usd(key);
+            let item = format!("MirrorMaker 2 {} Connect workers", m.name);
+            vec![line(Category::Compute, &[key], item).at(
+                format!("{n} x {hours} h x {}/h", unit_usd(h)),
+                f64::from(n) * hours * h,
+            )]
+        }
+    }
 }
 
 /// GB (of the book's size) with separators.

@@ -78,9 +78,10 @@ impl BookChoice {
                 }
             }
             BookChoice::Aws => {
-                let mut skipped = Vec::new();
+                // Platforms passed over, grouped by the same reasons.
+                let mut skipped: Vec<(Vec<&str>, String)> = Vec::new();
                 for p in AWS_ORDER {
-                    let why = refusals(&p.book(), model);
+                    let why = refusals(&p.book(), model).join(", ");
                     if why.is_empty() {
                         let reason = if skipped.is_empty() {
                             format!(
@@ -90,21 +91,33 @@ impl BookChoice {
                         } else {
                             format!(
                                 "`aws`: the first AWS platform that can run it ({})",
-                                skipped.join("; ")
+                                skipped_text(&skipped)
                             )
                         };
                         return Ok((p, Some(reason)));
                     }
-                    skipped.push(format!("{} cannot: {}", p.name(), why.join(", ")));
+                    match skipped.iter_mut().find(|(_, w)| *w == why) {
+                        Some((names, _)) => names.push(p.name()),
+                        None => skipped.push((vec![p.name()], why)),
+                    }
                 }
                 Err(format!(
                     "no AWS platform can run `{}`: {}",
                     model.name,
-                    skipped.join("; ")
+                    skipped_text(&skipped)
                 ))
             }
         }
     }
+}
+
+/// `aws-msk and aws-ec2 cannot: ...; ...`.
+fn skipped_text(skipped: &[(Vec<&str>, String)]) -> String {
+    skipped
+        .iter()
+        .map(|(names, why)| format!("{} cannot: {why}", names.join(" and ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The book that prices `model`: the chosen platform's, with a user's file

@@ -122,7 +122,11 @@ fn rows(bills: &[TopologyBill]) -> Vec<Vec<String>> {
         let mut row = vec![c.label().to_string()];
         row.extend(bills.iter().map(|b| {
             let shown = usd(b.by_category[k].1);
-            if b.unpriced(*c) {
+            if !b.lines.iter().any(|l| l.category == *c) {
+                "-".into()
+            } else if b.lines.iter().all(|l| l.category != *c || !l.priced) {
+                "not priced".into()
+            } else if b.unpriced(*c) {
                 format!("{shown} + not priced")
             } else {
                 shown
@@ -149,19 +153,33 @@ fn platform_row(bills: &[TopologyBill]) -> Vec<String> {
     row
 }
 
-/// `$300.75 (15,038 GB x $0.02)`; `$0 (15,038 GB, free)`.
+/// `$300.75 †`, or `free` where the platform does not bill it (the GB
+/// and unit prices are in each topology's lines).
 fn transfer_cell(t: &TransferLine) -> String {
-    let gb = gigabytes(t.gb_per_month * 1e9);
     if t.usd_per_gb == 0.0 {
-        format!("$0 ({gb}, free)")
+        "free".into()
     } else {
         format!(
-            "{} ({gb} x {}{})",
+            "{}{}",
             usd(t.usd_per_month),
-            unit_usd(t.usd_per_gb),
             if t.unconfirmed { " †" } else { "" }
         )
     }
+}
+
+/// A transfer line as a row of a topology's lines: what, kind, how, $.
+fn transfer_row(t: &TransferLine) -> [String; 4] {
+    [
+        format!("{} {}", t.purpose, t.boundary.replace('_', "-")),
+        "transfer".into(),
+        format!(
+            "{} x {}{}",
+            gigabytes(t.gb_per_month * 1e9),
+            unit_usd(t.usd_per_gb),
+            if t.unconfirmed { " †" } else { "" }
+        ),
+        usd(t.usd_per_month),
+    ]
 }
 
 /// The breakdown as text for a terminal (empty when nothing was priced).
@@ -221,9 +239,9 @@ pub fn bills_html(h: &mut String, r: &StudyReport) {
 }
 
 fn lines_html(h: &mut String, b: &TopologyBill) {
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<details><summary>{}: {}, price book {} as of {}</summary>\n",
+        "<details><summary>{}: {}, price book {} as of {}</summary>",
         escape(&b.topology),
         escape(&b.platform),
         escape(&b.price_book),
@@ -243,6 +261,18 @@ fn lines_html(h: &mut String, b: &TopologyBill) {
         "<table><tr><th class=\"name\">what</th><th class=\"name\">kind</th>\
          <th class=\"name\">how</th><th>$ a month</th></tr>\n",
     );
+    for t in &b.transfer {
+        let [what, kind, how, figure] = transfer_row(t);
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"name\">{}</td><td class=\"name\">{}</td>\
+             <td class=\"name\">{}</td><td>{}</td></tr>",
+            escape(&what),
+            escape(&kind),
+            escape(&how),
+            escape(&figure)
+        );
+    }
     for l in &b.lines {
         let figure = if l.priced {
             usd(l.usd_per_month)
