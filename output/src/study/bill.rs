@@ -80,8 +80,9 @@ impl TopologyBill {
     }
 }
 
-/// The study's price book as the head shows it: `aws` and the platforms it
-/// chose (`aws: aws-msk, confluent-platform, aws-ec2`), or the one book.
+/// The study's price book as the head shows it: the one book, or `aws`
+/// and the platforms it chose (`aws (aws-msk, confluent-platform, aws-ec2
+/// per topology)`).
 pub fn books_used(named: &str, bills: &[TopologyBill]) -> String {
     let mut used: Vec<&str> = Vec::new();
     for b in bills {
@@ -92,7 +93,7 @@ pub fn books_used(named: &str, bills: &[TopologyBill]) -> String {
     if used.len() == 1 && used[0] == named {
         named.to_string()
     } else {
-        format!("{named} per topology: {}", used.join(", "))
+        format!("{named} ({} per topology)", used.join(", "))
     }
 }
 
