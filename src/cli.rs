@@ -107,9 +107,17 @@ struct CheckArgs {
 struct CostArgs {
     /// The scenario file (RON), or builtin:NAME for a built-in one.
     file: PathBuf,
-    /// The built-in price book to start from.
-    #[arg(long, value_enum, default_value_t = ProviderArg::Aws)]
-    provider: ProviderArg,
+    /// The platform whose built-in price book prices the scenario:
+    /// aws-msk, aws-ec2, confluent-platform, gcp, azure, or aws (the first
+    /// of aws-msk, aws-ec2, confluent-platform that can run it). A platform
+    /// that cannot run the scenario is refused (exit 2).
+    #[arg(
+        long,
+        alias = "provider",
+        default_value = "aws",
+        value_name = "PLATFORM"
+    )]
+    platform: String,
     /// A price book file (RON) whose entries replace the provider's.
     #[arg(long, value_name = "FILE")]
     price_book: Option<PathBuf>,
@@ -125,13 +133,6 @@ struct CostArgs {
     /// Text for a person, or JSON for a script.
     #[arg(long, value_enum, default_value_t = CostFormat::Table)]
     format: CostFormat,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum ProviderArg {
-    Aws,
-    Gcp,
-    Azure,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -399,31 +400,42 @@ pub fn execute(cli: Cli) -> Result<ExitCode, CliError> {
 
 /// `kdrsim cost`: the scenario's month under a price book.
 fn cost(a: CostArgs) -> Result<ExitCode, CliError> {
-    use output::cost::{self, PriceBook, Provider};
+    use output::cost::{self, BookChoice};
     if a.trials == 0 {
         return Err(CliError::Usage("--trials must be at least 1".into()));
     }
-    let provider = match a.provider {
-        ProviderArg::Aws => Provider::Aws,
-        ProviderArg::Gcp => Provider::Gcp,
-        ProviderArg::Azure => Provider::Azure,
-    };
-    let book = match &a.price_book {
-        None => provider.book(),
+    let choice =
+        BookChoice::parse(&a.platform).map_err(|e| CliError::Usage(format!("--platform: {e}")))?;
+    let file = match &a.price_book {
+        None => None,
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
-                what: format!("reading the price book {}", path.display()),
-                source,
+            let limit = kdrsim::models::load::MAX_SCENARIO_BYTES;
+            let text = kdrsim::models::load::read_text_limited(path, limit).map_err(|e| {
+                let source = match e {
+                    kdrsim::models::load::LimitedReadError::Io(e) => e,
+                    kdrsim::models::load::LimitedReadError::TooLarge => std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("larger than {limit} bytes, the limit of a price book"),
+                    ),
+                };
+                CliError::Io {
+                    what: format!("reading the price book {}", path.display()),
+                    source,
+                }
             })?;
-            PriceBook::load(provider, &path.display().to_string(), &text)
-                .map_err(|e| CliError::Usage(e.to_string()))?
+            Some((path.display().to_string(), text))
         }
     };
     let model = kdrsim::load_scenario(&a.file)?;
+    let file = file.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));
+    // Refused before any trial runs: a platform that cannot run the
+    // topology has no price for it.
+    let (book, why) = cost::platform::book_for(choice, &model, file).map_err(CliError::Usage)?;
     let trials = TrialRange::first(a.trials);
     let faulted = kdrsim::run_traffic(&model, a.seed, trials, a.jobs)?;
     let quiet = kdrsim::run_traffic(&kdrsim::without_faults(&model), a.seed, trials, a.jobs)?;
-    let bill = cost::bill(&model, &quiet, &faulted, &book);
+    let mut bill = cost::bill(&model, &quiet, &faulted, &book);
+    bill.chosen_because = why;
     emit(&match a.format {
         CostFormat::Table => cost::render::bill_text(&bill),
         CostFormat::Json => cost::render::bill_json(&bill),
@@ -815,6 +827,26 @@ impl Reports {
 /// Opens an output directory for a new run's files, removing the files of
 /// the run before (see [`OutDir`]) and saying which were kept.
 pub(crate) fn open_out_dir(dir: &Path) -> Result<OutDir, CliError> {
+    // Said plainly before anything is removed: an --out that is a file, or
+    // a directory that cannot be made or written, is not a manifest's fault.
+    if dir.exists() && !dir.is_dir() {
+        return Err(CliError::Usage(format!(
+            "{} is not a directory: --out names the directory the report is written into",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+        what: format!("creating the output directory {}", dir.display()),
+        source,
+    })?;
+    let probe = tempfile::Builder::new()
+        .prefix(".kdrsim-probe")
+        .tempfile_in(dir)
+        .map_err(|source| CliError::Io {
+            what: format!("writing into the output directory {}", dir.display()),
+            source,
+        })?;
+    drop(probe);
     let (out, kept) = OutDir::open(dir).map_err(|source| CliError::Io {
         what: format!(
             "removing the earlier run's files from {} (listed in its {})",

@@ -107,8 +107,35 @@ pub fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> std::io::Result<
     Ok(target)
 }
 
-/// Writes `contents` to a user-named path (e.g. `--trace t.jsonl`) atomically.
+/// Writes `contents` to a user-named path (e.g. `--trace t.jsonl`)
+/// atomically. A character device or a FIFO there (`/dev/stdout`, a pipe
+/// someone reads), or a symlink to one, is written through, never replaced;
+/// any other file that is not a regular file (a directory, a block device,
+/// a socket) is refused.
 pub fn write_atomic_path(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        #[cfg(unix)]
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        #[cfg(unix)]
+        let device = t.is_char_device() || t.is_fifo();
+        #[cfg(not(unix))]
+        let device = false;
+        if device {
+            let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+            return f.write_all(contents).and_then(|()| f.flush());
+        }
+        if !t.is_file() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "{} is not a regular file, a character device or a FIFO: \
+                     refusing to replace it",
+                    path.display()
+                ),
+            ));
+        }
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

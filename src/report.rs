@@ -28,23 +28,27 @@ use std::sync::Arc;
 /// its faults).
 const COST_TRIALS: u64 = 20;
 
-/// Each scenario's month under the AWS price book (docs/cost.md).
+/// Each scenario's month under the first AWS platform that can run it
+/// (`aws`, docs/cost.md); a scenario none can run is left unpriced.
 fn bills(
     models: &[Arc<Model>],
     seed: u64,
     trials: u64,
     jobs: usize,
 ) -> Result<Vec<cost::Bill>, CliError> {
-    let book = cost::Provider::Aws.book();
     let range = TrialRange::first(trials.min(COST_TRIALS));
-    models
-        .iter()
-        .map(|m| {
-            let faulted = kdrsim::run_traffic(m, seed, range, jobs)?;
-            let quiet = kdrsim::run_traffic(&kdrsim::without_faults(m), seed, range, jobs)?;
-            Ok(cost::bill(m, &quiet, &faulted, &book))
-        })
-        .collect()
+    let mut bills = Vec::new();
+    for m in models {
+        let Ok((book, why)) = cost::platform::book_for(cost::BookChoice::Aws, m, None) else {
+            continue;
+        };
+        let faulted = kdrsim::run_traffic(m, seed, range, jobs)?;
+        let quiet = kdrsim::run_traffic(&kdrsim::without_faults(m), seed, range, jobs)?;
+        let mut bill = cost::bill(m, &quiet, &faulted, &book);
+        bill.chosen_because = why;
+        bills.push(bill);
+    }
+    Ok(bills)
 }
 
 /// One paragraph: every scenario's cost per month and per incident.
@@ -65,17 +69,18 @@ fn cost_paragraph(bills: &[cost::Bill]) -> Option<String> {
                 floored.push(format!("{} {}", b.scenario, output::units::usd(incident)));
             }
             format!(
-                "{} {} a month, {} per incident",
+                "{} ({}) {} a month, {} per incident",
                 b.scenario,
+                b.price_book,
                 output::units::usd(b.steady_usd_per_month),
                 output::units::usd(incident.max(0.0))
             )
         })
         .collect();
     let mut text = format!(
-        "Cost (price book {} as of {}, mean traffic of {} with and without the faults; \
-         cost.json and docs/cost.md say how): {}.",
-        first.price_book,
+        "Cost (each scenario under the first AWS platform that can run it, prices as of {}, \
+         mean traffic of {} with and without the faults; cost.json and docs/cost.md say \
+         how): {}.",
         first.as_of,
         output::units::count(first.trials as u64, "trial"),
         each.join("; ")

@@ -35,7 +35,7 @@ use crate::cli::CliError;
 use crate::fnv::Fnv64;
 use kdrsim::{Metric, TrialOutcome, TrialRange};
 use serde::{Deserialize, Serialize};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// The partial-result format version; bump on any incompatible change.
@@ -271,6 +271,10 @@ pub fn end_line(hash: Fnv64, rows: u64) -> String {
 
 /// Checks that the partial at `path` (whose header is `header`) ends with
 /// the line that seals it and that its content still hashes to what that
+/// The longest line a partial result may have (its header, with every
+/// scenario's name and model notes, is the longest by far).
+const MAX_LINE_BYTES: u64 = 1 << 20;
+
 /// line says: the file is as `kdrsim run --shard` wrote it.
 fn verify_seal(path: &Path, header: &PartialHeader) -> Result<(), CliError> {
     let rerun = format!("re-run shard {}/{}", header.shard, header.shards);
@@ -282,11 +286,21 @@ fn verify_seal(path: &Path, header: &PartialHeader) -> Result<(), CliError> {
     let mut lines = 0u64;
     loop {
         line.clear();
-        let n = reader
+        // Bounded per line: a device or a pipe with no newline (`/dev/zero`)
+        // would otherwise be read into memory for ever.
+        let n = (&mut reader)
+            .take(MAX_LINE_BYTES + 1)
             .read_until(b'\n', &mut line)
             .map_err(|e| merge_error(format!("{}: {e}", path.display())))?;
         if n == 0 {
             break;
+        }
+        if n as u64 > MAX_LINE_BYTES {
+            return Err(merge_error(format!(
+                "{}: line {} is longer than {MAX_LINE_BYTES} bytes: not a kdrsim partial result",
+                path.display(),
+                lines + 1
+            )));
         }
         // Every line but the last is covered by the hash.
         hash.update(&previous);
@@ -416,7 +430,7 @@ fn read_header(path: &Path) -> Result<PartialHeader, CliError> {
     let file =
         std::fs::File::open(path).map_err(|e| merge_error(format!("{}: {e}", path.display())))?;
     let mut line = String::new();
-    std::io::BufReader::new(file)
+    std::io::BufReader::new(file.take(MAX_LINE_BYTES))
         .read_line(&mut line)
         .map_err(|e| merge_error(format!("{}: {e}", path.display())))?;
     let header: PartialHeader = serde_json::from_str(&line).map_err(|e| {

@@ -13,7 +13,8 @@ use crate::{load_source, Model, RunnerError, ScenarioError, Source, TrialOutcome
 use kdrsim_models::scenario::{Scenario, TimeDist};
 use kdrsim_models::study::resolve::{self, Cell};
 use kdrsim_models::study::{self, Study, TopologyRef};
-use kdrsim_output::cost::{self, PriceBook, Provider};
+use kdrsim_output::cost::{self, BookChoice, PriceBook};
+use kdrsim_output::study::bill;
 use kdrsim_output::study::render::{StudyHead, StudyReport};
 use kdrsim_output::study::{evaluate, CellInput, FaultInfo, Objective, TopologyInput};
 use std::path::{Component, Path, PathBuf};
@@ -35,6 +36,10 @@ pub struct Resolved {
 pub struct ResolvedTopology {
     pub name: String,
     pub file: String,
+    /// The book of a platform that can run it, and why that one when the
+    /// study let `aws` choose.
+    pub book: PriceBook,
+    pub chosen_because: Option<String>,
     pub cells: Vec<ResolvedCell>,
 }
 
@@ -163,8 +168,9 @@ pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolve
     for r in &study.topologies {
         let src = topology_source(&source.file, builtin, r)?;
         // The topology as its own file first, so its errors point into it.
-        load_source(&src)?;
+        let topology = load_source(&src)?;
         let base = kdrsim_models::load::parse(&src)?;
+        let (book, chosen_because) = price_book(&study, source, &base.name, &topology)?;
         let mut cells = Vec::new();
         for f in &study.faults {
             let cell =
@@ -193,9 +199,12 @@ pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolve
         topologies.push(ResolvedTopology {
             name: base.name.clone(),
             file: src.file.clone(),
+            book,
+            chosen_because,
             cells,
         });
     }
+    check_platform_names(&study, source, &topologies)?;
     Ok(Resolved {
         study,
         file: source.file.clone(),
@@ -234,12 +243,89 @@ pub struct StudyRun {
     pub trials: Vec<Vec<CellTrials>>,
 }
 
-fn price_book(name: &str) -> PriceBook {
-    Provider::ALL
-        .into_iter()
-        .find(|p| p.name() == name)
-        .unwrap_or(Provider::Aws)
-        .book()
+/// The book that prices topology `name` (compiled as `model`): the
+/// platform `platforms` names for it, else the study's `price_book`.
+/// Refused at that entry when its platform cannot run the topology.
+fn price_book(
+    study: &Study,
+    source: &Source,
+    name: &str,
+    model: &Model,
+) -> Result<(PriceBook, Option<String>), ScenarioError> {
+    let (field, needle, chosen) = match study.platforms.get(name) {
+        Some(p) => ("platforms", format!("\"{name}\""), p.as_str()),
+        None => (
+            "price_book",
+            format!("\"{}\"", study.price_book),
+            study.price_book.as_str(),
+        ),
+    };
+    let invalid = |message: String| ScenarioError::Invalid {
+        location: source.location(field, &needle),
+        message,
+    };
+    let choice = BookChoice::parse(chosen).map_err(&invalid)?;
+    cost::platform::book_for(choice, model, None).map_err(|why| {
+        invalid(format!(
+            "topology `{name}`: {why}; name a platform for it in `platforms` (docs/cost.md)"
+        ))
+    })
+}
+
+/// Every key of `platforms` names a topology of the study.
+fn check_platform_names(
+    study: &Study,
+    source: &Source,
+    topologies: &[ResolvedTopology],
+) -> Result<(), ScenarioError> {
+    for key in study.platforms.keys() {
+        if !topologies.iter().any(|t| &t.name == key) {
+            let names: Vec<String> = topologies
+                .iter()
+                .map(|t| format!("\"{}\"", t.name))
+                .collect();
+            return Err(ScenarioError::Invalid {
+                location: source.location("platforms", &format!("\"{key}\"")),
+                message: format!(
+                    "platforms names `{key}`, which is no topology of this study; topologies: {}",
+                    names.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The study-wide warning that some topologies' totals leave out lines
+/// their books do not price, so comparing totals compares lower bounds.
+fn unpriced_warning(bills: &[bill::TopologyBill]) -> Option<String> {
+    let unpriced: Vec<&str> = bills
+        .iter()
+        .filter(|b| b.lines.iter().any(|l| !l.priced))
+        .map(|b| b.topology.as_str())
+        .collect();
+    if unpriced.is_empty() {
+        return None;
+    }
+    let (whose, books, bounds) = if unpriced.len() == 1 {
+        (
+            "cost of {} leaves",
+            "its price book does",
+            "it is a lower bound",
+        )
+    } else {
+        (
+            "costs of {} leave",
+            "their price books do",
+            "they are lower bounds",
+        )
+    };
+    Some(format!(
+        "the monthly {} out what {books} not price (a licence sold by quote, Cluster \
+         Linking inside it): {bounds} next to the other totals; the cost breakdown names \
+         each such line",
+        whose.replace("{}", &unpriced.join(" and "))
+    ))
 }
 
 /// Runs every cell with `seed` over trials `0..trials` on `jobs` threads;
@@ -251,7 +337,6 @@ pub fn run(
     jobs: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<StudyRun, RunnerError> {
-    let book = price_book(&r.study.price_book);
     let faults: Vec<FaultInfo> = r
         .study
         .faults
@@ -276,6 +361,7 @@ pub fn run(
         .collect();
     let mut inputs = Vec::new();
     let mut all_trials = Vec::new();
+    let mut bills = Vec::new();
     let mut warnings = r.warnings.clone();
     let cost_range = TrialRange::first(trials.clamp(1, COST_TRIALS));
     for t in &r.topologies {
@@ -283,6 +369,9 @@ pub fn run(
         let mut topo_trials = Vec::new();
         let mut usd_per_month = 0.0;
         let mut quiet = None;
+        // The steady-state breakdown is the same in every cell (quiet
+        // trials of one topology); the first cell's is kept.
+        let mut topo_bill = None;
         for cell in &t.cells {
             match cell {
                 ResolvedCell::NotApplicable(why) => {
@@ -309,8 +398,12 @@ pub fn run(
                     }
                     let quiet = quiet.as_deref().unwrap_or_default();
                     let faulted = crate::run_traffic(model, seed, cost_range, jobs)?;
-                    let bill = cost::bill(model, quiet, &faulted, &book);
+                    let mut bill = cost::bill(model, quiet, &faulted, &t.book);
+                    bill.chosen_because.clone_from(&t.chosen_because);
                     usd_per_month = bill.steady_usd_per_month;
+                    if topo_bill.is_none() {
+                        topo_bill = Some(bill.clone());
+                    }
                     cells.push(CellInput::Ran {
                         file: model.file.clone(),
                         placed: placed.clone(),
@@ -328,7 +421,9 @@ pub fn run(
             cells,
         });
         all_trials.push(topo_trials);
+        bills.extend(topo_bill.map(|b| bill::TopologyBill::new(&t.name, b)));
     }
+    warnings.extend(unpriced_warning(&bills));
     if trials < 100 {
         warnings.push(format!(
             "{} per cell: probabilities below {:.0}% per incident cannot be told \
@@ -345,11 +440,13 @@ pub fn run(
         seed,
         trials,
         duration_ms: r.study.duration_ms,
-        price_book: book.name.clone(),
-        price_book_as_of: book.as_of.clone(),
+        price_book: bill::books_used(&r.study.price_book, &bills),
+        price_book_as_of: bills.first().map(|b| b.as_of.clone()).unwrap_or_default(),
     };
+    let mut report = StudyReport::new(head, faults, classes, results, warnings);
+    report.bills = bills;
     Ok(StudyRun {
-        report: StudyReport::new(head, faults, classes, results, warnings),
+        report,
         trials: all_trials,
     })
 }

@@ -1,11 +1,14 @@
 //! Cost in money (`kdrsim cost`, docs/cost.md): a small case priced by
-//! hand to the cent, seed 003's worked example recomputed, and the command
-//! line's contract (figures, a bad price book named where it is wrong).
+//! hand to the cent, seed 003's worked example recomputed, the command
+//! line's contract (figures, a bad price book named where it is wrong), and
+//! prices from a platform that can run the topology: MSK refuses observers
+//! and a cluster across regions, EC2 bills replication between brokers,
+//! Cluster Linking is never a silent $0.
 
 mod common;
 
 use kdrsim::models::world::traffic::{Boundary, Purpose};
-use kdrsim::output::cost::{self, PriceBook, PriceKey, Provider};
+use kdrsim::output::cost::{self, Platform, PriceBook, PriceKey};
 use kdrsim::output::units::usd;
 use kdrsim::TrialRange;
 use std::path::Path;
@@ -40,7 +43,7 @@ const ROUND_BOOK: &str = "PriceBook(
 #[test]
 fn a_stretched_cluster_priced_by_hand_matches_the_tool_to_the_cent() {
     let model = common::model("3dc", &common::text("3dc-stretched.ron"));
-    let book = PriceBook::load(Provider::Aws, "round.ron", ROUND_BOOK).unwrap();
+    let book = PriceBook::load(Platform::AwsMsk, "round.ron", ROUND_BOOK).unwrap();
     let quiet = kdrsim::without_faults(&model);
     let trials = TrialRange::first(3);
     let quiet_traffic = kdrsim::run_traffic(&quiet, 1, trials, 1).unwrap();
@@ -74,7 +77,7 @@ fn seed_003_recomputed_from_aws_unit_prices() {
     // 50 MB/s for 30 days, decimal units: 50e6 B/s x 2,592,000 s.
     let gb = 50e6 * 2_592_000.0 / 1e9;
     assert_eq!(gb, 129_600.0);
-    let aws = Provider::Aws.book();
+    let aws = Platform::AwsMsk.book();
     let replicator_hours = 720.0 * aws.usd(PriceKey::ReplicatorUsdPerHour);
     let processed = gb * aws.usd(PriceKey::ReplicatorUsdPerGb);
     let transfer = gb * aws.usd(PriceKey::CrossRegionOutUsdPerGb);
@@ -127,7 +130,11 @@ fn cost_prints_dollars_with_separators_and_the_book_it_used() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("price book aws (as of 2026-12-01)"), "{text}");
+    assert!(
+        text.contains("price book aws-msk (as of 2026-12-01)"),
+        "{text}"
+    );
+    assert!(text.contains("platform: Amazon MSK"), "{text}");
     assert!(text.contains("mirror cross-region"), "{text}");
     // MSK does not bill replication between its brokers across AZs.
     let replication = text
@@ -173,4 +180,190 @@ fn a_bad_price_book_is_named_at_its_line_column_and_field() {
 fn the_seed_003_scenario_file_is_valid() {
     let text = file("tests/cost-scenarios/seed-003-msk-replicator.ron");
     common::model("seed-003", &text);
+}
+
+/// `kdrsim cost FILE --platform P --format json`, as JSON, or the exit
+/// code and stderr when it fails.
+fn bill_json(scenario: &str, platform: &str) -> Result<serde_json::Value, (i32, String)> {
+    let out = kdrsim(&[
+        "cost",
+        scenario,
+        "--platform",
+        platform,
+        "--trials",
+        "2",
+        "--format",
+        "json",
+    ]);
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap())
+    } else {
+        Err((
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+}
+
+#[test]
+fn msk_refuses_a_2_5dc_cluster_with_observers_and_says_why() {
+    let (code, stderr) = bill_json("scenarios/2.5dc-observers.ron", "aws-msk").unwrap_err();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("cannot be priced under aws-msk"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no observers on this platform"), "{stderr}");
+    assert!(stderr.contains("\"confluent-platform\""), "{stderr}");
+    // The platform that can run it prices it.
+    let bill = bill_json("scenarios/2.5dc-observers.ron", "confluent-platform").unwrap();
+    assert_eq!(bill["price_book"], "confluent-platform");
+}
+
+#[test]
+fn msk_refuses_a_cluster_stretched_over_three_regions_and_says_why() {
+    let scenario = "scenarios/study/3-region-stretched.ron";
+    let (code, stderr) = bill_json(scenario, "aws-msk").unwrap_err();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no cluster across regions"), "{stderr}");
+    assert!(stderr.contains("`3-region-stretched`"), "{stderr}");
+    // `aws` passes over MSK to self-managed Kafka on EC2, and says so.
+    let bill = bill_json(scenario, "aws").unwrap();
+    assert_eq!(bill["price_book"], "aws-ec2");
+    let why = bill["chosen_because"].as_str().unwrap();
+    assert!(why.contains("aws-msk cannot"), "{why}");
+}
+
+/// The (purpose, boundary) transfer line of a JSON bill.
+fn transfer<'a>(
+    bill: &'a serde_json::Value,
+    purpose: &str,
+    boundary: &str,
+) -> &'a serde_json::Value {
+    bill["transfer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["purpose"] == purpose && t["boundary"] == boundary)
+        .unwrap_or_else(|| panic!("no {purpose} {boundary} in {bill:#}"))
+}
+
+#[test]
+fn a_self_managed_3az_cluster_on_ec2_bills_replication_between_brokers_with_no_override() {
+    let ec2 = bill_json("scenarios/3dc-stretched.ron", "aws-ec2").unwrap();
+    let msk = bill_json("scenarios/3dc-stretched.ron", "aws-msk").unwrap();
+    let on_ec2 = transfer(&ec2, "replication", "cross_dc");
+    let on_msk = transfer(&msk, "replication", "cross_dc");
+    // The same bytes (same trials), billed on EC2 at cross-AZ rates both
+    // ways and free on MSK.
+    assert_eq!(on_ec2["gb_per_month"], on_msk["gb_per_month"]);
+    let gb = on_ec2["gb_per_month"].as_f64().unwrap();
+    assert!(gb > 1_000.0, "{gb}");
+    assert_eq!(on_ec2["usd_per_gb"].as_f64().unwrap(), 0.02);
+    let usd = on_ec2["usd_per_month"].as_f64().unwrap();
+    assert!((usd - gb * 0.02).abs() < 1e-6, "{usd} for {gb} GB");
+    assert_eq!(on_msk["usd_per_month"].as_f64().unwrap(), 0.0);
+    // EC2 prices its instances and EBS, with no licence for Apache Kafka.
+    let licence = ec2["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["category"] == "licence")
+        .unwrap();
+    assert_eq!(licence["priced"], true);
+    assert_eq!(licence["usd_per_month"].as_f64().unwrap(), 0.0);
+}
+
+#[test]
+fn cluster_linking_is_never_a_silent_zero_under_any_built_in_book() {
+    let scenario = "scenarios/active-passive-cluster-link.ron";
+    for p in Platform::ALL {
+        match bill_json(scenario, p.name()) {
+            Err((code, stderr)) => {
+                assert_eq!(code, 2, "{stderr}");
+                assert!(
+                    stderr.contains("no Cluster Linking on this platform"),
+                    "{stderr}"
+                );
+            }
+            Ok(bill) => {
+                let link = bill["lines"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["item"].as_str().unwrap().starts_with("cluster link"))
+                    .unwrap_or_else(|| panic!("{} bills no cluster link: {bill:#}", p.name()));
+                let priced = link["priced"].as_bool().unwrap();
+                let usd = link["usd_per_month"].as_f64().unwrap();
+                let warned = bill["warnings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|w| w.as_str().unwrap().contains("cluster link"));
+                assert!(
+                    (priced && usd > 0.0) || (!priced && warned),
+                    "{}: {link:#} {bill:#}",
+                    p.name()
+                );
+            }
+        }
+    }
+    // The Confluent Platform licence is shown unpriced too, not as $0.
+    let bill = bill_json(scenario, "confluent-platform").unwrap();
+    let warnings = bill["warnings"].to_string();
+    assert!(warnings.contains("licence is not priced"), "{warnings}");
+}
+
+#[test]
+fn a_price_book_file_that_prices_cluster_linking_puts_it_on_the_bill() {
+    let dir = std::env::temp_dir().join(format!("kdrsim-cost-cl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let book = dir.join("contract.ron");
+    std::fs::write(
+        &book,
+        "PriceBook(name: \"our-contract\", prices: {\n    cluster_link_usd_per_hour: (usd: 0.25),\n    \
+         cluster_link_usd_per_gb: (usd: 0.04),\n})\n",
+    )
+    .unwrap();
+    let out = kdrsim(&[
+        "cost",
+        "scenarios/active-passive-cluster-link.ron",
+        "--platform",
+        "confluent-platform",
+        "--price-book",
+        book.to_str().unwrap(),
+        "--trials",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bill: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let link = bill["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["item"].as_str().unwrap().starts_with("cluster link"))
+        .unwrap();
+    assert_eq!(link["priced"], true);
+    // 730 h x $0.25 plus the mirrored GB x $0.04.
+    assert!(
+        link["usd_per_month"].as_f64().unwrap() > 730.0 * 0.25,
+        "{link:#}"
+    );
+    assert!(
+        !bill["warnings"].to_string().contains("cluster link"),
+        "{bill:#}"
+    );
+}
+
+#[test]
+fn an_unknown_platform_is_refused_with_the_nearest_names() {
+    let (code, stderr) = bill_json("scenarios/3dc-stretched.ron", "msk").unwrap_err();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("did you mean \"aws-msk\""), "{stderr}");
 }

@@ -190,14 +190,18 @@ fn index_html_references_only_local_files_that_exist() {
     }
     // The page says the scenarios ran on common random numbers.
     assert!(html.contains("common random numbers"));
-    // And what the scenario costs, with the book it was priced by.
+    // And what the scenario costs, with the book it was priced by: the
+    // observer cluster on Confluent Platform, the AWS platform that runs
+    // observers.
     assert!(
-        html.contains("Cost (price book aws as of 2026-12-01") && html.contains(" a month, "),
+        html.contains("Cost (each scenario under the first AWS platform that can run it")
+            && html.contains("2.5dc-observers (confluent-platform) $"),
         "{html}"
     );
     let bills: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("cost.json")).unwrap()).unwrap();
     assert_eq!(bills[0]["scenario"], "2.5dc-observers");
+    assert_eq!(bills[0]["price_book"], "confluent-platform");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! follow the measured figures, and results do not depend on threads.
 
 use kdrsim::study::{self, ResolvedCell};
-use kdrsim::Source;
+use kdrsim::{ScenarioError, Source};
 use std::path::Path;
 
 fn source(text: &str) -> Source {
@@ -110,4 +110,152 @@ fn every_builtin_study_cell_loads() {
         study::resolve(&src, true, Path::new("kdrsim-report")).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.topologies.len(), 7);
     assert!(r.topologies.iter().all(|t| t.cells.len() == 6));
+}
+
+/// The small study with the 2.5-DC observer cluster as a third topology
+/// and `extra` (keys) added at its end.
+fn with_observers(extra: &str) -> String {
+    small()
+        .replace(
+            "File(\"../../scenarios/study/active-passive-cluster-link.ron\"),",
+            "File(\"../../scenarios/study/active-passive-cluster-link.ron\"),\n        \
+             File(\"../../scenarios/2.5dc-observers.ron\"),",
+        )
+        .replace("\n    ],\n)", &format!("\n    ],\n{extra}\n)"))
+}
+
+fn refusal(text: &str) -> kdrsim::ScenarioError {
+    study::resolve(&source(text), false, Path::new("out"))
+        .err()
+        .expect("refused")
+}
+
+#[test]
+fn a_study_left_to_aws_prices_each_topology_on_a_platform_that_can_run_it() {
+    let r = study::resolve(&source(&with_observers("")), false, Path::new("out")).unwrap();
+    let books: Vec<(&str, &str)> = r
+        .topologies
+        .iter()
+        .map(|t| (t.name.as_str(), t.book.name.as_str()))
+        .collect();
+    assert_eq!(
+        books,
+        [
+            ("multi-az", "aws-msk"),
+            ("active-passive-cluster-link", "confluent-platform"),
+            ("2.5dc-observers", "confluent-platform"),
+        ]
+    );
+    let why = r.topologies[2].chosen_because.as_deref().unwrap();
+    assert!(
+        why.contains("aws-msk and aws-ec2 cannot: no observers"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_study_naming_msk_for_the_observer_cluster_is_refused_at_that_entry() {
+    let text =
+        with_observers("    platforms: {\n        \"2.5dc-observers\": \"aws-msk\",\n    },");
+    let e = refusal(&text);
+    let ScenarioError::Invalid { location, message } = &e else {
+        panic!("{e}");
+    };
+    // The entry's own line and column in the study file.
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"2.5dc-observers\": \"aws-msk\""))
+        .unwrap()
+        + 1;
+    assert_eq!((location.line, location.column), (line, 9), "{e}");
+    assert_eq!(location.field, "platforms");
+    assert!(message.contains("no observers on this platform"), "{e}");
+    assert!(e.to_string().contains("small.ron:"), "{e}");
+}
+
+#[test]
+fn a_study_wide_msk_book_is_refused_at_price_book_for_the_cluster_link_topology() {
+    let e = refusal(&with_observers("    price_book: \"aws-msk\",")).to_string();
+    assert!(e.contains("price_book"), "{e}");
+    assert!(e.contains("active-passive-cluster-link"), "{e}");
+    assert!(e.contains("no Cluster Linking on this platform"), "{e}");
+    // Naming a platform per topology that cannot take the study's book
+    // settles it.
+    let named = with_observers(
+        "    price_book: \"aws-msk\",\n    platforms: {\"active-passive-cluster-link\": \
+         \"confluent-platform\", \"2.5dc-observers\": \"confluent-platform\"},",
+    );
+    let r = study::resolve(&source(&named), false, Path::new("out")).unwrap();
+    assert_eq!(r.topologies[0].book.name, "aws-msk");
+    assert!(r.topologies[0].chosen_because.is_none());
+}
+
+#[test]
+fn a_study_naming_an_unknown_platform_or_topology_is_refused_with_what_is_valid() {
+    let e = refusal(&with_observers("    price_book: \"confluent\",")).to_string();
+    assert!(e.contains("did you mean \"confluent-platform\""), "{e}");
+    let e = refusal(&with_observers(
+        "    platforms: {\"multi-azz\": \"aws-msk\"},",
+    ))
+    .to_string();
+    assert!(e.contains("no topology of this study"), "{e}");
+    assert!(e.contains("\"multi-az\""), "{e}");
+}
+
+#[test]
+fn a_study_report_breaks_each_topology_s_month_down() {
+    let r = run(&small(), 0);
+    let json: serde_json::Value =
+        serde_json::from_str(&kdrsim::output::study::render::study_json(&r.report)).unwrap();
+    let bills = json["bills"].as_array().unwrap();
+    assert_eq!(bills.len(), 2);
+    let link = &bills[1];
+    assert_eq!(link["topology"], "active-passive-cluster-link");
+    assert_eq!(link["price_book"], "confluent-platform");
+    // The parts add up to the total the verdicts table shows.
+    let parts: f64 = link["transfer_usd_per_month"].as_f64().unwrap()
+        + link["by_category"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[1].as_f64().unwrap())
+            .sum::<f64>();
+    let total = link["steady_usd_per_month"].as_f64().unwrap();
+    assert!((parts - total).abs() < 1e-6, "{parts} vs {total}");
+    assert_eq!(total, r.report.topologies[1].usd_per_month);
+    // Cluster Linking and the licence are named as not priced.
+    let warnings = link["warnings"].to_string();
+    assert!(warnings.contains("cluster link"), "{warnings}");
+    assert!(warnings.contains("licence"), "{warnings}");
+    let text = kdrsim::output::study::render::study_text(&r.report);
+    assert!(text.contains("cost broken down per topology"), "{text}");
+    assert!(text.contains("not priced"), "{text}");
+}
+
+#[test]
+fn the_default_study_prices_each_topology_where_its_file_says() {
+    let text = kdrsim::builtin_text("scenarios/study/default.ron").unwrap();
+    let src = Source {
+        file: "scenarios/study/default.ron".into(),
+        text: text.into(),
+    };
+    let r = study::resolve(&src, true, Path::new("kdrsim-report")).unwrap();
+    let books: Vec<(&str, &str)> = r
+        .topologies
+        .iter()
+        .map(|t| (t.name.as_str(), t.book.name.as_str()))
+        .collect();
+    // As the comment at its price_book and docs/cost.md say.
+    assert_eq!(
+        books,
+        [
+            ("multi-az", "aws-msk"),
+            ("3dc-stretched", "aws-msk"),
+            ("2.5dc-observers", "confluent-platform"),
+            ("active-passive-cluster-link", "confluent-platform"),
+            ("active-passive-mm2", "aws-msk"),
+            ("active-active", "aws-msk"),
+            ("3-region-stretched", "aws-ec2"),
+        ]
+    );
 }

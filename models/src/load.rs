@@ -16,6 +16,31 @@ use std::path::Path;
 /// The largest scenario file accepted (refused before parsing).
 pub const MAX_SCENARIO_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Why [`read_text_limited`] returned no text.
+#[derive(Debug)]
+pub enum LimitedReadError {
+    Io(std::io::Error),
+    /// More than the limit: reading stopped one byte past it.
+    TooLarge,
+}
+
+/// The UTF-8 text of `path`, refused past `limit` bytes. The bound is on
+/// what is read, not on the size the file system reports, so `/dev/zero`, a
+/// FIFO or a pipe costs at most `limit + 1` bytes.
+pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, LimitedReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(LimitedReadError::Io)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(LimitedReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(LimitedReadError::TooLarge);
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| LimitedReadError::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+}
+
 /// The source text of a scenario and the name it is reported under.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -24,31 +49,29 @@ pub struct Source {
 }
 
 impl Source {
+    /// Reads `path`, at most [`MAX_SCENARIO_BYTES`] of it whatever it is (a
+    /// device or a pipe reports no size: the read itself stops one byte
+    /// past the limit).
     pub fn read(path: &Path) -> Result<Source, ScenarioError> {
         let file = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|source| ScenarioError::Io {
-            file: file.clone(),
-            source,
-        })?;
-        if meta.len() > MAX_SCENARIO_BYTES {
-            return Err(ScenarioError::Invalid {
-                location: Location {
-                    file,
-                    line: 0,
-                    column: 0,
-                    field: String::new(),
-                },
-                message: format!(
-                    "the file is {} bytes; scenario files are limited to {} bytes",
-                    meta.len(),
-                    MAX_SCENARIO_BYTES
-                ),
-            });
-        }
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            file: file.clone(),
-            source,
-        })?;
+        let text = match read_text_limited(path, MAX_SCENARIO_BYTES) {
+            Ok(text) => text,
+            Err(LimitedReadError::Io(source)) => return Err(ScenarioError::Io { file, source }),
+            Err(LimitedReadError::TooLarge) => {
+                return Err(ScenarioError::Invalid {
+                    location: Location {
+                        file,
+                        line: 0,
+                        column: 0,
+                        field: String::new(),
+                    },
+                    message: format!(
+                        "the file is larger than {MAX_SCENARIO_BYTES} bytes, the limit of a \
+                         scenario or study file"
+                    ),
+                })
+            }
+        };
         Ok(Source { file, text })
     }
 

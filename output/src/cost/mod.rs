@@ -12,13 +12,16 @@
 //!   missed, clients rerouted to another DC or region), priced, divided by
 //!   the faults a trial has. It can be negative: a lost DC moves nothing.
 
+pub mod platform;
 pub mod price_book;
 pub mod render;
 
-pub use price_book::{Price, PriceBook, PriceBookError, PriceKey, Provider};
+pub use platform::{refusals, BookChoice};
+pub use price_book::{CanRun, Platform, Price, PriceBook, PriceBookError, PriceKey};
 
 use crate::units::{thousands, unit_usd};
 use kdrsim_models::compile::Model;
+use kdrsim_models::dr::spec::MirrorSpec;
 use kdrsim_models::scenario::MirrorKind;
 use kdrsim_models::world::traffic::{Boundary, Purpose, Traffic};
 use serde::Serialize;
@@ -28,6 +31,10 @@ use serde::Serialize;
 pub struct Bill {
     pub scenario: String,
     pub price_book: String,
+    /// The platform the book prices, in words.
+    pub platform: String,
+    /// Why this platform, when the user named `aws` rather than one.
+    pub chosen_because: Option<String>,
     pub as_of: String,
     pub trials: usize,
     pub trial_ms: u64,
@@ -38,6 +45,9 @@ pub struct Bill {
     pub lines: Vec<Line>,
     pub steady_usd_per_month: f64,
     pub incident: Incident,
+    /// Lines the book does not price (a licence by quote, Cluster Linking
+    /// inside it): the total leaves them out, and says so here.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -47,14 +57,77 @@ pub struct TransferLine {
     pub gb_per_month: f64,
     pub usd_per_gb: f64,
     pub usd_per_month: f64,
+    /// A price used is marked unconfirmed in the book.
+    pub unconfirmed: bool,
+}
+
+/// What a line of the bill pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Brokers, controllers, Connect workers.
+    Compute,
+    Storage,
+    /// A mirror product's own charges (MSK Replicator, Cluster Linking).
+    ReplicationProduct,
+    /// Private connectivity for a self-run mirror between regions.
+    Connectivity,
+    Licence,
+}
+
+impl Category {
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Compute => "compute",
+            Category::Storage => "storage",
+            Category::ReplicationProduct => "replication product",
+            Category::Connectivity => "connectivity",
+            Category::Licence => "licence",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Line {
+    pub category: Category,
     pub item: String,
     /// How the figure is made, e.g. `6 x 730 h x $0.21`.
     pub basis: String,
     pub usd_per_month: f64,
+    /// False where the book has no price for it: `usd_per_month` is then
+    /// 0 and the bill carries a warning, never a silent $0.
+    pub priced: bool,
+    /// A price used is marked unconfirmed in the book.
+    pub unconfirmed: bool,
+    /// The first price the book lacks, for the warning.
+    #[serde(skip)]
+    missing: Option<PriceKey>,
+}
+
+impl Line {
+    /// A line priced by `keys` of `book` (priced only when all are).
+    fn new(book: &PriceBook, category: Category, keys: &[PriceKey], item: String) -> Line {
+        let missing = keys.iter().copied().find(|k| book.priced(*k).is_none());
+        Line {
+            category,
+            item,
+            basis: String::new(),
+            usd_per_month: 0.0,
+            priced: missing.is_none(),
+            unconfirmed: keys.iter().any(|k| book.unconfirmed(*k)),
+            missing,
+        }
+    }
+
+    fn at(mut self, basis: String, usd_per_month: f64) -> Line {
+        if self.priced {
+            self.basis = basis;
+            self.usd_per_month = usd_per_month;
+        } else {
+            self.basis = "not priced".into();
+        }
+        self
+    }
 }
 
 /// What incidents cost on top of the steady state.
@@ -128,6 +201,7 @@ pub fn bill(model: &Model, quiet: &[Traffic], faulted: &[Traffic], book: &PriceB
                 gb_per_month,
                 usd_per_gb: unit,
                 usd_per_month: gb_per_month * unit,
+                unconfirmed: unit > 0.0 && transfer_unconfirmed(book, boundary),
             });
         }
     }
@@ -139,11 +213,15 @@ pub fn bill(model: &Model, quiet: &[Traffic], faulted: &[Traffic], book: &PriceB
     let mut lines = compute_lines(model, book);
     lines.extend(storage_lines(model, book));
     lines.extend(mirror_lines(model, book, mirror_gb_per_month));
+    lines.push(licence_line(model, book));
+    let warnings = unpriced_warnings(book, &lines);
     let steady_usd_per_month = transfer.iter().map(|t| t.usd_per_month).sum::<f64>()
         + lines.iter().map(|l| l.usd_per_month).sum::<f64>();
     Bill {
         scenario: model.name.clone(),
         price_book: book.name.clone(),
+        platform: book.platform.clone(),
+        chosen_because: None,
         as_of: book.as_of.clone(),
         trials: traffic.len(),
         trial_ms,
@@ -152,7 +230,53 @@ pub fn bill(model: &Model, quiet: &[Traffic], faulted: &[Traffic], book: &PriceB
         lines,
         steady_usd_per_month,
         incident: incident(quiet, faulted, book),
+        warnings,
     }
+}
+
+fn transfer_unconfirmed(book: &PriceBook, boundary: Boundary) -> bool {
+    let keys = match boundary {
+        Boundary::SameDc => return false,
+        Boundary::CrossDc => [PriceKey::CrossAzOutUsdPerGb, PriceKey::CrossAzInUsdPerGb],
+        Boundary::CrossRegion => [
+            PriceKey::CrossRegionOutUsdPerGb,
+            PriceKey::CrossRegionInUsdPerGb,
+        ],
+    };
+    keys.iter().any(|k| book.unconfirmed(*k))
+}
+
+/// The platform's licence over every broker of every cluster: a line on
+/// every bill, so a licence is $0 because the book says so (Apache Kafka,
+/// MSK's price includes it) or shown as not priced, never left out.
+fn licence_line(model: &Model, book: &PriceBook) -> Line {
+    let key = PriceKey::LicenceUsdPerBrokerHour;
+    let brokers: usize = model.clusters.iter().map(|c| c.brokers.len()).sum();
+    let hours = book.hours_per_month;
+    let unit = book.usd(key);
+    Line::new(book, Category::Licence, &[key], "licence".to_string()).at(
+        format!("{brokers} brokers x {hours} h x {}/h", unit_usd(unit)),
+        brokers as f64 * hours * unit,
+    )
+}
+
+/// One warning per line the book does not price, with the book's reason.
+fn unpriced_warnings(book: &PriceBook, lines: &[Line]) -> Vec<String> {
+    let mut warnings: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l.missing.map(|key| (l, key)))
+        .map(|(l, key)| {
+            format!(
+                "{} is not priced (left out of the total): {}; set `{}` in a price book \
+                 file (docs/cost.md)",
+                l.item,
+                book.note(key),
+                key.name()
+            )
+        })
+        .collect();
+    warnings.dedup();
+    warnings
 }
 
 fn incident(quiet: &[Traffic], traffic: &[Traffic], book: &PriceBook) -> Incident {
@@ -206,11 +330,11 @@ fn compute_lines(model: &Model, book: &PriceBook) -> Vec<Line> {
             ),
         ] {
             let unit = book.usd(key);
-            lines.push(Line {
-                item: format!("{what} of cluster {}", cluster.name),
-                basis: format!("{n} x {hours} h x {}/h", unit_usd(unit)),
-                usd_per_month: n as f64 * hours * unit,
-            });
+            let item = format!("{what} of cluster {}", cluster.name);
+            lines.push(Line::new(book, Category::Compute, &[key], item).at(
+                format!("{n} x {hours} h x {}/h", unit_usd(unit)),
+                n as f64 * hours * unit,
+            ));
         }
     }
     lines
@@ -231,7 +355,8 @@ fn topic_bytes_per_sec(model: &Model, t: usize) -> f64 {
 
 /// Retained bytes per cluster: retention x rate x RF, every topic.
 fn storage_lines(model: &Model, book: &PriceBook) -> Vec<Line> {
-    let unit = book.usd(PriceKey::StorageUsdPerGbMonth);
+    let key = PriceKey::StorageUsdPerGbMonth;
+    let unit = book.usd(key);
     model
         .clusters
         .iter()
@@ -246,15 +371,15 @@ fn storage_lines(model: &Model, book: &PriceBook) -> Vec<Line> {
                 })
                 .sum();
             let stored_gb = bytes / book.gb_bytes as f64;
-            Line {
-                item: format!("storage of cluster {}", cluster.name),
-                basis: format!(
+            let item = format!("storage of cluster {}", cluster.name);
+            Line::new(book, Category::Storage, &[key], item).at(
+                format!(
                     "{} retained x {}/GB-month",
                     gb_text(stored_gb),
                     unit_usd(unit)
                 ),
-                usd_per_month: stored_gb * unit,
-            }
+                stored_gb * unit,
+            )
         })
         .collect()
 }
@@ -278,65 +403,67 @@ fn mirror_lines(model: &Model, book: &PriceBook, mirror_gb_per_month: f64) -> Ve
     for (m, rate) in mirrors.iter().zip(&rates) {
         let share = if total > 0.0 { rate / total } else { 0.0 };
         let gb = mirror_gb_per_month * share;
-        let mut line = |item: String, basis: String, usd: f64| {
-            lines.push(Line {
-                item,
-                basis,
-                usd_per_month: usd,
-            })
-        };
-        let per_hour_and_gb = |h: PriceKey, g: PriceKey| (book.usd(h), book.usd(g));
-        match m.kind {
-            MirrorKind::MskReplicator => {
-                let (h, g) =
-                    per_hour_and_gb(PriceKey::ReplicatorUsdPerHour, PriceKey::ReplicatorUsdPerGb);
-                line(
-                    format!("MSK Replicator {} hours", m.name),
-                    format!("1 x {hours} h x {}/h", unit_usd(h)),
-                    hours * h,
-                );
-                line(
-                    format!("MSK Replicator {} data processed", m.name),
-                    format!("{} x {}/GB", gb_text(gb), unit_usd(g)),
-                    gb * g,
-                );
-            }
-            MirrorKind::ClusterLinking => {
-                let (h, g) = per_hour_and_gb(
-                    PriceKey::ClusterLinkUsdPerHour,
-                    PriceKey::ClusterLinkUsdPerGb,
-                );
-                line(
-                    format!("cluster link {}", m.name),
-                    hour_and_gb_basis(hours, h, gb, g),
-                    hours * h + gb * g,
-                );
-            }
-            MirrorKind::MirrorMaker2 => {
-                let n = book.connect_workers_per_mirror;
-                let h = book.usd(PriceKey::ConnectWorkerUsdPerHour);
-                line(
-                    format!("MirrorMaker 2 {} Connect workers", m.name),
-                    format!("{n} x {hours} h x {}/h", unit_usd(h)),
-                    f64::from(n) * hours * h,
-                );
-            }
-        }
+        lines.extend(product_lines(book, m, gb));
         // A self-run mirror between regions needs its own private path;
         // MSK Replicator brings its own.
         if m.kind != MirrorKind::MskReplicator && crosses_regions(model, m.source, m.target) {
-            let (h, g) = per_hour_and_gb(
+            let keys = [
                 PriceKey::PrivateLinkUsdPerHour,
                 PriceKey::PrivateLinkUsdPerGb,
-            );
-            line(
-                format!("private connectivity for {}", m.name),
-                hour_and_gb_basis(hours, h, gb, g),
-                hours * h + gb * g,
+            ];
+            let (h, g) = (book.usd(keys[0]), book.usd(keys[1]));
+            let item = format!("private connectivity for {}", m.name);
+            lines.push(
+                Line::new(book, Category::Connectivity, &keys, item)
+                    .at(hour_and_gb_basis(hours, h, gb, g), hours * h + gb * g),
             );
         }
     }
     lines
+}
+
+/// A mirror's own product charges: MSK Replicator's hours and data
+/// processed, a cluster link's, or MirrorMaker 2's Connect workers.
+fn product_lines(book: &PriceBook, m: &MirrorSpec, gb: f64) -> Vec<Line> {
+    let hours = book.hours_per_month;
+    let line = |category, keys: &[PriceKey], item: String| Line::new(book, category, keys, item);
+    match m.kind {
+        MirrorKind::MskReplicator => {
+            let (hk, gk) = (PriceKey::ReplicatorUsdPerHour, PriceKey::ReplicatorUsdPerGb);
+            let (h, g) = (book.usd(hk), book.usd(gk));
+            let product = Category::ReplicationProduct;
+            vec![
+                line(product, &[hk], format!("MSK Replicator {} hours", m.name))
+                    .at(format!("1 x {hours} h x {}/h", unit_usd(h)), hours * h),
+                line(
+                    product,
+                    &[gk],
+                    format!("MSK Replicator {} data processed", m.name),
+                )
+                .at(format!("{} x {}/GB", gb_text(gb), unit_usd(g)), gb * g),
+            ]
+        }
+        MirrorKind::ClusterLinking => {
+            let keys = [
+                PriceKey::ClusterLinkUsdPerHour,
+                PriceKey::ClusterLinkUsdPerGb,
+            ];
+            let (h, g) = (book.usd(keys[0]), book.usd(keys[1]));
+            let item = format!("cluster link {}", m.name);
+            vec![line(Category::ReplicationProduct, &keys, item)
+                .at(hour_and_gb_basis(hours, h, gb, g), hours * h + gb * g)]
+        }
+        MirrorKind::MirrorMaker2 => {
+            let n = book.connect_workers_per_mirror;
+            let key = PriceKey::ConnectWorkerUsdPerHour;
+            let h = book.usd(key);
+            let item = format!("MirrorMaker 2 {} Connect workers", m.name);
+            vec![line(Category::Compute, &[key], item).at(
+                format!("{n} x {hours} h x {}/h", unit_usd(h)),
+                f64::from(n) * hours * h,
+            )]
+        }
+    }
 }
 
 /// GB (of the book's size) with separators.

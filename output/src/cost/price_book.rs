@@ -1,9 +1,13 @@
 //! The price book: unit prices with their sources, in RON (format in
-//! `docs/cost.md`). Three are built in (AWS, GCP, Azure, each as of a stated
-//! date); a user's file overrides any of a built-in's entries and keeps the
-//! rest, so a contract's two or three different prices are a short file.
+//! `docs/cost.md`). A book prices one *platform* (a way of running Kafka:
+//! Amazon MSK, Apache Kafka on EC2, Confluent Platform, ...), not a cloud:
+//! what a platform bills and what it can run differ between platforms of
+//! one cloud. Five are built in, each as of a stated date; a user's file
+//! overrides any of a built-in's entries and keeps the rest, so a
+//! contract's two or three different prices are a short file.
 
 use kdrsim_models::load::ron_options;
+use kdrsim_models::scenario::MirrorKind;
 use kdrsim_models::Location;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -38,10 +42,13 @@ pub enum PriceKey {
     /// Private connectivity for a self-run mirror's cross-region path.
     PrivateLinkUsdPerHour,
     PrivateLinkUsdPerGb,
+    /// The platform's software licence, per broker (Confluent Platform's
+    /// subscription; 0 for Apache Kafka; included in MSK's broker price).
+    LicenceUsdPerBrokerHour,
 }
 
 impl PriceKey {
-    pub const ALL: [PriceKey; 15] = [
+    pub const ALL: [PriceKey; 16] = [
         PriceKey::CrossAzOutUsdPerGb,
         PriceKey::CrossAzInUsdPerGb,
         PriceKey::CrossRegionOutUsdPerGb,
@@ -57,18 +64,54 @@ impl PriceKey {
         PriceKey::StorageUsdPerGbMonth,
         PriceKey::PrivateLinkUsdPerHour,
         PriceKey::PrivateLinkUsdPerGb,
+        PriceKey::LicenceUsdPerBrokerHour,
     ];
+
+    /// The key as a file writes it (`broker_usd_per_hour`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
 }
 
 /// One unit price and where it comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Price {
-    pub usd: f64,
+    /// Dollars per unit; absent where the price is not public (a licence
+    /// priced by quote): a bill then shows the line as not priced, with a
+    /// warning, never as a silent $0.
+    #[serde(default)]
+    pub usd: Option<f64>,
+    /// The page or document the price comes from.
     #[serde(default)]
     pub source: String,
+    /// The date the source was read; the book's `as_of` when absent.
+    #[serde(default)]
+    pub as_of: String,
+    /// The source's own page was not seen to state this figure (an
+    /// estimate, a third party's, or a page that renders prices with
+    /// script): check it before relying on it.
+    #[serde(default)]
+    pub unconfirmed: bool,
     #[serde(default)]
     pub note: String,
+}
+
+/// What a platform can run. Pricing a topology under a platform that
+/// cannot run it is refused ([`super::platform::refusals`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanRun {
+    /// Replicas that are not in the ISR by design (Confluent's
+    /// Multi-Region Clusters).
+    pub observers: bool,
+    /// One cluster with brokers or controllers in more than one region.
+    pub stretched_across_regions: bool,
+    /// The mirror products it runs.
+    pub mirrors: Vec<MirrorKind>,
 }
 
 /// A price book as a file writes it: every entry optional, so a user's file
@@ -77,6 +120,8 @@ pub struct Price {
 #[serde(deny_unknown_fields, rename = "PriceBook")]
 struct PriceBookFile {
     name: Option<String>,
+    platform: Option<String>,
+    can_run: Option<CanRun>,
     as_of: Option<String>,
     gb_bytes: Option<u64>,
     hours_per_month: Option<f64>,
@@ -90,6 +135,9 @@ struct PriceBookFile {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PriceBook {
     pub name: String,
+    /// What the book prices, in words: `Amazon MSK (provisioned)`.
+    pub platform: String,
+    pub can_run: CanRun,
     pub as_of: String,
     /// Bytes in the provider's billed GB (10^9, or 2^30 where it meters
     /// GiB).
@@ -102,39 +150,68 @@ pub struct PriceBook {
     pub prices: BTreeMap<PriceKey, Price>,
 }
 
-/// The built-in providers.
+/// The built-in platforms, one price book each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Provider {
-    Aws,
+pub enum Platform {
+    /// Amazon MSK, provisioned: replication between brokers is free; no
+    /// observers, no cluster across regions, no Cluster Linking.
+    AwsMsk,
+    /// Apache Kafka run by the user on EC2 instances with EBS volumes.
+    AwsEc2,
+    /// Confluent Platform (Confluent Server) on EC2: observers, Cluster
+    /// Linking; its licence is priced by quote.
+    ConfluentPlatform,
+    /// Apache Kafka run by the user on Google Compute Engine.
     Gcp,
+    /// Apache Kafka run by the user on Azure virtual machines.
     Azure,
 }
 
-impl Provider {
-    pub const ALL: [Provider; 3] = [Provider::Aws, Provider::Gcp, Provider::Azure];
+impl Platform {
+    pub const ALL: [Platform; 5] = [
+        Platform::AwsMsk,
+        Platform::AwsEc2,
+        Platform::ConfluentPlatform,
+        Platform::Gcp,
+        Platform::Azure,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
-            Provider::Aws => "aws",
-            Provider::Gcp => "gcp",
-            Provider::Azure => "azure",
+            Platform::AwsMsk => "aws-msk",
+            Platform::AwsEc2 => "aws-ec2",
+            Platform::ConfluentPlatform => "confluent-platform",
+            Platform::Gcp => "gcp",
+            Platform::Azure => "azure",
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.name() == name)
     }
 
     fn text(self) -> &'static str {
         match self {
-            Provider::Aws => include_str!("books/aws.ron"),
-            Provider::Gcp => include_str!("books/gcp.ron"),
-            Provider::Azure => include_str!("books/azure.ron"),
+            Platform::AwsMsk => include_str!("books/aws-msk.ron"),
+            Platform::AwsEc2 => include_str!("books/aws-ec2.ron"),
+            Platform::ConfluentPlatform => include_str!("books/confluent-platform.ron"),
+            Platform::Gcp => include_str!("books/gcp.ron"),
+            Platform::Azure => include_str!("books/azure.ron"),
         }
     }
 
-    /// The built-in book of this provider.
+    /// The built-in book of this platform.
     pub fn book(self) -> PriceBook {
         let file = format!("built-in {}.ron", self.name());
         let parsed = parse(&file, self.text()).unwrap_or_else(|e| panic!("{e}"));
         let empty = PriceBook {
             name: String::new(),
+            platform: String::new(),
+            can_run: CanRun {
+                observers: false,
+                stretched_across_regions: false,
+                mirrors: Vec::new(),
+            },
             as_of: String::new(),
             gb_bytes: 1_000_000_000,
             hours_per_month: 730.0,
@@ -157,17 +234,42 @@ pub struct PriceBookError {
 }
 
 impl PriceBook {
-    /// The price of `key` in dollars.
+    /// The price of `key` in dollars, 0 where it is not priced (callers
+    /// that bill it check [`PriceBook::priced`] and warn).
     pub fn usd(&self, key: PriceKey) -> f64 {
-        self.prices.get(&key).map_or(0.0, |p| p.usd)
+        self.priced(key).unwrap_or(0.0)
+    }
+
+    /// The price of `key`, or `None` where the book does not price it.
+    pub fn priced(&self, key: PriceKey) -> Option<f64> {
+        self.prices.get(&key).and_then(|p| p.usd)
+    }
+
+    /// Whether the price of `key` is marked unconfirmed.
+    pub fn unconfirmed(&self, key: PriceKey) -> bool {
+        self.prices.get(&key).is_some_and(|p| p.unconfirmed)
+    }
+
+    /// The note of `key`'s price (why it is what it is).
+    pub fn note(&self, key: PriceKey) -> &str {
+        self.prices.get(&key).map_or("", |p| p.note.as_str())
     }
 
     fn is_complete(&self) -> bool {
         PriceKey::ALL.iter().all(|k| self.prices.contains_key(k))
     }
 
-    fn overridden_by(mut self, file: PriceBookFile) -> PriceBook {
+    fn overridden_by(mut self, mut file: PriceBookFile) -> PriceBook {
+        // A price without a date was read when its file says it was.
+        let as_of = file.as_of.clone().unwrap_or_default();
+        for price in file.prices.values_mut() {
+            if price.as_of.is_empty() {
+                price.as_of.clone_from(&as_of);
+            }
+        }
         self.name = file.name.unwrap_or(self.name);
+        self.platform = file.platform.unwrap_or(self.platform);
+        self.can_run = file.can_run.unwrap_or(self.can_run);
         self.as_of = file.as_of.unwrap_or(self.as_of);
         self.gb_bytes = file.gb_bytes.unwrap_or(self.gb_bytes);
         self.hours_per_month = file.hours_per_month.unwrap_or(self.hours_per_month);
@@ -182,7 +284,7 @@ impl PriceBook {
     }
 
     /// `base` with every entry `text` (the file `file`) gives replaced.
-    pub fn load(base: Provider, file: &str, text: &str) -> Result<PriceBook, PriceBookError> {
+    pub fn load(base: Platform, file: &str, text: &str) -> Result<PriceBook, PriceBookError> {
         let parsed = parse(file, text)?;
         let at = |field: &str, message: String| {
             // Point at the key in the text, where the value follows.
@@ -211,12 +313,12 @@ impl PriceBook {
             ));
         }
         for (key, price) in &parsed.prices {
-            if !(price.usd.is_finite() && price.usd >= 0.0) {
-                let name = serde_json::to_value(key).unwrap_or_default();
-                let field = format!("prices.{}", name.as_str().unwrap_or("?"));
+            let Some(usd) = price.usd else { continue };
+            if !(usd.is_finite() && usd >= 0.0) {
+                let field = format!("prices.{}", key.name());
                 return Err(at(
                     &field,
-                    format!("{} is not a price in dollars (>= 0)", price.usd),
+                    format!("{usd} is not a price in dollars (>= 0)"),
                 ));
             }
         }
@@ -315,35 +417,70 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_built_in_book_prices_everything_with_a_source_and_a_date() {
-        for p in Provider::ALL {
+    fn every_built_in_book_states_each_price_with_a_source_and_a_date() {
+        for p in Platform::ALL {
             let book = p.book();
             assert_eq!(book.name, p.name());
             assert_eq!(book.as_of, "2026-12-01");
+            assert!(!book.platform.is_empty(), "{p:?} says what platform it is");
             for key in PriceKey::ALL {
                 let price = &book.prices[&key];
                 assert!(price.source.starts_with("https://"), "{p:?} {key:?}");
+                assert_eq!(price.as_of, "2026-12-01", "{p:?} {key:?}");
+                // A price a book leaves out says why.
+                if price.usd.is_none() {
+                    assert!(!price.note.is_empty(), "{p:?} {key:?}");
+                }
             }
         }
     }
 
     #[test]
+    fn only_msk_prices_msk_replicator_and_only_confluent_prices_cluster_linking_runs() {
+        for p in Platform::ALL {
+            let can = p.book().can_run;
+            assert_eq!(
+                can.mirrors.contains(&MirrorKind::MskReplicator),
+                p == Platform::AwsMsk,
+                "{p:?}"
+            );
+            assert_eq!(
+                can.mirrors.contains(&MirrorKind::ClusterLinking),
+                p == Platform::ConfluentPlatform,
+                "{p:?}"
+            );
+            assert_eq!(can.observers, p == Platform::ConfluentPlatform, "{p:?}");
+            assert!(can.mirrors.contains(&MirrorKind::MirrorMaker2), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn a_price_without_usd_is_not_priced_rather_than_free() {
+        let text = "PriceBook(prices: { storage_usd_per_gb_month: (note: \"by quote\") })";
+        let book = PriceBook::load(Platform::AwsEc2, "mine.ron", text).unwrap();
+        assert_eq!(book.priced(PriceKey::StorageUsdPerGbMonth), None);
+        let book = Platform::ConfluentPlatform.book();
+        assert_eq!(book.priced(PriceKey::LicenceUsdPerBrokerHour), None);
+        assert_eq!(book.priced(PriceKey::ClusterLinkUsdPerHour), None);
+    }
+
+    #[test]
     fn a_user_file_overrides_one_price_and_keeps_the_rest() {
         let text = "PriceBook(prices: { storage_usd_per_gb_month: (usd: 0.05) })";
-        let book = PriceBook::load(Provider::Aws, "mine.ron", text).unwrap();
+        let book = PriceBook::load(Platform::AwsMsk, "mine.ron", text).unwrap();
         assert_eq!(book.usd(PriceKey::StorageUsdPerGbMonth), 0.05);
         assert_eq!(
             book.prices[&PriceKey::StorageUsdPerGbMonth].source,
             "mine.ron"
         );
         assert_eq!(book.usd(PriceKey::CrossRegionOutUsdPerGb), 0.02);
-        assert_eq!(book.name, "aws");
+        assert_eq!(book.name, "aws-msk");
     }
 
     #[test]
     fn a_misspelt_price_is_named_with_its_line_column_and_field() {
         let text = "PriceBook(\n  prices: {\n    storage_usd_per_gib_month: (usd: 0.05),\n  },\n)";
-        let e = PriceBook::load(Provider::Aws, "mine.ron", text).unwrap_err();
+        let e = PriceBook::load(Platform::AwsMsk, "mine.ron", text).unwrap_err();
         let shown = e.to_string();
         assert!(shown.starts_with("mine.ron:3:"), "{shown}");
         assert!(shown.contains("prices"), "{shown}");
@@ -353,7 +490,7 @@ mod tests {
     #[test]
     fn a_price_of_the_wrong_type_names_its_field() {
         let text = "PriceBook(\n  hours_per_month: \"730\",\n)";
-        let e = PriceBook::load(Provider::Gcp, "mine.ron", text).unwrap_err();
+        let e = PriceBook::load(Platform::Gcp, "mine.ron", text).unwrap_err();
         assert_eq!(e.location.line, 2, "{e}");
         assert_eq!(e.location.field, "hours_per_month", "{e}");
     }
@@ -361,7 +498,7 @@ mod tests {
     #[test]
     fn a_negative_price_is_refused() {
         let text = "PriceBook(prices: { broker_usd_per_hour: (usd: -1.0) })";
-        let e = PriceBook::load(Provider::Azure, "mine.ron", text).unwrap_err();
+        let e = PriceBook::load(Platform::Azure, "mine.ron", text).unwrap_err();
         assert_eq!(e.location.field, "prices.broker_usd_per_hour", "{e}");
         assert_eq!((e.location.line, e.location.column), (1, 21), "{e}");
     }

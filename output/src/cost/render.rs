@@ -20,32 +20,56 @@ pub fn bill_text(bill: &Bill) -> String {
         thousands(bill.trial_ms),
         bill.hours_per_month
     );
-    let _ = writeln!(out, "\nsteady state, per month");
+    let _ = writeln!(out, "platform: {}", printable_line(&bill.platform));
+    if let Some(why) = &bill.chosen_because {
+        let _ = writeln!(out, "chosen by {}", printable_line(why));
+    }
+    let _ = writeln!(
+        out,
+        "\nsteady state, per month († a price its book marks unconfirmed)"
+    );
     for t in &bill.transfer {
         let what = format!("{} {}", t.purpose, t.boundary.replace('_', "-"));
+        let unit = format!(
+            "{}{}",
+            unit_usd(t.usd_per_gb),
+            if t.unconfirmed { " †" } else { "" }
+        );
         let _ = writeln!(
             out,
-            "  {what:<34} {:>18} x {:<7} {:>14}",
+            "  {what:<34} {:>18} x {unit:<9} {:>14}",
             gigabytes(t.gb_per_month * 1e9),
-            unit_usd(t.usd_per_gb),
             usd(t.usd_per_month)
         );
     }
     for l in &bill.lines {
         let item = printable_line(&l.item);
-        let _ = writeln!(
-            out,
-            "  {item:<44} {:<42} {:>14}",
+        let basis = format!(
+            "{}{}",
             printable_line(&l.basis),
-            usd(l.usd_per_month)
+            if l.unconfirmed { " †" } else { "" }
         );
+        let figure = if l.priced {
+            usd(l.usd_per_month)
+        } else {
+            "not priced".into()
+        };
+        let _ = writeln!(out, "  {item:<44} {basis:<44} {figure:>14}");
     }
+    let unpriced = bill.lines.iter().any(|l| !l.priced);
     let _ = writeln!(
         out,
-        "  {:<87} {:>14}",
-        "total",
+        "  {:<89} {:>14}",
+        if unpriced {
+            "total of the priced lines"
+        } else {
+            "total"
+        },
         usd(bill.steady_usd_per_month)
     );
+    for w in &bill.warnings {
+        let _ = writeln!(out, "warning: {}", printable_line(w));
+    }
     let i = &bill.incident;
     let _ = writeln!(
         out,

@@ -115,7 +115,13 @@ fn row(metric: Metric, m: &MetricSummary, worst: &[u64]) -> [String; 7] {
     };
     [
         metric.name().to_string(),
-        format_mean(m.mean),
+        // A mean never exceeds the max, but near u64::MAX (every trial
+        // saturated) the f64 mean rounds up past it: show the max then.
+        if m.mean >= m.max as f64 {
+            m.max.to_string()
+        } else {
+            format_mean(m.mean)
+        },
         m.p50.to_string(),
         m.p99.to_string(),
         m.max.to_string(),
@@ -229,6 +235,22 @@ mod tests {
             );
         }
         assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn a_metric_saturated_in_every_trial_shows_a_mean_no_greater_than_its_max() {
+        let mut r = run("saturated", 3);
+        for (_, o) in &mut r.trials {
+            o.cross_dc_bytes = u64::MAX;
+        }
+        let text = format_table(&[summarize(&r)]);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("cross_dc_bytes"))
+            .unwrap();
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        assert_eq!(cells[1], u64::MAX.to_string(), "{line}");
+        assert_eq!(cells[4], u64::MAX.to_string(), "{line}");
     }
 
     #[test]

@@ -329,6 +329,7 @@ pub fn study_html(page: &StudyPage<'_>) -> String {
             figure(&mut h, c);
         }
     }
+    super::bill::bills_html(&mut h, r);
     h.push_str("<h2>Topologies</h2>\n");
     for (t, chart) in r.topologies.iter().zip(&page.topologies) {
         let _ = writeln!(

@@ -16,6 +16,7 @@
 //! assumed short and far apart next to a year (each trial holds one); two
 //! overlapping incidents are not modelled by a study.
 
+pub mod bill;
 pub mod html;
 pub mod render;
 

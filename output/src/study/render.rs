@@ -21,6 +21,8 @@ pub struct StudyReport {
     pub topologies: Vec<TopologyResult>,
     pub cheapest_meeting_all: Option<String>,
     pub warnings: Vec<String>,
+    /// Per topology, its month broken down (`super::bill`).
+    pub bills: Vec<super::bill::TopologyBill>,
 }
 
 impl StudyReport {
@@ -46,6 +48,7 @@ impl StudyReport {
             topologies,
             cheapest_meeting_all: cheapest,
             warnings,
+            bills: Vec::new(),
         }
     }
 }
@@ -271,6 +274,7 @@ pub fn study_text(r: &StudyReport) -> String {
          acked_lost_records > 0, RPO: rpo_ms, each as kdrsim run defines it):\n",
     );
     out.push_str(&incident_table(r));
+    out.push_str(&super::bill::bills_text(r));
     out.push('\n');
     for l in summary_lines(r) {
         out.push_str(&l);
