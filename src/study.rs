@@ -11,11 +11,19 @@
 
 use crate::{load_source, Model, RunnerError, ScenarioError, Source, TrialOutcome, TrialRange};
 use kdrsim_models::scenario::{Scenario, TimeDist};
-use kdrsim_models::study::resolve::{self, Cell};
+use kdrsim_models::study::resolve::{self, Cell, HumanTime};
 use kdrsim_models::study::{self, Study, TopologyRef};
 use kdrsim_output::cost::{self, PriceBook, Provider};
+use kdrsim_models::world::traffic::Traffic;
+use kdrsim_output::study::assumptions::{
+    describe_dist, price_confirmed, Assumptions, DomainAssumption, HumanTimes, PriceAssumption,
+    ReplicationDelay, Sensitivity, SensitivityRow,
+};
 use kdrsim_output::study::render::{StudyHead, StudyReport};
-use kdrsim_output::study::{evaluate, CellInput, FaultInfo, Objective, TopologyInput};
+use kdrsim_output::study::{
+    cheapest_meeting_all, evaluate, CellInput, FaultInfo, Objective, TopologyInput,
+};
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -29,12 +37,26 @@ pub struct Resolved {
     /// Per topology: its name, file, and per fault scenario (study order)
     /// the cell.
     pub topologies: Vec<ResolvedTopology>,
+    /// The sensitivity analysis: the same study with one assumption
+    /// changed, resolved the same way.
+    pub variants: Vec<Variant>,
     pub warnings: Vec<String>,
+}
+
+/// The study with one assumption changed.
+pub struct Variant {
+    /// The change, in words.
+    pub change: String,
+    pub topologies: Vec<ResolvedTopology>,
 }
 
 pub struct ResolvedTopology {
     pub name: String,
     pub file: String,
+    /// The topology's own scenario (with a variant's human time applied).
+    pub base: Box<Scenario>,
+    /// Whether a variant's human time change touched this topology.
+    pub has_human_time: bool,
     pub cells: Vec<ResolvedCell>,
 }
 
@@ -132,10 +154,56 @@ pub fn cell_file_name(topology: &str, fault: &str) -> String {
 }
 
 /// Reads the study at `source` (`builtin`: its topology files are looked
-/// up among the built-in ones) and resolves every cell. Cells are named as
-/// if written into `out_dir`, so replay commands name real files.
+/// up among the built-in ones) and resolves every cell, and every cell of
+/// each sensitivity variant ([`Variant`]). Cells are named as if written
+/// into `out_dir`, so replay commands name real files.
 pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolved, ScenarioError> {
     let study = study::parse(source)?;
+    let warnings = check_fault_bounds(&study, source)?;
+    let topologies = resolve_topologies(&study, source, builtin, out_dir, None)?;
+    let mut variants = Vec::new();
+    if !study.classes.is_empty() {
+        for (i, f) in study.faults.iter().enumerate() {
+            if !f.can_lose_power() {
+                continue;
+            }
+            let mut flipped = study.clone();
+            flipped.faults[i].power_loss = !f.power_loss;
+            variants.push(Variant {
+                change: format!(
+                    "{}: {} instead of {}",
+                    f.name,
+                    flipped.faults[i].kind(),
+                    f.kind()
+                ),
+                topologies: resolve_topologies(&flipped, source, builtin, out_dir, None)?,
+            });
+        }
+        for h in HumanTime::ALL {
+            for (num, den, how) in [(1, 2, "halved"), (2, 1, "doubled")] {
+                let scale = Some((h, num, den));
+                let topologies = resolve_topologies(&study, source, builtin, out_dir, scale)?;
+                if topologies.iter().any(|t| t.has_human_time) {
+                    variants.push(Variant {
+                        change: format!("{} {how}", h.describe()),
+                        topologies,
+                    });
+                }
+            }
+        }
+    }
+    Ok(Resolved {
+        study,
+        file: source.file.clone(),
+        topologies,
+        variants,
+        warnings,
+    })
+}
+
+/// Refuses a fault that would be cut short by the trial's end; warns of
+/// one whose start or length is unbounded.
+fn check_fault_bounds(study: &Study, source: &Source) -> Result<Vec<String>, ScenarioError> {
     let mut warnings = Vec::new();
     for f in &study.faults {
         let at =
@@ -159,16 +227,30 @@ pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolve
             )),
         }
     }
+    Ok(warnings)
+}
+
+/// Every topology of `study` with its cells; `human` scales one human
+/// time of every topology first (a sensitivity variant).
+fn resolve_topologies(
+    study: &Study,
+    source: &Source,
+    builtin: bool,
+    out_dir: &Path,
+    human: Option<(HumanTime, u64, u64)>,
+) -> Result<Vec<ResolvedTopology>, ScenarioError> {
     let mut topologies = Vec::new();
     for r in &study.topologies {
         let src = topology_source(&source.file, builtin, r)?;
         // The topology as its own file first, so its errors point into it.
         load_source(&src)?;
-        let base = kdrsim_models::load::parse(&src)?;
+        let mut base = kdrsim_models::load::parse(&src)?;
+        let has_human_time =
+            human.is_some_and(|(h, num, den)| resolve::scale_human_time(&mut base, h, num, den));
         let mut cells = Vec::new();
         for f in &study.faults {
             let cell =
-                resolve::cell(&study, &base, f).map_err(|message| ScenarioError::Invalid {
+                resolve::cell(study, &base, f).map_err(|message| ScenarioError::Invalid {
                     location: source.location("topologies", &base.name),
                     message: format!("topology `{}` ({}): {message}", base.name, src.file),
                 })?;
@@ -176,7 +258,7 @@ pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolve
                 Cell::NotApplicable(why) => ResolvedCell::NotApplicable(why),
                 Cell::Runs { scenario, placed } => {
                     let file = out_dir.join(cell_file_name(&base.name, &f.name));
-                    let text = cell_text(&study, &source.file, &src.file, &scenario, &file);
+                    let text = cell_text(study, &source.file, &src.file, &scenario, &file);
                     let cell_src = Source {
                         file: file.display().to_string(),
                         text: text.clone(),
@@ -193,15 +275,12 @@ pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolve
         topologies.push(ResolvedTopology {
             name: base.name.clone(),
             file: src.file.clone(),
+            base: Box::new(base),
+            has_human_time,
             cells,
         });
     }
-    Ok(Resolved {
-        study,
-        file: source.file.clone(),
-        topologies,
-        warnings,
-    })
+    Ok(topologies)
 }
 
 fn cell_text(
@@ -242,28 +321,146 @@ fn price_book(name: &str) -> PriceBook {
         .book()
 }
 
-/// Runs every cell with `seed` over trials `0..trials` on `jobs` threads;
-/// `progress` hears of finished trials. Results do not depend on `jobs`.
-pub fn run(
-    r: &Resolved,
+/// Cells already simulated, by their scenario text: a sensitivity variant
+/// reuses every cell its change leaves as it was (the same scenario on the
+/// same seed and trials gives the same trials).
+#[derive(Default)]
+struct Cache {
+    cells: HashMap<String, (Vec<(u64, TrialOutcome)>, f64)>,
+    /// Per topology name: its fault-free traffic, steady latency and cost.
+    quiet: HashMap<String, Quiet>,
+}
+
+struct Quiet {
+    traffic: Vec<Traffic>,
+    latency_p99_us: u64,
+    usd_per_month: f64,
+}
+
+/// The number of cells a run of `r` simulates, variants' changed cells
+/// included (for a progress bar's total).
+pub fn cells_to_run(r: &Resolved) -> u64 {
+    let mut seen = std::collections::HashSet::new();
+    let all = r
+        .topologies
+        .iter()
+        .chain(r.variants.iter().flat_map(|v| &v.topologies));
+    all.flat_map(|t| &t.cells)
+        .filter_map(|c| match c {
+            ResolvedCell::Runs { text, .. } => Some(text),
+            ResolvedCell::NotApplicable(_) => None,
+        })
+        .filter(|text| seen.insert(text.as_str()))
+        .count() as u64
+}
+
+/// Everything a run needs besides the cells.
+struct Ctx<'a> {
     seed: u64,
     trials: u64,
     jobs: usize,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<StudyRun, RunnerError> {
-    let book = price_book(&r.study.price_book);
-    let faults: Vec<FaultInfo> = r
-        .study
+    book: &'a PriceBook,
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// The fault-free runs of a topology: traffic (for the bill) and the
+/// steady p99 acknowledgement latency (the median of a few quiet trials'
+/// p99s).
+fn quiet(model: &Arc<Model>, ctx: &Ctx) -> Result<Quiet, RunnerError> {
+    let range = TrialRange::first(ctx.trials.clamp(1, COST_TRIALS));
+    let calm = crate::without_faults(model);
+    let traffic = crate::run_traffic(&calm, ctx.seed, range, ctx.jobs)?;
+    let mut latencies: Vec<u64> = crate::run_batch(&calm, ctx.seed, range, ctx.jobs, |_| {})?
+        .iter()
+        .map(|(_, o)| o.ack_latency_p99_us)
+        .collect();
+    latencies.sort_unstable();
+    let latency_p99_us = latencies.get(latencies.len() / 2).copied().unwrap_or(0);
+    let usd_per_month = cost::bill(model, &traffic, &traffic, ctx.book).steady_usd_per_month;
+    Ok(Quiet {
+        traffic,
+        latency_p99_us,
+        usd_per_month,
+    })
+}
+
+/// One topology's cells, simulated or taken from the cache.
+fn run_topology(
+    t: &ResolvedTopology,
+    ctx: &Ctx,
+    cache: &mut Cache,
+    notes: &mut Vec<String>,
+) -> Result<(TopologyInput, Vec<CellTrials>), RunnerError> {
+    let mut cells = Vec::new();
+    let mut trials = Vec::new();
+    for cell in &t.cells {
+        let (model, text, placed) = match cell {
+            ResolvedCell::NotApplicable(why) => {
+                cells.push(CellInput::NotApplicable(why.clone()));
+                trials.push(None);
+                continue;
+            }
+            ResolvedCell::Runs {
+                model,
+                text,
+                placed,
+            } => (model, text, placed),
+        };
+        if !cache.quiet.contains_key(&t.name) {
+            for note in kdrsim_models::notes::model_notes(model) {
+                let w = format!("{}: {note}", t.name);
+                if !notes.contains(&w) {
+                    notes.push(w);
+                }
+            }
+            cache.quiet.insert(t.name.clone(), quiet(model, ctx)?);
+        }
+        if !cache.cells.contains_key(text) {
+            let range = TrialRange::first(ctx.trials);
+            let outcomes = crate::run_batch(model, ctx.seed, range, ctx.jobs, ctx.progress)?;
+            let cost_range = TrialRange::first(ctx.trials.clamp(1, COST_TRIALS));
+            let faulted = crate::run_traffic(model, ctx.seed, cost_range, ctx.jobs)?;
+            let quiet = &cache.quiet[&t.name].traffic;
+            let bill = cost::bill(model, quiet, &faulted, ctx.book);
+            let usd = bill.incident.extra_transfer_usd_per_trial;
+            cache.cells.insert(text.clone(), (outcomes, usd));
+        }
+        let (outcomes, incident_usd) = &cache.cells[text];
+        cells.push(CellInput::Ran {
+            file: model.file.clone(),
+            placed: placed.clone(),
+            trials: outcomes.clone(),
+            incident_usd: *incident_usd,
+        });
+        trials.push(Some(outcomes.clone()));
+    }
+    let (usd_per_month, latency) = cache
+        .quiet
+        .get(&t.name)
+        .map_or((0.0, 0), |q| (q.usd_per_month, q.latency_p99_us));
+    let input = TopologyInput {
+        name: t.name.clone(),
+        file: t.file.clone(),
+        usd_per_month,
+        steady_ack_latency_p99_us: latency,
+        cells,
+    };
+    Ok((input, trials))
+}
+
+/// The study's fault scenarios and classes as the output crate takes them.
+fn faults_and_classes(study: &Study) -> (Vec<FaultInfo>, Vec<Objective>) {
+    let faults = study
         .faults
         .iter()
         .map(|f| FaultInfo {
             name: f.name.clone(),
             describe: f.domain.describe().to_string(),
+            kind: f.kind().to_string(),
             rate_per_year: f.rate_per_year,
         })
         .collect();
-    let classes: Vec<Objective> = r
-        .study
+    let classes = study
         .classes
         .iter()
         .map(|c| Objective {
@@ -272,62 +469,41 @@ pub fn run(
             rpo_ms: c.rpo_ms,
             rto_ms: c.rto_ms,
             max_breach_probability_per_year: c.max_breach_probability_per_year,
+            rto_of: c.rto_of,
         })
         .collect();
+    (faults, classes)
+}
+
+/// Runs every cell with `seed` over trials `0..trials` on `jobs` threads,
+/// then every sensitivity variant on the same seed and trials (reusing the
+/// cells a change leaves alone); `progress` hears of finished trials.
+/// Results do not depend on `jobs`.
+pub fn run(
+    r: &Resolved,
+    seed: u64,
+    trials: u64,
+    jobs: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<StudyRun, RunnerError> {
+    let book = price_book(&r.study.price_book);
+    let ctx = Ctx {
+        seed,
+        trials,
+        jobs,
+        book: &book,
+        progress,
+    };
+    let (faults, classes) = faults_and_classes(&r.study);
+    let mut cache = Cache::default();
+    let mut warnings = r.warnings.clone();
+    let mut notes = Vec::new();
     let mut inputs = Vec::new();
     let mut all_trials = Vec::new();
-    let mut warnings = r.warnings.clone();
-    let cost_range = TrialRange::first(trials.clamp(1, COST_TRIALS));
     for t in &r.topologies {
-        let mut cells = Vec::new();
-        let mut topo_trials = Vec::new();
-        let mut usd_per_month = 0.0;
-        let mut quiet = None;
-        for cell in &t.cells {
-            match cell {
-                ResolvedCell::NotApplicable(why) => {
-                    cells.push(CellInput::NotApplicable(why.clone()));
-                    topo_trials.push(None);
-                }
-                ResolvedCell::Runs { model, placed, .. } => {
-                    let outcomes =
-                        crate::run_batch(model, seed, TrialRange::first(trials), jobs, progress)?;
-                    if quiet.is_none() {
-                        let q = crate::run_traffic(
-                            &crate::without_faults(model),
-                            seed,
-                            cost_range,
-                            jobs,
-                        )?;
-                        for note in kdrsim_models::notes::model_notes(model) {
-                            let w = format!("{}: {note}", t.name);
-                            if !warnings.contains(&w) {
-                                warnings.push(w);
-                            }
-                        }
-                        quiet = Some(q);
-                    }
-                    let quiet = quiet.as_deref().unwrap_or_default();
-                    let faulted = crate::run_traffic(model, seed, cost_range, jobs)?;
-                    let bill = cost::bill(model, quiet, &faulted, &book);
-                    usd_per_month = bill.steady_usd_per_month;
-                    cells.push(CellInput::Ran {
-                        file: model.file.clone(),
-                        placed: placed.clone(),
-                        trials: outcomes.clone(),
-                        incident_usd: bill.incident.extra_transfer_usd_per_trial,
-                    });
-                    topo_trials.push(Some(outcomes));
-                }
-            }
-        }
-        inputs.push(TopologyInput {
-            name: t.name.clone(),
-            file: t.file.clone(),
-            usd_per_month,
-            cells,
-        });
-        all_trials.push(topo_trials);
+        let (input, trials) = run_topology(t, &ctx, &mut cache, &mut notes)?;
+        inputs.push(input);
+        all_trials.push(trials);
     }
     if trials < 100 {
         warnings.push(format!(
@@ -348,8 +524,134 @@ pub fn run(
         price_book: book.name.clone(),
         price_book_as_of: book.as_of.clone(),
     };
+    let assumptions = assumptions(r, &faults, &book);
+    let mut report = StudyReport::new(head, assumptions, faults, classes, results, warnings);
+    report.model_notes = notes;
+    report.sensitivity = sensitivity(r, &report, &ctx, &mut cache)?;
     Ok(StudyRun {
-        report: StudyReport::new(head, faults, classes, results, warnings),
+        report,
         trials: all_trials,
+    })
+}
+
+/// The headline under each variant: cells its change touches are
+/// simulated; the rest come from the cache.
+fn sensitivity(
+    r: &Resolved,
+    report: &StudyReport,
+    ctx: &Ctx,
+    cache: &mut Cache,
+) -> Result<Sensitivity, RunnerError> {
+    let mut rows = Vec::new();
+    for v in &r.variants {
+        let before = cache.cells.len();
+        let mut inputs = Vec::new();
+        let mut ignored = Vec::new();
+        for t in &v.topologies {
+            inputs.push(run_topology(t, ctx, cache, &mut ignored)?.0);
+        }
+        // Names and rates are the study's under every change.
+        let (faults, classes) = faults_and_classes(&r.study);
+        let results = evaluate(&faults, &classes, &inputs);
+        let headline = cheapest_meeting_all(&results).map(|t| t.name.clone());
+        rows.push(SensitivityRow {
+            change: v.change.clone(),
+            holds: headline == report.cheapest_meeting_all,
+            headline,
+            cells_rerun: (cache.cells.len() - before) as u64,
+        });
+    }
+    Ok(Sensitivity {
+        headline: report.cheapest_meeting_all.clone(),
+        rows,
+    })
+}
+
+/// What the verdicts rest on: the failure domains, the human times and
+/// replication delays of each topology, and the prices.
+fn assumptions(r: &Resolved, faults: &[FaultInfo], book: &PriceBook) -> Assumptions {
+    let failure_domains = r
+        .study
+        .faults
+        .iter()
+        .zip(faults)
+        .map(|(f, info)| DomainAssumption {
+            name: f.name.clone(),
+            describe: info.describe.clone(),
+            kind: info.kind.clone(),
+            kind_means: kind_means(f.kind()).to_string(),
+            rate_per_year: f.rate_per_year,
+            lasts: describe_dist(&f.lasts),
+        })
+        .collect();
+    let mut human_times = Vec::new();
+    let mut replication = Vec::new();
+    for t in &r.topologies {
+        if let Some(h) = human_times_of(&t.name, &t.base) {
+            human_times.push(h);
+        }
+        for m in &t.base.mirrors {
+            replication.push(ReplicationDelay {
+                topology: t.name.clone(),
+                mirror: m.name.clone(),
+                kind: format!("{:?}", m.kind),
+                replication_delay_ms: m.replication_delay_ms,
+            });
+        }
+    }
+    let prices = book
+        .prices
+        .iter()
+        .map(|(key, p)| PriceAssumption {
+            key: serde_json::to_value(key)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            usd: p.usd,
+            confirmed: price_confirmed(&p.note),
+            note: p.note.clone(),
+        })
+        .collect();
+    Assumptions {
+        failure_domains,
+        human_times,
+        replication,
+        price_book: book.name.clone(),
+        price_book_as_of: book.as_of.clone(),
+        prices,
+    }
+}
+
+/// What a failure kind does to Kafka's data, in a sentence.
+fn kind_means(kind: &str) -> &'static str {
+    match kind {
+        "power loss" => {
+            "machines lose power: every replica there drops what it had not flushed to disk \
+             (Kafka does not fsync by default), so a correlated loss can lose acknowledged tails"
+        }
+        "crash" => "processes die; the page cache survives, so unflushed writes are kept",
+        "isolation" => "the network is cut; every machine keeps running and keeps its data",
+        "destroyed" => "lost for good with its disks: replicas there hold nothing, ever again",
+        _ => "the replication process stops; the clusters keep running",
+    }
+}
+
+/// A topology's detection, decision and DNS times: its runbook's, else
+/// its producers' own failover's; `None` when it has neither.
+fn human_times_of(name: &str, s: &Scenario) -> Option<HumanTimes> {
+    if let Some(rb) = &s.runbook {
+        return Some(HumanTimes {
+            topology: name.to_string(),
+            detection: describe_dist(&rb.detection),
+            decision: describe_dist(&rb.decision),
+            dns: kdrsim_output::study::render::duration(rb.dns_ttl_ms as f64),
+        });
+    }
+    let f = s.producers.iter().find_map(|p| p.failover.as_ref())?;
+    Some(HumanTimes {
+        topology: name.to_string(),
+        detection: format!("{} (the producer's own health check)", describe_dist(&f.detection)),
+        decision: "none (the producer fails over by itself)".into(),
+        dns: kdrsim_output::study::render::duration(f.dns_ttl_ms as f64),
     })
 }

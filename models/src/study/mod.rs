@@ -107,6 +107,24 @@ fn survive() -> ClientFate {
     ClientFate::Survive
 }
 
+impl FaultCase {
+    /// What kind of failure this is, in the words the assumptions use.
+    pub fn kind(&self) -> &'static str {
+        match self.domain {
+            Domain::DcIsolation | Domain::RegionIsolation => "isolation",
+            Domain::ReplicatorDown => "replicator stop",
+            Domain::Broker | Domain::Dc | Domain::Region if self.power_loss => "power loss",
+            Domain::Broker | Domain::Dc | Domain::Region => "crash",
+        }
+    }
+
+    /// Whether the crash/power-loss choice means anything for this domain
+    /// (the sensitivity analysis flips it only where it does).
+    pub fn can_lose_power(&self) -> bool {
+        matches!(self.domain, Domain::Broker | Domain::Dc | Domain::Region)
+    }
+}
+
 /// A failure domain, placed on each topology relative to its primary: the
 /// cluster, DC and region of the first producer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +176,43 @@ pub struct StreamClass {
     /// incident in a year is at most this.
     #[serde(default = "default_breach")]
     pub max_breach_probability_per_year: f64,
+    /// Which outage `rto_ms` is held against: the application is down
+    /// while it cannot write *or* cannot read, so `Both` (the default)
+    /// takes the worse of the two.
+    #[serde(default)]
+    pub rto_of: RtoOf,
+}
+
+/// Which of the application's outages an RTO objective measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum RtoOf {
+    /// The longest stretch without acknowledgements (`max_write_outage_ms`).
+    Writes,
+    /// The longest stretch a consumer group could not read
+    /// (`max_read_outage_ms`).
+    Reads,
+    /// The worse of the two: what the business sees.
+    #[default]
+    Both,
+}
+
+impl RtoOf {
+    /// The incident's RTO under this choice.
+    pub fn of(self, max_write_outage_ms: u64, max_read_outage_ms: u64) -> u64 {
+        match self {
+            RtoOf::Writes => max_write_outage_ms,
+            RtoOf::Reads => max_read_outage_ms,
+            RtoOf::Both => max_write_outage_ms.max(max_read_outage_ms),
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            RtoOf::Writes => "writes",
+            RtoOf::Reads => "reads",
+            RtoOf::Both => "the worse of writes and reads",
+        }
+    }
 }
 
 fn default_breach() -> f64 {

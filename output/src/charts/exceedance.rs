@@ -49,6 +49,7 @@ pub fn exceedance_chart_scaled(
     );
     let divisor = if divisor > 0.0 { divisor } else { 1.0 };
     let chart = Exceedance {
+        markers: false,
         title: title.to_string(),
         x_label: x_label.to_string(),
         curves: series
@@ -61,6 +62,45 @@ pub fn exceedance_chart_scaled(
             .collect(),
     };
     render(stem, &caption, (1100, 560), &chart)
+}
+
+/// [`exceedance_chart_scaled`] with a marker of its own on every curve
+/// (circle, triangle, cross, square, ...), placed at different points of
+/// each, so curves that coincide stay distinguishable.
+pub fn exceedance_chart_marked(
+    stem: &str,
+    title: &str,
+    x_label: &str,
+    series: &[(String, Vec<u64>)],
+    divisor: f64,
+) -> Result<Chart, ChartError> {
+    let plain = exceedance_chart_scaled(stem, title, x_label, series, divisor)?;
+    let divisor = if divisor > 0.0 { divisor } else { 1.0 };
+    let chart = Exceedance {
+        markers: true,
+        title: title.to_string(),
+        x_label: x_label.to_string(),
+        curves: series
+            .iter()
+            .map(|(name, v)| {
+                let mut scaled: Vec<f64> = v.iter().map(|&x| x as f64 / divisor).collect();
+                scaled.sort_by(f64::total_cmp);
+                (name.clone(), scaled)
+            })
+            .collect(),
+    };
+    render(stem, &plain.caption, (1100, 560), &chart)
+}
+
+/// Up to `count` of `points`, evenly spaced, starting `shift` of a step
+/// along (so two curves on one line put their markers at different places).
+fn marker_points(points: &[(f64, f64)], count: usize, shift: usize, of: usize) -> Vec<(f64, f64)> {
+    if points.is_empty() {
+        return Vec::new();
+    }
+    let step = (points.len() / count.max(1)).max(1);
+    let start = (step * shift) / of.max(1);
+    points.iter().skip(start).step_by(step).copied().collect()
 }
 
 /// `(x, P(X > x))` corners of the empirical survival function of `sorted`
@@ -92,6 +132,8 @@ pub fn survival_steps(sorted: &[f64], x_lo: f64) -> Vec<(f64, f64)> {
 }
 
 struct Exceedance {
+    /// Whether each curve carries its own marker.
+    markers: bool,
     title: String,
     x_label: String,
     /// `(name, values ascending)`.
@@ -221,6 +263,23 @@ impl Exceedance {
                 .into_iter()
                 .map(|(x, p)| (x.max(x_lo), p.max(floor)))
                 .collect();
+            if self.markers {
+                let c = colour(i);
+                let pts = marker_points(&line, 10, i, count);
+                match i % 4 {
+                    0 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.filled()))),
+                    1 => chart.draw_series(
+                        pts.into_iter()
+                            .map(|p| TriangleMarker::new(p, 7, c.filled())),
+                    ),
+                    2 => chart.draw_series(
+                        pts.into_iter()
+                            .map(|p| Cross::new(p, 6, c.stroke_width(2))),
+                    ),
+                    _ => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.stroke_width(2)))),
+                }
+                .map_err(err)?;
+            }
             chart
                 .draw_series(LineSeries::new(line, colour(i).stroke_width(width)))
                 .map_err(err)?;
