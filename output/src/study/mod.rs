@@ -196,7 +196,7 @@ pub struct Annual {
 /// passes: a point estimate within the target whose interval reaches past
 /// it has not shown anything yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
+#[serde(rename_all = "snake_case", tag = "is")]
 pub enum Status {
     /// Even the 95% upper bound of P(breach per year) is within the target.
     Met,
