@@ -681,6 +681,14 @@ pub enum FaultKind {
     /// DC or region is a power loss of everything in it; clients in a lost
     /// DC or region die with it.
     PowerLoss(Target),
+    /// A disaster, not an outage: everything in the target is gone for good
+    /// (processes, page caches and disks; the site never comes back). It
+    /// begins as a power loss, but the brokers never restart and their
+    /// replicas hold nothing at the end of the trial: records held only
+    /// there are lost. A mirror's target keeps what it had copied.
+    /// `recover_after` is refused. Clients in a destroyed DC or region die
+    /// with it (and come back where their `deployment` says).
+    Destroyed(Target),
     /// An operator stops the brokers cleanly (`controlled.shutdown.enable`,
     /// the default): the active controller first moves their leaderships
     /// away and removes them from every ISR, their logs are flushed, and on

@@ -89,6 +89,17 @@ impl Scope<'_> {
         if let Some(problem) = f.recover_after.as_ref().and_then(|d| d.problem()) {
             errors.push(c.err(format!("{ff}.recover_after"), "", problem));
         }
+        if matches!(f.fault, FaultKind::Destroyed(_)) && f.recover_after.is_some() {
+            errors.push(
+                c.err(
+                    format!("{ff}.recover_after"),
+                    "",
+                    "a Destroyed target never comes back: valid: no recover_after \
+                 (for an outage that ends, use PowerLoss or Crash)"
+                        .to_string(),
+                ),
+            );
+        }
         let mut spec = FaultSpec::new(f.fault.clone(), FaultMode::Crash, f.at, f.recover_after);
         let field = format!("{ff}.fault");
         let alternatives = self
@@ -156,6 +167,10 @@ impl Scope<'_> {
             }
             FaultKind::PowerLoss(t) => {
                 spec.mode = FaultMode::PowerLoss;
+                return Ok(Some(t));
+            }
+            FaultKind::Destroyed(t) => {
+                spec.mode = FaultMode::Destroyed;
                 return Ok(Some(t));
             }
             FaultKind::ControlledShutdown(t) => {
@@ -396,6 +411,7 @@ fn with_target(kind: &FaultKind, target: &Target) -> FaultKind {
     match kind {
         FaultKind::Crash(_) => FaultKind::Crash(target.clone()),
         FaultKind::PowerLoss(_) => FaultKind::PowerLoss(target.clone()),
+        FaultKind::Destroyed(_) => FaultKind::Destroyed(target.clone()),
         FaultKind::ControlledShutdown(_) => FaultKind::ControlledShutdown(target.clone()),
         FaultKind::ControlPlaneCut(_) => FaultKind::ControlPlaneCut(target.clone()),
         other => other.clone(),

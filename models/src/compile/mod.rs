@@ -214,6 +214,9 @@ pub struct ConsumerSpec {
 pub enum FaultMode {
     Crash,
     PowerLoss,
+    /// A power loss that never ends and leaves no disk behind (see
+    /// [`FaultKind::Destroyed`]).
+    Destroyed,
     /// A clean, operator-initiated stop of brokers (see
     /// [`FaultKind::ControlledShutdown`]).
     ControlledShutdown,

@@ -15,11 +15,12 @@ impl World {
                     self.controlled_shutdown(now, b);
                 }
             }
-            FaultMode::Crash | FaultMode::PowerLoss => {
-                let power = f.mode == FaultMode::PowerLoss;
+            FaultMode::Crash | FaultMode::PowerLoss | FaultMode::Destroyed => {
+                let power = f.mode != FaultMode::Crash;
                 for &b in &f.brokers {
                     let was_up = self.brokers[b.idx()].up();
                     self.brokers[b.idx()].down += 1;
+                    self.brokers[b.idx()].destroyed |= f.mode == FaultMode::Destroyed;
                     if was_up || power {
                         self.note(
                             now,
@@ -82,6 +83,8 @@ impl World {
         self.faults_ended += 1;
         self.note(now, TraceRecord::FaultEnds { fault: i as u16 });
         match f.mode {
+            // Never scheduled to end: the loader refuses `recover_after`.
+            FaultMode::Destroyed => debug_assert!(false, "a destroyed target came back"),
             FaultMode::Crash | FaultMode::PowerLoss | FaultMode::ControlledShutdown => {
                 for &b in &f.brokers {
                     let br = &mut self.brokers[b.idx()];

@@ -1060,12 +1060,7 @@ impl World {
             self.close_latency_window(p, end);
         }
         let mut verdict = Verdict::default();
-        let mut auth = Vec::with_capacity(self.parts.len());
-        for p in 0..self.parts.len() {
-            let s = self.authoritative_replica(p);
-            self.ensure_epochs(p, s);
-            auth.push((s, self.parts[p].replicas[s].leo));
-        }
+        let auth = self.final_replicas();
         let faults = FaultTimes {
             starts: &self.fault_starts,
             windows: &self.fault_window,
@@ -1079,11 +1074,20 @@ impl World {
             // it (an idle mirror changes nothing a cluster reports), until
             // the runbook fails it over: then the copy is what the
             // application has, and what the mirror had not copied is lost.
+            // A partition whose authoritative replica was destroyed is held
+            // by what survives elsewhere: its other replicas' disks (an
+            // unclean election can recover them) and its mirrors' copies.
+            let (s, leo, gone) = auth[p];
             if !self.superseded[p] {
-                let (s, leo) = auth[p];
-                logs.push((&self.epochs[p * MAX_RF + s], leo));
+                match gone {
+                    false => logs.push((&self.epochs[p * MAX_RF + s], leo)),
+                    true => logs.extend(self.surviving_logs(p)),
+                }
             }
-            for &li in self.links_from[p].iter().filter(|_| self.superseded[p]) {
+            for &li in self.links_from[p]
+                .iter()
+                .filter(|_| self.superseded[p] || gone)
+            {
                 let l = &self.links[li as usize];
                 let q = l.target as usize;
                 let extent = l.copied.min(auth[q].1.saturating_sub(l.dups));
@@ -1108,6 +1112,46 @@ impl World {
             ack_latency_p99_us: self.latency.quantile(990),
             buffered_ms_max: self.buffered_us_max.div_ceil(1_000),
         }
+    }
+
+    /// Per partition: its authoritative replica, the log end it holds at
+    /// the end of the trial, and whether its broker was destroyed (its disk
+    /// is gone: it holds nothing). Epoch caches of every replica whose log
+    /// may be read are made whole.
+    fn final_replicas(&mut self) -> Vec<(usize, u64, bool)> {
+        let mut auth = Vec::with_capacity(self.parts.len());
+        for p in 0..self.parts.len() {
+            let s = self.authoritative_replica(p);
+            let gone = self.replica_destroyed(p, s);
+            if gone {
+                for r in 0..self.model.partitions[p].rf as usize {
+                    self.ensure_epochs(p, r);
+                }
+            } else {
+                self.ensure_epochs(p, s);
+            }
+            let leo = if gone {
+                0
+            } else {
+                self.parts[p].replicas[s].leo
+            };
+            auth.push((s, leo, gone));
+        }
+        auth
+    }
+
+    fn replica_destroyed(&self, p: usize, s: usize) -> bool {
+        self.brokers[self.replica_broker(p, s).idx()].destroyed
+    }
+
+    /// The logs of `p`'s replicas whose disks survive.
+    fn surviving_logs(&self, p: usize) -> impl Iterator<Item = (&[EpochStart], u64)> + '_ {
+        (0..self.model.partitions[p].rf as usize)
+            .filter(move |&r| !self.replica_destroyed(p, r))
+            .map(move |r| {
+                let log: &[EpochStart] = &self.epochs[p * MAX_RF + r];
+                (log, self.parts[p].replicas[r].leo)
+            })
     }
 
     /// The replica whose log the partition converges to once every pending

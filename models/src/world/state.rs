@@ -165,6 +165,9 @@ pub(super) struct Broker {
     /// Lost power (nested faults count): its connections go silent instead
     /// of being refused, so clients notice only by timing out.
     pub(super) power_off: u16,
+    /// Destroyed (`FaultKind::Destroyed`): down for good, and its disks are
+    /// gone, so its replicas hold nothing when the trial is judged.
+    pub(super) destroyed: bool,
     /// Cut from every controller while the data plane still works
     /// (`ControlPlaneCut`; nested faults count).
     pub(super) control_cut: u16,
