@@ -22,6 +22,7 @@ use kdrsim_output::study::assumptions::{
 use kdrsim_output::study::render::{StudyHead, StudyReport};
 use kdrsim_output::study::{
     cheapest_meeting_all, evaluate, CellInput, FaultInfo, Objective, TopologyInput,
+    TopologyResult,
 };
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -208,7 +209,18 @@ fn check_fault_bounds(study: &Study, source: &Source) -> Result<Vec<String>, Sce
     for f in &study.faults {
         let at =
             f.at.unwrap_or_else(|| resolve::default_at(study.duration_ms));
-        match (bound_ms(&at), bound_ms(&f.lasts)) {
+        // A destroyed domain never comes back: only its start must fit,
+        // and an outage no failover ends runs to the trial's end.
+        if f.destroyed {
+            warnings.push(format!(
+                "fault `{}` is destroyed and never recovers: an outage that no failover ends \
+                 is cut at the trial's end, so its RTO reads as at most the rest of the trial \
+                 (it is in truth unbounded)",
+                f.name
+            ));
+        }
+        let lasts = f.lasts.unwrap_or(TimeDist::Fixed(0));
+        match (bound_ms(&at), bound_ms(&lasts)) {
             (Some(a), Some(l)) if a.saturating_add(l) >= study.duration_ms => {
                 return Err(ScenarioError::Invalid {
                     location: source.location("faults", &f.name),
@@ -337,8 +349,9 @@ struct Quiet {
     usd_per_month: f64,
 }
 
-/// The number of cells a run of `r` simulates, variants' changed cells
-/// included (for a progress bar's total).
+/// The most cells a run of `r` simulates, every variant's changed cell
+/// included (a progress bar's total; a variant skips the cells that cannot
+/// change its headline, so the run may finish short of it).
 pub fn cells_to_run(r: &Resolved) -> u64 {
     let mut seen = std::collections::HashSet::new();
     let all = r
@@ -384,6 +397,72 @@ fn quiet(model: &Arc<Model>, ctx: &Ctx) -> Result<Quiet, RunnerError> {
     })
 }
 
+/// Simulates cell `k` of `t` unless the cache holds it (and, first, the
+/// topology's fault-free runs and its model notes).
+fn ensure_cell(
+    t: &ResolvedTopology,
+    k: usize,
+    ctx: &Ctx,
+    cache: &mut Cache,
+    notes: &mut Vec<String>,
+) -> Result<(), RunnerError> {
+    let ResolvedCell::Runs { model, text, .. } = &t.cells[k] else {
+        return Ok(());
+    };
+    if !cache.quiet.contains_key(&t.name) {
+        for note in kdrsim_models::notes::model_notes(model) {
+            let w = format!("{}: {note}", t.name);
+            if !notes.contains(&w) {
+                notes.push(w);
+            }
+        }
+        cache.quiet.insert(t.name.clone(), quiet(model, ctx)?);
+    }
+    if !cache.cells.contains_key(text) {
+        let range = TrialRange::first(ctx.trials);
+        let outcomes = crate::run_batch(model, ctx.seed, range, ctx.jobs, ctx.progress)?;
+        let cost_range = TrialRange::first(ctx.trials.clamp(1, COST_TRIALS));
+        let faulted = crate::run_traffic(model, ctx.seed, cost_range, ctx.jobs)?;
+        let quiet = &cache.quiet[&t.name].traffic;
+        let bill = cost::bill(model, quiet, &faulted, ctx.book);
+        let usd = bill.incident.extra_transfer_usd_per_trial;
+        cache.cells.insert(text.clone(), (outcomes, usd));
+    }
+    Ok(())
+}
+
+/// Cell `k` of `t` as the output crate takes it, if it is not applicable
+/// or the cache holds it.
+fn cached_input(t: &ResolvedTopology, k: usize, cache: &Cache) -> Option<CellInput> {
+    match &t.cells[k] {
+        ResolvedCell::NotApplicable(why) => Some(CellInput::NotApplicable(why.clone())),
+        ResolvedCell::Runs {
+            model,
+            text,
+            placed,
+        } => cache.cells.get(text).map(|(outcomes, usd)| CellInput::Ran {
+            file: model.file.clone(),
+            placed: placed.clone(),
+            trials: outcomes.clone(),
+            incident_usd: *usd,
+        }),
+    }
+}
+
+fn topology_input(t: &ResolvedTopology, cells: Vec<CellInput>, cache: &Cache) -> TopologyInput {
+    let (usd_per_month, latency) = cache
+        .quiet
+        .get(&t.name)
+        .map_or((0.0, 0), |q| (q.usd_per_month, q.latency_p99_us));
+    TopologyInput {
+        name: t.name.clone(),
+        file: t.file.clone(),
+        usd_per_month,
+        steady_ack_latency_p99_us: latency,
+        cells,
+    }
+}
+
 /// One topology's cells, simulated or taken from the cache.
 fn run_topology(
     t: &ResolvedTopology,
@@ -393,59 +472,66 @@ fn run_topology(
 ) -> Result<(TopologyInput, Vec<CellTrials>), RunnerError> {
     let mut cells = Vec::new();
     let mut trials = Vec::new();
-    for cell in &t.cells {
-        let (model, text, placed) = match cell {
-            ResolvedCell::NotApplicable(why) => {
-                cells.push(CellInput::NotApplicable(why.clone()));
-                trials.push(None);
-                continue;
-            }
-            ResolvedCell::Runs {
-                model,
-                text,
-                placed,
-            } => (model, text, placed),
-        };
-        if !cache.quiet.contains_key(&t.name) {
-            for note in kdrsim_models::notes::model_notes(model) {
-                let w = format!("{}: {note}", t.name);
-                if !notes.contains(&w) {
-                    notes.push(w);
-                }
-            }
-            cache.quiet.insert(t.name.clone(), quiet(model, ctx)?);
-        }
-        if !cache.cells.contains_key(text) {
-            let range = TrialRange::first(ctx.trials);
-            let outcomes = crate::run_batch(model, ctx.seed, range, ctx.jobs, ctx.progress)?;
-            let cost_range = TrialRange::first(ctx.trials.clamp(1, COST_TRIALS));
-            let faulted = crate::run_traffic(model, ctx.seed, cost_range, ctx.jobs)?;
-            let quiet = &cache.quiet[&t.name].traffic;
-            let bill = cost::bill(model, quiet, &faulted, ctx.book);
-            let usd = bill.incident.extra_transfer_usd_per_trial;
-            cache.cells.insert(text.clone(), (outcomes, usd));
-        }
-        let (outcomes, incident_usd) = &cache.cells[text];
-        cells.push(CellInput::Ran {
-            file: model.file.clone(),
-            placed: placed.clone(),
-            trials: outcomes.clone(),
-            incident_usd: *incident_usd,
+    for k in 0..t.cells.len() {
+        ensure_cell(t, k, ctx, cache, notes)?;
+        let cell = cached_input(t, k, cache)
+            .unwrap_or_else(|| CellInput::NotApplicable("not simulated".into()));
+        trials.push(match &cell {
+            CellInput::Ran { trials, .. } => Some(trials.clone()),
+            CellInput::NotApplicable(_) => None,
         });
-        trials.push(Some(outcomes.clone()));
+        cells.push(cell);
     }
-    let (usd_per_month, latency) = cache
-        .quiet
-        .get(&t.name)
-        .map_or((0.0, 0), |q| (q.usd_per_month, q.latency_p99_us));
-    let input = TopologyInput {
-        name: t.name.clone(),
-        file: t.file.clone(),
-        usd_per_month,
-        steady_ack_latency_p99_us: latency,
-        cells,
+    Ok((topology_input(t, cells, cache), trials))
+}
+
+/// A topology under a sensitivity variant: its result, or `None` once it
+/// cannot meet every class. Cells the change leaves alone come from the
+/// cache; the changed ones are simulated in the order of their weight in
+/// the study's own result (rate × the largest upper bound of a breach), and
+/// the topology is dropped as soon as the cells so far put some class's
+/// upper bound above its target: every further cell only adds to P(breach
+/// per year), so it could not be met. The headline is exact; only cells
+/// that cannot change it are skipped.
+fn variant_topology(
+    t: &ResolvedTopology,
+    own: &TopologyResult,
+    (faults, classes): (&[FaultInfo], &[Objective]),
+    ctx: &Ctx,
+    cache: &mut Cache,
+) -> Result<Option<TopologyResult>, RunnerError> {
+    let weight = |k: usize| {
+        let c = &own.cells[k];
+        let p = c.p_breach.iter().map(|p| p.ci95[1]).fold(0.0, f64::max);
+        c.rate_per_year * p
     };
-    Ok((input, trials))
+    let mut pending: Vec<usize> = (0..t.cells.len())
+        .filter(|&k| cached_input(t, k, cache).is_none())
+        .collect();
+    pending.sort_by(|&a, &b| weight(b).total_cmp(&weight(a)).then(a.cmp(&b)));
+    let mut pending = pending.into_iter();
+    loop {
+        let cells = (0..t.cells.len())
+            .map(|k| {
+                cached_input(t, k, cache)
+                    .unwrap_or_else(|| CellInput::NotApplicable("not simulated yet".into()))
+            })
+            .collect();
+        let input = topology_input(t, cells, cache);
+        let result = evaluate(faults, classes, &[input]).remove(0);
+        let beyond = result
+            .verdicts
+            .iter()
+            .zip(classes)
+            .any(|(v, c)| v.p_breach_per_year_upper95 > c.max_breach_probability_per_year);
+        if beyond {
+            return Ok(None);
+        }
+        match pending.next() {
+            Some(k) => ensure_cell(t, k, ctx, cache, &mut Vec::new())?,
+            None => return Ok(Some(result)),
+        }
+    }
 }
 
 /// The study's fault scenarios and classes as the output crate takes them.
@@ -534,26 +620,26 @@ pub fn run(
     })
 }
 
-/// The headline under each variant: cells its change touches are
-/// simulated; the rest come from the cache.
+/// The headline under each variant (see [`variant_topology`] for which
+/// cells are simulated again).
 fn sensitivity(
     r: &Resolved,
     report: &StudyReport,
     ctx: &Ctx,
     cache: &mut Cache,
 ) -> Result<Sensitivity, RunnerError> {
+    // Names and rates are the study's under every change.
+    let (faults, classes) = faults_and_classes(&r.study);
     let mut rows = Vec::new();
     for v in &r.variants {
         let before = cache.cells.len();
-        let mut inputs = Vec::new();
-        let mut ignored = Vec::new();
-        for t in &v.topologies {
-            inputs.push(run_topology(t, ctx, cache, &mut ignored)?.0);
+        let mut meeting = Vec::new();
+        for (t, own) in v.topologies.iter().zip(&report.topologies) {
+            if let Some(result) = variant_topology(t, own, (&faults, &classes), ctx, cache)? {
+                meeting.push(result);
+            }
         }
-        // Names and rates are the study's under every change.
-        let (faults, classes) = faults_and_classes(&r.study);
-        let results = evaluate(&faults, &classes, &inputs);
-        let headline = cheapest_meeting_all(&results).map(|t| t.name.clone());
+        let headline = cheapest_meeting_all(&meeting).map(|t| t.name.clone());
         rows.push(SensitivityRow {
             change: v.change.clone(),
             holds: headline == report.cheapest_meeting_all,
@@ -581,7 +667,10 @@ fn assumptions(r: &Resolved, faults: &[FaultInfo], book: &PriceBook) -> Assumpti
             kind: info.kind.clone(),
             kind_means: kind_means(f.kind()).to_string(),
             rate_per_year: f.rate_per_year,
-            lasts: describe_dist(&f.lasts),
+            lasts: f
+                .lasts
+                .as_ref()
+                .map_or_else(|| "never recovers".to_string(), describe_dist),
         })
         .collect();
     let mut human_times = Vec::new();

@@ -109,7 +109,7 @@ fn every_builtin_study_cell_loads() {
     let r =
         study::resolve(&src, true, Path::new("kdrsim-report")).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.topologies.len(), 7);
-    assert!(r.topologies.iter().all(|t| t.cells.len() == 6));
+    assert!(r.topologies.iter().all(|t| t.cells.len() == 7));
 }
 
 #[test]

@@ -90,12 +90,13 @@ fn region_dcs(base: &Scenario, region: &str) -> Vec<String> {
 /// why the domain does not exist there.
 fn place(
     base: &Scenario,
-    domain: Domain,
-    power_loss: bool,
+    case: &FaultCase,
 ) -> Result<Result<(Vec<FaultKind>, String), String>, String> {
     let p = primary(base)?;
     let lose = |t: Target| {
-        if power_loss {
+        if case.destroyed {
+            FaultKind::Destroyed(t)
+        } else if case.power_loss {
             FaultKind::PowerLoss(t)
         } else {
             FaultKind::Crash(t)
@@ -107,7 +108,7 @@ fn place(
             .filter(|d| !inside.contains(d))
             .collect()
     };
-    Ok(match domain {
+    Ok(match case.domain {
         Domain::Broker => Ok((
             vec![lose(Target::AnyOf(
                 p.brokers.iter().map(|b| Target::Broker(*b)).collect(),
@@ -211,7 +212,7 @@ pub fn default_at(duration_ms: u64) -> TimeDist {
 /// Resolves one cell. `Err` is a topology the study cannot use (no
 /// producer, a workload that does not fit); its message names the topology.
 pub fn cell(study: &Study, base: &Scenario, case: &FaultCase) -> Result<Cell, String> {
-    let placed = match place(base, case.domain, case.power_loss)? {
+    let placed = match place(base, case)? {
         Ok(p) => p,
         Err(why) => return Ok(Cell::NotApplicable(why)),
     };
@@ -236,7 +237,7 @@ pub fn cell(study: &Study, base: &Scenario, case: &FaultCase) -> Result<Cell, St
         .map(|fault| Fault {
             at,
             fault,
-            recover_after: Some(case.lasts),
+            recover_after: case.lasts,
             clients: case.clients,
         })
         .collect();

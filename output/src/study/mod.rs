@@ -426,19 +426,29 @@ fn what_breaches(c: &CellStats, k: usize, class: &Objective) -> String {
     format!("{}: {}", c.fault, parts.join("; "))
 }
 
+/// The Wilson 95% upper bound of a fraction `p` observed over `n` trials
+/// (`p` need not be a whole count over `n`, so the bound falls smoothly as
+/// `n` grows). Equal to `wilson_ci95(k, n)[1]` where `p = k / n < 1`.
+pub fn wilson_upper95(p: f64, n: u64) -> f64 {
+    if p >= 1.0 {
+        return 1.0;
+    }
+    let (nf, z) = (n.max(1) as f64, crate::stats::Z95);
+    let z2 = z * z;
+    let denom = 1.0 + z2 / nf;
+    let center = (p + z2 / (2.0 * nf)) / denom;
+    let half = z / denom * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
+    (center + half).clamp(p, 1.0)
+}
+
 /// About how many trials per cell would bring the 95% upper bound of
 /// P(breach of class `k` per year) within `target`, if every cell kept its
-/// observed breach fraction: the smallest n (searched by doubling, then
-/// bisection) at which 1 − exp(−Σ λ_f · wilson_upper(round(p_f·n), n)) is at
-/// most the target, rounded up to two significant figures. `None` when not
-/// even a billion trials would (the estimate itself is at the target).
+/// observed breach fraction p_f: the smallest n (searched by doubling, then
+/// bisection) at which 1 − exp(−Σ λ_f · wilson_upper95(p_f, n)) is at most
+/// the target, rounded up to two significant figures. `None` when not even
+/// a billion trials would (the estimate itself is at the target).
 pub fn trials_to_show(cells: &[CellStats], k: usize, target: f64) -> Option<u64> {
-    let upper_at = |n: u64| {
-        p_per_year(cells, |c| {
-            let k_n = (c.p_breach[k].p * n as f64).round() as u64;
-            wilson_ci95(k_n, n)[1]
-        })
-    };
+    let upper_at = |n: u64| p_per_year(cells, |c| wilson_upper95(c.p_breach[k].p, n));
     const CAP: u64 = 1_000_000_000;
     let mut hi = cells.iter().map(|c| c.trials).max().unwrap_or(1).max(1);
     while upper_at(hi) > target {

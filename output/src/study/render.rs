@@ -133,12 +133,17 @@ pub fn availability(a: f64, nines: f64) -> String {
     format!("{:.*}% ({:.1} nines)", decimals, a * 100.0, nines)
 }
 
-/// A count that may be fractional (a mean): integers as integers.
+/// A count that may be fractional (a mean, a rate): integers as integers,
+/// small values with three significant figures and no trailing zeros
+/// (`4`, `0.5`, `0.005`, `2.35`), so a rate of 0.005 a year does not read
+/// as 0.01.
 pub fn amount(v: f64) -> String {
     if v == 0.0 {
         "0".into()
     } else if v < 10.0 {
-        trim(format!("{v:.2}"))
+        let decimals = (2 - v.abs().log10().floor() as i32).clamp(2, 9) as usize;
+        let s = format!("{v:.decimals$}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         thousands(v.round() as u64)
     }
