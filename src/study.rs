@@ -13,16 +13,15 @@ use crate::{load_source, Model, RunnerError, ScenarioError, Source, TrialOutcome
 use kdrsim_models::scenario::{Scenario, TimeDist};
 use kdrsim_models::study::resolve::{self, Cell, HumanTime};
 use kdrsim_models::study::{self, Study, TopologyRef};
-use kdrsim_output::cost::{self, PriceBook, Provider};
 use kdrsim_models::world::traffic::Traffic;
+use kdrsim_output::cost::{self, PriceBook, Provider};
 use kdrsim_output::study::assumptions::{
     describe_dist, price_confirmed, Assumptions, DomainAssumption, HumanTimes, PriceAssumption,
     ReplicationDelay, Sensitivity, SensitivityRow,
 };
 use kdrsim_output::study::render::{StudyHead, StudyReport};
 use kdrsim_output::study::{
-    cheapest_meeting_all, evaluate, CellInput, FaultInfo, Objective, TopologyInput,
-    TopologyResult,
+    cheapest_meeting_all, evaluate, CellInput, FaultInfo, Objective, TopologyInput, TopologyResult,
 };
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -739,7 +738,10 @@ fn human_times_of(name: &str, s: &Scenario) -> Option<HumanTimes> {
     let f = s.producers.iter().find_map(|p| p.failover.as_ref())?;
     Some(HumanTimes {
         topology: name.to_string(),
-        detection: format!("{} (the producer's own health check)", describe_dist(&f.detection)),
+        detection: format!(
+            "{} (the producer's own health check)",
+            describe_dist(&f.detection)
+        ),
         decision: "none (the producer fails over by itself)".into(),
         dns: kdrsim_output::study::render::duration(f.dns_ttl_ms as f64),
     })

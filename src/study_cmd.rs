@@ -224,7 +224,11 @@ fn tail_charts(
             continue;
         }
         let stem = format!("rto-exceedance-{k}-{}", output::html::file_stem(&f.name));
-        let title = format!("{}: P(RTO > x) per incident", f.domain.describe());
+        let title = format!(
+            "{} ({}): P(RTO > x) per incident",
+            f.domain.describe(),
+            f.kind()
+        );
         let chart = charts::exceedance::exceedance_chart_marked(
             &stem,
             &title,

@@ -128,12 +128,23 @@ fn an_active_active_region_loss_reports_the_readers_outage_as_its_rto() {
     let r = study::resolve(&src, false, Path::new("out")).unwrap_or_else(|e| panic!("{e}"));
     let ran = study::run(&r, 1, 20, 0, &|_| {}).unwrap();
     let trials = ran.trials[0][0].as_ref().unwrap();
-    let worst_read = trials.iter().map(|(_, o)| o.max_read_outage_ms).max().unwrap();
-    let worst_write = trials.iter().map(|(_, o)| o.max_write_outage_ms).max().unwrap();
+    let worst_read = trials
+        .iter()
+        .map(|(_, o)| o.max_read_outage_ms)
+        .max()
+        .unwrap();
+    let worst_write = trials
+        .iter()
+        .map(|(_, o)| o.max_write_outage_ms)
+        .max()
+        .unwrap();
     let cell = &ran.report.topologies[0].cells[0];
     // The readers in the lost region are down for about its hour; writes
     // fail over in minutes. The incident's RTO is the worse: the readers'.
-    assert!(worst_read > worst_write, "read {worst_read} write {worst_write}");
+    assert!(
+        worst_read > worst_write,
+        "read {worst_read} write {worst_write}"
+    );
     assert!(worst_read >= 3_000_000, "read outage {worst_read}");
     assert_eq!(cell.rto_ms.max, worst_read);
     assert_eq!(cell.read_rto_ms.max, worst_read);
@@ -173,12 +184,16 @@ fn a_study_report_opens_with_assumptions_and_shows_sensitivity_latency_and_dupli
     // summary.json opens with the assumptions, then the sensitivity.
     let first_key = summary_text.split('"').nth(1).unwrap();
     assert_eq!(first_key, "assumptions");
-    let domains = summary["assumptions"]["failure_domains"].as_array().unwrap();
+    let domains = summary["assumptions"]["failure_domains"]
+        .as_array()
+        .unwrap();
     assert_eq!(domains.len(), 2);
     assert_eq!(domains[0]["kind"], "crash");
     assert!(domains[0]["rate_per_year"].as_f64().unwrap() > 0.0);
     let human = summary["assumptions"]["human_times"].as_array().unwrap();
-    assert!(human.iter().any(|h| h["decision"].as_str().unwrap().contains("10 min")));
+    assert!(human
+        .iter()
+        .any(|h| h["decision"].as_str().unwrap().contains("10 min")));
     assert!(summary["assumptions"]["prices"]
         .as_array()
         .unwrap()
@@ -186,7 +201,10 @@ fn a_study_report_opens_with_assumptions_and_shows_sensitivity_latency_and_dupli
         .any(|p| p["confirmed"] == false));
     let rows = summary["sensitivity"]["rows"].as_array().unwrap();
     let changes: Vec<&str> = rows.iter().map(|r| r["change"].as_str().unwrap()).collect();
-    assert!(changes.contains(&"broker: power loss instead of crash"), "{changes:?}");
+    assert!(
+        changes.contains(&"broker: power loss instead of crash"),
+        "{changes:?}"
+    );
     assert!(changes.contains(&"decision time doubled"), "{changes:?}");
     assert!(summary["scenarios"].as_array().unwrap().len() == 3);
     // study.json carries the same, and the latency and duplicates.
@@ -211,14 +229,19 @@ fn a_study_report_opens_with_assumptions_and_shows_sensitivity_latency_and_dupli
     assert!(page.contains("not a measurement"));
     assert!(page.contains("decision time doubled"));
     let appendix = at("id=\"appendix\"");
-    assert!(!page[..appendix].contains("cell-"), "internal names before the appendix");
+    assert!(
+        !page[..appendix].contains("cell-"),
+        "internal names before the appendix"
+    );
     // Nothing named "met" or cheapest on an upper bound above its target.
     let report = &study["topologies"];
     let target = study["classes"][0]["max_breach_probability_per_year"]
         .as_f64()
         .unwrap();
     for t in report.as_array().unwrap() {
-        let upper = t["verdicts"][0]["p_breach_per_year_upper95"].as_f64().unwrap();
+        let upper = t["verdicts"][0]["p_breach_per_year_upper95"]
+            .as_f64()
+            .unwrap();
         let met = t["verdicts"][0]["status"]["is"] == "met";
         assert_eq!(met, upper <= target, "{t}");
         if study["cheapest_meeting_all"] == t["name"] {

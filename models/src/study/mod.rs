@@ -336,7 +336,12 @@ fn check(study: &Study, src: &Source) -> Result<(), ScenarioError> {
 /// (which never comes back); `destroyed` only applies where machines are.
 fn check_lasts(f: &FaultCase, i: usize, src: &Source) -> Result<(), ScenarioError> {
     let err = |field: &str, message: String| {
-        Err(invalid(src, &format!("faults[{i}].{field}"), &f.name, message))
+        Err(invalid(
+            src,
+            &format!("faults[{i}].{field}"),
+            &f.name,
+            message,
+        ))
     };
     let machines = matches!(f.domain, Domain::Broker | Domain::Dc | Domain::Region);
     if f.destroyed && !machines {

@@ -299,7 +299,11 @@ pub fn scale_human_time(base: &mut Scenario, which: HumanTime, num: u64, den: u6
             HumanTime::Dns => r.dns_ttl_ms = r.dns_ttl_ms.saturating_mul(num) / den.max(1),
         }
     }
-    for f in base.producers.iter_mut().filter_map(|p| p.failover.as_mut()) {
+    for f in base
+        .producers
+        .iter_mut()
+        .filter_map(|p| p.failover.as_mut())
+    {
         match which {
             HumanTime::Detection => {
                 f.detection = scale_dist(f.detection, num, den);

@@ -92,15 +92,44 @@ pub fn exceedance_chart_marked(
     render(stem, &plain.caption, (1100, 560), &chart)
 }
 
-/// Up to `count` of `points`, evenly spaced, starting `shift` of a step
-/// along (so two curves on one line put their markers at different places).
-fn marker_points(points: &[(f64, f64)], count: usize, shift: usize, of: usize) -> Vec<(f64, f64)> {
-    if points.is_empty() {
+/// `count` marker positions on a curve of `sorted` values: evenly spaced
+/// in x over `[x_lo, x_hi]` (in log space when `log`), shifted by
+/// `shift / of` of a step so that curves lying on each other put their
+/// markers at different places, each at the curve's height there; none
+/// beyond the curve's largest value, where it ends.
+fn marker_points(
+    sorted: &[f64],
+    (x_lo, x_hi): (f64, f64),
+    log: bool,
+    (shift, of): (usize, usize),
+    floor: f64,
+) -> Vec<(f64, f64)> {
+    let n = sorted.len();
+    let Some(&last) = sorted.last() else {
         return Vec::new();
-    }
-    let step = (points.len() / count.max(1)).max(1);
-    let start = (step * shift) / of.max(1);
-    points.iter().skip(start).step_by(step).copied().collect()
+    };
+    let count = 12;
+    let (a, b) = if log {
+        (x_lo.ln(), x_hi.ln())
+    } else {
+        (x_lo, x_hi)
+    };
+    (0..count)
+        .map(|j| {
+            let t = (j as f64 + (shift as f64 + 0.5) / of.max(1) as f64) / count as f64;
+            let v = a + (b - a) * t;
+            if log {
+                v.exp()
+            } else {
+                v
+            }
+        })
+        .filter(|&x| x < last)
+        .map(|x| {
+            let above = sorted.iter().filter(|&&v| v > x).count() as f64 / n as f64;
+            (x, above.max(floor))
+        })
+        .collect()
 }
 
 /// `(x, P(X > x))` corners of the empirical survival function of `sorted`
@@ -265,18 +294,20 @@ impl Exceedance {
                 .collect();
             if self.markers {
                 let c = colour(i);
-                let pts = marker_points(&line, 10, i, count);
+                let log = x_lo > 0.0;
+                let pts = marker_points(values, (x_lo, x_max), log, (i, count), floor);
                 match i % 4 {
                     0 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.filled()))),
                     1 => chart.draw_series(
                         pts.into_iter()
                             .map(|p| TriangleMarker::new(p, 7, c.filled())),
                     ),
-                    2 => chart.draw_series(
+                    2 => chart
+                        .draw_series(pts.into_iter().map(|p| Cross::new(p, 6, c.stroke_width(2)))),
+                    _ => chart.draw_series(
                         pts.into_iter()
-                            .map(|p| Cross::new(p, 6, c.stroke_width(2))),
+                            .map(|p| Circle::new(p, 5, c.stroke_width(2))),
                     ),
-                    _ => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.stroke_width(2)))),
                 }
                 .map_err(err)?;
             }

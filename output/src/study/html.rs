@@ -43,6 +43,7 @@ font-size:14px;margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px;text-ali
 th{background:#f3f3f3;vertical-align:bottom}td.name,th.name{text-align:left}.wide{overflow-x:auto}\
 td.met{background:#dff0d8}td.unshown{background:#fcf8e3}td.not{background:#f2dede}\
 td.holds{background:#dff0d8}td.changes{background:#f2dede}td.text{text-align:left}\
+table.text th,table.text td{text-align:left}td.met,td.unshown,td.not{text-align:left}\
 figure{margin:16px 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:14px;\
 color:#444}code{background:#f5f5f5;padding:1px 4px;font-size:13px}.note{font-size:14px;color:#444}\
 .warnings{border:2px solid #c90;background:#fff8e5;padding:8px 16px;margin:16px 0}\
@@ -67,6 +68,15 @@ fn table_open(h: &mut String, header: &[&str]) {
     h.push_str("</tr>\n");
 }
 
+/// [`table_open`] for a table of words: every column left-aligned.
+fn text_table_open(h: &mut String, header: &[&str]) {
+    h.push_str("<div class=\"wide\"><table class=\"text\"><tr>");
+    for c in header {
+        let _ = write!(h, "<th>{}</th>", escape(c));
+    }
+    h.push_str("</tr>\n");
+}
+
 fn row(h: &mut String, cells: &[String]) {
     h.push_str("<tr>");
     for (i, c) in cells.iter().enumerate() {
@@ -81,7 +91,7 @@ fn objectives(h: &mut String, r: &StudyReport) {
         return;
     }
     h.push_str("<h3>Objectives of each class</h3>\n");
-    table_open(
+    text_table_open(
         h,
         &[
             "class",
@@ -117,11 +127,7 @@ fn status_class(s: Status) -> &'static str {
 }
 
 fn verdicts(h: &mut String, r: &StudyReport) {
-    let mut header = vec![
-        "topology",
-        "cost per month",
-        "p99 write latency (no fault)",
-    ];
+    let mut header = vec!["topology", "cost per month", "p99 write latency (no fault)"];
     header.extend(r.classes.iter().map(|c| c.class.as_str()));
     table_open(h, &header);
     for t in &r.topologies {
@@ -133,11 +139,12 @@ fn verdicts(h: &mut String, r: &StudyReport) {
             escape(&latency(t.steady_ack_latency_p99_us))
         );
         for v in &t.verdicts {
-            let why = v
-                .driven_by
-                .as_ref()
-                .map(|f| format!("; mostly {f}"))
-                .unwrap_or_default();
+            // Which fault scenario breaches most matters where the class
+            // is not met; on a met one it would read as a fault.
+            let why = match (&v.driven_by, v.status) {
+                (Some(f), s) if !s.holds() => format!("; mostly {f}"),
+                _ => String::new(),
+            };
             let _ = write!(
                 h,
                 "<td class=\"{}\"><b>{}</b><br>{} a year (95% &le; {}){}</td>",
@@ -210,7 +217,7 @@ fn assumptions(h: &mut String, r: &StudyReport) {
         "<h3 id=\"assumptions\">Assumptions</h3>\n<p class=\"note\">Inputs, not \
         measurements: every verdict above follows from them. Replace them with your own.</p>\n",
     );
-    table_open(
+    text_table_open(
         h,
         &[
             "fault scenario",
@@ -236,7 +243,7 @@ fn assumptions(h: &mut String, r: &StudyReport) {
     }
     h.push_str("</table></div>\n");
     if !a.human_times.is_empty() {
-        table_open(h, &["topology", "detection", "decision", "DNS switch"]);
+        text_table_open(h, &["topology", "detection", "decision", "DNS switch"]);
         for t in &a.human_times {
             row(
                 h,
@@ -274,7 +281,7 @@ fn assumptions(h: &mut String, r: &StudyReport) {
         .prices
         .iter()
         .filter(|p| !p.confirmed)
-        .map(|p| format!("{} (${})", p.key, p.usd))
+        .map(|p| format!("{} ({})", p.key, crate::units::unit_usd(p.usd)))
         .collect();
     let _ = writeln!(
         h,
@@ -302,7 +309,7 @@ fn sensitivity(h: &mut String, r: &StudyReport) {
          random numbers): only the cells a change touches are simulated again.</p>",
         escape(&Sensitivity::headline_text(&s.headline))
     );
-    table_open(h, &["change", "headline", "cells simulated again"]);
+    text_table_open(h, &["change", "headline", "cells simulated again"]);
     for row in &s.rows {
         let (class, text) = if row.holds {
             ("holds", "holds".to_string())
@@ -499,7 +506,11 @@ fn replays(h: &mut String, r: &StudyReport, replay: &[Vec<Option<String>>]) {
     let mut items = Vec::new();
     for (i, t) in r.topologies.iter().enumerate() {
         for (k, f) in r.faults.iter().enumerate() {
-            if let Some(c) = replay.get(i).and_then(|v| v.get(k)).and_then(|c| c.as_ref()) {
+            if let Some(c) = replay
+                .get(i)
+                .and_then(|v| v.get(k))
+                .and_then(|c| c.as_ref())
+            {
                 items.push(format!(
                     "<li>{} under {}: <code>{}</code></li>",
                     escape(&t.name),

@@ -205,7 +205,9 @@ pub enum Status {
     /// bound within the target if the breach rates stayed as observed
     /// ([`trials_to_show`]); `None` when no number would (the estimate sits
     /// on the target).
-    NotShown { trials_needed: Option<u64> },
+    NotShown {
+        trials_needed: Option<u64>,
+    },
     NotMet,
 }
 
@@ -328,7 +330,6 @@ fn cell_stats(fault: &FaultInfo, cell: &CellInput, classes: &[Objective]) -> Cel
     }
 }
 
-
 /// 1 − exp(−Σ λ_f p_f) over the applicable cells.
 fn p_per_year(cells: &[CellStats], p: impl Fn(&CellStats) -> f64) -> f64 {
     let rate: f64 = cells
@@ -396,9 +397,10 @@ fn what_breaches(c: &CellStats, k: usize, class: &Objective) -> String {
     if c.rpo_breaches[k] > 0 {
         parts.push(if class.rpo_ms == 0 {
             format!(
-                "loses acknowledged records in {} of incidents (up to {})",
+                "loses acknowledged records in {} of incidents (up to {} {})",
                 share(c.rpo_breaches[k]),
-                crate::units::count(c.acked_lost_records.max, "record")
+                crate::units::thousands(c.acked_lost_records.max),
+                crate::units::plural(c.acked_lost_records.max, "record")
             )
         } else {
             format!(
@@ -477,7 +479,6 @@ fn round_up_2sf(n: u64) -> u64 {
     }
     n.div_ceil(unit) * unit
 }
-
 
 /// Every topology's figures and verdicts.
 pub fn evaluate(

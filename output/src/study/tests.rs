@@ -259,9 +259,7 @@ fn a_point_estimate_within_target_whose_bound_is_above_is_never_met_nor_cheapest
     let below = (m * 9 / 10) / 200 * 200;
     assert!(bound_at(above) <= target, "m {m}: {}", bound_at(above));
     assert!(bound_at(below) > target, "m {m}: {}", bound_at(below));
-    assert!(
-        (wilson_upper95(0.25, 400) - crate::stats::wilson_ci95(100, 400)[1]).abs() < 1e-12
-    );
+    assert!((wilson_upper95(0.25, 400) - crate::stats::wilson_ci95(100, 400)[1]).abs() < 1e-12);
 }
 
 #[test]
