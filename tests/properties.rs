@@ -113,6 +113,7 @@ fn build(
             retry_backoff_ms: 100,
             retry_backoff_max_ms: 1_000,
             failover: None,
+            deployment: Default::default(),
         }],
         consumers: vec![],
         faults: fault_list,

@@ -13,11 +13,14 @@ pub struct TrialOutcome {
     /// Age, at the failure instant, of the oldest lost acknowledged record.
     /// 0 when nothing was lost.
     pub rpo_ms: u64,
-    /// Total time during which some producer could not get acknowledgements.
+    /// Total time during which some producer could not get acknowledgements,
+    /// for any reason: Kafka, the network, or the producer itself being
+    /// dead (the application's view).
     pub write_unavailable_ms: u64,
     /// The longest such stretch (the write RTO).
     pub max_write_outage_ms: u64,
-    /// Total time during which some consumer group could not read.
+    /// Total time during which some consumer group could not read, dead
+    /// groups included.
     pub read_unavailable_ms: u64,
     /// The longest such stretch (the read RTO).
     pub max_read_outage_ms: u64,
@@ -28,8 +31,9 @@ pub struct TrialOutcome {
     /// Records whose send failed back to the application (not silent loss).
     pub failed_sends: u64,
     /// Total time during which some producer was dead: killed with its DC
-    /// or region (`clients: Die`). A dead producer is not counted as
-    /// write-unavailable; this is its own figure.
+    /// or region (`clients: Die`) until its deployment ran it again. A
+    /// component figure: the application's write outage counts that time
+    /// too.
     pub producer_down_ms: u64,
     /// Bytes that crossed data-center or region boundaries.
     pub cross_dc_bytes: u64,

@@ -579,6 +579,44 @@ pub struct Producer {
     /// name in another cluster after `detection` and the DNS TTL.
     #[serde(default)]
     pub failover: Option<ClientFailover>,
+    /// How the application that runs this producer is deployed: where it
+    /// runs again when its DC is lost (see [`Deployment`]).
+    #[serde(default)]
+    pub deployment: Deployment,
+}
+
+/// How a client application is deployed, which decides where it runs
+/// again when its DC is lost. A client that runs nowhere is down for the
+/// application (writes or reads), whatever Kafka could do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Deployment {
+    /// The default, as applications are usually run: instances in every DC
+    /// of the client's region behind a load balancer or a scheduler. Losing
+    /// the client's DC moves its traffic to a surviving DC of the region
+    /// after `move_after` (the health check that takes the lost instances
+    /// out, e.g. a load balancer's 3 failed checks 10 s apart); it is down
+    /// only while every DC of its region is down.
+    SpreadOverRegion {
+        #[serde(default = "default_move_after")]
+        move_after: TimeDist,
+    },
+    /// Runs only in its DC: down while that DC is down.
+    Pinned,
+    /// Runs in its DC; when that DC is lost it is restarted in DC `dc`
+    /// (another zone, or another region) after `after`, if `dc` is up.
+    RestartIn { dc: String, after: TimeDist },
+}
+
+impl Default for Deployment {
+    fn default() -> Self {
+        Deployment::SpreadOverRegion {
+            move_after: default_move_after(),
+        }
+    }
+}
+
+fn default_move_after() -> TimeDist {
+    TimeDist::Fixed(30_000)
 }
 
 /// A producer's own failover to another cluster, as an application with a
@@ -640,6 +678,9 @@ pub struct Consumer {
     /// this rack while that replica has the offsets it needs.
     #[serde(default)]
     pub client_rack: String,
+    /// How the group's application is deployed (see [`Deployment`]).
+    #[serde(default)]
+    pub deployment: Deployment,
 }
 
 fn default_auto_commit_interval_ms() -> u64 {
@@ -737,8 +778,10 @@ pub struct Fault {
 
 /// Whether the clients in a lost DC or region die with it.
 ///
-/// `Die` (the default, for `Crash` and `PowerLoss` alike): they stop; a dead
-/// producer is not write-unavailable, it is dead (`producer_down_ms`).
+/// `Die` (the default, for `Crash`, `PowerLoss` and `Destroyed` alike): they
+/// stop, and are down for the application (writes, reads) until their
+/// [`Deployment`] runs them again (`producer_down_ms` is the producers' dead
+/// time as a component figure).
 /// `Survive`: the application outlives the brokers (its clients run
 /// elsewhere, or are restarted at once): a surviving producer that cannot
 /// get acknowledgements is write-unavailable and its expired sends fail,

@@ -103,6 +103,14 @@ pub enum TraceRecord {
         start: u64,
         processed: u64,
     },
+    /// A client whose DC was lost runs again in DC `dc` (its deployment):
+    /// producer `client` when `producer`, else consumer group entry
+    /// `client`.
+    ClientMoved {
+        producer: bool,
+        client: u16,
+        dc: u16,
+    },
     /// Cluster Linking `promote` could not reach the source: no failover.
     PromoteFailed,
     /// A restarted MM2 task copies these records again (at-least-once).

@@ -4,11 +4,11 @@
 use super::clusters::Clusters;
 use super::topics::Topics;
 use super::topology::Topology;
-use super::{positive_ms, Checker, ConsumerSpec, ProducerSpec};
+use super::{positive_ms, Checker, ConsumerSpec, Placement, ProducerSpec};
 use crate::dr::spec::DrSpec;
 use crate::error::ScenarioError;
 use crate::ids::*;
-use crate::scenario::{Acks, Consumer, Producer, Scenario};
+use crate::scenario::{Acks, Consumer, Deployment, Producer, Scenario, TimeDist};
 use kdrsim_sim::SimDuration;
 use std::collections::BTreeSet;
 
@@ -84,6 +84,7 @@ impl Scope<'_> {
                 return Err(c.fail(errors));
             }
         };
+        let placement = self.placement(&pf, &p.deployment, dc)?;
         let (delivery_timeout, request_timeout) = settings;
         let topic_spec = &mut self.topics.specs[topic.idx()];
         let mirror = topic_spec
@@ -114,6 +115,7 @@ impl Scope<'_> {
             retry_backoff,
             retry_backoff_max,
             failover: None,
+            placement,
         })
     }
 
@@ -149,6 +151,7 @@ impl Scope<'_> {
                     return Err(c.fail(errors.into_iter().flatten().collect()));
                 }
             };
+        let placement = self.placement(&kf, &k.deployment, dc)?;
         let reads_mirror = self.topics.specs[topic.idx()].mirror_of.map(|m| m.mirror);
         if !groups.insert((k.group.clone(), topic, reads_mirror)) {
             return Err(c.err(
@@ -165,6 +168,53 @@ impl Scope<'_> {
             reset: k.auto_offset_reset,
             reads_mirror,
             client_rack,
+            placement,
+        })
+    }
+
+    /// Client `field`'s deployment, resolved against its DC `home`.
+    fn placement(
+        &self,
+        field: &str,
+        d: &Deployment,
+        home: DcIdx,
+    ) -> Result<Placement, ScenarioError> {
+        let c = self.c;
+        let df = format!("{field}.deployment");
+        let checked = |name: &str, t: &TimeDist| match t.problem() {
+            Some(problem) => Err(c.err(format!("{df}.{name}"), "", problem)),
+            None => Ok(()),
+        };
+        Ok(match d {
+            Deployment::Pinned => Placement::Pinned,
+            Deployment::SpreadOverRegion { move_after } => {
+                checked("move_after", move_after)?;
+                let region = self.topo.dcs[home.idx()].region;
+                let others = (0..self.topo.dcs.len())
+                    .map(|i| DcIdx(i as u16))
+                    .filter(|&i| i != home && self.topo.dcs[i.idx()].region == region);
+                Placement::Spread {
+                    dcs: std::iter::once(home).chain(others).collect(),
+                    move_after: *move_after,
+                }
+            }
+            Deployment::RestartIn { dc, after } => {
+                checked("after", after)?;
+                let to = self.topo.find_dc(c, &format!("{df}.dc"), dc)?;
+                if to == home {
+                    return Err(c.err(
+                        format!("{df}.dc"),
+                        &format!("\"{dc}\""),
+                        "the client's own DC: valid: another DC to restart it in \
+                         (Pinned keeps it in its own)"
+                            .to_string(),
+                    ));
+                }
+                Placement::RestartIn {
+                    dc: to,
+                    after: *after,
+                }
+            }
         })
     }
 

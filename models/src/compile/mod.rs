@@ -182,6 +182,8 @@ pub struct ProducerSpec {
     pub retry_backoff_max: SimDuration,
     /// The producer's own failover to another cluster's topic, if declared.
     pub failover: Option<ClientFailoverSpec>,
+    /// Where it runs again when its DC is lost.
+    pub placement: Placement,
 }
 
 /// A producer's client-side failover (`producers[].failover`), resolved.
@@ -208,6 +210,24 @@ pub struct ConsumerSpec {
     /// Reads the copy a mirror (by index) keeps of `topic`, in the mirror's
     /// target cluster, instead of `topic` itself.
     pub reads_mirror: Option<usize>,
+    /// Where it runs again when its DC is lost.
+    pub placement: Placement,
+}
+
+/// A client's deployment (`deployment`), resolved: where it runs again
+/// when the DC it runs in is lost.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placement {
+    /// Instances in each of `dcs` (its region's DCs, its own first): it
+    /// moves to the first of them that is up after `move_after`.
+    Spread {
+        dcs: Vec<DcIdx>,
+        move_after: TimeDist,
+    },
+    /// Only in its own DC.
+    Pinned,
+    /// Restarted in `dc` after `after`.
+    RestartIn { dc: DcIdx, after: TimeDist },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

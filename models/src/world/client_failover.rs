@@ -67,13 +67,13 @@ impl World {
     /// Whether every live member of `p`'s lane reaches data center `dc`.
     pub(super) fn lane_reaches(&self, p: usize, dc: DcIdx) -> bool {
         self.lane_members(p)
-            .all(|i| self.connected(self.model.producers[i].dc, dc))
+            .all(|i| self.connected(self.producer_dc(i), dc))
     }
 
     /// The slowest live member's round trip to data center `dc`.
     pub(super) fn lane_rtt(&self, p: usize, dc: DcIdx) -> SimDuration {
         self.lane_members(p)
-            .map(|i| self.rtt_between(self.model.producers[i].dc, dc))
+            .map(|i| self.rtt_between(self.producer_dc(i), dc))
             .max()
             .unwrap_or(SimDuration::ZERO)
     }

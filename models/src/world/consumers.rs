@@ -23,7 +23,7 @@ impl World {
                 m.brokers[b.idx()].rack == rack
                     && self.brokers[b.idx()].serving()
                     && matches!(part.replicas[s].fetch, Fetch::Leader | Fetch::Streaming)
-                    && self.connected(m.brokers[b.idx()].dc, m.consumers[consumer].dc)
+                    && self.connected(m.brokers[b.idx()].dc, self.consumer_dc(consumer))
             })
             .map(|s| m.brokers[spec.replicas[s].idx()].dc)
     }
@@ -33,7 +33,7 @@ impl World {
     pub(super) fn refresh_consumers(&mut self, now: SimTime, only: Option<usize>) {
         let m = self.model.clone();
         for (i, c) in m.consumers.iter().enumerate() {
-            let alive = self.dc_down[c.dc.idx()] == 0;
+            let alive = self.dc_down[self.consumer_dc(i).idx()] == 0;
             if alive != self.consumer_alive[i] {
                 self.consumer_alive[i] = alive;
                 if !alive {
@@ -65,13 +65,17 @@ impl World {
             let spec = &m.partitions[p];
             let leader_b = self.parts[p].leader.map(|l| spec.replicas[l as usize]);
             let mut bad = false;
-            for (i, c) in m.consumers.iter().enumerate() {
-                if self.consumer_topic[i] != spec.topic || !self.consumer_alive[i] {
+            for i in 0..m.consumers.len() {
+                if self.consumer_topic[i] != spec.topic {
                     continue;
                 }
-                let ok = leader_b.is_some_and(|b| {
-                    self.brokers[b.idx()].serving() && self.connected(self.broker_dc(b), c.dc)
-                }) || self.consumer_source_dc(p, i).is_some();
+                // The application's view: a group that runs nowhere is down
+                // for reads, as much as one that reaches no replica.
+                let dc = self.consumer_dc(i);
+                let ok = self.consumer_alive[i]
+                    && (leader_b.is_some_and(|b| {
+                        self.brokers[b.idx()].serving() && self.connected(self.broker_dc(b), dc)
+                    }) || self.consumer_source_dc(p, i).is_some());
                 bad |= !ok;
             }
             if bad != self.parts[p].read_bad {

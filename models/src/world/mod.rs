@@ -34,6 +34,7 @@ mod fault_effects;
 mod mirrors;
 mod observers;
 mod partition_refresh;
+mod placement;
 mod producer_metadata;
 mod producers;
 mod quorum;
@@ -146,6 +147,12 @@ enum Ev {
         partition: PartitionIdx,
         gen: u32,
     },
+    /// A client whose DC was lost runs again where its deployment says
+    /// (placement.rs).
+    ClientMoves {
+        client: placement::ClientRef,
+        gen: u32,
+    },
     /// Test hook (`World::canary_loop`): schedules itself again at the
     /// same instant, forever.
     Canary,
@@ -243,6 +250,8 @@ pub struct World {
     sync_phase: Vec<SimDuration>,
     rb: runbook::RunbookState,
     humans: StreamRng,
+    /// Where each client runs now (placement.rs).
+    places: placement::ClientPlaces,
     /// Jitter of producers' metadata-refresh backoff (`producer_metadata.rs`).
     client_meta: StreamRng,
     epochs: Vec<Vec<EpochStart>>,
@@ -357,6 +366,7 @@ impl World {
             sync_phase: Vec::new(),
             rb: runbook::RunbookState::default(),
             humans: streams.stream(Purpose::HUMANS),
+            places: placement::ClientPlaces::new(&streams),
             client_meta: streams.stream(CLIENT_METADATA),
             epochs: Vec::new(),
             oracle: Oracle::default(),
@@ -631,6 +641,7 @@ impl World {
             self.protocol.push(streams.stream(purpose));
         }
         self.humans = streams.stream(Purpose::HUMANS);
+        self.places.reset(&m, &streams);
         self.client_meta = streams.stream(CLIENT_METADATA);
         self.q.clear();
         self.events = 0;
@@ -907,12 +918,14 @@ impl World {
                     self.producer_refreshed(p);
                 }
             }
+            Ev::ClientMoves { client, gen } => self.client_moves(now, client, gen),
             Ev::End => return true,
         }
         false
     }
 
     fn refresh(&mut self, now: SimTime) {
+        self.refresh_places(now);
         for pi in 0..self.producer_dead.len() {
             let dead = !self.producer_alive(pi);
             if dead != self.producer_dead[pi] {

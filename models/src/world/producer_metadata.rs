@@ -131,7 +131,7 @@ impl World {
         if self.guest[p].is_some() {
             return self.lane_reaches(p, d);
         }
-        self.prod[p].is_some_and(|pi| self.connected(d, self.model.producers[pi as usize].dc))
+        self.prod[p].is_some_and(|pi| self.connected(d, self.producer_dc(pi as usize)))
     }
 
     /// The first metadata refresh at or after `now` on the backoff schedule

@@ -17,6 +17,7 @@ impl World {
         // Producer: can it append, and do acknowledgements flow?
         let Some(pi) = self.prod[p] else { return };
         let pr = &m.producers[pi as usize];
+        let pdc = self.producer_dc(pi as usize);
         // A partition shared with a producer that failed over into it is
         // judged as one lane (client_failover.rs); alone, by its producer.
         let shared = self.guest[p].is_some();
@@ -32,7 +33,7 @@ impl World {
             && leader_up
             && leader_dc.is_some_and(|d| match shared {
                 true => self.lane_reaches(p, d),
-                false => self.connected(d, pr.dc),
+                false => self.connected(d, pdc),
             });
         // It sends to the leader its metadata names (producer_metadata.rs).
         let knows = self.producer_knows_leader(now, p, producer_alive);
@@ -54,7 +55,7 @@ impl World {
             && !appending_real
             && pr.acks != Acks::All
             && part.zombie.map(|z| z.slot) == part.known_leader
-            && zombie_dc.is_some_and(|d| self.connected(d, pr.dc));
+            && zombie_dc.is_some_and(|d| self.connected(d, pdc));
         let maximal = part.isr | part.pending_isr.unwrap_or(0);
         let hw_moves = (0..rf).all(|s| {
             maximal & (1 << s) == 0
@@ -74,7 +75,7 @@ impl World {
                 let to_leader = if shared && !use_zombie {
                     self.lane_rtt(p, ldc)
                 } else {
-                    self.rtt_between(pr.dc, ldc)
+                    self.rtt_between(pdc, ldc)
                 };
                 let mut rtt = to_leader;
                 if pr.acks == Acks::All {
@@ -100,7 +101,9 @@ impl World {
         }
         let steady_us = round_trip_us.filter(|_| acks_flow);
         self.parts[p].acks_too_slow = too_slow;
-        let write_bad = producer_alive && !acks_flow;
+        // The application's view: a producer that runs nowhere is down
+        // for writes, as much as one that gets no acknowledgements.
+        let write_bad = !producer_alive || !acks_flow;
 
         // Sends the producer is waiting on: from the oldest unacknowledged
         // send (`pending_since`) on, whatever the reason acknowledgements

@@ -19,6 +19,7 @@ impl World {
         let m = self.model.clone();
         let spec = &m.partitions[p];
         let producer = self.prod[p].map(|i| &m.producers[i as usize]);
+        let producer_dc = self.prod[p].map(|i| self.producer_dc(i as usize));
         let record_bytes = self.record_bytes[p];
         if let Some(z) = self.parts[p].zombie {
             let rate = self.parts[p].curve.rate_mrps();
@@ -27,15 +28,15 @@ impl World {
             let leo = z.leo(now, rate).max(before);
             self.parts[p].replicas[zs].leo = leo;
             let zombie_dc = self.broker_dc(spec.replicas[zs]);
-            if producer.is_some_and(|pr| pr.dc != zombie_dc) {
+            if producer_dc.is_some_and(|d| d != zombie_dc) {
                 self.cross_dc_bytes = self
                     .cross_dc_bytes
                     .saturating_add((leo - before).saturating_mul(record_bytes));
             }
-            if let Some(pr) = producer {
+            if let Some(pdc) = producer_dc {
                 let moved = (leo - before).saturating_mul(record_bytes);
                 self.traffic
-                    .count(&m, Purpose::Produce, pr.dc, zombie_dc, moved);
+                    .count(&m, Purpose::Produce, pdc, zombie_dc, moved);
             }
             // acks=1 is answered on the zombie's own append.
             if producer.is_some_and(|pr| pr.acks == Acks::One) && leo > z.acked_upto {
@@ -57,13 +58,13 @@ impl World {
         let old_leader_leo = part.replicas[l].leo;
         part.replicas[l].leo = leo_now.max(old_leader_leo);
         part.replicas[l].view = part.replicas[l].leo;
-        if let Some(pr) = producer {
+        if let Some(pdc) = producer_dc {
             let moved = (part.replicas[l].leo - old_leader_leo).saturating_mul(record_bytes);
-            if pr.dc != leader_dc {
+            if pdc != leader_dc {
                 bytes = bytes.saturating_add(moved);
             }
             self.traffic
-                .count(&m, Purpose::Produce, pr.dc, leader_dc, moved);
+                .count(&m, Purpose::Produce, pdc, leader_dc, moved);
         }
         for s in 0..spec.rf as usize {
             if s == l {
@@ -135,10 +136,10 @@ impl World {
             .consumers
             .iter()
             .enumerate()
-            .filter(|(i, c)| {
+            .filter(|(i, _)| {
                 self.consumer_topic[*i] == spec.topic
                     && self.consumer_alive[*i]
-                    && self.consumer_source_dc(p, *i).unwrap_or(leader_dc) != c.dc
+                    && self.consumer_source_dc(p, *i).unwrap_or(leader_dc) != self.consumer_dc(*i)
             })
             .count() as u64;
         self.count_consumed(p, leader_dc, self.parts[p].hw.saturating_sub(old_hw));

@@ -10,9 +10,10 @@ impl World {
         })
     }
 
-    /// Whether producer `pi` is alive (not killed with its DC).
+    /// Whether producer `pi` is alive: the DC it runs in now is up
+    /// (placement.rs).
     pub(super) fn producer_alive(&self, pi: usize) -> bool {
-        self.dc_down[self.model.producers[pi].dc.idx()] == 0
+        self.dc_down[self.producer_dc(pi).idx()] == 0
     }
 
     pub(super) fn connected(&self, a: DcIdx, b: DcIdx) -> bool {

@@ -147,7 +147,7 @@ impl super::World {
                 continue;
             }
             let from = self.consumer_source_dc(p, i).unwrap_or(leader_dc);
-            let to = self.model.consumers[i].dc;
+            let to = self.consumer_dc(i);
             let boundary = Boundary::between(&self.model, from, to);
             self.traffic.add(Purpose::Consume, boundary, bytes);
         }

@@ -140,7 +140,10 @@ impl Timeline {
         let mut isr: Vec<(u64, f64)> = vec![];
         let mut gap: Vec<(u64, f64)> = vec![];
         let mut marks = Vec::new();
-        let parts = model.partitions.len().max(1) as f64;
+        // Shares of what the application writes to and reads from: the
+        // partitions that have a producer (a group), not the DR copies
+        // nobody uses until a failover moves the clients onto them.
+        let (written, read) = application_partitions(model);
         let (mut w_bad, mut r_bad) = (0u32, 0u32);
         let mut writes: Vec<(u64, f64)> = vec![(0, 100.0)];
         let mut reads: Vec<(u64, f64)> = vec![(0, 100.0)];
@@ -211,7 +214,7 @@ impl Timeline {
                     } else {
                         w_bad += 1;
                     }
-                    writes.push((t, 100.0 * (1.0 - w_bad as f64 / parts)));
+                    writes.push((t, 100.0 * (1.0 - w_bad as f64 / written)));
                 }
                 TraceRecord::ReadAvailability { available, .. } => {
                     if available {
@@ -219,7 +222,7 @@ impl Timeline {
                     } else {
                         r_bad += 1;
                     }
-                    reads.push((t, 100.0 * (1.0 - r_bad as f64 / parts)));
+                    reads.push((t, 100.0 * (1.0 - r_bad as f64 / read)));
                 }
                 TraceRecord::LinkLag { link, lag_records } => {
                     links.entry(link).or_default().push((t, lag_records as f64));
@@ -306,7 +309,9 @@ impl Timeline {
             lanes.push(Lane::Numbers {
                 label: "log end − high watermark, p0 (records)".into(),
                 points: gap,
-                steps: false,
+                // Drawn from the samples as they were taken: a line between
+                // two sparse samples would show a drain that never happened.
+                steps: true,
                 max,
             });
         }
@@ -331,7 +336,7 @@ impl Timeline {
             lanes.push(Lane::Numbers {
                 label: format!("{name} lag, all partitions (records)"),
                 points,
-                steps: false,
+                steps: true,
                 max,
             });
         }
@@ -364,6 +369,25 @@ impl Timeline {
             })
             .sum()
     }
+}
+
+/// How many partitions the application writes to (those of topics with a
+/// producer) and reads from (those of topics a group reads), at least 1
+/// each. A failover moves clients from the primary's topics to the copies
+/// one for one, so the counts hold across it.
+fn application_partitions(model: &Model) -> (f64, f64) {
+    let mut written = 0u32;
+    let mut read = 0u32;
+    for t in 0..model.topics.len() {
+        let n = model.topics[t].partitions;
+        if model.topics[t].producer.is_some() {
+            written += n;
+        }
+        if model.consumers.iter().any(|c| c.topic.idx() == t) {
+            read += n;
+        }
+    }
+    (written.max(1) as f64, read.max(1) as f64)
 }
 
 impl Draw for Timeline {
