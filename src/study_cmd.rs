@@ -163,6 +163,9 @@ fn provenance_rows(p: &Provenance) -> Vec<(String, String)> {
     rows
 }
 
+/// A chart and the note naming the topologies whose curves coincide on it.
+type NotedChart = (ChartRef, String);
+
 /// Names of series whose values are the same multiset, as "A and B lie on
 /// one curve" sentences (empty when every curve is its own).
 fn coinciding(series: &[(String, Vec<u64>)]) -> String {
@@ -202,7 +205,7 @@ fn tail_charts(
     out: &mut OutDir,
     resolved: &Resolved,
     run: &StudyRun,
-) -> Result<(Option<ChartRef>, Vec<(ChartRef, String)>), CliError> {
+) -> Result<(Option<ChartRef>, Vec<NotedChart>), CliError> {
     let mut refs = Vec::new();
     for (k, f) in resolved.study.faults.iter().enumerate() {
         let series: Vec<(String, Vec<u64>)> = resolved
