@@ -11,12 +11,20 @@
 
 use crate::{load_source, Model, RunnerError, ScenarioError, Source, TrialOutcome, TrialRange};
 use kdrsim_models::scenario::{Scenario, TimeDist};
-use kdrsim_models::study::resolve::{self, Cell};
+use kdrsim_models::study::resolve::{self, Cell, HumanTime};
 use kdrsim_models::study::{self, Study, TopologyRef};
+use kdrsim_models::world::traffic::Traffic;
 use kdrsim_output::cost::{self, BookChoice, PriceBook};
+use kdrsim_output::study::assumptions::{
+    describe_dist, price_confirmed, Assumptions, DomainAssumption, HumanTimes, PriceAssumption,
+    ReplicationDelay, Sensitivity, SensitivityRow,
+};
 use kdrsim_output::study::bill;
 use kdrsim_output::study::render::{StudyHead, StudyReport};
-use kdrsim_output::study::{evaluate, CellInput, FaultInfo, Objective, TopologyInput};
+use kdrsim_output::study::{
+    cheapest_meeting_all, evaluate, CellInput, FaultInfo, Objective, TopologyInput, TopologyResult,
+};
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -30,7 +38,17 @@ pub struct Resolved {
     /// Per topology: its name, file, and per fault scenario (study order)
     /// the cell.
     pub topologies: Vec<ResolvedTopology>,
+    /// The sensitivity analysis: the same study with one assumption
+    /// changed, resolved the same way.
+    pub variants: Vec<Variant>,
     pub warnings: Vec<String>,
+}
+
+/// The study with one assumption changed.
+pub struct Variant {
+    /// The change, in words.
+    pub change: String,
+    pub topologies: Vec<ResolvedTopology>,
 }
 
 pub struct ResolvedTopology {
@@ -40,6 +58,10 @@ pub struct ResolvedTopology {
     /// study let `aws` choose.
     pub book: PriceBook,
     pub chosen_because: Option<String>,
+    /// The topology's own scenario (with a variant's human time applied).
+    pub base: Box<Scenario>,
+    /// Whether a variant's human time change touched this topology.
+    pub has_human_time: bool,
     pub cells: Vec<ResolvedCell>,
 }
 
@@ -137,15 +159,72 @@ pub fn cell_file_name(topology: &str, fault: &str) -> String {
 }
 
 /// Reads the study at `source` (`builtin`: its topology files are looked
-/// up among the built-in ones) and resolves every cell. Cells are named as
-/// if written into `out_dir`, so replay commands name real files.
+/// up among the built-in ones) and resolves every cell, and every cell of
+/// each sensitivity variant ([`Variant`]). Cells are named as if written
+/// into `out_dir`, so replay commands name real files.
 pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolved, ScenarioError> {
     let study = study::parse(source)?;
+    let warnings = check_fault_bounds(&study, source)?;
+    let topologies = resolve_topologies(&study, source, builtin, out_dir, None)?;
+    let mut variants = Vec::new();
+    if !study.classes.is_empty() {
+        for (i, f) in study.faults.iter().enumerate() {
+            if !f.can_lose_power() {
+                continue;
+            }
+            let mut flipped = study.clone();
+            flipped.faults[i].power_loss = !f.power_loss;
+            variants.push(Variant {
+                change: format!(
+                    "{}: {} instead of {}",
+                    f.name,
+                    flipped.faults[i].kind(),
+                    f.kind()
+                ),
+                topologies: resolve_topologies(&flipped, source, builtin, out_dir, None)?,
+            });
+        }
+        for h in HumanTime::ALL {
+            for (num, den, how) in [(1, 2, "halved"), (2, 1, "doubled")] {
+                let scale = Some((h, num, den));
+                let topologies = resolve_topologies(&study, source, builtin, out_dir, scale)?;
+                if topologies.iter().any(|t| t.has_human_time) {
+                    variants.push(Variant {
+                        change: format!("{} {how}", h.describe()),
+                        topologies,
+                    });
+                }
+            }
+        }
+    }
+    Ok(Resolved {
+        study,
+        file: source.file.clone(),
+        topologies,
+        variants,
+        warnings,
+    })
+}
+
+/// Refuses a fault that would be cut short by the trial's end; warns of
+/// one whose start or length is unbounded.
+fn check_fault_bounds(study: &Study, source: &Source) -> Result<Vec<String>, ScenarioError> {
     let mut warnings = Vec::new();
     for f in &study.faults {
         let at =
             f.at.unwrap_or_else(|| resolve::default_at(study.duration_ms));
-        match (bound_ms(&at), bound_ms(&f.lasts)) {
+        // A destroyed domain never comes back: only its start must fit,
+        // and an outage no failover ends runs to the trial's end.
+        if f.destroyed {
+            warnings.push(format!(
+                "fault `{}` is destroyed and never recovers: an outage that no failover ends \
+                 is cut at the trial's end, so its RTO reads as at most the rest of the trial \
+                 (it is in truth unbounded)",
+                f.name
+            ));
+        }
+        let lasts = f.lasts.unwrap_or(TimeDist::Fixed(0));
+        match (bound_ms(&at), bound_ms(&lasts)) {
             (Some(a), Some(l)) if a.saturating_add(l) >= study.duration_ms => {
                 return Err(ScenarioError::Invalid {
                     location: source.location("faults", &f.name),
@@ -164,17 +243,31 @@ pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolve
             )),
         }
     }
+    Ok(warnings)
+}
+
+/// Every topology of `study` with its cells; `human` scales one human
+/// time of every topology first (a sensitivity variant).
+fn resolve_topologies(
+    study: &Study,
+    source: &Source,
+    builtin: bool,
+    out_dir: &Path,
+    human: Option<(HumanTime, u64, u64)>,
+) -> Result<Vec<ResolvedTopology>, ScenarioError> {
     let mut topologies = Vec::new();
     for r in &study.topologies {
         let src = topology_source(&source.file, builtin, r)?;
         // The topology as its own file first, so its errors point into it.
         let topology = load_source(&src)?;
-        let base = kdrsim_models::load::parse(&src)?;
-        let (book, chosen_because) = price_book(&study, source, &base.name, &topology)?;
+        let mut base = kdrsim_models::load::parse(&src)?;
+        let (book, chosen_because) = price_book(study, source, &base.name, &topology)?;
+        let has_human_time =
+            human.is_some_and(|(h, num, den)| resolve::scale_human_time(&mut base, h, num, den));
         let mut cells = Vec::new();
         for f in &study.faults {
             let cell =
-                resolve::cell(&study, &base, f).map_err(|message| ScenarioError::Invalid {
+                resolve::cell(study, &base, f).map_err(|message| ScenarioError::Invalid {
                     location: source.location("topologies", &base.name),
                     message: format!("topology `{}` ({}): {message}", base.name, src.file),
                 })?;
@@ -182,7 +275,7 @@ pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolve
                 Cell::NotApplicable(why) => ResolvedCell::NotApplicable(why),
                 Cell::Runs { scenario, placed } => {
                     let file = out_dir.join(cell_file_name(&base.name, &f.name));
-                    let text = cell_text(&study, &source.file, &src.file, &scenario, &file);
+                    let text = cell_text(study, &source.file, &src.file, &scenario, &file);
                     let cell_src = Source {
                         file: file.display().to_string(),
                         text: text.clone(),
@@ -201,16 +294,13 @@ pub fn resolve(source: &Source, builtin: bool, out_dir: &Path) -> Result<Resolve
             file: src.file.clone(),
             book,
             chosen_because,
+            base: Box::new(base),
+            has_human_time,
             cells,
         });
     }
-    check_platform_names(&study, source, &topologies)?;
-    Ok(Resolved {
-        study,
-        file: source.file.clone(),
-        topologies,
-        warnings,
-    })
+    check_platform_names(study, source, &topologies)?;
+    Ok(topologies)
 }
 
 fn cell_text(
@@ -328,27 +418,228 @@ fn unpriced_warning(bills: &[bill::TopologyBill]) -> Option<String> {
     ))
 }
 
-/// Runs every cell with `seed` over trials `0..trials` on `jobs` threads;
-/// `progress` hears of finished trials. Results do not depend on `jobs`.
-pub fn run(
-    r: &Resolved,
+/// Cells already simulated, by their scenario text: a sensitivity variant
+/// reuses every cell its change leaves as it was (the same scenario on the
+/// same seed and trials gives the same trials).
+#[derive(Default)]
+struct Cache {
+    cells: HashMap<String, (Vec<(u64, TrialOutcome)>, f64)>,
+    /// Per topology name: its fault-free traffic, steady latency and cost.
+    quiet: HashMap<String, Quiet>,
+}
+
+struct Quiet {
+    traffic: Vec<Traffic>,
+    latency_p99_us: u64,
+    usd_per_month: f64,
+    /// The steady month, broken down (the study page's cost section).
+    bill: cost::Bill,
+}
+
+/// The most cells a run of `r` simulates, every variant's changed cell
+/// included (a progress bar's total; a variant skips the cells that cannot
+/// change its headline, so the run may finish short of it).
+pub fn cells_to_run(r: &Resolved) -> u64 {
+    let mut seen = std::collections::HashSet::new();
+    let all = r
+        .topologies
+        .iter()
+        .chain(r.variants.iter().flat_map(|v| &v.topologies));
+    all.flat_map(|t| &t.cells)
+        .filter_map(|c| match c {
+            ResolvedCell::Runs { text, .. } => Some(text),
+            ResolvedCell::NotApplicable(_) => None,
+        })
+        .filter(|text| seen.insert(text.as_str()))
+        .count() as u64
+}
+
+/// Everything a run needs besides the cells.
+struct Ctx<'a> {
     seed: u64,
     trials: u64,
     jobs: usize,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<StudyRun, RunnerError> {
-    let faults: Vec<FaultInfo> = r
-        .study
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// The fault-free runs of a topology: traffic (for the bill) and the
+/// steady p99 acknowledgement latency (the median of a few quiet trials'
+/// p99s).
+fn quiet(
+    model: &Arc<Model>,
+    (book, chosen_because): (&PriceBook, &Option<String>),
+    ctx: &Ctx,
+) -> Result<Quiet, RunnerError> {
+    let range = TrialRange::first(ctx.trials.clamp(1, COST_TRIALS));
+    let calm = crate::without_faults(model);
+    let traffic = crate::run_traffic(&calm, ctx.seed, range, ctx.jobs)?;
+    let mut latencies: Vec<u64> = crate::run_batch(&calm, ctx.seed, range, ctx.jobs, |_| {})?
+        .iter()
+        .map(|(_, o)| o.ack_latency_p99_us)
+        .collect();
+    latencies.sort_unstable();
+    let latency_p99_us = latencies.get(latencies.len() / 2).copied().unwrap_or(0);
+    let mut steady = cost::bill(model, &traffic, &traffic, book);
+    steady.chosen_because.clone_from(chosen_because);
+    Ok(Quiet {
+        traffic,
+        latency_p99_us,
+        usd_per_month: steady.steady_usd_per_month,
+        bill: steady,
+    })
+}
+
+/// Simulates cell `k` of `t` unless the cache holds it (and, first, the
+/// topology's fault-free runs and its model notes).
+fn ensure_cell(
+    t: &ResolvedTopology,
+    k: usize,
+    ctx: &Ctx,
+    cache: &mut Cache,
+    notes: &mut Vec<String>,
+) -> Result<(), RunnerError> {
+    let ResolvedCell::Runs { model, text, .. } = &t.cells[k] else {
+        return Ok(());
+    };
+    if !cache.quiet.contains_key(&t.name) {
+        for note in kdrsim_models::notes::model_notes(model) {
+            let w = format!("{}: {note}", t.name);
+            if !notes.contains(&w) {
+                notes.push(w);
+            }
+        }
+        let q = quiet(model, (&t.book, &t.chosen_because), ctx)?;
+        cache.quiet.insert(t.name.clone(), q);
+    }
+    if !cache.cells.contains_key(text) {
+        let range = TrialRange::first(ctx.trials);
+        let outcomes = crate::run_batch(model, ctx.seed, range, ctx.jobs, ctx.progress)?;
+        let cost_range = TrialRange::first(ctx.trials.clamp(1, COST_TRIALS));
+        let faulted = crate::run_traffic(model, ctx.seed, cost_range, ctx.jobs)?;
+        let quiet = &cache.quiet[&t.name].traffic;
+        let bill = cost::bill(model, quiet, &faulted, &t.book);
+        let usd = bill.incident.extra_transfer_usd_per_trial;
+        cache.cells.insert(text.clone(), (outcomes, usd));
+    }
+    Ok(())
+}
+
+/// Cell `k` of `t` as the output crate takes it, if it is not applicable
+/// or the cache holds it.
+fn cached_input(t: &ResolvedTopology, k: usize, cache: &Cache) -> Option<CellInput> {
+    match &t.cells[k] {
+        ResolvedCell::NotApplicable(why) => Some(CellInput::NotApplicable(why.clone())),
+        ResolvedCell::Runs {
+            model,
+            text,
+            placed,
+        } => cache.cells.get(text).map(|(outcomes, usd)| CellInput::Ran {
+            file: model.file.clone(),
+            placed: placed.clone(),
+            trials: outcomes.clone(),
+            incident_usd: *usd,
+        }),
+    }
+}
+
+fn topology_input(t: &ResolvedTopology, cells: Vec<CellInput>, cache: &Cache) -> TopologyInput {
+    let (usd_per_month, latency) = cache
+        .quiet
+        .get(&t.name)
+        .map_or((0.0, 0), |q| (q.usd_per_month, q.latency_p99_us));
+    TopologyInput {
+        name: t.name.clone(),
+        file: t.file.clone(),
+        usd_per_month,
+        steady_ack_latency_p99_us: latency,
+        cells,
+    }
+}
+
+/// One topology's cells, simulated or taken from the cache.
+fn run_topology(
+    t: &ResolvedTopology,
+    ctx: &Ctx,
+    cache: &mut Cache,
+    notes: &mut Vec<String>,
+) -> Result<(TopologyInput, Vec<CellTrials>), RunnerError> {
+    let mut cells = Vec::new();
+    let mut trials = Vec::new();
+    for k in 0..t.cells.len() {
+        ensure_cell(t, k, ctx, cache, notes)?;
+        let cell = cached_input(t, k, cache)
+            .unwrap_or_else(|| CellInput::NotApplicable("not simulated".into()));
+        trials.push(match &cell {
+            CellInput::Ran { trials, .. } => Some(trials.clone()),
+            CellInput::NotApplicable(_) => None,
+        });
+        cells.push(cell);
+    }
+    Ok((topology_input(t, cells, cache), trials))
+}
+
+/// A topology under a sensitivity variant: its result, or `None` once it
+/// cannot meet every class. Cells the change leaves alone come from the
+/// cache; the changed ones are simulated in the order of their weight in
+/// the study's own result (rate × the largest upper bound of a breach), and
+/// the topology is dropped as soon as the cells so far put some class's
+/// upper bound above its target: every further cell only adds to P(breach
+/// per year), so it could not be met. The headline is exact; only cells
+/// that cannot change it are skipped.
+fn variant_topology(
+    t: &ResolvedTopology,
+    own: &TopologyResult,
+    (faults, classes): (&[FaultInfo], &[Objective]),
+    ctx: &Ctx,
+    cache: &mut Cache,
+) -> Result<Option<TopologyResult>, RunnerError> {
+    let weight = |k: usize| {
+        let c = &own.cells[k];
+        let p = c.p_breach.iter().map(|p| p.ci95[1]).fold(0.0, f64::max);
+        c.rate_per_year * p
+    };
+    let mut pending: Vec<usize> = (0..t.cells.len())
+        .filter(|&k| cached_input(t, k, cache).is_none())
+        .collect();
+    pending.sort_by(|&a, &b| weight(b).total_cmp(&weight(a)).then(a.cmp(&b)));
+    let mut pending = pending.into_iter();
+    loop {
+        let cells = (0..t.cells.len())
+            .map(|k| {
+                cached_input(t, k, cache)
+                    .unwrap_or_else(|| CellInput::NotApplicable("not simulated yet".into()))
+            })
+            .collect();
+        let input = topology_input(t, cells, cache);
+        let result = evaluate(faults, classes, &[input]).remove(0);
+        let beyond = result
+            .verdicts
+            .iter()
+            .zip(classes)
+            .any(|(v, c)| v.p_breach_per_year_upper95 > c.max_breach_probability_per_year);
+        if beyond {
+            return Ok(None);
+        }
+        match pending.next() {
+            Some(k) => ensure_cell(t, k, ctx, cache, &mut Vec::new())?,
+            None => return Ok(Some(result)),
+        }
+    }
+}
+
+/// The study's fault scenarios and classes as the output crate takes them.
+fn faults_and_classes(study: &Study) -> (Vec<FaultInfo>, Vec<Objective>) {
+    let faults = study
         .faults
         .iter()
         .map(|f| FaultInfo {
             name: f.name.clone(),
             describe: f.domain.describe().to_string(),
+            kind: f.kind().to_string(),
             rate_per_year: f.rate_per_year,
         })
         .collect();
-    let classes: Vec<Objective> = r
-        .study
+    let classes = study
         .classes
         .iter()
         .map(|c| Objective {
@@ -357,73 +648,40 @@ pub fn run(
             rpo_ms: c.rpo_ms,
             rto_ms: c.rto_ms,
             max_breach_probability_per_year: c.max_breach_probability_per_year,
+            rto_of: c.rto_of,
         })
         .collect();
+    (faults, classes)
+}
+
+/// Runs every cell with `seed` over trials `0..trials` on `jobs` threads,
+/// then every sensitivity variant on the same seed and trials (reusing the
+/// cells a change leaves alone); `progress` hears of finished trials.
+/// Results do not depend on `jobs`.
+pub fn run(
+    r: &Resolved,
+    seed: u64,
+    trials: u64,
+    jobs: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<StudyRun, RunnerError> {
+    let ctx = Ctx {
+        seed,
+        trials,
+        jobs,
+        progress,
+    };
+    let (faults, classes) = faults_and_classes(&r.study);
+    let mut cache = Cache::default();
+    let mut warnings = r.warnings.clone();
+    let mut notes = Vec::new();
     let mut inputs = Vec::new();
     let mut all_trials = Vec::new();
-    let mut bills = Vec::new();
-    let mut warnings = r.warnings.clone();
-    let cost_range = TrialRange::first(trials.clamp(1, COST_TRIALS));
     for t in &r.topologies {
-        let mut cells = Vec::new();
-        let mut topo_trials = Vec::new();
-        let mut usd_per_month = 0.0;
-        let mut quiet = None;
-        // The steady-state breakdown is the same in every cell (quiet
-        // trials of one topology); the first cell's is kept.
-        let mut topo_bill = None;
-        for cell in &t.cells {
-            match cell {
-                ResolvedCell::NotApplicable(why) => {
-                    cells.push(CellInput::NotApplicable(why.clone()));
-                    topo_trials.push(None);
-                }
-                ResolvedCell::Runs { model, placed, .. } => {
-                    let outcomes =
-                        crate::run_batch(model, seed, TrialRange::first(trials), jobs, progress)?;
-                    if quiet.is_none() {
-                        let q = crate::run_traffic(
-                            &crate::without_faults(model),
-                            seed,
-                            cost_range,
-                            jobs,
-                        )?;
-                        for note in kdrsim_models::notes::model_notes(model) {
-                            let w = format!("{}: {note}", t.name);
-                            if !warnings.contains(&w) {
-                                warnings.push(w);
-                            }
-                        }
-                        quiet = Some(q);
-                    }
-                    let quiet = quiet.as_deref().unwrap_or_default();
-                    let faulted = crate::run_traffic(model, seed, cost_range, jobs)?;
-                    let mut bill = cost::bill(model, quiet, &faulted, &t.book);
-                    bill.chosen_because.clone_from(&t.chosen_because);
-                    usd_per_month = bill.steady_usd_per_month;
-                    if topo_bill.is_none() {
-                        topo_bill = Some(bill.clone());
-                    }
-                    cells.push(CellInput::Ran {
-                        file: model.file.clone(),
-                        placed: placed.clone(),
-                        trials: outcomes.clone(),
-                        incident_usd: bill.incident.extra_transfer_usd_per_trial,
-                    });
-                    topo_trials.push(Some(outcomes));
-                }
-            }
-        }
-        inputs.push(TopologyInput {
-            name: t.name.clone(),
-            file: t.file.clone(),
-            usd_per_month,
-            cells,
-        });
-        all_trials.push(topo_trials);
-        bills.extend(topo_bill.map(|b| bill::TopologyBill::new(&t.name, b)));
+        let (input, trials) = run_topology(t, &ctx, &mut cache, &mut notes)?;
+        inputs.push(input);
+        all_trials.push(trials);
     }
-    warnings.extend(unpriced_warning(&bills));
     if trials < 100 {
         warnings.push(format!(
             "{} per cell: probabilities below {:.0}% per incident cannot be told \
@@ -433,6 +691,16 @@ pub fn run(
         ));
     }
     let results = evaluate(&faults, &classes, &inputs);
+    // Each topology's steady month, broken down (the quiet trials' bill).
+    let bills: Vec<bill::TopologyBill> = r
+        .topologies
+        .iter()
+        .filter_map(|t| {
+            let q = cache.quiet.get(&t.name)?;
+            Some(bill::TopologyBill::new(&t.name, q.bill.clone()))
+        })
+        .collect();
+    warnings.extend(unpriced_warning(&bills));
     let head = StudyHead {
         study: r.study.name.clone(),
         description: r.study.description.clone(),
@@ -443,10 +711,156 @@ pub fn run(
         price_book: bill::books_used(&r.study.price_book, &bills),
         price_book_as_of: bills.first().map(|b| b.as_of.clone()).unwrap_or_default(),
     };
-    let mut report = StudyReport::new(head, faults, classes, results, warnings);
+    let assumptions = assumptions(r, &faults);
+    let mut report = StudyReport::new(head, assumptions, faults, classes, results, warnings);
+    report.model_notes = notes;
     report.bills = bills;
+    report.sensitivity = sensitivity(r, &report, &ctx, &mut cache)?;
     Ok(StudyRun {
         report,
         trials: all_trials,
+    })
+}
+
+/// The headline under each variant (see [`variant_topology`] for which
+/// cells are simulated again).
+fn sensitivity(
+    r: &Resolved,
+    report: &StudyReport,
+    ctx: &Ctx,
+    cache: &mut Cache,
+) -> Result<Sensitivity, RunnerError> {
+    // Names and rates are the study's under every change.
+    let (faults, classes) = faults_and_classes(&r.study);
+    let mut rows = Vec::new();
+    for v in &r.variants {
+        let before = cache.cells.len();
+        let mut meeting = Vec::new();
+        for (t, own) in v.topologies.iter().zip(&report.topologies) {
+            if let Some(result) = variant_topology(t, own, (&faults, &classes), ctx, cache)? {
+                meeting.push(result);
+            }
+        }
+        let headline = cheapest_meeting_all(&meeting).map(|t| t.name.clone());
+        rows.push(SensitivityRow {
+            change: v.change.clone(),
+            holds: headline == report.cheapest_meeting_all,
+            headline,
+            cells_rerun: (cache.cells.len() - before) as u64,
+        });
+    }
+    Ok(Sensitivity {
+        headline: report.cheapest_meeting_all.clone(),
+        rows,
+    })
+}
+
+/// What the verdicts rest on: the failure domains, the human times and
+/// replication delays of each topology, and the prices.
+fn assumptions(r: &Resolved, faults: &[FaultInfo]) -> Assumptions {
+    let failure_domains = r
+        .study
+        .faults
+        .iter()
+        .zip(faults)
+        .map(|(f, info)| DomainAssumption {
+            name: f.name.clone(),
+            describe: info.describe.clone(),
+            kind: info.kind.clone(),
+            kind_means: kind_means(f.kind()).to_string(),
+            rate_per_year: f.rate_per_year,
+            lasts: f
+                .lasts
+                .as_ref()
+                .map_or_else(|| "never recovers".to_string(), describe_dist),
+        })
+        .collect();
+    let mut human_times = Vec::new();
+    let mut replication = Vec::new();
+    for t in &r.topologies {
+        if let Some(h) = human_times_of(&t.name, &t.base) {
+            human_times.push(h);
+        }
+        for m in &t.base.mirrors {
+            replication.push(ReplicationDelay {
+                topology: t.name.clone(),
+                mirror: m.name.clone(),
+                kind: format!("{:?}", m.kind),
+                replication_delay_ms: m.replication_delay_ms,
+            });
+        }
+    }
+    // Every price of every book the study used, each under its book's name.
+    let mut books: Vec<&PriceBook> = Vec::new();
+    for t in &r.topologies {
+        if !books.iter().any(|b| b.name == t.book.name) {
+            books.push(&t.book);
+        }
+    }
+    let prices = books
+        .iter()
+        .flat_map(|book| book.prices.iter().map(move |(key, p)| (book, key, p)))
+        .map(|(book, key, p)| PriceAssumption {
+            key: format!(
+                "{}: {}",
+                book.name,
+                serde_json::to_value(key)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
+            usd: p.usd,
+            confirmed: p.usd.is_some() && !p.unconfirmed && price_confirmed(&p.note),
+            note: p.note.clone(),
+        })
+        .collect();
+    Assumptions {
+        failure_domains,
+        human_times,
+        replication,
+        price_book: books
+            .iter()
+            .map(|b| b.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        price_book_as_of: books.first().map(|b| b.as_of.clone()).unwrap_or_default(),
+        prices,
+    }
+}
+
+/// What a failure kind does to Kafka's data, in a sentence.
+fn kind_means(kind: &str) -> &'static str {
+    match kind {
+        "power loss" => {
+            "machines lose power: every replica there drops what it had not flushed to disk \
+             (Kafka does not fsync by default), so a correlated loss can lose acknowledged tails"
+        }
+        "crash" => "processes die; the page cache survives, so unflushed writes are kept",
+        "isolation" => "the network is cut; every machine keeps running and keeps its data",
+        "destroyed" => "lost for good with its disks: replicas there hold nothing, ever again",
+        _ => "the replication process stops; the clusters keep running",
+    }
+}
+
+/// A topology's detection, decision and DNS times: its runbook's, else
+/// its producers' own failover's; `None` when it has neither.
+fn human_times_of(name: &str, s: &Scenario) -> Option<HumanTimes> {
+    if let Some(rb) = &s.runbook {
+        return Some(HumanTimes {
+            topology: name.to_string(),
+            detection: describe_dist(&rb.detection),
+            decision: describe_dist(&rb.decision),
+            dns: kdrsim_output::study::render::duration(rb.dns_ttl_ms as f64),
+        });
+    }
+    let f = s.producers.iter().find_map(|p| p.failover.as_ref())?;
+    Some(HumanTimes {
+        topology: name.to_string(),
+        detection: format!(
+            "{} (the producer's own health check)",
+            describe_dist(&f.detection)
+        ),
+        decision: "none (the producer fails over by itself)".into(),
+        dns: kdrsim_output::study::render::duration(f.dns_ttl_ms as f64),
     })
 }

@@ -8,7 +8,7 @@ use kdrsim::output::charts::{self, Chart};
 use kdrsim::output::html::ChartRef;
 use kdrsim::output::provenance::{Provenance, ScenarioSource, DIGEST_ALGORITHM};
 use kdrsim::output::study::html::{study_html, StudyPage};
-use kdrsim::output::study::render::{study_json, study_text};
+use kdrsim::output::study::render::{study_json, study_summary_json, study_text};
 use kdrsim::output::{self, ScenarioRun};
 use kdrsim::study::{self, Resolved, ResolvedCell, StudyRun};
 use kdrsim::Source;
@@ -60,12 +60,8 @@ pub fn study(a: StudyArgs) -> Result<(), CliError> {
     if trials == 0 {
         return Err(CliError::Usage("--trials must be at least 1".into()));
     }
-    let cells: u64 = resolved
-        .topologies
-        .iter()
-        .flat_map(|t| &t.cells)
-        .filter(|c| matches!(c, ResolvedCell::Runs { .. }))
-        .count() as u64;
+    // The sensitivity variants' changed cells count too.
+    let cells = study::cells_to_run(&resolved);
     let progress = bar(cells * trials);
     let run = study::run(&resolved, a.seed, trials, a.jobs, &|n| progress.inc(n))?;
     progress.finish_and_clear();
@@ -167,14 +163,49 @@ fn provenance_rows(p: &Provenance) -> Vec<(String, String)> {
     rows
 }
 
-/// One exceedance chart of the RTO per fault scenario (every topology a
-/// line), and which of them decides: the fault scenario most verdicts that
-/// fail name as their main cause (else the first).
+/// A chart and the note naming the topologies whose curves coincide on it.
+type NotedChart = (ChartRef, String);
+
+/// Names of series whose values are the same multiset, as "A and B lie on
+/// one curve" sentences (empty when every curve is its own).
+fn coinciding(series: &[(String, Vec<u64>)]) -> String {
+    let mut groups: Vec<(Vec<u64>, Vec<&str>)> = Vec::new();
+    for (name, values) in series {
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        match groups.iter_mut().find(|(v, _)| *v == sorted) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((sorted, vec![name])),
+        }
+    }
+    let same: Vec<String> = groups
+        .iter()
+        .filter(|(_, n)| n.len() > 1)
+        .map(|(v, n)| {
+            let what = if v.iter().all(|&x| x == 0) {
+                "no outage in any trial"
+            } else {
+                "the same figures in every percentile"
+            };
+            format!("{} lie on one curve ({what})", n.join(", "))
+        })
+        .collect();
+    if same.is_empty() {
+        String::new()
+    } else {
+        format!("On one curve: {}.", same.join("; "))
+    }
+}
+
+/// One exceedance chart of the RTO (the worse of writes and reads) per
+/// fault scenario (every topology a line, each with its own marker), and
+/// which of them decides: the fault scenario most verdicts that fail name
+/// as their main cause (else the first).
 fn tail_charts(
     out: &mut OutDir,
     resolved: &Resolved,
     run: &StudyRun,
-) -> Result<(Option<ChartRef>, Vec<ChartRef>), CliError> {
+) -> Result<(Option<ChartRef>, Vec<NotedChart>), CliError> {
     let mut refs = Vec::new();
     for (k, f) in resolved.study.faults.iter().enumerate() {
         let series: Vec<(String, Vec<u64>)> = resolved
@@ -183,7 +214,10 @@ fn tail_charts(
             .zip(&run.trials)
             .filter_map(|(t, trials)| {
                 trials[k].as_ref().map(|v| {
-                    let values = v.iter().map(|(_, o)| o.max_write_outage_ms).collect();
+                    let values = v
+                        .iter()
+                        .map(|(_, o)| o.max_write_outage_ms.max(o.max_read_outage_ms))
+                        .collect();
                     (t.name.clone(), values)
                 })
             })
@@ -193,16 +227,20 @@ fn tail_charts(
             continue;
         }
         let stem = format!("rto-exceedance-{k}-{}", output::html::file_stem(&f.name));
-        let title = format!("{}: P(RTO > x) per incident", f.name);
-        let chart = charts::exceedance::exceedance_chart_scaled(
+        let title = format!(
+            "{} ({}): P(RTO > x) per incident",
+            f.domain.describe(),
+            f.kind()
+        );
+        let chart = charts::exceedance::exceedance_chart_marked(
             &stem,
             &title,
-            "RTO, longest write outage (s)",
+            "RTO, the longer of the write and read outages (s)",
             &series,
             1000.0,
         )
         .map_err(chart_err)?;
-        refs.push(Some(write_chart(out, &chart)?));
+        refs.push(Some((write_chart(out, &chart)?, coinciding(&series))));
     }
     let blamed = |k: usize| {
         run.report
@@ -217,7 +255,7 @@ fn tail_charts(
     let decide = (0..refs.len())
         .filter(|&k| refs[k].is_some())
         .max_by_key(|&k| (blamed(k), std::cmp::Reverse(k)));
-    let deciding = decide.and_then(|k| refs[k].clone());
+    let deciding = decide.and_then(|k| refs[k].as_ref().map(|(c, _)| c.clone()));
     Ok((deciding, refs.into_iter().flatten().collect()))
 }
 
@@ -268,10 +306,11 @@ fn write_report(
     let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
     write(&mut out, "study.json", study_json(&run.report).as_bytes())?;
     let prov = provenance(source, resolved, run);
+    let summary = output::format_report_json(&summaries, &run.report.warnings, Some(&prov));
     write(
         &mut out,
         "summary.json",
-        output::format_report_json(&summaries, &run.report.warnings, Some(&prov)).as_bytes(),
+        study_summary_json(&summary, &run.report).as_bytes(),
     )?;
     write(&mut out, "trials.csv", output::format_csv(&runs).as_bytes())?;
     write(&mut out, "report.txt", study_text(&run.report).as_bytes())?;
@@ -282,7 +321,9 @@ fn write_report(
         ),
         (
             "summary.json".to_string(),
-            "per cell (topology under one fault scenario): every metric's distribution".to_string(),
+            "the assumptions and sensitivity, then per cell (topology under one fault \
+             scenario): every metric's distribution"
+                .to_string(),
         ),
         (
             "trials.csv".to_string(),

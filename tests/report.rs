@@ -292,7 +292,9 @@ fn default_run_prints_the_table_and_writes_kdrsim_report() {
     let html = std::fs::read_to_string(report.join("index.html")).unwrap();
     for section in [
         "id=\"summary\"",
-        "Executive summary",
+        "Verdicts",
+        "id=\"assumptions\"",
+        "id=\"sensitivity\"",
         "id=\"provenance\"",
         "Per year",
     ] {

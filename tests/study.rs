@@ -109,7 +109,146 @@ fn every_builtin_study_cell_loads() {
     let r =
         study::resolve(&src, true, Path::new("kdrsim-report")).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.topologies.len(), 7);
-    assert!(r.topologies.iter().all(|t| t.cells.len() == 6));
+    assert!(r.topologies.iter().all(|t| t.cells.len() == 7));
+}
+
+#[test]
+fn an_active_active_region_loss_reports_the_readers_outage_as_its_rto() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/study/active-active-region.ron"),
+    )
+    .unwrap();
+    let src = Source {
+        file: Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/study/active-active-region.ron")
+            .display()
+            .to_string(),
+        text,
+    };
+    let r = study::resolve(&src, false, Path::new("out")).unwrap_or_else(|e| panic!("{e}"));
+    let ran = study::run(&r, 1, 20, 0, &|_| {}).unwrap();
+    let trials = ran.trials[0][0].as_ref().unwrap();
+    let worst_read = trials
+        .iter()
+        .map(|(_, o)| o.max_read_outage_ms)
+        .max()
+        .unwrap();
+    let worst_write = trials
+        .iter()
+        .map(|(_, o)| o.max_write_outage_ms)
+        .max()
+        .unwrap();
+    let cell = &ran.report.topologies[0].cells[0];
+    // The readers in the lost region are down for about its hour; writes
+    // fail over in minutes. The incident's RTO is the worse: the readers'.
+    assert!(
+        worst_read > worst_write,
+        "read {worst_read} write {worst_write}"
+    );
+    assert!(worst_read >= 3_000_000, "read outage {worst_read}");
+    assert_eq!(cell.rto_ms.max, worst_read);
+    assert_eq!(cell.read_rto_ms.max, worst_read);
+    assert_eq!(cell.write_rto_ms.max, worst_write);
+    // ... and the verdict follows: a 15-minute RTO over both is breached
+    // by every region loss; over writes only it is not breached by RTO.
+    assert_eq!(cell.rto_breaches[0], cell.trials);
+    let v = &ran.report.topologies[0].verdicts;
+    assert_eq!(v[0].status, kdrsim::output::study::Status::NotMet, "{v:?}");
+    assert!(cell.rto_breaches[1] < cell.trials, "{cell:?}");
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kdrsim-study-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_study_report_opens_with_assumptions_and_shows_sensitivity_latency_and_duplicates() {
+    let out = temp_dir("report");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["study", "tests/study/small.ron", "--trials", "20", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary_text = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    // summary.json opens with the assumptions, then the sensitivity.
+    let first_key = summary_text.split('"').nth(1).unwrap();
+    assert_eq!(first_key, "assumptions");
+    let domains = summary["assumptions"]["failure_domains"]
+        .as_array()
+        .unwrap();
+    assert_eq!(domains.len(), 2);
+    assert_eq!(domains[0]["kind"], "crash");
+    assert!(domains[0]["rate_per_year"].as_f64().unwrap() > 0.0);
+    let human = summary["assumptions"]["human_times"].as_array().unwrap();
+    assert!(human
+        .iter()
+        .any(|h| h["decision"].as_str().unwrap().contains("10 min")));
+    assert!(summary["assumptions"]["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["confirmed"] == false));
+    let rows = summary["sensitivity"]["rows"].as_array().unwrap();
+    let changes: Vec<&str> = rows.iter().map(|r| r["change"].as_str().unwrap()).collect();
+    assert!(
+        changes.contains(&"broker: power loss instead of crash"),
+        "{changes:?}"
+    );
+    assert!(changes.contains(&"decision time doubled"), "{changes:?}");
+    assert!(summary["scenarios"].as_array().unwrap().len() == 3);
+    // study.json carries the same, and the latency and duplicates.
+    let study: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("study.json")).unwrap()).unwrap();
+    let t0 = &study["topologies"][0];
+    assert!(t0["steady_ack_latency_p99_us"].as_u64().unwrap() > 0);
+    assert!(t0["cells"][0]["duplicates_delivered"]["max"].is_u64());
+    assert!(t0["cells"][0]["read_rto_ms"]["p99"].is_u64());
+    // The page: verdicts, assumptions and sensitivity, latency and
+    // duplicates, in that order of importance; no internal cell names
+    // before the appendix.
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let at = |needle: &str| {
+        page.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing from the page"))
+    };
+    assert!(at("Verdicts") < at("id=\"assumptions\""));
+    assert!(at("id=\"assumptions\"") < at("id=\"sensitivity\""));
+    assert!(at("p99 write latency") < at("id=\"sensitivity\""));
+    assert!(at("duplicates (max)") > at("id=\"sensitivity\""));
+    assert!(page.contains("not a measurement"));
+    assert!(page.contains("decision time doubled"));
+    let appendix = at("id=\"appendix\"");
+    assert!(
+        !page[..appendix].contains("cell-"),
+        "internal names before the appendix"
+    );
+    // Nothing named "met" or cheapest on an upper bound above its target.
+    let report = &study["topologies"];
+    let target = study["classes"][0]["max_breach_probability_per_year"]
+        .as_f64()
+        .unwrap();
+    for t in report.as_array().unwrap() {
+        let upper = t["verdicts"][0]["p_breach_per_year_upper95"]
+            .as_f64()
+            .unwrap();
+        let met = t["verdicts"][0]["status"]["is"] == "met";
+        assert_eq!(met, upper <= target, "{t}");
+        if study["cheapest_meeting_all"] == t["name"] {
+            assert!(upper <= target);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// The small study with the 2.5-DC observer cluster as a third topology

@@ -96,14 +96,23 @@ pub struct FaultCase {
     /// When in the trial it starts. Absent: uniformly in the first third.
     #[serde(default)]
     pub at: Option<TimeDist>,
-    /// How long it lasts.
-    pub lasts: TimeDist,
+    /// How long it lasts. Required, except for a `destroyed` domain, which
+    /// never comes back (and refuses it).
+    #[serde(default)]
+    pub lasts: Option<TimeDist>,
     /// For `Broker`, `Dc` and `Region`: the machines lose power, so every
     /// replica there drops its unflushed writes (Kafka does not fsync by
     /// default). Otherwise (the default) processes die and the page cache
     /// survives.
     #[serde(default)]
     pub power_loss: bool,
+    /// For `Broker`, `Dc` and `Region`: a disaster, not an outage
+    /// (`Destroyed`): the machines and their disks are gone for good, so
+    /// what only they held is lost, and they never come back (`lasts` is
+    /// refused). Its rate is an assumption to state: a region destroyed
+    /// is far rarer than a region down.
+    #[serde(default)]
+    pub destroyed: bool,
     /// Whether the application in a lost DC or region survives it (its
     /// clients keep trying, so an outage is write-unavailability); `Survive`
     /// unless told.
@@ -113,6 +122,25 @@ pub struct FaultCase {
 
 fn survive() -> ClientFate {
     ClientFate::Survive
+}
+
+impl FaultCase {
+    /// What kind of failure this is, in the words the assumptions use.
+    pub fn kind(&self) -> &'static str {
+        match self.domain {
+            Domain::DcIsolation | Domain::RegionIsolation => "isolation",
+            Domain::ReplicatorDown => "replicator stop",
+            Domain::Broker | Domain::Dc | Domain::Region if self.destroyed => "destroyed",
+            Domain::Broker | Domain::Dc | Domain::Region if self.power_loss => "power loss",
+            Domain::Broker | Domain::Dc | Domain::Region => "crash",
+        }
+    }
+
+    /// Whether the crash/power-loss choice means anything for this domain
+    /// (the sensitivity analysis flips it only where it does).
+    pub fn can_lose_power(&self) -> bool {
+        !self.destroyed && matches!(self.domain, Domain::Broker | Domain::Dc | Domain::Region)
+    }
 }
 
 /// A failure domain, placed on each topology relative to its primary: the
@@ -166,6 +194,43 @@ pub struct StreamClass {
     /// incident in a year is at most this.
     #[serde(default = "default_breach")]
     pub max_breach_probability_per_year: f64,
+    /// Which outage `rto_ms` is held against: the application is down
+    /// while it cannot write *or* cannot read, so `Both` (the default)
+    /// takes the worse of the two.
+    #[serde(default)]
+    pub rto_of: RtoOf,
+}
+
+/// Which of the application's outages an RTO objective measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum RtoOf {
+    /// The longest stretch without acknowledgements (`max_write_outage_ms`).
+    Writes,
+    /// The longest stretch a consumer group could not read
+    /// (`max_read_outage_ms`).
+    Reads,
+    /// The worse of the two: what the business sees.
+    #[default]
+    Both,
+}
+
+impl RtoOf {
+    /// The incident's RTO under this choice.
+    pub fn of(self, max_write_outage_ms: u64, max_read_outage_ms: u64) -> u64 {
+        match self {
+            RtoOf::Writes => max_write_outage_ms,
+            RtoOf::Reads => max_read_outage_ms,
+            RtoOf::Both => max_write_outage_ms.max(max_read_outage_ms),
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            RtoOf::Writes => "writes",
+            RtoOf::Reads => "reads",
+            RtoOf::Both => "the worse of writes and reads",
+        }
+    }
 }
 
 fn default_breach() -> f64 {
@@ -237,6 +302,7 @@ fn check(study: &Study, src: &Source) -> Result<(), ScenarioError> {
                 ),
             ));
         }
+        check_lasts(f, i, src)?;
         if study.faults[..i].iter().any(|g| g.name == f.name) {
             return Err(invalid(
                 src,
@@ -261,6 +327,58 @@ fn check(study: &Study, src: &Source) -> Result<(), ScenarioError> {
         }
     }
     Ok(())
+}
+
+/// `lasts` is required for an outage and refused for a destroyed domain
+/// (which never comes back); `destroyed` only applies where machines are.
+fn check_lasts(f: &FaultCase, i: usize, src: &Source) -> Result<(), ScenarioError> {
+    let err = |field: &str, message: String| {
+        Err(invalid(
+            src,
+            &format!("faults[{i}].{field}"),
+            &f.name,
+            message,
+        ))
+    };
+    let machines = matches!(f.domain, Domain::Broker | Domain::Dc | Domain::Region);
+    if f.destroyed && !machines {
+        return err(
+            "destroyed",
+            format!(
+                "fault `{}`: destroyed applies to Broker, Dc and Region only ({:?} has no \
+                 machines to destroy)",
+                f.name, f.domain
+            ),
+        );
+    }
+    if f.destroyed && f.power_loss {
+        return err(
+            "power_loss",
+            format!(
+                "fault `{}`: destroyed already loses everything there; remove power_loss",
+                f.name
+            ),
+        );
+    }
+    match (f.destroyed, f.lasts.is_some()) {
+        (true, true) => err(
+            "lasts",
+            format!(
+                "fault `{}` is destroyed and never comes back: remove lasts (for an outage \
+                 that ends, set destroyed: false)",
+                f.name
+            ),
+        ),
+        (false, false) => err(
+            "lasts",
+            format!(
+                "fault `{}` needs lasts: how long the outage lasts (a time distribution, \
+                 e.g. Fixed(600_000)); only a destroyed domain has none",
+                f.name
+            ),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// A location with only a file and a field, for errors found while

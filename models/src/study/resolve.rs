@@ -90,12 +90,13 @@ fn region_dcs(base: &Scenario, region: &str) -> Vec<String> {
 /// why the domain does not exist there.
 fn place(
     base: &Scenario,
-    domain: Domain,
-    power_loss: bool,
+    case: &FaultCase,
 ) -> Result<Result<(Vec<FaultKind>, String), String>, String> {
     let p = primary(base)?;
     let lose = |t: Target| {
-        if power_loss {
+        if case.destroyed {
+            FaultKind::Destroyed(t)
+        } else if case.power_loss {
             FaultKind::PowerLoss(t)
         } else {
             FaultKind::Crash(t)
@@ -107,7 +108,7 @@ fn place(
             .filter(|d| !inside.contains(d))
             .collect()
     };
-    Ok(match domain {
+    Ok(match case.domain {
         Domain::Broker => Ok((
             vec![lose(Target::AnyOf(
                 p.brokers.iter().map(|b| Target::Broker(*b)).collect(),
@@ -211,7 +212,7 @@ pub fn default_at(duration_ms: u64) -> TimeDist {
 /// Resolves one cell. `Err` is a topology the study cannot use (no
 /// producer, a workload that does not fit); its message names the topology.
 pub fn cell(study: &Study, base: &Scenario, case: &FaultCase) -> Result<Cell, String> {
-    let placed = match place(base, case.domain, case.power_loss)? {
+    let placed = match place(base, case)? {
         Ok(p) => p,
         Err(why) => return Ok(Cell::NotApplicable(why)),
     };
@@ -236,7 +237,7 @@ pub fn cell(study: &Study, base: &Scenario, case: &FaultCase) -> Result<Cell, St
         .map(|fault| Fault {
             at,
             fault,
-            recover_after: Some(case.lasts),
+            recover_after: case.lasts,
             clients: case.clients,
         })
         .collect();
@@ -244,4 +245,76 @@ pub fn cell(study: &Study, base: &Scenario, case: &FaultCase) -> Result<Cell, St
         scenario: Box::new(s),
         placed: placed.1,
     })
+}
+
+/// A time people (or their tooling) take in a runbook: what the study's
+/// sensitivity analysis halves and doubles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HumanTime {
+    /// From the failure to an alert (the runbook's and every producer's own
+    /// failover `detection`).
+    Detection,
+    /// From the alert to the decision to fail over (the runbook's).
+    Decision,
+    /// Clients following the switch (`dns_ttl_ms`, the runbook's and every
+    /// producer's own failover).
+    Dns,
+}
+
+impl HumanTime {
+    pub const ALL: [HumanTime; 3] = [HumanTime::Detection, HumanTime::Decision, HumanTime::Dns];
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            HumanTime::Detection => "detection time",
+            HumanTime::Decision => "decision time",
+            HumanTime::Dns => "DNS / bootstrap switch time",
+        }
+    }
+}
+
+/// `d` with every time in it scaled by `num / den` (integer milliseconds:
+/// the shape parameters are not times and stay).
+pub fn scale_dist(d: TimeDist, num: u64, den: u64) -> TimeDist {
+    let s = |v: u64| v.saturating_mul(num) / den.max(1);
+    match d {
+        TimeDist::Fixed(v) => TimeDist::Fixed(s(v)),
+        TimeDist::Uniform(a, b) => TimeDist::Uniform(s(a), s(b)),
+        TimeDist::Exponential(m) => TimeDist::Exponential(s(m)),
+        TimeDist::LogNormal(m, sigma) => TimeDist::LogNormal(s(m), sigma),
+        TimeDist::Weibull(scale, shape) => TimeDist::Weibull(s(scale), shape),
+    }
+}
+
+/// Scales one human time of `base` (its runbook and its producers' own
+/// failovers) by `num / den`. Returns whether the topology has that time
+/// at all (one without a runbook or client failover does not).
+pub fn scale_human_time(base: &mut Scenario, which: HumanTime, num: u64, den: u64) -> bool {
+    let mut touched = false;
+    if let Some(r) = &mut base.runbook {
+        touched = true;
+        match which {
+            HumanTime::Detection => r.detection = scale_dist(r.detection, num, den),
+            HumanTime::Decision => r.decision = scale_dist(r.decision, num, den),
+            HumanTime::Dns => r.dns_ttl_ms = r.dns_ttl_ms.saturating_mul(num) / den.max(1),
+        }
+    }
+    for f in base
+        .producers
+        .iter_mut()
+        .filter_map(|p| p.failover.as_mut())
+    {
+        match which {
+            HumanTime::Detection => {
+                f.detection = scale_dist(f.detection, num, den);
+                touched = true;
+            }
+            HumanTime::Dns => {
+                f.dns_ttl_ms = f.dns_ttl_ms.saturating_mul(num) / den.max(1);
+                touched = true;
+            }
+            HumanTime::Decision => {}
+        }
+    }
+    touched
 }

@@ -49,6 +49,7 @@ pub fn exceedance_chart_scaled(
     );
     let divisor = if divisor > 0.0 { divisor } else { 1.0 };
     let chart = Exceedance {
+        markers: false,
         title: title.to_string(),
         x_label: x_label.to_string(),
         curves: series
@@ -61,6 +62,74 @@ pub fn exceedance_chart_scaled(
             .collect(),
     };
     render(stem, &caption, (1100, 560), &chart)
+}
+
+/// [`exceedance_chart_scaled`] with a marker of its own on every curve
+/// (circle, triangle, cross, square, ...), placed at different points of
+/// each, so curves that coincide stay distinguishable.
+pub fn exceedance_chart_marked(
+    stem: &str,
+    title: &str,
+    x_label: &str,
+    series: &[(String, Vec<u64>)],
+    divisor: f64,
+) -> Result<Chart, ChartError> {
+    let plain = exceedance_chart_scaled(stem, title, x_label, series, divisor)?;
+    let divisor = if divisor > 0.0 { divisor } else { 1.0 };
+    let chart = Exceedance {
+        markers: true,
+        title: title.to_string(),
+        x_label: x_label.to_string(),
+        curves: series
+            .iter()
+            .map(|(name, v)| {
+                let mut scaled: Vec<f64> = v.iter().map(|&x| x as f64 / divisor).collect();
+                scaled.sort_by(f64::total_cmp);
+                (name.clone(), scaled)
+            })
+            .collect(),
+    };
+    render(stem, &plain.caption, (1100, 560), &chart)
+}
+
+/// `count` marker positions on a curve of `sorted` values: evenly spaced
+/// in x over `[x_lo, x_hi]` (in log space when `log`), shifted by
+/// `shift / of` of a step so that curves lying on each other put their
+/// markers at different places, each at the curve's height there; none
+/// beyond the curve's largest value, where it ends.
+fn marker_points(
+    sorted: &[f64],
+    (x_lo, x_hi): (f64, f64),
+    log: bool,
+    (shift, of): (usize, usize),
+    floor: f64,
+) -> Vec<(f64, f64)> {
+    let n = sorted.len();
+    let Some(&last) = sorted.last() else {
+        return Vec::new();
+    };
+    let count = 12;
+    let (a, b) = if log {
+        (x_lo.ln(), x_hi.ln())
+    } else {
+        (x_lo, x_hi)
+    };
+    (0..count)
+        .map(|j| {
+            let t = (j as f64 + (shift as f64 + 0.5) / of.max(1) as f64) / count as f64;
+            let v = a + (b - a) * t;
+            if log {
+                v.exp()
+            } else {
+                v
+            }
+        })
+        .filter(|&x| x < last)
+        .map(|x| {
+            let above = sorted.iter().filter(|&&v| v > x).count() as f64 / n as f64;
+            (x, above.max(floor))
+        })
+        .collect()
 }
 
 /// `(x, P(X > x))` corners of the empirical survival function of `sorted`
@@ -92,6 +161,8 @@ pub fn survival_steps(sorted: &[f64], x_lo: f64) -> Vec<(f64, f64)> {
 }
 
 struct Exceedance {
+    /// Whether each curve carries its own marker.
+    markers: bool,
     title: String,
     x_label: String,
     /// `(name, values ascending)`.
@@ -221,6 +292,25 @@ impl Exceedance {
                 .into_iter()
                 .map(|(x, p)| (x.max(x_lo), p.max(floor)))
                 .collect();
+            if self.markers {
+                let c = colour(i);
+                let log = x_lo > 0.0;
+                let pts = marker_points(values, (x_lo, x_max), log, (i, count), floor);
+                match i % 4 {
+                    0 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.filled()))),
+                    1 => chart.draw_series(
+                        pts.into_iter()
+                            .map(|p| TriangleMarker::new(p, 7, c.filled())),
+                    ),
+                    2 => chart
+                        .draw_series(pts.into_iter().map(|p| Cross::new(p, 6, c.stroke_width(2)))),
+                    _ => chart.draw_series(
+                        pts.into_iter()
+                            .map(|p| Circle::new(p, 5, c.stroke_width(2))),
+                    ),
+                }
+                .map_err(err)?;
+            }
             chart
                 .draw_series(LineSeries::new(line, colour(i).stroke_width(width)))
                 .map_err(err)?;

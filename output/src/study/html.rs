@@ -1,14 +1,19 @@
-//! The study's page: the executive summary first (objectives, who meets
-//! them, cost, the chart that decides), then per year, per incident, the
-//! charts, the topologies, and where every figure came from.
+//! The study's page, for a board: the first screen holds the verdict
+//! table, the cheapest topology per class and overall, what decides each
+//! class not met, and the assumptions it all rests on. Then the
+//! sensitivity of the headline, per class, per year and per incident
+//! tables, the tails, model notes in plain words, the topologies, and an
+//! appendix of provenance, replay commands and files.
 //!
 //! Every string from a study or scenario file goes through
 //! [`escape`]; chart and file names are built by the caller.
 
+use super::assumptions::{Sensitivity, REPLICATION_DELAY_IS_AN_INPUT};
 use super::render::{
-    amount, availability, duration, percent, rpo_text, summary_lines, StudyReport,
+    amount, availability, duration, latency, percent, rpo_text, status_text, summary_lines,
+    StudyReport,
 };
-use super::{CellStats, Status, TopologyResult};
+use super::{CellStats, Dist, Status};
 use crate::html::{escape, ChartRef};
 use crate::units::{count, plural, thousands, usd};
 use std::fmt::Write;
@@ -18,8 +23,9 @@ pub struct StudyPage<'a> {
     pub report: &'a StudyReport,
     /// The chart that decides, shown in the executive summary.
     pub deciding: Option<ChartRef>,
-    /// Exceedance charts, one per fault scenario.
-    pub charts: Vec<ChartRef>,
+    /// Exceedance charts, one per fault scenario, each with a note naming
+    /// topologies whose curves coincide (empty when none do).
+    pub charts: Vec<(ChartRef, String)>,
     /// One topology diagram per topology (study order).
     pub topologies: Vec<Option<ChartRef>>,
     /// `(what, value)` rows: version, commit, digests, seed, command line.
@@ -35,7 +41,9 @@ max-width:1500px;padding:0 16px;color:#222;line-height:1.45}h1{font-size:26px}h2
 margin-top:36px;border-bottom:1px solid #ccc}h3{font-size:17px}table{border-collapse:collapse;\
 font-size:14px;margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}\
 th{background:#f3f3f3;vertical-align:bottom}td.name,th.name{text-align:left}.wide{overflow-x:auto}\
-td.met{background:#dff0d8}td.likely{background:#fcf8e3}td.not{background:#f2dede}\
+td.met{background:#dff0d8}td.unshown{background:#fcf8e3}td.not{background:#f2dede}\
+td.holds{background:#dff0d8}td.changes{background:#f2dede}td.text{text-align:left}\
+table.text th,table.text td{text-align:left}td.met,td.unshown,td.not{text-align:left}\
 figure{margin:16px 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:14px;\
 color:#444}code{background:#f5f5f5;padding:1px 4px;font-size:13px}.note{font-size:14px;color:#444}\
 .warnings{border:2px solid #c90;background:#fff8e5;padding:8px 16px;margin:16px 0}\
@@ -60,6 +68,15 @@ fn table_open(h: &mut String, header: &[&str]) {
     h.push_str("</tr>\n");
 }
 
+/// [`table_open`] for a table of words: every column left-aligned.
+fn text_table_open(h: &mut String, header: &[&str]) {
+    h.push_str("<div class=\"wide\"><table class=\"text\"><tr>");
+    for c in header {
+        let _ = write!(h, "<th>{}</th>", escape(c));
+    }
+    h.push_str("</tr>\n");
+}
+
 fn row(h: &mut String, cells: &[String]) {
     h.push_str("<tr>");
     for (i, c) in cells.iter().enumerate() {
@@ -73,13 +90,14 @@ fn objectives(h: &mut String, r: &StudyReport) {
     if r.classes.is_empty() {
         return;
     }
-    h.push_str("<h3>Objectives</h3>\n");
-    table_open(
+    h.push_str("<h3>Objectives of each class</h3>\n");
+    text_table_open(
         h,
         &[
             "class",
             "RPO",
             "RTO",
+            "RTO measured on",
             "target P(breach) per year",
             "what it holds",
         ],
@@ -91,6 +109,7 @@ fn objectives(h: &mut String, r: &StudyReport) {
                 c.class.clone(),
                 rpo_text(c.rpo_ms),
                 duration(c.rto_ms as f64),
+                c.rto_of.describe().to_string(),
                 percent(c.max_breach_probability_per_year),
                 c.description.clone(),
             ],
@@ -99,12 +118,16 @@ fn objectives(h: &mut String, r: &StudyReport) {
     h.push_str("</table></div>\n");
 }
 
+fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Met => "met",
+        Status::NotShown { .. } => "unshown",
+        Status::NotMet => "not",
+    }
+}
+
 fn verdicts(h: &mut String, r: &StudyReport) {
-    let mut header = vec![
-        "topology",
-        "cost per month",
-        "incidents' extra cost per year",
-    ];
+    let mut header = vec!["topology", "cost per month", "p99 write latency (no fault)"];
     header.extend(r.classes.iter().map(|c| c.class.as_str()));
     table_open(h, &header);
     for t in &r.topologies {
@@ -112,24 +135,21 @@ fn verdicts(h: &mut String, r: &StudyReport) {
             h,
             "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td>",
             escape(&t.name),
-            usd(t.usd_per_month),
-            escape(&usd(t.annual.incident_usd_per_year))
+            escape(&usd(t.usd_per_month)),
+            escape(&latency(t.steady_ack_latency_p99_us))
         );
         for v in &t.verdicts {
-            let class = match v.status {
-                Status::Met => "met",
-                Status::LikelyMet => "likely",
-                Status::NotMet => "not",
+            // Which fault scenario breaches most matters where the class
+            // is not met; on a met one it would read as a fault.
+            let why = match (&v.driven_by, v.status) {
+                (Some(f), s) if !s.holds() => format!("; mostly {f}"),
+                _ => String::new(),
             };
-            let why = v
-                .driven_by
-                .as_ref()
-                .map(|f| format!("; mostly {f}"))
-                .unwrap_or_default();
             let _ = write!(
                 h,
-                "<td class=\"{class}\"><b>{}</b><br>{} a year (95% &le; {}){}</td>",
-                v.status.label(),
+                "<td class=\"{}\"><b>{}</b><br>{} a year (95% &le; {}){}</td>",
+                status_class(v.status),
+                escape(&status_text(v.status, r.trials)),
                 percent(v.p_breach_per_year),
                 percent(v.p_breach_per_year_upper95),
                 escape(&why)
@@ -140,9 +160,227 @@ fn verdicts(h: &mut String, r: &StudyReport) {
     h.push_str(
         "</table></div>\n<p class=\"note\">Met: even the 95% upper bound of the \
         probability of at least one breaching incident in a year is within the class's target. \
-        Likely met: the estimate is, its bound is not (more trials would decide). Cost: steady \
-        state per month under the price book; incidents per year: their extra transfer.</p>\n",
+        Not shown to be met: the estimate is within the target but its upper bound is not; \
+        &ldquo;run about M&rdquo; is the number of trials per cell at which the bound would fall \
+        within the target if every fault scenario kept its observed breach fraction (Wilson \
+        bound, searched by doubling and bisection). It does not count as met. Cost: steady state \
+        per month under the price book. Latency: p99 from send to acknowledgement with no \
+        fault.</p>\n",
     );
+}
+
+/// The cheapest topology per class and overall, and what decides every
+/// class a topology does not meet.
+fn deciding(h: &mut String, r: &StudyReport) {
+    if r.classes.is_empty() {
+        return;
+    }
+    h.push_str("<h3>Cheapest topology</h3>\n<ul>\n");
+    let _ = writeln!(
+        h,
+        "<li><b>every class: {}</b></li>",
+        escape(&Sensitivity::headline_text(&r.cheapest_meeting_all))
+    );
+    for (c, best) in r.classes.iter().zip(&r.cheapest_per_class) {
+        let _ = writeln!(
+            h,
+            "<li>{}: {}</li>",
+            escape(&c.class),
+            escape(best.as_deref().unwrap_or("no topology meets it"))
+        );
+    }
+    h.push_str("</ul>\n<h3>What decides each class not met</h3>\n<ul>\n");
+    for t in &r.topologies {
+        for v in t.verdicts.iter().filter(|v| !v.status.holds()) {
+            let what = match (&v.decided_by, v.status) {
+                (Some(d), _) => d.clone(),
+                (None, _) => "no incident breached in these trials; the bound alone \
+                    is above the target"
+                    .to_string(),
+            };
+            let _ = writeln!(
+                h,
+                "<li><b>{}</b>, {} ({}): {}</li>",
+                escape(&t.name),
+                escape(&v.class),
+                escape(v.status.label()),
+                escape(&what)
+            );
+        }
+    }
+    h.push_str("</ul>\n");
+}
+
+fn assumptions(h: &mut String, r: &StudyReport) {
+    let a = &r.assumptions;
+    h.push_str(
+        "<h3 id=\"assumptions\">Assumptions</h3>\n<p class=\"note\">Inputs, not \
+        measurements: every verdict above follows from them. Replace them with your own.</p>\n",
+    );
+    text_table_open(
+        h,
+        &[
+            "fault scenario",
+            "what fails",
+            "kind",
+            "what the kind means",
+            "rate per year",
+            "lasts",
+        ],
+    );
+    for d in &a.failure_domains {
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"name\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}\
+             </td><td class=\"text\">{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
+            escape(&d.name),
+            escape(&d.describe),
+            escape(&d.kind),
+            escape(&d.kind_means),
+            escape(&amount(d.rate_per_year)),
+            escape(&d.lasts)
+        );
+    }
+    h.push_str("</table></div>\n");
+    if !a.human_times.is_empty() {
+        text_table_open(h, &["topology", "detection", "decision", "DNS switch"]);
+        for t in &a.human_times {
+            row(
+                h,
+                &[
+                    t.topology.clone(),
+                    t.detection.clone(),
+                    t.decision.clone(),
+                    t.dns.clone(),
+                ],
+            );
+        }
+        h.push_str("</table></div>\n");
+    }
+    if !a.replication.is_empty() {
+        let delays: Vec<String> = a
+            .replication
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} ({}): {}",
+                    m.topology,
+                    m.kind,
+                    duration(m.replication_delay_ms as f64)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            h,
+            "<p>Replication delay: {}. <i>{}</i>.</p>",
+            escape(&delays.join("; ")),
+            escape(REPLICATION_DELAY_IS_AN_INPUT)
+        );
+    }
+    let unconfirmed: Vec<String> = a
+        .prices
+        .iter()
+        .filter(|p| !p.confirmed)
+        .map(|p| match p.usd {
+            Some(usd) => format!("{} ({})", p.key, crate::units::unit_usd(usd)),
+            None => format!("{} (not priced)", p.key),
+        })
+        .collect();
+    let _ = writeln!(
+        h,
+        "<p>Prices: the {} book as of {}. Unconfirmed prices: {}.</p>",
+        escape(&a.price_book),
+        escape(&a.price_book_as_of),
+        escape(&if unconfirmed.is_empty() {
+            "none".to_string()
+        } else {
+            unconfirmed.join(", ")
+        })
+    );
+}
+
+fn sensitivity(h: &mut String, r: &StudyReport) {
+    let s = &r.sensitivity;
+    if s.rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h2 id=\"sensitivity\">Sensitivity of the headline</h2>\n<p class=\"note\">The \
+         headline &mdash; the cheapest topology meeting every class, now <b>{}</b> &mdash; \
+         recomputed with one assumption changed at a time, on the same seed and trials (common \
+         random numbers): only the cells a change touches are simulated again.</p>",
+        escape(&Sensitivity::headline_text(&s.headline))
+    );
+    text_table_open(h, &["change", "headline", "cells simulated again"]);
+    for row in &s.rows {
+        let (class, text) = if row.holds {
+            ("holds", "holds".to_string())
+        } else {
+            (
+                "changes",
+                format!("becomes: {}", Sensitivity::headline_text(&row.headline)),
+            )
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"name\">{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
+            escape(&row.change),
+            escape(&text),
+            row.cells_rerun
+        );
+    }
+    h.push_str("</table></div>\n");
+}
+
+/// The place of the per-topology cost breakdown (built on branch `price`):
+/// one call, here, between the sensitivity and the per-class tables.
+/// Each topology's month, broken down (output/src/study/bill.rs).
+fn cost_breakdown(h: &mut String, r: &StudyReport) {
+    super::bill::bills_html(h, r);
+}
+
+fn per_class(h: &mut String, r: &StudyReport) {
+    if r.classes.is_empty() {
+        return;
+    }
+    h.push_str("<h2>Per class</h2>\n");
+    for (k, c) in r.classes.iter().enumerate() {
+        let _ = writeln!(
+            h,
+            "<h3>{}: {}, recovery within {} ({}), at most {} a year</h3>",
+            escape(&c.class),
+            escape(&rpo_text(c.rpo_ms)),
+            escape(&duration(c.rto_ms as f64)),
+            escape(c.rto_of.describe()),
+            escape(&percent(c.max_breach_probability_per_year))
+        );
+        table_open(
+            h,
+            &[
+                "topology",
+                "verdict",
+                "P(breach) per year",
+                "95% upper bound",
+                "what decides",
+            ],
+        );
+        for t in &r.topologies {
+            let v = &t.verdicts[k];
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"name\">{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td>\
+                 <td class=\"text\">{}</td></tr>",
+                escape(&t.name),
+                status_class(v.status),
+                escape(&status_text(v.status, r.trials)),
+                percent(v.p_breach_per_year),
+                percent(v.p_breach_per_year_upper95),
+                escape(v.decided_by.as_deref().unwrap_or("-"))
+            );
+        }
+        h.push_str("</table></div>\n");
+    }
 }
 
 fn annual(h: &mut String, r: &StudyReport) {
@@ -156,10 +394,11 @@ fn annual(h: &mut String, r: &StudyReport) {
         &[
             "topology",
             "incidents per year",
-            "E[acknowledged records lost] per year",
+            "expected acknowledged records lost per year",
             "P(any loss in a year)",
             "write availability",
             "read availability",
+            "incidents' extra cost per year",
         ],
     );
     for t in &r.topologies {
@@ -177,23 +416,28 @@ fn annual(h: &mut String, r: &StudyReport) {
                 ),
                 availability(a.write_availability, a.write_nines),
                 availability(a.read_availability, a.read_nines),
+                usd(a.incident_usd_per_year),
             ],
         );
     }
     h.push_str("</table></div>\n");
 }
 
+fn three(d: &Dist) -> [String; 3] {
+    [d.p50, d.p99, d.max].map(|v| duration(v as f64))
+}
+
 fn cell_cells(c: &CellStats) -> Vec<String> {
     if !c.applicable {
-        let mut v = vec![format!("n/a: {}", c.placed)];
-        v.extend(std::iter::repeat_n(String::new(), 8));
+        let mut v = vec![format!("cannot happen here: {}", c.placed)];
+        v.extend(std::iter::repeat_n(String::new(), 11));
         return v;
     }
-    vec![
-        c.placed.clone(),
-        duration(c.rto_ms.p50 as f64),
-        duration(c.rto_ms.p99 as f64),
-        duration(c.rto_ms.max as f64),
+    let mut v = vec![c.placed.clone()];
+    v.extend(three(&c.write_rto_ms));
+    v.extend(three(&c.read_rto_ms));
+    v.extend([
+        thousands(c.duplicates_delivered.max),
         format!(
             "{} [{}–{}]",
             percent(c.p_loss.p),
@@ -205,38 +449,49 @@ fn cell_cells(c: &CellStats) -> Vec<String> {
         } else {
             "-".into()
         },
-        thousands(c.acked_lost_records.p999),
         thousands(c.acked_lost_records.max),
         duration(c.rpo_ms.max as f64),
-    ]
+    ]);
+    v
 }
 
-fn incidents(h: &mut String, r: &StudyReport, replay: &[Vec<Option<String>>]) {
+fn incidents(h: &mut String, r: &StudyReport) {
     h.push_str(
-        "<h2>Per incident</h2>\n<p class=\"note\">RTO: the longest stretch a producer's \
-        writes were refused (<code>max_write_outage_ms</code>); loss: acknowledged records lost \
-        (<code>acked_lost_records</code>); RPO: the age of the oldest lost record \
-        (<code>rpo_ms</code>). Every metric means the same on every topology.</p>\n",
+        "<h2>Per incident</h2>\n<p class=\"note\">Write RTO: the longest stretch the \
+        application's writes were not acknowledged (<code>max_write_outage_ms</code>); read RTO: \
+        the same for its readers (<code>max_read_outage_ms</code>); a class's RTO is the worse of \
+        the two unless it says otherwise. Duplicates: records a consumer group processed twice \
+        (<code>duplicates_delivered</code>), the largest count of any trial. Loss: acknowledged \
+        records lost (<code>acked_lost_records</code>); RPO: the age of the oldest lost record \
+        (<code>rpo_ms</code>).</p>\n",
     );
     for (k, f) in r.faults.iter().enumerate() {
+        let mut title = f.describe.clone();
+        if let Some(first) = title.get(..1) {
+            title = first.to_uppercase() + &title[1..];
+        }
         let _ = writeln!(
             h,
-            "<h3>{} — {}, {} a year</h3>",
-            escape(&f.name),
-            escape(&f.describe),
-            escape(&amount(f.rate_per_year))
+            "<h3>{} ({}, {} a year; <i>{}</i>)</h3>",
+            escape(&title),
+            escape(&f.kind),
+            escape(&amount(f.rate_per_year)),
+            escape(&f.name)
         );
         table_open(
             h,
             &[
                 "topology",
-                "placed",
-                "RTO p50",
-                "RTO p99",
-                "RTO max",
+                "where it hits",
+                "write RTO p50",
+                "write RTO p99",
+                "write RTO max",
+                "read RTO p50",
+                "read RTO p99",
+                "read RTO max",
+                "duplicates (max)",
                 "P(loss) [95%]",
-                "E[loss | loss > 0]",
-                "loss p99.9",
+                "mean loss when lossy",
                 "loss max",
                 "RPO max",
             ],
@@ -247,37 +502,39 @@ fn incidents(h: &mut String, r: &StudyReport, replay: &[Vec<Option<String>>]) {
             row(h, &cells);
         }
         h.push_str("</table></div>\n");
-        let cmds: Vec<(&TopologyResult, &String)> = r
-            .topologies
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| {
-                replay
-                    .get(i)
-                    .and_then(|v| v.get(k))
-                    .and_then(|c| c.as_ref())
-                    .map(|c| (t, c))
-            })
-            .collect();
-        if !cmds.is_empty() {
-            h.push_str("<details><summary>Replay the worst trial of each topology</summary><ul>\n");
-            for (t, c) in cmds {
-                let _ = writeln!(
-                    h,
-                    "<li>{}: <code>{}</code></li>",
-                    escape(&t.name),
-                    escape(c)
-                );
-            }
-            h.push_str("</ul></details>\n");
-        }
     }
 }
 
-/// The page, self-contained but for its charts beside it.
-pub fn study_html(page: &StudyPage<'_>) -> String {
-    let r = page.report;
-    let mut h = String::new();
+/// Replay commands of every cell's worst trial, for the appendix.
+fn replays(h: &mut String, r: &StudyReport, replay: &[Vec<Option<String>>]) {
+    let mut items = Vec::new();
+    for (i, t) in r.topologies.iter().enumerate() {
+        for (k, f) in r.faults.iter().enumerate() {
+            if let Some(c) = replay
+                .get(i)
+                .and_then(|v| v.get(k))
+                .and_then(|c| c.as_ref())
+            {
+                items.push(format!(
+                    "<li>{} under {}: <code>{}</code></li>",
+                    escape(&t.name),
+                    escape(&f.name),
+                    escape(c)
+                ));
+            }
+        }
+    }
+    if !items.is_empty() {
+        h.push_str("<h3>Replay the worst trial of each cell</h3>\n<ul>\n");
+        for i in items {
+            h.push_str(&i);
+            h.push('\n');
+        }
+        h.push_str("</ul>\n");
+    }
+}
+
+fn header(h: &mut String, r: &StudyReport) {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kdrsim study: {}\
@@ -286,6 +543,28 @@ pub fn study_html(page: &StudyPage<'_>) -> String {
         escape(&r.study),
         escape(&r.description)
     );
+}
+
+/// The first screen: verdicts, cheapest, what decides, assumptions.
+fn first_screen(h: &mut String, page: &StudyPage<'_>) {
+    let r = page.report;
+    h.push_str("<div class=\"summary\" id=\"summary\"><h2>Verdicts</h2>\n");
+    verdicts(h, r);
+    deciding(h, r);
+    assumptions(h, r);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{} × {}, {} {} each of {}, seed {}, \
+         on common random numbers: every topology meets each fault at the same instant in trial \
+         k.</p>",
+        count(r.topologies.len() as u64, "topology"),
+        count(r.faults.len() as u64, "fault scenario"),
+        thousands(r.trials),
+        plural(r.trials, "trial"),
+        escape(&duration(r.duration_ms as f64)),
+        r.seed,
+    );
+    h.push_str("</div>\n");
     if !r.warnings.is_empty() {
         h.push_str("<div class=\"warnings\" id=\"warnings\"><b>Warnings</b><ul>\n");
         for w in &r.warnings {
@@ -293,56 +572,82 @@ pub fn study_html(page: &StudyPage<'_>) -> String {
         }
         h.push_str("</ul></div>\n");
     }
-    h.push_str("<div class=\"summary\" id=\"summary\"><h2>Executive summary</h2>\n<ul>\n");
+}
+
+/// The page, self-contained but for its charts beside it.
+pub fn study_html(page: &StudyPage<'_>) -> String {
+    let r = page.report;
+    let mut h = String::new();
+    header(&mut h, r);
+    first_screen(&mut h, page);
+    h.push_str("<h2>In one sentence per topology</h2>\n<ul>\n");
     for l in summary_lines(r) {
         let _ = writeln!(h, "<li>{}</li>", escape(&l));
     }
-    let _ = writeln!(
-        h,
-        "</ul><p class=\"note\">{} × {}, {} {} each of {}, seed {}, \
-         on common random numbers: every topology meets each fault at the same instant in trial \
-         k. Prices: {} book as of {}.</p>",
-        count(r.topologies.len() as u64, "topology"),
-        count(r.faults.len() as u64, "fault scenario"),
-        thousands(r.trials),
-        plural(r.trials, "trial"),
-        escape(&duration(r.duration_ms as f64)),
-        r.seed,
-        escape(&r.price_book),
-        escape(&r.price_book_as_of)
-    );
+    h.push_str("</ul>\n");
     objectives(&mut h, r);
-    h.push_str("<h3>Verdicts</h3>\n");
-    verdicts(&mut h, r);
     if let Some(c) = &page.deciding {
         figure(&mut h, c);
     }
-    h.push_str("</div>\n");
+    sensitivity(&mut h, r);
+    cost_breakdown(&mut h, r);
+    per_class(&mut h, r);
     annual(&mut h, r);
-    incidents(&mut h, r, &page.replay);
-    if !page.charts.is_empty() {
-        h.push_str(
-            "<h2>Tails</h2>\n<p class=\"note\">P(X &gt; x) on a log scale: a 1-in-100 \
-            tail is a line at 10<sup>-2</sup>, not a hidden sliver of a CDF.</p>\n",
-        );
-        for c in &page.charts {
-            figure(&mut h, c);
+    incidents(&mut h, r);
+    tails(&mut h, page);
+    model_notes(&mut h, r);
+    topologies(&mut h, page);
+    appendix(&mut h, page);
+    h.push_str("</body></html>\n");
+    h
+}
+
+fn tails(h: &mut String, page: &StudyPage<'_>) {
+    if page.charts.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h2>Tails</h2>\n<p class=\"note\">P(RTO &gt; x) on a log scale, the RTO being the \
+        worse of writes and reads: a 1-in-100 tail is a line at 10<sup>-2</sup>, not a hidden \
+        sliver of a CDF. Each topology has its own marker, so curves that lie on each other stay \
+        apart to the eye.</p>\n",
+    );
+    for (c, same) in &page.charts {
+        figure(h, c);
+        if !same.is_empty() {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(same));
         }
     }
-    super::bill::bills_html(&mut h, r);
+}
+
+fn model_notes(h: &mut String, r: &StudyReport) {
+    if r.model_notes.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h2 id=\"model-notes\">What the model leaves out</h2>\n<p class=\"note\">Mechanisms \
+        these topologies use that the simulation does not model, and what that means for the \
+        figures above.</p>\n<ul>\n",
+    );
+    for n in &r.model_notes {
+        let _ = writeln!(h, "<li>{}</li>", escape(n));
+    }
+    h.push_str("</ul>\n");
+}
+
+fn topologies(h: &mut String, page: &StudyPage<'_>) {
     h.push_str("<h2>Topologies</h2>\n");
-    for (t, chart) in r.topologies.iter().zip(&page.topologies) {
-        let _ = writeln!(
-            h,
-            "<h3>{}</h3><p class=\"note\">{}</p>",
-            escape(&t.name),
-            escape(&t.file)
-        );
+    for (t, chart) in page.report.topologies.iter().zip(&page.topologies) {
+        let _ = writeln!(h, "<h3>{}</h3>", escape(&t.name));
         if let Some(c) = chart {
-            figure(&mut h, c);
+            figure(h, c);
         }
     }
-    h.push_str("<h2 id=\"provenance\">Provenance</h2>\n<table class=\"provenance\">\n");
+}
+
+fn appendix(h: &mut String, page: &StudyPage<'_>) {
+    h.push_str("<h2 id=\"appendix\">Appendix</h2>\n<h3 id=\"provenance\">Provenance</h3>\n");
+    h.push_str("<table class=\"provenance\">\n");
     for (k, v) in &page.provenance {
         let _ = writeln!(
             h,
@@ -351,7 +656,18 @@ pub fn study_html(page: &StudyPage<'_>) -> String {
             escape(v)
         );
     }
-    h.push_str("</table>\n<h2>Files</h2>\n<ul>\n");
+    h.push_str("</table>\n<h3>Topology files</h3>\n<ul>\n");
+    for t in &page.report.topologies {
+        let _ = writeln!(
+            h,
+            "<li>{}: <code>{}</code></li>",
+            escape(&t.name),
+            escape(&t.file)
+        );
+    }
+    h.push_str("</ul>\n");
+    replays(h, page.report, &page.replay);
+    h.push_str("<h3>Files</h3>\n<ul>\n");
     for (f, what) in &page.files {
         let _ = writeln!(
             h,
@@ -360,6 +676,5 @@ pub fn study_html(page: &StudyPage<'_>) -> String {
             escape(what)
         );
     }
-    h.push_str("</ul>\n</body></html>\n");
-    h
+    h.push_str("</ul>\n");
 }
