@@ -83,6 +83,22 @@ impl TopologyBill {
 /// The study's price book as the head shows it: the one book, or `aws`
 /// and the platforms it chose (`aws (aws-msk, confluent-platform, aws-ec2
 /// per topology)`).
+/// A topology's monthly cost as a figure to compare: `$2,731.64 + not
+/// priced` where its bill leaves out lines its book does not price (the
+/// total is then a lower bound, never a silent $0 for them).
+pub fn cost_with_unpriced(r: &super::render::StudyReport, topology: &str, usd: f64) -> String {
+    let unpriced = r
+        .bills
+        .iter()
+        .any(|b| b.topology == topology && b.lines.iter().any(|l| !l.priced));
+    let figure = crate::units::usd(usd);
+    if unpriced {
+        format!("{figure} + not priced")
+    } else {
+        figure
+    }
+}
+
 pub fn books_used(named: &str, bills: &[TopologyBill]) -> String {
     let mut used: Vec<&str> = Vec::new();
     for b in bills {

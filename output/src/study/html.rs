@@ -135,7 +135,11 @@ fn verdicts(h: &mut String, r: &StudyReport) {
             h,
             "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td>",
             escape(&t.name),
-            escape(&usd(t.usd_per_month)),
+            escape(&super::bill::cost_with_unpriced(
+                r,
+                &t.name,
+                t.usd_per_month
+            )),
             escape(&latency(t.steady_ack_latency_p99_us))
         );
         for v in &t.verdicts {
@@ -277,26 +281,38 @@ fn assumptions(h: &mut String, r: &StudyReport) {
             escape(REPLICATION_DELAY_IS_AN_INPUT)
         );
     }
-    let unconfirmed: Vec<String> = a
-        .prices
-        .iter()
-        .filter(|p| !p.confirmed)
-        .map(|p| match p.usd {
-            Some(usd) => format!("{} ({})", p.key, crate::units::unit_usd(usd)),
-            None => format!("{} (not priced)", p.key),
-        })
-        .collect();
     let _ = writeln!(
         h,
-        "<p>Prices: the {} book as of {}. Unconfirmed prices: {}.</p>",
+        "<p>Prices: the {} books as of {}. Prices their books do not confirm, per book \
+         (check them before relying on a cost):</p>\n<ul class=\"note\">",
         escape(&a.price_book),
-        escape(&a.price_book_as_of),
-        escape(&if unconfirmed.is_empty() {
-            "none".to_string()
-        } else {
-            unconfirmed.join(", ")
-        })
+        escape(&a.price_book_as_of)
     );
+    // One line per book: the keys are "book: key" (src/study.rs).
+    let mut books: Vec<(&str, Vec<String>)> = Vec::new();
+    for p in a.prices.iter().filter(|p| !p.confirmed) {
+        let (book, key) = p.key.split_once(": ").unwrap_or(("", &p.key));
+        let price = match p.usd {
+            Some(usd) => format!("{key} {}", crate::units::unit_usd(usd)),
+            None => format!("{key} not priced"),
+        };
+        match books.iter_mut().find(|(b, _)| *b == book) {
+            Some((_, list)) => list.push(price),
+            None => books.push((book, vec![price])),
+        }
+    }
+    if books.is_empty() {
+        h.push_str("<li>none</li>\n");
+    }
+    for (book, list) in books {
+        let _ = writeln!(
+            h,
+            "<li><b>{}</b>: {}</li>",
+            escape(book),
+            escape(&list.join(", "))
+        );
+    }
+    h.push_str("</ul>\n");
 }
 
 fn sensitivity(h: &mut String, r: &StudyReport) {

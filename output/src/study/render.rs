@@ -280,7 +280,7 @@ pub fn summary_lines(r: &StudyReport) -> Vec<String> {
             "{}: {} a month, p99 write latency {}; {}{}P(acknowledged loss in a year) {}, \
              writes available {}",
             t.name,
-            usd(t.usd_per_month),
+            super::bill::cost_with_unpriced(r, &t.name, t.usd_per_month),
             latency(t.steady_ack_latency_p99_us),
             meets,
             if meets.is_empty() { "" } else { "; " },
