@@ -243,7 +243,12 @@ pub fn write_report(
     write(&mut out, "trials.csv", output::format_csv(runs).as_bytes())?;
     let mut text = String::new();
     for line in differences {
-        text.push_str(&format!("warning: {line}\n"));
+        // A difference quotes names from the files (DCs, topics): printed
+        // as the terminal prints them, no raw control character.
+        text.push_str(&format!(
+            "warning: {}\n",
+            output::text::printable_line(line)
+        ));
     }
     if !differences.is_empty() {
         text.push('\n');

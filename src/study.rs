@@ -148,14 +148,44 @@ fn bound_ms(d: &TimeDist) -> Option<u64> {
     }
 }
 
-/// Where the cells of topology `t` and fault `f` are written: a plain file
-/// name (the report directory holds no subdirectories).
+/// Where the cell of topology stem `t` and fault stem `f` (from
+/// [`cell_stems`]) is written: a plain file name (the report directory
+/// holds no subdirectories).
 pub fn cell_file_name(topology: &str, fault: &str) -> String {
-    format!(
-        "cell-{}--{}.ron",
-        kdrsim_output::html::file_stem(topology),
-        kdrsim_output::html::file_stem(fault)
-    )
+    format!("cell-{topology}--{fault}.ron")
+}
+
+/// Stems for cell file names, one per name: safe ([`file_stem`]), distinct
+/// even compared case-insensitively (a later name that would repeat one
+/// gets `-2`, `-3`, ...), never holding `--` nor beginning or ending with
+/// `-`. So `cell-{topology}--{fault}.ron` splits at its first `--` into one
+/// topology and one fault: two cells never share a file, whatever the
+/// names (a topology listed twice, `broker` and `Broker`, long names that
+/// differ only past the stem's length, `a--b` beside `a`).
+///
+/// [`file_stem`]: kdrsim_output::html::file_stem
+pub fn cell_stems(names: &[&str]) -> Vec<String> {
+    let mut taken: Vec<String> = Vec::new();
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let mut stem = kdrsim_output::html::file_stem(name);
+        while stem.contains("--") {
+            stem = stem.replace("--", "-");
+        }
+        let stem = match stem.trim_matches('-') {
+            "" => "cell",
+            s => s,
+        };
+        let mut candidate = stem.to_string();
+        let mut k = 2;
+        while taken.contains(&candidate.to_ascii_lowercase()) {
+            candidate = format!("{stem}-{k}");
+            k += 1;
+        }
+        taken.push(candidate.to_ascii_lowercase());
+        out.push(candidate);
+    }
+    out
 }
 
 /// Reads the study at `source` (`builtin`: its topology files are looked
@@ -255,17 +285,26 @@ fn resolve_topologies(
     out_dir: &Path,
     human: Option<(HumanTime, u64, u64)>,
 ) -> Result<Vec<ResolvedTopology>, ScenarioError> {
-    let mut topologies = Vec::new();
+    // Every topology as its own file first, so its errors point into it;
+    // then the cells, named once every topology's name is known.
+    let mut loaded = Vec::new();
     for r in &study.topologies {
         let src = topology_source(&source.file, builtin, r)?;
-        // The topology as its own file first, so its errors point into it.
         let topology = load_source(&src)?;
-        let mut base = kdrsim_models::load::parse(&src)?;
+        let base = kdrsim_models::load::parse(&src)?;
+        loaded.push((src, topology, base));
+    }
+    let names: Vec<&str> = loaded.iter().map(|(_, _, b)| b.name.as_str()).collect();
+    let topo_stems = cell_stems(&names);
+    let faults: Vec<&str> = study.faults.iter().map(|f| f.name.as_str()).collect();
+    let fault_stems = cell_stems(&faults);
+    let mut topologies = Vec::new();
+    for ((src, topology, mut base), topo_stem) in loaded.into_iter().zip(&topo_stems) {
         let (book, chosen_because) = price_book(study, source, &base.name, &topology)?;
         let has_human_time =
             human.is_some_and(|(h, num, den)| resolve::scale_human_time(&mut base, h, num, den));
         let mut cells = Vec::new();
-        for f in &study.faults {
+        for (f, fault_stem) in study.faults.iter().zip(&fault_stems) {
             let cell =
                 resolve::cell(study, &base, f).map_err(|message| ScenarioError::Invalid {
                     location: source.location("topologies", &base.name),
@@ -274,7 +313,7 @@ fn resolve_topologies(
             cells.push(match cell {
                 Cell::NotApplicable(why) => ResolvedCell::NotApplicable(why),
                 Cell::Runs { scenario, placed } => {
-                    let file = out_dir.join(cell_file_name(&base.name, &f.name));
+                    let file = out_dir.join(cell_file_name(topo_stem, fault_stem));
                     let text = cell_text(study, &source.file, &src.file, &scenario, &file);
                     let cell_src = Source {
                         file: file.display().to_string(),

@@ -279,7 +279,11 @@ fn write_report(
                 row.push(None);
                 continue;
             };
-            let name = study::cell_file_name(&t.name, &resolved.study.faults[k].name);
+            // The name the cell was resolved under (its replay commands
+            // name it): unique per cell by construction (study::cell_stems).
+            let name = std::path::Path::new(&model.file)
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
             write(&mut out, &name, text.as_bytes())?;
             files.push((
                 name,

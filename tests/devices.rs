@@ -246,3 +246,34 @@ fn an_out_that_is_a_regular_file_is_named_as_such_not_blamed_on_a_manifest() {
     assert!(!err.contains("manifest"), "{err}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
 }
+
+#[test]
+fn compare_report_txt_quotes_names_with_terminal_controls_printably() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario()).unwrap();
+    let evil = text.replace("\"dc1\"", "\"dc\u{1b}]0;owned\u{7}\"");
+    assert_ne!(evil, text);
+    let a = dir.path().join("a.ron");
+    let b = dir.path().join("b.ron");
+    std::fs::write(&a, &evil).unwrap();
+    // A fault naming that DC, so the two differ in faults and report.txt
+    // quotes the name.
+    let dc_fault = "PowerLoss(Dc(\"dc\u{1b}]0;owned\u{7}\"))";
+    std::fs::write(&b, evil.replace("Crash(Broker(1))", dc_fault)).unwrap();
+    let out = dir.path().join("out");
+    let run = Command::new(bin())
+        .args(["compare", "--allow-different", "--trials", "3"])
+        .arg(&a)
+        .arg(&b)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
+    assert!(report.contains("differ in faults"), "{report}");
+    assert!(
+        !report.chars().any(|c| c.is_control() && c != '\n'),
+        "raw control character in report.txt"
+    );
+}

@@ -398,3 +398,54 @@ fn the_default_study_prices_each_topology_where_its_file_says() {
         ]
     );
 }
+
+#[test]
+fn no_two_cells_of_a_study_share_a_file_whatever_their_names() {
+    // The same topology twice, fault names that differ only in case, and
+    // names whose `--` would make `cell-a--b--c` ambiguous.
+    let dir = temp_dir("collide");
+    let study = dir.join("collide.ron");
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::write(
+        &study,
+        format!(
+            "(version: 1, name: \"collide\", duration_ms: 3_600_000, trials: 2,\n\
+             topologies: [File(\"{root}/scenarios/study/multi-az.ron\"), File(\"{root}/scenarios/study/multi-az.ron\")],\n\
+             workload: (records_per_sec: 100.0, record_bytes: 1024),\n\
+             faults: [\n\
+               (name: \"broker\", domain: Broker, rate_per_year: 1.0, lasts: Fixed(60_000)),\n\
+               (name: \"Broker\", domain: Broker, rate_per_year: 1.0, lasts: Fixed(60_000)),\n\
+               (name: \"a--b\", domain: Broker, rate_per_year: 1.0, lasts: Fixed(60_000)),\n\
+               (name: \"a\", domain: Broker, rate_per_year: 1.0, lasts: Fixed(60_000)),\n\
+             ],\n\
+             classes: [(name: \"c\", rpo_ms: 0, rto_ms: 600_000, max_breach_probability_per_year: 0.5)])"
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .args(["study"])
+        .arg(&study)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let mut cells: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("cell-"))
+        .collect();
+    cells.sort();
+    // 2 topologies x 4 faults, each its own file, distinct ignoring case.
+    assert_eq!(cells.len(), 8, "{cells:?}");
+    let mut lower: Vec<String> = cells.iter().map(|c| c.to_ascii_lowercase()).collect();
+    lower.dedup();
+    assert_eq!(lower.len(), 8, "{cells:?}");
+    // Each file's first `--` splits it into one topology and one fault.
+    for c in &cells {
+        let inner = c.trim_start_matches("cell-").trim_end_matches(".ron");
+        let (t, f) = inner.split_once("--").unwrap();
+        assert!(!f.contains("--") && !t.is_empty() && !f.is_empty(), "{c}");
+    }
+}

@@ -361,6 +361,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_with_terminal_controls_reach_no_written_svg_or_caption_raw() {
+        let evil = "east\u{1b}]0;owned\u{7}\u{9b}31m".to_string();
+        let chart = exceedance_chart(
+            "rto",
+            &format!("{evil} lost"),
+            "RTO (s)",
+            &[(evil.clone(), vec![1, 2, 3, 400])],
+        )
+        .unwrap();
+        for text in [&chart.svg, &chart.caption] {
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "raw control character in {text:.200}"
+            );
+        }
+        assert!(chart.svg.contains("east?]0;owned??31m"));
+    }
+
+    #[test]
     fn one_lossy_trial_in_a_hundred_shows_as_one_percent_up_to_its_value() {
         let mut v = vec![0.0; 99];
         v.push(500.0);

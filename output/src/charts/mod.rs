@@ -100,10 +100,18 @@ pub fn render(
         chart.draw(&root)?;
         root.present().map_err(err)?;
     }
+    // Names reach titles, legends and captions from user files: no raw
+    // control character (ESC, BEL, CSI) may reach the written SVG, which
+    // XML forbids anyway, or the caption, whatever a chart forgot to clean.
+    let printable = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
+            .collect()
+    };
     Ok(Chart {
         stem: stem.to_string(),
-        caption: caption.to_string(),
-        svg,
+        caption: printable(caption),
+        svg: printable(&svg),
         png: encode_png(&rgb, size)?,
     })
 }
