@@ -62,6 +62,9 @@ pub struct ResolvedTopology {
     pub base: Box<Scenario>,
     /// Whether a variant's human time change touched this topology.
     pub has_human_time: bool,
+    /// The topology under the study's workload with no fault: its steady
+    /// month is measured on this, whether or not any cell applies.
+    pub quiet: Arc<Model>,
     pub cells: Vec<ResolvedCell>,
 }
 
@@ -328,6 +331,14 @@ fn resolve_topologies(
                 }
             });
         }
+        let quiet = resolve::quiet(study, &base).map_err(|message| ScenarioError::Invalid {
+            location: source.location("topologies", &base.name),
+            message: format!("topology `{}` ({}): {message}", base.name, src.file),
+        })?;
+        let quiet = load_source(&Source {
+            file: format!("{} (no fault)", src.file),
+            text: to_ron(&quiet),
+        })?;
         topologies.push(ResolvedTopology {
             name: base.name.clone(),
             file: src.file.clone(),
@@ -335,6 +346,7 @@ fn resolve_topologies(
             chosen_because,
             base: Box::new(base),
             has_human_time,
+            quiet,
             cells,
         });
     }
@@ -465,6 +477,8 @@ struct Cache {
     cells: HashMap<String, (Vec<(u64, TrialOutcome)>, f64)>,
     /// Per topology name: its fault-free traffic, steady latency and cost.
     quiet: HashMap<String, Quiet>,
+    /// Topologies whose model notes were taken (from their first cell).
+    noted: std::collections::HashSet<String>,
 }
 
 struct Quiet {
@@ -528,6 +542,17 @@ fn quiet(
     })
 }
 
+/// The topology's fault-free runs, unless the cache holds them: measured
+/// on its no-fault model, so a topology no fault scenario applies to still
+/// has its steady month (never a silent $0).
+fn ensure_quiet(t: &ResolvedTopology, ctx: &Ctx, cache: &mut Cache) -> Result<(), RunnerError> {
+    if !cache.quiet.contains_key(&t.name) {
+        let q = quiet(&t.quiet, (&t.book, &t.chosen_because), ctx)?;
+        cache.quiet.insert(t.name.clone(), q);
+    }
+    Ok(())
+}
+
 /// Simulates cell `k` of `t` unless the cache holds it (and, first, the
 /// topology's fault-free runs and its model notes).
 fn ensure_cell(
@@ -540,16 +565,15 @@ fn ensure_cell(
     let ResolvedCell::Runs { model, text, .. } = &t.cells[k] else {
         return Ok(());
     };
-    if !cache.quiet.contains_key(&t.name) {
+    if cache.noted.insert(t.name.clone()) {
         for note in kdrsim_models::notes::model_notes(model) {
             let w = format!("{}: {note}", t.name);
             if !notes.contains(&w) {
                 notes.push(w);
             }
         }
-        let q = quiet(model, (&t.book, &t.chosen_because), ctx)?;
-        cache.quiet.insert(t.name.clone(), q);
     }
+    ensure_quiet(t, ctx, cache)?;
     if !cache.cells.contains_key(text) {
         let range = TrialRange::first(ctx.trials);
         let outcomes = crate::run_batch(model, ctx.seed, range, ctx.jobs, ctx.progress)?;
@@ -604,6 +628,7 @@ fn run_topology(
 ) -> Result<(TopologyInput, Vec<CellTrials>), RunnerError> {
     let mut cells = Vec::new();
     let mut trials = Vec::new();
+    ensure_quiet(t, ctx, cache)?;
     for k in 0..t.cells.len() {
         ensure_cell(t, k, ctx, cache, notes)?;
         let cell = cached_input(t, k, cache)

@@ -449,3 +449,39 @@ fn no_two_cells_of_a_study_share_a_file_whatever_their_names() {
         assert!(!f.contains("--") && !t.is_empty() && !f.is_empty(), "{c}");
     }
 }
+
+#[test]
+fn a_topology_no_fault_applies_to_is_priced_and_never_named_cheapest() {
+    // A single-region topology under region isolation only: every cell is
+    // n/a. Nothing was shown, so nothing is met; its month is still its
+    // steady cost, never $0.
+    let dir = temp_dir("all-na");
+    let study = dir.join("all-na.ron");
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::write(
+        &study,
+        format!(
+            "(version: 1, name: \"all-na\", duration_ms: 3_600_000, trials: 5,\n\
+             topologies: [File(\"{root}/scenarios/study/multi-az.ron\")],\n\
+             workload: (records_per_sec: 100.0, record_bytes: 1024),\n\
+             faults: [(name: \"region-isolation\", domain: RegionIsolation, rate_per_year: 0.2, lasts: Fixed(600_000))],\n\
+             classes: [(name: \"c\", rpo_ms: 0, rto_ms: 600_000, max_breach_probability_per_year: 0.5)])"
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .arg("study")
+        .arg(&study)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("study.json")).unwrap()).unwrap();
+    let t = &json["topologies"][0];
+    assert!(t["usd_per_month"].as_f64().unwrap() > 100.0, "{t}");
+    assert!(json["cheapest_meeting_all"].is_null(), "{json}");
+    assert_ne!(t["verdicts"][0]["status"]["is"], "met");
+}

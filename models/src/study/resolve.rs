@@ -247,6 +247,20 @@ pub fn cell(study: &Study, base: &Scenario, case: &FaultCase) -> Result<Cell, St
     })
 }
 
+/// The topology `base` under the study's workload and trial length with no
+/// fault at all: what its steady month (cost, latency) is measured on,
+/// whether or not any fault scenario applies to it.
+pub fn quiet(study: &Study, base: &Scenario) -> Result<Scenario, String> {
+    let mut s = base.clone();
+    apply_workload(study, &mut s)?;
+    s.duration_ms = study.duration_ms;
+    s.name = format!("{}--no-fault", base.name);
+    s.faults.clear();
+    s.fault_processes.clear();
+    s.expect.clear();
+    Ok(s)
+}
+
 /// A time people (or their tooling) take in a runbook: what the study's
 /// sensitivity analysis halves and doubles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

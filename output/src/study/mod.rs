@@ -364,6 +364,23 @@ fn verdict(cells: &[CellStats], k: usize, class: &Objective) -> Verdict {
     let p = p_per_year(cells, |c| c.p_breach[k].p);
     let upper = p_per_year(cells, |c| c.p_breach[k].ci95[1]);
     let target = class.max_breach_probability_per_year;
+    // A topology no fault scenario applies to has been shown nothing: a
+    // probability of 0 out of no incidents is no evidence of meeting.
+    if !cells.iter().any(|c| c.applicable) {
+        return Verdict {
+            class: class.class.clone(),
+            p_breach_per_year: p,
+            p_breach_per_year_upper95: upper,
+            status: Status::NotShown {
+                trials_needed: None,
+            },
+            driven_by: None,
+            decided_by: Some(
+                "no fault scenario of the study applies to this topology: nothing was shown"
+                    .to_string(),
+            ),
+        };
+    }
     let status = if upper <= target {
         Status::Met
     } else if p <= target {
