@@ -485,3 +485,38 @@ fn a_topology_no_fault_applies_to_is_priced_and_never_named_cheapest() {
     assert!(json["cheapest_meeting_all"].is_null(), "{json}");
     assert_ne!(t["verdicts"][0]["status"]["is"], "met");
 }
+
+#[test]
+fn absurd_rates_and_repeated_class_names_are_refused_at_their_fields() {
+    let dir = temp_dir("absurd");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let study = |fault_rate: &str, classes: &str| {
+        format!(
+            "(version: 1, name: \"absurd\", duration_ms: 3_600_000, trials: 2,\n\
+             topologies: [File(\"{root}/scenarios/study/multi-az.ron\")],\n\
+             workload: (records_per_sec: 100.0, record_bytes: 1024),\n\
+             faults: [(name: \"broker\", domain: Broker, rate_per_year: {fault_rate}, lasts: Fixed(60_000))],\n\
+             classes: [{classes}])"
+        )
+    };
+    let class = "(name: \"c\", rpo_ms: 0, rto_ms: 600_000, max_breach_probability_per_year: 0.5)";
+    for (name, text, field) in [
+        ("rate", study("1e308", class), "faults[0].rate_per_year"),
+        (
+            "classes",
+            study("1.0", &format!("{class}, {class}")),
+            "classes[1].name",
+        ),
+    ] {
+        let file = dir.join(format!("{name}.ron"));
+        std::fs::write(&file, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+            .arg("study")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(field), "{name}: {err}");
+    }
+}

@@ -282,22 +282,33 @@ fn check(study: &Study, src: &Source) -> Result<(), ScenarioError> {
         ));
     }
     let w = &study.workload;
-    if !(w.records_per_sec.is_finite() && w.records_per_sec > 0.0) || w.record_bytes == 0 {
+    if !(w.records_per_sec.is_finite() && w.records_per_sec > 0.0 && w.records_per_sec <= 1e9)
+        || w.record_bytes == 0
+    {
         return Err(invalid(
             src,
             "workload.records_per_sec",
             "records_per_sec",
-            "the workload needs records_per_sec > 0 and record_bytes > 0".into(),
+            "the workload needs records_per_sec in (0, 1e9] (the scenario limit) and \
+             record_bytes > 0"
+                .into(),
         ));
     }
     for (i, f) in study.faults.iter().enumerate() {
-        if !(f.rate_per_year.is_finite() && f.rate_per_year >= 0.0) {
+        // A bound the per-year arithmetic carries exactly: past a million
+        // incidents a year (one every 32 s) a study is no longer about
+        // incidents, and counts would saturate into nonsense.
+        if !(f.rate_per_year.is_finite()
+            && f.rate_per_year >= 0.0
+            && f.rate_per_year <= MAX_RATE_PER_YEAR)
+        {
             return Err(invalid(
                 src,
                 &format!("faults[{i}].rate_per_year"),
                 &f.name,
                 format!(
-                    "fault `{}`: rate_per_year must be a number >= 0 (incidents per year)",
+                    "fault `{}`: rate_per_year must be a number in [0, {MAX_RATE_PER_YEAR}] \
+                     (incidents per year)",
                     f.name
                 ),
             ));
@@ -313,6 +324,14 @@ fn check(study: &Study, src: &Source) -> Result<(), ScenarioError> {
         }
     }
     for (i, c) in study.classes.iter().enumerate() {
+        if study.classes[..i].iter().any(|d| d.name == c.name) {
+            return Err(invalid(
+                src,
+                &format!("classes[{i}].name"),
+                &c.name,
+                format!("class name `{}` is used twice; names must differ", c.name),
+            ));
+        }
         let p = c.max_breach_probability_per_year;
         if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
             return Err(invalid(
@@ -328,6 +347,9 @@ fn check(study: &Study, src: &Source) -> Result<(), ScenarioError> {
     }
     Ok(())
 }
+
+/// The most incidents a year a failure domain may have.
+pub const MAX_RATE_PER_YEAR: f64 = 1e6;
 
 /// `lasts` is required for an outage and refused for a destroyed domain
 /// (which never comes back); `destroyed` only applies where machines are.

@@ -233,6 +233,9 @@ pub struct PriceBookError {
     pub message: String,
 }
 
+/// The largest price per unit (GB, hour, GB-month) a price book may set.
+pub const MAX_USD_PER_UNIT: f64 = 1e6;
+
 impl PriceBook {
     /// The price of `key` in dollars, 0 where it is not priced (callers
     /// that bill it check [`PriceBook::priced`] and warn).
@@ -305,20 +308,25 @@ impl PriceBook {
         }
         if let Some(h) = parsed
             .hours_per_month
-            .filter(|h| !(h.is_finite() && *h > 0.0))
+            .filter(|h| !(h.is_finite() && *h > 0.0 && *h <= 744.0))
         {
             return Err(at(
                 "hours_per_month",
-                format!("{h} is not a positive number of hours"),
+                format!("{h} is not a month in hours: valid: more than 0, at most 744 (31 days)"),
             ));
         }
         for (key, price) in &parsed.prices {
             let Some(usd) = price.usd else { continue };
-            if !(usd.is_finite() && usd >= 0.0) {
+            // Bounded so that a month of any price times any quantity the
+            // world measures stays a finite dollar figure: a million
+            // dollars per unit (GB, hour) is past every real price.
+            if !(usd.is_finite() && (0.0..=MAX_USD_PER_UNIT).contains(&usd)) {
                 let field = format!("prices.{}", key.name());
                 return Err(at(
                     &field,
-                    format!("{usd} is not a price in dollars (>= 0)"),
+                    format!(
+                        "{usd} is not a price in dollars: valid: 0 to {MAX_USD_PER_UNIT} per unit"
+                    ),
                 ));
             }
         }
@@ -493,6 +501,21 @@ mod tests {
         let e = PriceBook::load(Platform::Gcp, "mine.ron", text).unwrap_err();
         assert_eq!(e.location.line, 2, "{e}");
         assert_eq!(e.location.field, "hours_per_month", "{e}");
+    }
+
+    #[test]
+    fn an_absurd_price_or_month_is_refused_naming_the_field_and_the_bound() {
+        for (text, field) in [
+            (
+                "PriceBook(prices: { broker_usd_per_hour: (usd: 1e308) })",
+                "prices.broker_usd_per_hour",
+            ),
+            ("PriceBook(hours_per_month: 1e300)", "hours_per_month"),
+        ] {
+            let e = PriceBook::load(Platform::AwsEc2, "mine.ron", text).unwrap_err();
+            assert_eq!(e.location.field, field, "{e}");
+            assert!(e.to_string().contains("valid"), "{e}");
+        }
     }
 
     #[test]
