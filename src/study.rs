@@ -136,6 +136,40 @@ fn topology_source(
     }
 }
 
+/// A topology that cannot be read, reported at its entry of the study
+/// (file:line:column, `topologies[i]`) as well as by its own file name;
+/// an unknown built-in lists the valid names.
+fn at_entry(study: &Source, i: usize, r: &TopologyRef, e: ScenarioError) -> ScenarioError {
+    let ScenarioError::Io { file, source } = e else {
+        return e;
+    };
+    let needle = match r {
+        TopologyRef::File(rel) => rel.as_str(),
+        TopologyRef::Builtin(name) => name.as_str(),
+        TopologyRef::Inline(_) => "",
+    };
+    let valid = match r {
+        TopologyRef::Builtin(_) => {
+            let mut names: Vec<String> = Vec::new();
+            for (f, _) in crate::BUILTIN.iter().chain(crate::BUILTIN_STUDY.iter()) {
+                let Some(stem) = Path::new(f).file_stem() else {
+                    continue;
+                };
+                let name = format!("\"{}\"", stem.to_string_lossy());
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            format!("; valid: Builtin({})", names.join(" | "))
+        }
+        _ => String::new(),
+    };
+    ScenarioError::Invalid {
+        location: study.location(&format!("topologies[{i}]"), needle),
+        message: format!("topology {file}: {source}{valid}"),
+    }
+}
+
 /// A scenario as RON text that the loader reads back to the same value.
 pub fn to_ron(s: &Scenario) -> String {
     let config = ron::ser::PrettyConfig::new().struct_names(false);
@@ -291,8 +325,9 @@ fn resolve_topologies(
     // Every topology as its own file first, so its errors point into it;
     // then the cells, named once every topology's name is known.
     let mut loaded = Vec::new();
-    for r in &study.topologies {
-        let src = topology_source(&source.file, builtin, r)?;
+    for (i, r) in study.topologies.iter().enumerate() {
+        let src =
+            topology_source(&source.file, builtin, r).map_err(|e| at_entry(source, i, r, e))?;
         let topology = load_source(&src)?;
         let base = kdrsim_models::load::parse(&src)?;
         loaded.push((src, topology, base));

@@ -520,3 +520,40 @@ fn absurd_rates_and_repeated_class_names_are_refused_at_their_fields() {
         assert!(err.contains(field), "{name}: {err}");
     }
 }
+
+#[test]
+fn a_missing_topology_file_or_built_in_is_named_at_its_study_entry() {
+    let dir = temp_dir("missing");
+    for (name, topology, valid) in [
+        ("file", "File(\"nope.ron\")", "No such file"),
+        (
+            "builtin",
+            "Builtin(\"nada\")",
+            "valid: Builtin(\"3dc-stretched\"",
+        ),
+    ] {
+        let file = dir.join(format!("{name}.ron"));
+        std::fs::write(
+            &file,
+            format!(
+                "(version: 1, name: \"missing\", duration_ms: 3_600_000, trials: 2,\n\
+                 topologies: [{topology}],\n\
+                 workload: (records_per_sec: 100.0, record_bytes: 1024),\n\
+                 faults: [(name: \"broker\", domain: Broker, rate_per_year: 1.0, lasts: Fixed(60_000))],\n\
+                 classes: [(name: \"c\", rpo_ms: 0, rto_ms: 600_000, max_breach_probability_per_year: 0.5)])"
+            ),
+        )
+        .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+            .arg("study")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let at = format!("{}:2:", file.display());
+        assert!(err.contains(&at), "{name}: {err}");
+        assert!(err.contains("topologies[0]"), "{name}: {err}");
+        assert!(err.contains(valid), "{name}: {err}");
+    }
+}
