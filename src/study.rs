@@ -404,7 +404,11 @@ fn cell_text(
         comment(&study.name),
         comment(study_file),
         comment(topo_file),
-        comment(&file.display().to_string()),
+        // Absolute, like every replay command kdrsim prints: it works from
+        // any directory.
+        comment(&crate::safe::shell_quote(&crate::safe::replay_target(
+            &file.display().to_string()
+        ))),
         to_ron(s)
     )
 }

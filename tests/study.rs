@@ -557,3 +557,36 @@ fn a_missing_topology_file_or_built_in_is_named_at_its_study_entry() {
         assert!(err.contains(valid), "{name}: {err}");
     }
 }
+
+#[test]
+fn a_cell_file_names_itself_by_absolute_path_in_its_replay_command() {
+    let dir = temp_dir("absolute");
+    let study = dir.join("abs.ron");
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::fs::write(
+        &study,
+        format!(
+            "(version: 1, name: \"abs\", duration_ms: 3_600_000, trials: 2,\n\
+             topologies: [File(\"{root}/scenarios/study/multi-az.ron\")],\n\
+             workload: (records_per_sec: 100.0, record_bytes: 1024),\n\
+             faults: [(name: \"broker\", domain: Broker, rate_per_year: 1.0, lasts: Fixed(60_000))],\n\
+             classes: [(name: \"c\", rpo_ms: 0, rto_ms: 600_000, max_breach_probability_per_year: 0.5)])"
+        ),
+    )
+    .unwrap();
+    // A relative --out, from the study's directory.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_kdrsim"))
+        .current_dir(&dir)
+        .args(["study", "abs.ron", "--out", "rel"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let cell = std::fs::read_to_string(dir.join("rel/cell-multi-az--broker.ron")).unwrap();
+    let line = cell
+        .lines()
+        .find(|l| l.starts_with("// kdrsim replay "))
+        .expect("a replay command");
+    let path = line["// kdrsim replay ".len()..].split(' ').next().unwrap();
+    assert!(std::path::Path::new(path).is_absolute(), "{line}");
+    assert!(std::path::Path::new(path).exists(), "{line}");
+}
