@@ -202,27 +202,22 @@ pub fn cell_file_name(topology: &str, fault: &str) -> String {
 ///
 /// [`file_stem`]: kdrsim_output::html::file_stem
 pub fn cell_stems(names: &[&str]) -> Vec<String> {
-    let mut taken: Vec<String> = Vec::new();
-    let mut out = Vec::with_capacity(names.len());
-    for name in names {
-        let mut stem = kdrsim_output::html::file_stem(name);
-        while stem.contains("--") {
-            stem = stem.replace("--", "-");
-        }
-        let stem = match stem.trim_matches('-') {
-            "" => "cell",
-            s => s,
-        };
-        let mut candidate = stem.to_string();
-        let mut k = 2;
-        while taken.contains(&candidate.to_ascii_lowercase()) {
-            candidate = format!("{stem}-{k}");
-            k += 1;
-        }
-        taken.push(candidate.to_ascii_lowercase());
-        out.push(candidate);
-    }
-    out
+    let plain: Vec<String> = names
+        .iter()
+        .map(|name| {
+            let mut stem = kdrsim_output::html::file_stem(name);
+            while stem.contains("--") {
+                stem = stem.replace("--", "-");
+            }
+            match stem.trim_matches('-') {
+                "" => "cell".to_string(),
+                s => s.to_string(),
+            }
+        })
+        .collect();
+    // Distinct ignoring case, `-2`, `-3`, ... appended: the safe names
+    // every output file gets (a suffix adds no `--`: no stem ends in `-`).
+    crate::safe::file_names(&plain)
 }
 
 /// Reads the study at `source` (`builtin`: its topology files are looked
@@ -314,7 +309,9 @@ fn check_fault_bounds(study: &Study, source: &Source) -> Result<Vec<String>, Sce
 }
 
 /// Every topology of `study` with its cells; `human` scales one human
-/// time of every topology first (a sensitivity variant).
+/// time of every topology first (a sensitivity variant). Past 70 lines
+/// because it runs in two passes that share their locals: every topology
+/// is loaded before any cell is named (cell file names need every name).
 fn resolve_topologies(
     study: &Study,
     source: &Source,

@@ -103,9 +103,7 @@ fn trace_to_dev_stdout_reaches_standard_output() {
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with('{') && l.contains("\"what\"")),
+        stdout.lines().any(|l| l.contains("\"what\":\"")),
         "no trace on stdout: {stdout}"
     );
 }
@@ -137,21 +135,11 @@ fn trace_to_a_fifo_reaches_its_reader() {
         "the reader got {} bytes",
         text.len()
     );
+    use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::symlink_metadata(&pipe)
         .unwrap()
         .file_type()
-        .is_fifo_like());
-}
-
-trait FifoLike {
-    fn is_fifo_like(&self) -> bool;
-}
-
-impl FifoLike for std::fs::FileType {
-    fn is_fifo_like(&self) -> bool {
-        use std::os::unix::fs::FileTypeExt;
-        self.is_fifo()
-    }
+        .is_fifo());
 }
 
 #[test]

@@ -4,6 +4,9 @@
 use super::*;
 
 impl World {
+    /// What fault `i` does as it begins. One arm per fault mode, kept in
+    /// one match (past 70 lines) so that `fault_ends` mirrors it arm for
+    /// arm.
     pub(super) fn fault_begins(&mut self, now: SimTime, i: usize) {
         let m = self.model.clone();
         let f = &m.faults[i];
