@@ -58,8 +58,11 @@ fn settled_epoch_caches_change_no_outcome_and_no_trace() {
         ("k2-kip101-truncation.ron", RACKS, None),
         ("2.5dc-observers.ron", CHURN, None),
         ("zombie-leader-split.ron", CHURN, None),
-        // A mirror: the copied partitions are never settled, the copies are.
+        // Mirrors: the copies are settled with the partitions they copy;
+        // a failover freezes a copy, a failback adds a reverse one.
         ("active-passive-mm2.ron", RACKS, None),
+        ("active-active-mm2.ron", CHURN, None),
+        ("active-passive-cluster-link.ron", RACKS, None),
     ];
     let mut shortened = 0;
     for (file, processes, change) in cases {
@@ -92,7 +95,13 @@ fn settled_epoch_caches_change_no_outcome_and_no_trace() {
 /// The reported reproducer of issue 14: a broker failing once a day on
 /// average, each repaired after about an hour, for a year.
 fn broker_failures(days: u64) -> std::sync::Arc<kdrsim::Model> {
-    let t = text("3dc-stretched.ron");
+    broker_failures_in("3dc-stretched.ron", days)
+}
+
+/// `file` with no scheduled fault and a broker failing once a day on
+/// average for `days` days (its runbook, if any, still runs).
+fn broker_failures_in(file: &str, days: u64) -> std::sync::Arc<kdrsim::Model> {
+    let t = text(file);
     let from = t.find("    faults: [").unwrap();
     let to = from + t[from..].find("\n    ],").unwrap() + "\n    ],".len();
     let t = format!(
@@ -100,7 +109,7 @@ fn broker_failures(days: u64) -> std::sync::Arc<kdrsim::Model> {
         &t[..from],
         &t[to..]
     );
-    model("broker-failures", &set_duration(&t, days * 86_400_000))
+    model(file, &set_duration(&t, days * 86_400_000))
 }
 
 #[test]
@@ -124,4 +133,36 @@ fn a_year_of_daily_broker_failures_keeps_every_epoch_cache_short() {
         "{}",
         world.longest_epoch_cache()
     );
+}
+
+/// Issue 27: in two clusters joined by a mirror, the mirror's copy holds
+/// the source's epoch tags, and a copy frozen at failover held the source
+/// back from settling for the rest of the trial, so its caches grew by an
+/// entry per election and a trial cost the square of its failures. Now
+/// the copies settle with their source: a year of daily broker failures
+/// leaves every cache and copy short, and the outcome is the one the
+/// unsettled world gives.
+#[test]
+fn a_year_of_daily_broker_failures_across_two_clusters_keeps_every_cache_short() {
+    for file in ["active-active-mm2.ron", "active-passive-cluster-link.ron"] {
+        let m = broker_failures_in(file, 365);
+        let mut world = World::new(m.clone());
+        let mut kept = World::new(m);
+        kept.settle_epoch_caches = false;
+        let a = world.run_trial(1, 0);
+        let b = kept.run_trial(1, 0);
+        assert_eq!(a, b, "{file}");
+        let acked = world.conservation().acknowledged;
+        assert!(acked > 1_000_000, "{file}: {acked} acknowledged");
+        assert!(
+            kept.longest_epoch_cache() > 300,
+            "{file}: {}",
+            kept.longest_epoch_cache()
+        );
+        assert!(
+            world.longest_epoch_cache() <= 32,
+            "{file}: {}",
+            world.longest_epoch_cache()
+        );
+    }
 }

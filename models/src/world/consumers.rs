@@ -32,7 +32,10 @@ impl World {
     /// every partition (or of `only` one).
     pub(super) fn refresh_consumers(&mut self, now: SimTime, only: Option<usize>) {
         let m = self.model.clone();
-        for (i, c) in m.consumers.iter().enumerate() {
+        // Only world events move a group or take its DC down, and each is
+        // followed by a refresh of everything (`only` is `None`).
+        let groups = if only.is_none() { m.consumers.len() } else { 0 };
+        for (i, c) in m.consumers.iter().enumerate().take(groups) {
             let alive = self.dc_down[self.consumer_dc(i).idx()] == 0;
             if alive != self.consumer_alive[i] {
                 self.consumer_alive[i] = alive;
@@ -65,10 +68,8 @@ impl World {
             let spec = &m.partitions[p];
             let leader_b = self.parts[p].leader.map(|l| spec.replicas[l as usize]);
             let mut bad = false;
-            for i in 0..m.consumers.len() {
-                if self.consumer_topic[i] != spec.topic {
-                    continue;
-                }
+            for &i in &self.readers[spec.topic.idx()] {
+                let i = i as usize;
                 // The application's view: a group that runs nowhere is down
                 // for reads, as much as one that reaches no replica.
                 let dc = self.consumer_dc(i);
@@ -94,13 +95,13 @@ impl World {
     }
 
     pub(super) fn offsets_out_of_range(&mut self, p: usize, new_end: u64, position: u64) {
-        let m = self.model.clone();
-        let topic = m.partitions[p].topic;
-        for (i, c) in m.consumers.iter().enumerate() {
-            if self.consumer_topic[i] != topic || !self.consumer_alive[i] {
+        let topic = self.model.partitions[p].topic;
+        for &i in &self.readers[topic.idx()] {
+            let i = i as usize;
+            if !self.consumer_alive[i] {
                 continue;
             }
-            match c.reset {
+            match self.model.consumers[i].reset {
                 // Reset to the log end: nothing re-read; records appended
                 // between the truncation and the reset would be skipped, and
                 // the reset happens at the next fetch, at the same instant.
@@ -109,5 +110,15 @@ impl World {
                 OffsetReset::Earliest => self.duplicates += new_end.min(position),
             }
         }
+    }
+
+    /// Consumer group `i` reads topic `t` from now on (a runbook's switch).
+    pub(super) fn set_consumer_topic(&mut self, i: usize, t: TopicIdx) {
+        let old = self.consumer_topic[i].idx();
+        self.readers[old].retain(|&g| g as usize != i);
+        let list = &mut self.readers[t.idx()];
+        let at = list.partition_point(|&g| (g as usize) < i);
+        list.insert(at, i as u32);
+        self.consumer_topic[i] = t;
     }
 }

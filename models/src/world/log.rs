@@ -203,8 +203,8 @@ pub fn held_ranges(
 /// What any log says about any offset is unchanged. Returns whether
 /// anything was settled; either way `settled` decides when to try next.
 ///
-/// The caller must pass every explicit cache of the partition, and no copy
-/// of its tags may live elsewhere (a mirror's copy does): a `SETTLED` entry
+/// The caller must pass every explicit cache of the partition and every
+/// other list that holds its tags (a mirror's copy): a `SETTLED` entry
 /// means "the settled history", so all of them must mean the same one.
 pub fn settle(logs: &mut [&mut Vec<EpochStart>], upto: u64, settled: &mut Settled) -> bool {
     let Some(leader) = logs.first() else {

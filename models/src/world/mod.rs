@@ -230,6 +230,10 @@ pub struct World {
     replayed: Vec<Option<(u64, u64)>>,
     /// Per consumer group: the topic it reads now.
     consumer_topic: Vec<TopicIdx>,
+    /// The consumer groups reading each topic now, in group order: what
+    /// `consumer_topic` says, indexed by topic so a partition's refresh
+    /// visits its own readers, not every group.
+    readers: Vec<Vec<u32>>,
     links: Vec<mirrors::Link>,
     /// Per link: the source's leader-epoch ranges the copy holds.
     link_epochs: Vec<Vec<EpochStart>>,
@@ -252,6 +256,7 @@ pub struct World {
     flush_phase: Vec<SimDuration>,
     sync_phase: Vec<SimDuration>,
     rb: runbook::RunbookState,
+    watch: runbook::Watch,
     humans: StreamRng,
     /// Where each client runs now (placement.rs).
     places: placement::ClientPlaces,
@@ -357,6 +362,7 @@ impl World {
             superseded: Vec::new(),
             replayed: Vec::new(),
             consumer_topic: Vec::new(),
+            readers: Vec::new(),
             links: runbook::build_links(&model),
             link_epochs: Vec::new(),
             link_into: Vec::new(),
@@ -369,6 +375,7 @@ impl World {
             flush_phase: Vec::new(),
             sync_phase: Vec::new(),
             rb: runbook::RunbookState::default(),
+            watch: runbook::Watch::default(),
             humans: streams.stream(Purpose::HUMANS),
             places: placement::ClientPlaces::new(&streams),
             client_meta: streams.stream(CLIENT_METADATA),
@@ -716,6 +723,11 @@ impl World {
         self.consumer_topic.clear();
         self.consumer_topic
             .extend(m.consumers.iter().map(|c| c.topic));
+        self.readers.resize_with(m.topics.len(), Vec::new);
+        self.readers.iter_mut().for_each(Vec::clear);
+        for (i, c) in m.consumers.iter().enumerate() {
+            self.readers[c.topic.idx()].push(i as u32);
+        }
         for l in &mut self.links {
             *l = mirrors::Link::new(l.mirror, l.source, l.target, l.reverse);
         }
@@ -728,6 +740,7 @@ impl World {
         self.mirror_factor_ppm.clear();
         self.mirror_factor_ppm.resize(m.mirrors().len(), 1_000_000);
         self.rb = runbook::RunbookState::default();
+        self.reset_watch();
 
         self.parts.clear();
         self.epochs
@@ -948,6 +961,7 @@ impl World {
         }
         self.runbook_maybe_cutover(now);
         self.refresh_consumers(now, None);
+        self.watch_all();
         self.refresh_runbook(now);
         self.refresh_client_failover(now);
     }
@@ -972,6 +986,15 @@ impl World {
         self.runbook_maybe_cutover(now);
         self.refresh_consumers(now, Some(p));
         if self.model.runbook().is_some() {
+            // Only these partitions were synced or re-derived.
+            self.watch_partition(p);
+            for k in 0..self.links_from[p].len() {
+                let q = self.links[self.links_from[p][k] as usize].target;
+                self.watch_partition(q as usize);
+            }
+            if let Some(&li) = Some(&self.link_into[p]).filter(|&&l| l != u32::MAX) {
+                self.watch_partition(self.links[li as usize].source as usize);
+            }
             self.refresh_runbook(now);
         }
         if self.model.client_failovers {
@@ -997,6 +1020,7 @@ impl World {
         self.runbook_maybe_cutover(now);
         for &p in &touched {
             self.refresh_consumers(now, Some(p));
+            self.watch_partition(p);
         }
         self.refresh_runbook(now);
         if self.model.client_failovers {

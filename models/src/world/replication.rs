@@ -132,14 +132,12 @@ impl World {
         }
         // Consumers fetch up to the high watermark, from the leader or, with
         // follower fetching, from a replica in their rack.
-        let consumer_cross = m
-            .consumers
+        let consumer_cross = self.readers[spec.topic.idx()]
             .iter()
-            .enumerate()
-            .filter(|(i, _)| {
-                self.consumer_topic[*i] == spec.topic
-                    && self.consumer_alive[*i]
-                    && self.consumer_source_dc(p, *i).unwrap_or(leader_dc) != self.consumer_dc(*i)
+            .map(|&i| i as usize)
+            .filter(|&i| {
+                self.consumer_alive[i]
+                    && self.consumer_source_dc(p, i).unwrap_or(leader_dc) != self.consumer_dc(i)
             })
             .count() as u64;
         self.count_consumed(p, leader_dc, self.parts[p].hw.saturating_sub(old_hw));
@@ -274,18 +272,17 @@ impl World {
     /// grown enough since the last try: what keeps a trial of years of
     /// elections linear in its failures, since divergence checks, cache
     /// copies and the oracle then walk a handful of entries, not one per
-    /// election so far. A partition that a mirror copies is left alone: the
-    /// copy holds the source's tags, which must keep their meaning.
+    /// election so far. A mirror's copy holds the source's tags, so it is
+    /// settled with the partition's own caches: it bounds where every log
+    /// agrees, and its entries below that become the same `SETTLED` entry,
+    /// so a `SETTLED` tag means one history wherever it is read.
     pub(super) fn maybe_settle(&mut self, p: usize) {
         let Some(l) = self.parts[p].leader else {
             return;
         };
         let l = l as usize;
         let li = p * MAX_RF + l;
-        if !self.settle_epoch_caches
-            || !self.oracle.settled(p).due(self.epochs[li].len())
-            || !self.links_from[p].is_empty()
-        {
+        if !self.settle_epoch_caches || !self.oracle.settled(p).due(self.epochs[li].len()) {
             return;
         }
         let rf = self.model.partitions[p].rf as usize;
@@ -313,9 +310,11 @@ impl World {
                 ));
             }
         }
-        // The leader's cache first, then every explicit follower's.
+        let (upto, mut copies) = self.settle_copies(p, li, upto);
+        // The leader's cache first, then every explicit follower's, then
+        // the copies that hold all of `[0, upto)`.
         let mut logs: Vec<&mut Vec<EpochStart>> = Vec::with_capacity(rf);
-        let mut followers: Vec<&mut Vec<EpochStart>> = Vec::with_capacity(rf);
+        let mut others: Vec<&mut Vec<EpochStart>> = Vec::with_capacity(rf);
         for (s, log) in self.epochs[p * MAX_RF..p * MAX_RF + rf]
             .iter_mut()
             .enumerate()
@@ -323,17 +322,73 @@ impl World {
             if s == l {
                 logs.push(log);
             } else if explicit[s] {
-                followers.push(log);
+                others.push(log);
             }
         }
-        logs.append(&mut followers);
-        log::settle(&mut logs, upto, self.oracle.settled_mut(p));
+        logs.append(&mut others);
+        logs.extend(
+            copies
+                .iter_mut()
+                .filter(|(_, held, _)| *held >= upto)
+                .map(|(_, _, log)| log),
+        );
+        let progress = log::settle(&mut logs, upto, self.oracle.settled_mut(p));
+        for (c, held, mut log) in copies {
+            // A shorter copy that is a prefix of the leader's log is all
+            // settled history now.
+            if progress && held < upto {
+                log.clear();
+                log.push(EpochStart {
+                    epoch: log::SETTLED,
+                    start: 0,
+                });
+            }
+            self.link_epochs[c] = log;
+        }
     }
 
-    /// The most entries any replica's leader-epoch cache held at the end of
-    /// the last trial: with settling, a handful whatever the trial's length.
+    /// Where partition `p`'s mirrors' copies let its caches settle, at most
+    /// `upto`, and the copies themselves, moved out of `link_epochs` (the
+    /// caller puts them back) with the source offset each holds up to. A
+    /// copy that diverges from the leader's log (leader cache `li`) bounds
+    /// the settling; one that is a prefix of it does not, even if it ends
+    /// sooner: a copy frozen at failover must not hold its source's caches
+    /// back for the rest of the trial. An empty copy holds no tag and takes
+    /// the partition's tags when it starts copying.
+    fn settle_copies(
+        &mut self,
+        p: usize,
+        li: usize,
+        mut upto: u64,
+    ) -> (u64, Vec<(usize, u64, Vec<EpochStart>)>) {
+        let l_leo = self.parts[p].replicas[li % MAX_RF].leo;
+        let mut copies = Vec::new();
+        for &c in &self.links_from[p] {
+            let c = c as usize;
+            if self.link_epochs[c].is_empty() {
+                continue;
+            }
+            let held = self.links[c].copied;
+            let agreed = log::divergence(&self.link_epochs[c], held, &self.epochs[li], l_leo);
+            if agreed < held {
+                upto = upto.min(agreed);
+            }
+            copies.push((c, held, std::mem::take(&mut self.link_epochs[c])));
+        }
+        (upto, copies)
+    }
+
+    /// The most entries any replica's leader-epoch cache, or any mirror's
+    /// copy of one, held at the end of the last trial: with settling, a
+    /// handful whatever the trial's length.
     pub fn longest_epoch_cache(&self) -> usize {
-        self.epochs.iter().map(Vec::len).max().unwrap_or(0)
+        let copies = self.link_epochs.iter();
+        self.epochs
+            .iter()
+            .chain(copies)
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Makes a follower's epoch cache explicit (it was "the leader's, cut at

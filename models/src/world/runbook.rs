@@ -39,7 +39,77 @@ pub(super) struct RunbookState {
     pub(super) steps_due: Option<SimTime>,
 }
 
+/// What the runbook watches, kept so that one partition's event costs
+/// the runbook O(1), not a pass over every mirrored partition: which
+/// partitions its health signal reads (the sources of the runbook
+/// mirror's forward links) and which of them are unhealthy now, and where
+/// the last check that the failback's reverse copies caught up stopped.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Watch {
+    /// Per partition: the health signal reads it.
+    watched: Vec<bool>,
+    /// Per partition: watched and unhealthy as of its last refresh.
+    sick: Vec<bool>,
+    sick_count: usize,
+    /// The runbook mirror's reverse links.
+    reverse: Vec<u32>,
+    /// Where in `reverse` the last catch-up check found a lagging copy.
+    lagging_at: usize,
+}
+
+impl Watch {
+    /// Nothing unhealthy, nothing lagging; the runbook's partitions from
+    /// the world's links.
+    pub(super) fn reset(&mut self, partitions: usize, forward: &[u32], reverse: Vec<u32>) {
+        self.watched.clear();
+        self.watched.resize(partitions, false);
+        for &p in forward {
+            self.watched[p as usize] = true;
+        }
+        self.sick.clear();
+        self.sick.resize(partitions, false);
+        self.sick_count = 0;
+        self.reverse = reverse;
+        self.lagging_at = 0;
+    }
+}
+
 impl World {
+    /// Sets up the runbook's [`Watch`] for a new trial (after the links).
+    pub(super) fn reset_watch(&mut self) {
+        let forward: Vec<u32> = self
+            .runbook_links(false)
+            .map(|li| self.links[li].source)
+            .collect();
+        let reverse: Vec<u32> = self.runbook_links(true).map(|li| li as u32).collect();
+        let mut watch = std::mem::take(&mut self.watch);
+        watch.reset(self.model.partitions.len(), &forward, reverse);
+        self.watch = watch;
+    }
+
+    /// Re-reads the health of partition `p`, if the runbook watches it:
+    /// after anything that may have changed it.
+    pub(super) fn watch_partition(&mut self, p: usize) {
+        if !self.watch.watched.get(p).copied().unwrap_or(false) {
+            return;
+        }
+        let sick = !self.source_healthy(p);
+        if sick != self.watch.sick[p] {
+            self.watch.sick[p] = sick;
+            match sick {
+                true => self.watch.sick_count += 1,
+                false => self.watch.sick_count -= 1,
+            }
+        }
+    }
+
+    /// Re-reads the health of every partition the runbook watches.
+    pub(super) fn watch_all(&mut self) {
+        for p in 0..self.watch.watched.len() {
+            self.watch_partition(p);
+        }
+    }
+
     /// The runbook mirror's links (forward or reverse).
     fn runbook_links(&self, reverse: bool) -> impl Iterator<Item = usize> + '_ {
         let mi = self.model.runbook().map(|r| r.mirror);
@@ -50,28 +120,29 @@ impl World {
 
     /// The primary's health as monitoring sees it: the runbook's `health`
     /// signal (see the module doc).
+    /// Every watched partition healthy (see [`Watch`]).
     fn primary_healthy(&self) -> bool {
+        self.watch.sick_count == 0
+    }
+
+    /// Whether source partition `p` looks healthy to the runbook's signal.
+    fn source_healthy(&self, p: usize) -> bool {
         let Some(signal) = self.model.runbook().map(|r| r.health) else {
             return true;
         };
-        self.runbook_links(false).all(|li| {
-            let p = self.links[li].source as usize;
-            let online = || {
-                self.parts[p].leader.is_some_and(|l| {
-                    self.brokers[self.replica_broker(p, l as usize).idx()].serving()
-                })
-            };
-            let at_min_isr = || self.parts[p].isr.count_ones() >= self.eff_min_isr(p);
-            match (signal, self.prod[p]) {
-                (HealthSignal::OfflinePartitions, _) => online(),
-                (HealthSignal::ProducerAcks, Some(pi)) if self.producer_alive(pi as usize) => {
-                    !self.parts[p].write_bad
-                }
-                (HealthSignal::UnderMinIsr | HealthSignal::ProducerAcks, _) => {
-                    online() && at_min_isr()
-                }
+        let online = || {
+            self.parts[p]
+                .leader
+                .is_some_and(|l| self.brokers[self.replica_broker(p, l as usize).idx()].serving())
+        };
+        let at_min_isr = || self.parts[p].isr.count_ones() >= self.eff_min_isr(p);
+        match (signal, self.prod[p]) {
+            (HealthSignal::OfflinePartitions, _) => online(),
+            (HealthSignal::ProducerAcks, Some(pi)) if self.producer_alive(pi as usize) => {
+                !self.parts[p].write_bad
             }
-        })
+            (HealthSignal::UnderMinIsr | HealthSignal::ProducerAcks, _) => online() && at_min_isr(),
+        }
     }
 
     pub(super) fn refresh_runbook(&mut self, now: SimTime) {
@@ -354,7 +425,7 @@ impl World {
             let Some(mt) = mirror.topics.iter().find(|m| m.source == t) else {
                 continue;
             };
-            self.consumer_topic[ci] = mt.target;
+            self.set_consumer_topic(ci, mt.target);
             let spec = &self.model.topics[t.idx()];
             let (first, n) = (spec.first_partition as usize, spec.partitions as usize);
             let target_first = self.model.topics[mt.target.idx()].first_partition as usize;
@@ -518,11 +589,19 @@ impl World {
         if !self.rb.failback_started || self.rb.cutover {
             return;
         }
-        let caught_up = self.runbook_links(true).all(|ri| {
-            let l = self.links[ri];
+        // Every reverse copy caught up; the check starts at the copy that
+        // lagged last time (it most likely still does), so a partition's
+        // event does not pass over every copy.
+        let n = self.watch.reverse.len();
+        let lagging = (0..n).map(|k| (self.watch.lagging_at + k) % n).find(|&k| {
+            let l = self.links[self.watch.reverse[k] as usize];
             let src = self.parts[l.source as usize].curve.now(now);
-            l.active && l.copied + 2 >= src
+            !(l.active && l.copied + 2 >= src)
         });
+        if let Some(k) = lagging {
+            self.watch.lagging_at = k;
+        }
+        let caught_up = lagging.is_none();
         if caught_up {
             self.rb.cutover = true;
             let ttl = self
@@ -567,7 +646,7 @@ impl World {
             let Some(mt) = mirror.topics.iter().find(|m| m.target == t) else {
                 continue;
             };
-            self.consumer_topic[ci] = mt.source;
+            self.set_consumer_topic(ci, mt.source);
             let interval = sync_interval(&mirror).as_ns().max(1);
             let since = now.as_ns().saturating_sub(self.sync_phase[ci].as_ns()) % interval;
             let spec = &self.model.topics[t.idx()];

@@ -141,9 +141,10 @@ impl super::World {
             return;
         }
         let bytes = records.saturating_mul(self.record_bytes[p]);
-        let topic = self.model.partitions[p].topic;
-        for i in 0..self.model.consumers.len() {
-            if self.consumer_topic[i] != topic || !self.consumer_alive[i] {
+        let topic = self.model.partitions[p].topic.idx();
+        for k in 0..self.readers[topic].len() {
+            let i = self.readers[topic][k] as usize;
+            if !self.consumer_alive[i] {
                 continue;
             }
             let from = self.consumer_source_dc(p, i).unwrap_or(leader_dc);
