@@ -158,8 +158,9 @@ fn target_topic(
             format!("the runbook already moves the producers of \"{}\"; a producer fails over by one of the two", home.name),
         ));
     }
-    let t = (0..topics.specs.len())
-        .find(|&i| topics.specs[i].name == home.name && topics.cluster[i] == to)
+    let t = topics
+        .in_cluster(&home.name, to)
+        .map(|t| t.idx())
         .ok_or_else(|| {
             c.err(
                 field.clone(),

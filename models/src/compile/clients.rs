@@ -242,10 +242,8 @@ impl Scope<'_> {
     /// The topic a client in `dc` means by `name`: the only one of that name, or
     /// the one in the client's own cluster when several clusters have one.
     fn client_topic(&self, field: &str, name: &str, dc: DcIdx) -> Result<TopicIdx, ScenarioError> {
-        let (topics, topic_cluster) = (&self.topics.specs, &self.topics.cluster);
-        let named: Vec<usize> = (0..topics.len())
-            .filter(|&i| topics[i].name == name)
-            .collect();
+        let topic_cluster = &self.topics.cluster;
+        let named: Vec<usize> = self.topics.named(name).map(|t| t.idx()).collect();
         // Topics of one name are in different clusters (declared ones).
         let declared = self.clusters.declared.as_ref();
         let Some(cl) = declared.filter(|_| named.len() > 1) else {

@@ -96,8 +96,7 @@ fn add_one(
     let source = spec.mirrors[mi].topics[ti].source;
     let name = spec.mirrors[mi].topics[ti].target_name.clone();
     let field = format!("mirrors[{mi}].topics");
-    if (0..topics.specs.len()).any(|i| topics.specs[i].name == name && topics.cluster[i] == target)
-    {
+    if topics.in_cluster(&name, target).is_some() {
         return Err(c.err(
             field,
             &format!("\"{}\"", topics.specs[source.idx()].name),
@@ -125,11 +124,8 @@ fn add_one(
         .partitions
         .extend(brokers.place(t_idx, src.partitions, rf));
     let of = MirrorOf { mirror: mi, source };
-    topics
-        .specs
-        .push(mirror_topic(name, &src, rf, first_partition, target, of));
-    topics.cluster.push(target);
-    Ok(t_idx)
+    let spec = mirror_topic(name, &src, rf, first_partition, target, of);
+    Ok(topics.push(spec, target))
 }
 
 /// The mirror topic `name` of cluster `target`, copying `src`: as many

@@ -191,12 +191,8 @@ impl Scope<'_> {
             TopicNaming::Prefixed => format!("{}.{}", m.source, name),
             TopicNaming::Identity => name.to_string(),
         };
-        let (topics, topic_cluster) = (&self.topics.specs, &self.topics.cluster);
         if route.naming == TopicNaming::Identity
-            && topics
-                .iter()
-                .enumerate()
-                .any(|(i, t)| t.name == target_name && topic_cluster[i] == route.target)
+            && self.topics.in_cluster(&target_name, route.target).is_some()
         {
             return Err(self.c.err(
                 format!("{mf}.naming"),
@@ -223,9 +219,9 @@ impl Scope<'_> {
         name: &str,
     ) -> Result<usize, ScenarioError> {
         let (c, topics, topic_cluster) = (self.c, &self.topics.specs, &self.topics.cluster);
-        let t = (0..topics.len())
-            .find(|&i| topics[i].name == name && topic_cluster[i] == source)
-            .or_else(|| topics.iter().position(|t| t.name == name))
+        let t = (self.topics.in_cluster(name, source))
+            .or_else(|| self.topics.named(name).next())
+            .map(|t| t.idx())
             .ok_or_else(|| {
                 c.unknown(
                     format!("{mf}.topics"),

@@ -10,7 +10,7 @@ use crate::ids::*;
 use crate::placement;
 use crate::placement::constraints::Resolved;
 use crate::scenario::{Placement, PromotionPolicy, ReplicaPlacement, Topic};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The topics so far: the scenario's, then (added by the mirrors section)
 /// each mirror's target topics.
@@ -25,6 +25,9 @@ pub(super) struct Topics {
     /// The names of topics left out for an error (still valid names to
     /// refer to: the error is theirs).
     left_out: Vec<String>,
+    /// Every topic by name, in topic order (a name is in several clusters
+    /// at most once each): lookups cost the same with 10 topics or 10,000.
+    by_name: HashMap<String, Vec<TopicIdx>>,
 }
 
 /// Resolves the scenario's `topics`, in file order.
@@ -117,6 +120,7 @@ impl Topics {
             partitions: Vec::new(),
             total_partitions: 0,
             left_out: Vec::new(),
+            by_name: HashMap::new(),
         }
     }
 
@@ -174,10 +178,32 @@ impl Topics {
         c.all(errors)?;
         let first_partition = self.partitions.len() as u32;
         self.partitions.extend(partitions);
-        self.cluster.push(owner.unwrap_or(0));
-        self.specs
-            .push(spec(t, owner, rf, first_partition, resolved.as_ref()));
+        let spec = spec(t, owner, rf, first_partition, resolved.as_ref());
+        self.push(spec, owner.unwrap_or(0));
         Ok(())
+    }
+
+    /// Adds topic `spec` of cluster `cluster` (its partitions are already
+    /// in `partitions`).
+    pub(super) fn push(&mut self, spec: TopicSpec, cluster: usize) -> TopicIdx {
+        let t = TopicIdx(self.specs.len() as u16);
+        self.by_name.entry(spec.name.clone()).or_default().push(t);
+        self.specs.push(spec);
+        self.cluster.push(cluster);
+        t
+    }
+
+    /// Every topic named `name`, in topic order.
+    pub(super) fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = TopicIdx> + 'a {
+        self.by_name.get(name).into_iter().flatten().copied()
+    }
+
+    /// The topic named `name` in cluster `cluster`, if there is one.
+    pub(super) fn in_cluster(&self, name: &str, cluster: usize) -> Option<TopicIdx> {
+        let all = self.by_name.get(name)?;
+        all.iter()
+            .copied()
+            .find(|t| self.cluster[t.idx()] == cluster)
     }
 
     /// Partitions, replication factor and `min.insync.replicas` of topic
@@ -443,10 +469,9 @@ impl Topics {
         field: &str,
         name: &str,
     ) -> Result<TopicIdx, ScenarioError> {
-        self.specs
-            .iter()
-            .position(|t| t.name == name)
-            .map(|i| TopicIdx(i as u16))
+        self.by_name
+            .get(name)
+            .and_then(|all| all.first().copied())
             .ok_or_else(|| {
                 c.unknown(
                     field,
