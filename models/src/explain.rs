@@ -49,6 +49,7 @@ use crate::compile::{Model, Placement, ProducerSpec, TopicSpec, TopoNode};
 use crate::ids::*;
 use crate::scenario::{Acks, FaultKind, PromotionPolicy, Target};
 use petgraph::visit::Dfs;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// What happens to writes when the domain is lost.
@@ -166,27 +167,28 @@ pub fn explain(model: &Model) -> Explanation {
         ));
     }
     let mut domains: Vec<DomainReport> = Vec::new();
+    let mut index = Index::new(model);
+    // Domains with the same brokers, controllers and DCs are one domain
+    // under several names.
+    type Members = (Vec<BrokerIdx>, Vec<ControllerIdx>, Vec<DcIdx>);
+    let mut seen: HashMap<Members, usize> = HashMap::new();
     for (node, label, target) in candidate_domains(model) {
         let (brokers, controllers, dcs) = contained(model, node);
         if brokers.is_empty() && controllers.is_empty() {
             continue;
         }
-        if let Some(same) = domains
-            .iter_mut()
-            .find(|d| d.brokers == brokers && d.controllers == controllers && d.dcs == dcs)
-        {
-            same.aliases.push(label);
-            same.alias_faults.push(FaultKind::PowerLoss(target));
+        let key = (brokers, controllers, dcs);
+        if let Some(&same) = seen.get(&key) {
+            domains[same].aliases.push(label);
+            domains[same]
+                .alias_faults
+                .push(FaultKind::PowerLoss(target));
             continue;
         }
-        domains.push(judge(
-            model,
-            label,
-            FaultKind::PowerLoss(target),
-            brokers,
-            controllers,
-            dcs,
-        ));
+        seen.insert(key.clone(), domains.len());
+        let (brokers, controllers, dcs) = key;
+        let fault = FaultKind::PowerLoss(target);
+        domains.push(judge(&mut index, label, fault, brokers, controllers, dcs));
     }
     domains.extend(mirror_domains(model));
     Explanation {
@@ -374,10 +376,57 @@ fn producer_moves_to(p: &ProducerSpec, lost: &[DcIdx]) -> Option<DcIdx> {
     }
 }
 
+/// What lets a domain's verdict visit its own partitions only: each
+/// broker's partitions, and which brokers the domain being judged holds
+/// (set for the domain, cleared after). A domain of one broker among
+/// 10,000 costs its partitions, not the cluster's.
+struct Index<'a> {
+    model: &'a Model,
+    /// Per broker, the partitions it holds a replica of, ascending.
+    by_broker: Vec<Vec<u32>>,
+    /// Per broker, whether the domain being judged holds it.
+    member: Vec<bool>,
+}
+
+impl<'a> Index<'a> {
+    fn new(model: &'a Model) -> Self {
+        let mut by_broker = vec![Vec::new(); model.brokers.len()];
+        for (p, part) in model.partitions.iter().enumerate() {
+            for b in part.replicas() {
+                let list: &mut Vec<u32> = &mut by_broker[b.idx()];
+                if list.last() != Some(&(p as u32)) {
+                    list.push(p as u32);
+                }
+            }
+        }
+        Index {
+            model,
+            by_broker,
+            member: vec![false; model.brokers.len()],
+        }
+    }
+
+    /// The partitions with a replica on any of `brokers`, ascending.
+    fn touched(&self, brokers: &[BrokerIdx]) -> Vec<u32> {
+        let mut out: Vec<u32> = brokers
+            .iter()
+            .flat_map(|b| self.by_broker[b.idx()].iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// One domain's loss, as every verdict below reads it.
 struct Lost<'a> {
     model: &'a Model,
-    brokers: &'a [BrokerIdx],
+    /// Per broker: whether the domain holds it.
+    member: &'a [bool],
+    /// The partitions with a replica in the domain, ascending: the only
+    /// ones whose writes can stop or whose acknowledged records can be
+    /// lost with it.
+    touched: &'a [u32],
     dcs: &'a [DcIdx],
     /// The domain in a sentence: "broker 3", "dc1".
     short: &'a str,
@@ -391,7 +440,7 @@ fn replica_counts(lost: &Lost, part: &crate::compile::PartitionSpec) -> (u8, u8,
     let (mut sync_in, mut sync_out, mut obs_in, mut obs_out) = (0u8, 0u8, 0u8, 0u8);
     for (s, b) in part.replicas().iter().enumerate() {
         let observer = part.observers & (1 << s) != 0;
-        match (observer, lost.brokers.contains(b)) {
+        match (observer, lost.member[b.idx()]) {
             (false, true) => sync_in += 1,
             (false, false) => sync_out += 1,
             (true, true) => obs_in += 1,
@@ -421,7 +470,7 @@ fn partition_stop(
     let isr_out = sync_out + promoted;
     // The healthy state's leader is the preferred one (first in the
     // assignment).
-    let leader_lost = lost.brokers.contains(&part.replicas()[0]);
+    let leader_lost = lost.member[part.replicas()[0].idx()];
     if !quorum_ok && (acks == Acks::All || leader_lost) {
         Some(format!(
             "{name} loses {} with {short}, and without a KRaft quorum nothing can fence them out of the ISR or elect a new leader{}",
@@ -513,9 +562,11 @@ fn judge_topic(lost: &Lost, ti: usize, quorum_ok: bool) -> TopicVerdict {
     let t = &model.topics[ti];
     let acks = t.producer.map_or(Acks::All, |p| model.producers[p].acks);
     let mut v = TopicVerdict::default();
-    for p in 0..t.partitions {
-        let part = &model.partitions[(t.first_partition + p) as usize];
-        let name = format!("{}-{p}", t.name);
+    // A partition with no replica in the domain neither stops nor loses
+    // (min.insync.replicas is at least 1), so only touched ones are read.
+    for &q in lost.of_topic(t) {
+        let part = &model.partitions[q as usize];
+        let name = format!("{}-{}", t.name, q - t.first_partition);
         if replica_counts(lost, part).0 > 0 {
             v.touched = true;
             if v.stop.is_none() {
@@ -568,7 +619,7 @@ fn runbook_failover(lost: &Lost, stopped_clusters: &[usize]) -> Option<(String, 
         && dr.clusters[m.target]
             .brokers
             .iter()
-            .any(|b| !lost.brokers.contains(b));
+            .any(|b| !lost.member[b.idx()]);
     if !target_ok || stopped_clusters.iter().any(|&k| k != m.source) {
         return None;
     }
@@ -614,12 +665,7 @@ fn producers_fail_over(lost: &Lost, stopped_topics: &[usize]) -> Option<Vec<Stri
 /// partitions cannot take the copy, the copy waits (and the mirror's lag
 /// grows); no producer's writes stop for it.
 fn mirror_topic_note(lost: &Lost, t: &TopicSpec, mirror: usize) -> Option<String> {
-    let hit = (0..t.partitions).any(|p| {
-        lost.model.partitions[(t.first_partition + p) as usize]
-            .replicas()
-            .iter()
-            .any(|b| lost.brokers.contains(b))
-    });
+    let hit = !lost.of_topic(t).is_empty();
     hit.then(|| {
         format!(
             "topic {} is mirror {}'s copy: the copy pauses while its partitions in {} are re-elected; no producer writes it",
@@ -630,8 +676,33 @@ fn mirror_topic_note(lost: &Lost, t: &TopicSpec, mirror: usize) -> Option<String
     })
 }
 
+impl Lost<'_> {
+    /// The touched partitions of topic `t`.
+    fn of_topic(&self, t: &TopicSpec) -> &[u32] {
+        let (from, to) = (t.first_partition, t.first_partition + t.partitions);
+        let a = self.touched.partition_point(|&p| p < from);
+        let b = self.touched.partition_point(|&p| p < to);
+        &self.touched[a..b]
+    }
+}
+
+/// The topics a domain's verdict reads, ascending: those it touches and,
+/// when it kills clients (it holds DCs), every topic (its producer may die
+/// with the DCs).
+fn topics_to_judge(model: &Model, touched: &[u32], dcs: &[DcIdx]) -> Vec<usize> {
+    if !dcs.is_empty() {
+        return (0..model.topics.len()).collect();
+    }
+    let mut out: Vec<usize> = touched
+        .iter()
+        .map(|&p| model.partitions[p as usize].topic.idx())
+        .collect();
+    out.dedup();
+    out
+}
+
 fn judge(
-    model: &Model,
+    index: &mut Index,
     label: String,
     fault: FaultKind,
     brokers: Vec<BrokerIdx>,
@@ -643,10 +714,16 @@ fn judge(
         Some(("broker" | "controller", _)) | None => label.clone(),
         Some((_, name)) => name.to_string(),
     };
+    let model = index.model;
     let quorum = quorum_without(model, &controllers);
+    let touched = index.touched(&brokers);
+    for b in &brokers {
+        index.member[b.idx()] = true;
+    }
     let lost = Lost {
         model,
-        brokers: &brokers,
+        member: &index.member,
+        touched: &touched,
         dcs: &dcs,
         short: &short,
         quorum: &quorum,
@@ -654,7 +731,8 @@ fn judge(
     let (mut writes, mut loss) = (Writes::StayAvailable, Loss::Cannot);
     let (mut writes_why, mut loss_why): (Vec<String>, Vec<String>) = (vec![], vec![]);
     let (mut stopped_clusters, mut stopped_topics, mut dead) = (vec![], vec![], false);
-    for (ti, t) in model.topics.iter().enumerate() {
+    for ti in topics_to_judge(model, &touched, &dcs) {
+        let t = &model.topics[ti];
         if let Some(mo) = t.mirror_of {
             writes_why.extend(mirror_topic_note(&lost, t, mo.mirror));
             continue;
@@ -692,6 +770,9 @@ fn judge(
             writes = Writes::FailOver;
             writes_why.extend(whys);
         }
+    }
+    for b in &brokers {
+        index.member[b.idx()] = false;
     }
     if writes_why.is_empty() {
         writes_why.push(format!("no in-sync replica is in {short}"));
