@@ -95,7 +95,7 @@ struct CheckArgs {
     /// Master seed.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Worker threads (0 = one per core). Verdicts do not depend on it.
+    /// Worker threads (0 = one per core; at most 4 per core and one per trial). Verdicts do not depend on it.
     #[arg(long, default_value_t = 0)]
     jobs: usize,
     /// Also write the verdicts as JUnit XML to this file.
@@ -127,7 +127,7 @@ struct CostArgs {
     /// Master seed.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Worker threads (0 = one per core).
+    /// Worker threads (0 = one per core; at most 4 per core and one per trial).
     #[arg(long, default_value_t = 0)]
     jobs: usize,
     /// Text for a person, or JSON for a script.
@@ -167,7 +167,7 @@ struct StudyCmdArgs {
     /// Master seed, the same for every cell.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Worker threads (0 = one per core). Results do not depend on it.
+    /// Worker threads (0 = one per core; at most 4 per core and one per trial). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     jobs: usize,
     /// The report directory.
@@ -185,7 +185,7 @@ struct CompareArgs {
     /// Master seed, the same for every scenario.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Worker threads (0 = one per core). Results do not depend on it.
+    /// Worker threads (0 = one per core; at most 4 per core and one per trial). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     jobs: usize,
     /// The report directory (not kdrsim-report/, the study's).
@@ -217,7 +217,7 @@ struct SweepArgs {
     /// Master seed, the same for every value.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Worker threads (0 = one per core).
+    /// Worker threads (0 = one per core; at most 4 per core and one per trial).
     #[arg(long, default_value_t = 0)]
     jobs: usize,
     /// The report directory.
@@ -235,7 +235,7 @@ struct RunArgs {
     /// Master seed: (scenario, seed, trial) identifies a run.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     seed: u64,
-    /// Worker threads (0 = one per core). Results do not depend on it.
+    /// Worker threads (0 = one per core; at most 4 per core and one per trial). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     jobs: usize,
     /// What to print on standard output [default: table].

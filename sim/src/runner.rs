@@ -159,6 +159,24 @@ where
     )
 }
 
+/// Threads above this many per core only add memory (a world each) and
+/// scheduling: trials are independent and CPU-bound.
+pub const MAX_JOBS_PER_CORE: usize = 4;
+
+/// The worker threads a run of `trials` in chunks of `chunk` uses when
+/// asked for `jobs` (0: one per core): never more than the trials of a
+/// chunk (the trials of one chunk run in parallel; a thread with no trial
+/// still costs its stack) nor than [`MAX_JOBS_PER_CORE`] per core.
+/// Outcomes do not depend on it.
+pub fn threads_for(jobs: usize, trials: TrialRange, chunk: u64) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_chunk = trials.len().min(chunk.max(1)).max(1);
+    let wanted = if jobs == 0 { cores } else { jobs };
+    wanted
+        .min(cores.saturating_mul(MAX_JOBS_PER_CORE))
+        .min(usize::try_from(per_chunk).unwrap_or(usize::MAX))
+}
+
 /// [`run_trials_chunked`] where a trial may fail. The run then stops with
 /// the error of the lowest-numbered failing trial, the same whatever the
 /// thread count: trials numbered above a failure already seen are skipped,
@@ -184,7 +202,7 @@ where
 {
     let chunk = chunk.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
+        .num_threads(threads_for(jobs, trials, chunk))
         .build()
         .map_err(|e| RunnerError::Pool(e.to_string()))?;
     // One world per worker thread, built on first use and kept across
@@ -274,6 +292,34 @@ mod tests {
         assert_eq!(one, two);
         assert_eq!(one.first().map(|o| o.0), Some(3));
         assert_eq!(one.len(), 500);
+    }
+
+    #[test]
+    fn a_hundred_thousand_jobs_for_three_trials_start_three_threads() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(threads_for(100_000, TrialRange::first(3), 10_000), 3);
+        let many = threads_for(100_000, TrialRange::first(1_000_000), 10_000);
+        assert_eq!(many, cores * MAX_JOBS_PER_CORE);
+        assert_eq!(
+            threads_for(0, TrialRange::first(1_000), 10_000),
+            cores.min(1_000)
+        );
+        assert_eq!(threads_for(2, TrialRange::first(0), 10_000), 1);
+        let same = run_trials(
+            TrialRange::first(3),
+            100_000,
+            || (),
+            |_, t| trial_value(t),
+            |_| {},
+        );
+        let one = run_trials(
+            TrialRange::first(3),
+            1,
+            || (),
+            |_, t| trial_value(t),
+            |_| {},
+        );
+        assert_eq!(same.unwrap(), one.unwrap());
     }
 
     #[test]
