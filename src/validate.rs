@@ -31,6 +31,19 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
                 continue;
             }
         };
+        if let Some(study) = as_study(&src) {
+            match study {
+                Ok(line) => println!(
+                    "{}",
+                    kdrsim::output::printable(&format!("ok: {}: {line}", path.display()))
+                ),
+                Err(e) => {
+                    bad += 1;
+                    crate::cli::note(&e.render(&src.text));
+                }
+            }
+            continue;
+        }
         match kdrsim::check_source(&src) {
             // Names and paths are shown with control characters as `?`,
             // like every text kdrsim prints (kdrsim_output::text).
@@ -62,6 +75,40 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// A study file checked as `kdrsim study` would read it (its topology
+/// files, fault scenarios, classes and price books resolved, nothing
+/// run): `None` when the file is no study. A file is a study when it
+/// reads as one, or when it fails to read as a scenario and names
+/// `topologies` (a study's error then says more than a scenario's).
+fn as_study(src: &kdrsim::Source) -> Option<Result<String, kdrsim::ScenarioError>> {
+    let parsed = kdrsim::models::study::parse(src);
+    if parsed.is_err() && (!names_topologies(&src.text) || kdrsim::check_source(src).is_ok()) {
+        return None;
+    }
+    let out = std::path::Path::new(crate::report::DEFAULT_REPORT_DIR);
+    Some(kdrsim::study::resolve(src, false, out).map(|r| {
+        use kdrsim::output::units::count;
+        let cells: usize = r.topologies.iter().map(|t| t.cells.len()).sum();
+        format!(
+            "study \"{}\": {}, {}, {}, {}",
+            r.study.name,
+            count(r.topologies.len() as u64, "topology"),
+            count(r.study.faults.len() as u64, "fault scenario"),
+            count(r.study.classes.len() as u64, "class"),
+            count(cells as u64, "cell")
+        )
+    }))
+}
+
+/// Whether `text` has a `topologies:` field outside comments.
+fn names_topologies(text: &str) -> bool {
+    text.lines().any(|l| {
+        let code = l.split("//").next().unwrap_or("");
+        code.split_once("topologies")
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(':'))
+    })
 }
 
 /// Warnings, not errors: faults that can outlast the trial, whose outages

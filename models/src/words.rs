@@ -1,8 +1,8 @@
 //! Counts in text a person reads: `1 topic`, `3 topics`, never `1 topics`.
 
 /// `n` followed by `noun`, plural unless `n` is 1: `1 broker`, `0 brokers`,
-/// `2 topologies`. Nouns are English and regular (`-s`, or `-ies` after a
-/// consonant and `y`).
+/// `2 topologies`, `4 classes`. Nouns are English and regular (`-s`;
+/// `-es` after s, x, z, ch, sh; `-ies` after a consonant and `y`).
 pub fn count(n: u64, noun: &str) -> String {
     format!("{n} {}", plural(n, noun))
 }
@@ -27,6 +27,9 @@ pub fn plural(n: u64, noun: &str) -> String {
     }
     match noun.strip_suffix('y') {
         Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{stem}ies"),
+        _ if noun.ends_with(['s', 'x', 'z']) || noun.ends_with("ch") || noun.ends_with("sh") => {
+            format!("{noun}es")
+        }
         _ => format!("{noun}s"),
     }
 }
@@ -42,6 +45,8 @@ mod tests {
         assert_eq!(count(12, "partition"), "12 partitions");
         assert_eq!(count(2, "topology"), "2 topologies");
         assert_eq!(count(3, "key"), "3 keys");
+        assert_eq!(count(4, "class"), "4 classes");
+        assert_eq!(count(2, "switch"), "2 switches");
         assert_eq!(plural(1, "file"), "file");
     }
 }
