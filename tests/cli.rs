@@ -634,13 +634,13 @@ fn validate_goes_on_past_a_cluster_that_lists_a_dc_twice() {
 #[test]
 fn validate_accepts_every_scenario_in_the_library() {
     let mut args = vec!["validate".to_string()];
-    // Scenario files; scenarios/study/ holds the default study's topology
-    // files beside the study itself (tests/study.rs loads that one).
+    // Scenario files, and scenarios/study/: the default study's topology
+    // files and the study itself (checked as a study).
     for dir in ["scenarios", "scenarios/study"] {
         for e in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap() {
             let e = e.unwrap();
             let name = e.file_name().to_string_lossy().into_owned();
-            if e.path().is_file() && name.ends_with(".ron") && name != "default.ron" {
+            if e.path().is_file() && name.ends_with(".ron") {
                 args.push(format!("{dir}/{name}"));
             }
         }
@@ -652,6 +652,29 @@ fn validate_accepts_every_scenario_in_the_library() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Issue 27, item 9: `validate` refused every study file ("unknown field
+/// `trials` in `Scenario`"). It checks one as `kdrsim study` resolves it,
+/// and reports a study's error at the study's own line and field.
+#[test]
+fn validate_checks_a_study_as_a_study() {
+    let dir = temp_dir("validate-study");
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/study/small.ron");
+    let text = std::fs::read_to_string(&good).unwrap();
+    let bad = dir.join("bad-study.ron");
+    std::fs::write(&bad, text.replace("trials:", "trials: 3, rounds:")).unwrap();
+    let out = kdrsim(&["validate", good.to_str().unwrap(), bad.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.contains("small.ron: study \""), "{stdout}");
+    assert!(stdout.contains(" cells"), "{stdout}");
+    assert!(
+        stderr.contains("field `rounds`: unknown field `rounds` in `Study`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("in `Scenario`"), "{stderr}");
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! models from text, outcomes of a batch. Each test binary uses a subset.
 #![allow(dead_code)]
 
+pub mod mutate;
+
 use kdrsim::{load_source, run_batch, Source, TrialOutcome, TrialRange};
 use std::path::Path;
 use std::sync::Arc;
