@@ -339,6 +339,74 @@ fn long_trial_active_passive_mm2(bencher: divan::Bencher, years: u64) {
     bench_one_trial(bencher, mirrored_broker_failures(MIRRORED[2], years));
 }
 
+/// 2dc-stretched's shape with `topics` topics of one partition, each
+/// with its own producer and consumer group (issue 27: groups cost the
+/// square of their number; 10,000 must cost within 10x 1,250).
+fn groups_variant(topics: u32) -> Arc<Model> {
+    let each = |f: &dyn Fn(u32) -> String| (0..topics).map(f).collect::<Vec<_>>().join(", ");
+    let text = format!(
+        "(version: 1, name: \"groups-{topics}\", duration_ms: 3_600_000,
+          topology: (regions: [(name: \"r\", data_centers: [
+              (name: \"dc1\", racks: [(name: \"a\", brokers: [1, 2, 3], controllers: [101, 102])]),
+              (name: \"dc2\", racks: [(name: \"b\", brokers: [4, 5, 6], controllers: [103])])])],
+            links: [(between: (\"dc1\", \"dc2\"), rtt_ms: 2.0)]),
+          topics: [{}], producers: [{}], consumers: [{}],
+          faults: [(at: Fixed(600_000), fault: PowerLoss(Dc(\"dc1\")), recover_after: Fixed(1_200_000))])",
+        each(&|i| format!("(name: \"t{i}\", partitions: 1, replication_factor: 4, min_insync_replicas: 3)")),
+        each(&|i| format!("(name: \"p{i}\", topic: \"t{i}\", dc: \"dc2\", records_per_sec: 10.0)")),
+        each(&|i| format!("(group: \"g{i}\", topic: \"t{i}\", dc: \"dc2\")")),
+    );
+    load_source(&Source {
+        file: format!("groups-{topics}.ron (bench variant)"),
+        text,
+    })
+    .expect("bench variant is valid")
+}
+
+const GROUPS: [u32; 4] = [1_250, 2_500, 5_000, 10_000];
+
+/// One trial of 1,250 to 10,000 topics, each with a consumer group.
+#[divan::bench(args = GROUPS, sample_count = 5, sample_size = 1)]
+fn consumer_groups_topics(bencher: divan::Bencher, topics: u32) {
+    bench_one_trial(bencher, groups_variant(topics));
+}
+
+/// 3dc-stretched at 1,251 to 9,999 brokers and 12,500 to 100,000
+/// partitions, as (brokers per DC, partitions).
+const EXPLAINED: [(u32, u32); 4] = [
+    (417, 12_500),
+    (833, 25_000),
+    (1_667, 50_000),
+    (3_333, 100_000),
+];
+
+fn explained_variant((per_dc, partitions): (u32, u32)) -> Arc<Model> {
+    let ids = |dc: u32| {
+        let list: Vec<String> = (0..per_dc).map(|i| (dc * 10_000 + i).to_string()).collect();
+        format!("brokers: [{}]", list.join(", "))
+    };
+    stretched_variant(&[
+        ("brokers: [1, 2]", ids(1)),
+        ("brokers: [3, 4]", ids(2)),
+        ("brokers: [5, 6]", ids(3)),
+        ("partitions: 24", format!("partitions: {partitions}")),
+    ])
+}
+
+/// `explain` of a cluster of thousands of brokers (one domain each) and
+/// up to 100,000 partitions (issue 27: within 5x one trial of `run`).
+#[divan::bench(args = EXPLAINED, sample_count = 5, sample_size = 1)]
+fn explain_large(bencher: divan::Bencher, size: (u32, u32)) {
+    let model = explained_variant(size);
+    bencher.bench_local(|| kdrsim::models::explain::explain(&model).domains.len());
+}
+
+/// One trial of the models `explain_large` explains.
+#[divan::bench(args = EXPLAINED, sample_count = 5, sample_size = 1)]
+fn explain_large_one_trial(bencher: divan::Bencher, size: (u32, u32)) {
+    bench_one_trial(bencher, explained_variant(size));
+}
+
 /// One trial of 1 to 10 years of links failing every 12 hours.
 #[divan::bench(args = YEARS, sample_count = 5, sample_size = 1)]
 fn long_trial_link_failures(bencher: divan::Bencher, years: u64) {
