@@ -2,12 +2,12 @@
 //! takes (one spec per `AnyOf` alternative), and the target resolution that
 //! fault processes share. `crate::faults` plans them per trial.
 
+use super::schedule::{purpose_key, ScheduledFault};
 use super::topics::Topics;
 use super::topology::Topology;
 use super::{Checker, FaultMode, FaultSpec, TopoNode, MAX_FAULTS};
 use crate::dr::spec::DrSpec;
 use crate::error::ScenarioError;
-use crate::faults::{purpose_key, ScheduledFault};
 use crate::scenario::{ClientFate, Fault, FaultKind, Target};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::Dfs;

@@ -21,6 +21,7 @@
 //! | `clients.rs` | producers and consumers |
 //! | `faults.rs` | scheduled faults, and the target resolution fault processes share (`crate::faults` plans them per trial) |
 //! | `processes.rs` | fault processes |
+//! | `schedule.rs` | the planned faults' types (scheduled faults, processes, stream keys) that `crate::faults` draws from, so compilation depends on nothing after it |
 //! | `expectations.rs` | what `kdrsim check` asserts |
 //!
 //! Each section hands what it resolved to the later ones in a small struct
@@ -48,6 +49,7 @@ mod mirrors;
 mod network;
 mod processes;
 mod runbook;
+pub mod schedule;
 mod timings;
 mod topics;
 mod topology;
@@ -350,9 +352,9 @@ pub struct Model {
     /// alternative) and every fault-process component's.
     pub faults: Vec<FaultSpec>,
     /// The scheduled faults, in file order.
-    pub schedule: Vec<crate::faults::ScheduledFault>,
+    pub schedule: Vec<schedule::ScheduledFault>,
     /// The fault processes.
-    pub processes: Vec<crate::faults::ProcessSpec>,
+    pub processes: Vec<schedule::ProcessSpec>,
     /// What `kdrsim check` asserts.
     pub expectations: Vec<crate::expect::Written>,
     pub graph: DiGraph<TopoNode, ()>,
@@ -663,7 +665,7 @@ struct Sections {
     dr: Option<crate::dr::spec::DrSpec>,
     clients: clients::Clients,
     faults: faults::Faults,
-    processes: Vec<crate::faults::ProcessSpec>,
+    processes: Vec<schedule::ProcessSpec>,
 }
 
 /// The sections after the topology, in order; `None` when one of them

@@ -3,10 +3,10 @@
 //! fault spec of its own.
 
 use super::faults::resolve_target;
+use super::schedule::{purpose_key, ProcessSpec, MAX_OCCURRENCES};
 use super::topology::Topology;
 use super::{Checker, FaultMode, FaultSpec};
 use crate::error::ScenarioError;
-use crate::faults::{purpose_key, ProcessSpec, MAX_OCCURRENCES};
 use crate::scenario::{
     ClientFate, Component, FaultKind, FaultProcess, Link, Scenario, Target, TimeDist,
 };
