@@ -1,7 +1,7 @@
 //! Trials of months and years: what grows with the number of failures.
 //!
 //! Every leader election adds a leader-epoch cache entry; the world settles
-//! the prefix every replica agrees on (`models::world::log::settle`) so
+//! the prefix every replica agrees on (`models::log::settle`) so
 //! caches stay short and a trial's cost stays linear in its failures
 //! (`cargo bench --bench trials` measures that; docs/performance.md has the
 //! figures). These tests show that settling changes nothing a trial

@@ -19,6 +19,7 @@ pub mod horizon;
 pub mod ids;
 pub mod load;
 pub mod locate;
+pub mod log;
 pub mod notes;
 pub mod oracle;
 pub mod outcome;

@@ -12,12 +12,12 @@
 //! What it checks: acknowledged-record durability. What it does not: order,
 //! duplicates (counted by consumers), or records never acknowledged.
 //!
-//! It also keeps each partition's settled history (`crate::world::log::Settled`):
+//! It also keeps each partition's settled history (`crate::log::Settled`):
 //! the leader-epoch tags of the prefix every replica agreed on, which the
 //! logs describe by one `SETTLED` entry. The oracle reads a final log's
 //! tags through it, so settling changes no verdict.
 
-use crate::world::log::{for_each_run, held_ranges, EpochStart, Settled};
+use crate::log::{for_each_run, held_ranges, EpochStart, Settled};
 use kdrsim_sim::{SimDuration, SimTime};
 
 /// A range of acknowledged records `[start, end)` written in `epoch`, whose

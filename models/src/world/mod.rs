@@ -23,7 +23,9 @@
 
 pub mod curve;
 pub mod latency;
-pub mod log;
+/// Logs as leader-epoch-tagged ranges live beside the world, not in it,
+/// so the oracle reads them without depending on the world.
+pub use crate::log;
 pub mod traffic;
 
 mod budget;
