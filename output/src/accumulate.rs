@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use kdrsim_models::{Metric, TrialOutcome};
 
 use crate::stats::{self, WORST_TRIALS};
-use crate::summary::{CutOffCounts, MetricSummary, ScenarioSummary};
+use crate::summary::{CutOffCounts, MetricSummary, ScenarioRun, ScenarioSummary};
 
 /// A multiset of `u64` values: distinct value → occurrences; exact while it
 /// holds at most [`EXACT_DISTINCT`] distinct values, then with values
@@ -61,22 +61,7 @@ pub struct ValueCounts {
     max: Option<u64>,
 }
 
-/// Distinct values kept exactly before values are rounded.
-pub const EXACT_DISTINCT: usize = 16_384;
-
-/// `v` rounded up to the top of its bucket of 10 significant bits: values
-/// below 1,024 stay exact (zero among them, so `P(>0)` stays exact); larger
-/// ones are overstated by less than 0.1%. Idempotent, so rounded values can
-/// be merged again.
-pub fn coarsen(v: u64) -> u64 {
-    const BITS: u32 = 10;
-    let len = 64 - v.leading_zeros();
-    if len <= BITS {
-        return v;
-    }
-    let shift = len - BITS;
-    v | ((1u64 << shift) - 1)
-}
+pub use crate::stats::{coarsen, EXACT_DISTINCT};
 
 impl ValueCounts {
     pub fn insert(&mut self, value: u64) {
@@ -389,6 +374,21 @@ impl ScenarioAccumulator {
             cut_off: self.cut_off,
         }
     }
+}
+
+/// Reduces every trial of a run to its summary. Deterministic: the result
+/// depends only on the multiset of `(trial, outcome)` pairs in `run.trials`.
+///
+/// It folds the trials through a [`ScenarioAccumulator`], the same path the
+/// streaming runner and `merge` take, so there is one definition of every
+/// statistic.
+pub fn summarize(run: &ScenarioRun) -> ScenarioSummary {
+    let mut acc = ScenarioAccumulator::new(run.name.clone(), run.file.clone(), run.seed);
+    acc.duration_ms = run.duration_ms;
+    for (trial, outcome) in &run.trials {
+        acc.add(*trial, outcome);
+    }
+    acc.finish()
 }
 
 #[cfg(test)]

@@ -17,24 +17,7 @@ use crate::provenance::Provenance;
 use crate::summary::{MetricSummary, ScenarioSummary};
 use crate::units::{duration_ms, nines, thousands, thousands_f};
 
-/// Escapes text for HTML element content and double- or single-quoted
-/// attribute values, with control characters shown as `?`
-/// ([`crate::text`]): a page someone `cat`s or greps is text too.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            c if crate::text::is_escaped(c) => out.push('?'),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::text::escape;
 
 /// A file-name-safe stem from a user-given name: ASCII letters, digits,
 /// `.`, `_` and `-` kept, anything else (separators, `..`, spaces, markup)

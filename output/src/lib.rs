@@ -43,13 +43,14 @@ pub mod summary;
 pub mod text;
 pub mod units;
 
+pub use accumulate::summarize;
 pub use accumulate::{MetricAccumulator, ScenarioAccumulator, ValueCounts};
 pub use format::csv::{csv_header, format_csv, write_csv_rows};
 pub use format::json::{format_json, format_report_json};
 pub use format::table::format_table;
 pub use format::{Format, UnknownFormat};
 pub use summary::{
-    report_warnings, summarize, timeline_trial, CutOffCounts, MetricSummary, ScenarioRun,
-    ScenarioSummary, TimelineBy,
+    report_warnings, timeline_trial, CutOffCounts, MetricSummary, ScenarioRun, ScenarioSummary,
+    TimelineBy,
 };
 pub use text::{printable, printable_line};

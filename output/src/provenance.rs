@@ -19,7 +19,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::html::escape;
+use crate::text::escape;
 
 /// The name of the hash behind [`ScenarioSource::digest`].
 pub const DIGEST_ALGORITHM: &str = "fnv1a-64";

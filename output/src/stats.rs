@@ -130,6 +130,23 @@ pub fn worst_trials(values: &[(u64, u64)], limit: usize) -> Vec<u64> {
         .collect()
 }
 
+/// Distinct values kept exactly before values are rounded.
+pub const EXACT_DISTINCT: usize = 16_384;
+
+/// `v` rounded up to the top of its bucket of 10 significant bits: values
+/// below 1,024 stay exact (zero among them, so `P(>0)` stays exact); larger
+/// ones are overstated by less than 0.1%. Idempotent, so rounded values can
+/// be merged again.
+pub fn coarsen(v: u64) -> u64 {
+    const BITS: u32 = 10;
+    let len = 64 - v.leading_zeros();
+    if len <= BITS {
+        return v;
+    }
+    let shift = len - BITS;
+    v | ((1u64 << shift) - 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,13 +1,13 @@
 //! The per-scenario summary every report format is built from.
 //!
 //! [`ScenarioRun`] is what the runner hands over (every trial's outcome);
-//! [`summarize`] reduces it to a [`ScenarioSummary`]. Keeping the reduction
+//! `accumulate::summarize` reduces it to a [`ScenarioSummary`] (the one
+//! fold every statistic goes through; this module knows nothing of it). Keeping the reduction
 //! here, apart from the formats, means table and JSON can never disagree on
 //! a number.
 
 use kdrsim_models::{Metric, TrialOutcome};
 
-use crate::accumulate::ScenarioAccumulator;
 use crate::stats;
 
 /// Every trial of one scenario, as produced by the runner.
@@ -31,7 +31,7 @@ pub struct ScenarioRun {
 /// Percentiles are nearest-rank (see [`stats::nearest_rank`]): each is a
 /// value some trial really produced, as long as the metric took at most
 /// 16,384 distinct values; beyond that, values are rounded up to 10
-/// significant bits (see `accumulate::coarsen`; never above the exact
+/// significant bits (see `stats::coarsen`; never above the exact
 /// maximum). With no trials everything is 0 and the
 /// interval is `[0, 1]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,13 +70,10 @@ impl MetricSummary {
         let max = exact.last().copied().unwrap_or(0);
         // Beyond `EXACT_DISTINCT` distinct values, percentiles and spread
         // are read from values rounded to 10 significant bits (see
-        // `accumulate::coarsen`), capped at the exact maximum.
+        // `stats::coarsen`), capped at the exact maximum.
         let distinct = exact.chunk_by(|a, b| a == b).count();
-        let sorted: Vec<u64> = if distinct > crate::accumulate::EXACT_DISTINCT {
-            exact
-                .iter()
-                .map(|&v| crate::accumulate::coarsen(v))
-                .collect()
+        let sorted: Vec<u64> = if distinct > stats::EXACT_DISTINCT {
+            exact.iter().map(|&v| stats::coarsen(v)).collect()
         } else {
             exact.clone()
         };
@@ -365,24 +362,10 @@ pub fn report_warnings(differences: &[String], summaries: &[ScenarioSummary]) ->
     out
 }
 
-/// Reduces every trial of a run to its summary. Deterministic: the result
-/// depends only on the multiset of `(trial, outcome)` pairs in `run.trials`.
-///
-/// It folds the trials through a [`ScenarioAccumulator`], the same path the
-/// streaming runner and `merge` take, so there is one definition of every
-/// statistic.
-pub fn summarize(run: &ScenarioRun) -> ScenarioSummary {
-    let mut acc = ScenarioAccumulator::new(run.name.clone(), run.file.clone(), run.seed);
-    acc.duration_ms = run.duration_ms;
-    for (trial, outcome) in &run.trials {
-        acc.add(*trial, outcome);
-    }
-    acc.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accumulate::summarize;
 
     fn run(trials: Vec<(u64, TrialOutcome)>) -> ScenarioRun {
         ScenarioRun {

@@ -47,6 +47,25 @@ pub fn printable_line(s: &str) -> String {
         .collect()
 }
 
+/// Escapes text for HTML element content and double- or single-quoted
+/// attribute values, with control characters shown as `?`
+/// (see [`is_escaped`]): a page someone `cat`s or greps is text too.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            c if is_escaped(c) => out.push('?'),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,7 +223,8 @@ impl Serialize for WorstView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::{summarize, ScenarioRun};
+    use crate::accumulate::summarize;
+    use crate::summary::ScenarioRun;
     use kdrsim_models::TrialOutcome;
 
     fn summary() -> ScenarioSummary {

@@ -9,7 +9,8 @@ pub mod table;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::summary::{summarize, ScenarioRun};
+use crate::accumulate::summarize;
+use crate::summary::ScenarioRun;
 
 /// A report format, as named on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -200,7 +200,8 @@ fn format_percent(p: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::summary::{summarize, ScenarioRun};
+    use crate::accumulate::summarize;
+    use crate::summary::ScenarioRun;
     use kdrsim_models::TrialOutcome;
 
     fn run(name: &str, n: u64) -> ScenarioRun {
