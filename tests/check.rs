@@ -2,6 +2,8 @@
 //! sequential probability test, and shrinking a failing trial's faults.
 
 mod common;
+
+use common::run::kdrsim;
 use common::*;
 
 use kdrsim::check::{check_model, sequential_test, CheckOptions, Verdict};
@@ -187,13 +189,6 @@ fn shrinking_keeps_the_break_and_every_remaining_fault_is_needed() {
 }
 
 // ------------------------------------------------------------------ CLI
-
-fn kdrsim(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_kdrsim"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("kdrsim-check-{}", std::process::id()));

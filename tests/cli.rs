@@ -1,33 +1,11 @@
 //! The command line's contracts: exit codes, error messages that point at
 //! the problem, formats, replay.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::run::{kdrsim, kdrsim_env, temp_dir};
+use std::path::Path;
 use std::process::{Command, Output};
-
-/// The variables through which a batch system makes a run a shard. Tests
-/// clear them, so `cargo test` inside a Slurm array or an Indexed Job still
-/// runs whole reports.
-const SHARD_ENV: [&str; 4] = [
-    "SLURM_ARRAY_TASK_ID",
-    "SLURM_ARRAY_TASK_MIN",
-    "SLURM_ARRAY_TASK_COUNT",
-    "JOB_COMPLETION_INDEX",
-];
-
-fn kdrsim(args: &[&str]) -> Output {
-    kdrsim_env(args, &[])
-}
-
-/// Runs kdrsim with only `env` of the shard variables set.
-fn kdrsim_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdrsim"));
-    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    for var in SHARD_ENV {
-        cmd.env_remove(var);
-    }
-    cmd.envs(env.iter().copied());
-    cmd.output().unwrap()
-}
 
 fn ok(out: &Output) -> &Output {
     assert!(
@@ -37,13 +15,6 @@ fn ok(out: &Output) -> &Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kdrsim-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn scenario_text() -> String {

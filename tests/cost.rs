@@ -7,20 +7,12 @@
 
 mod common;
 
+use common::run::kdrsim;
 use kdrsim::models::world::traffic::{Boundary, Purpose};
 use kdrsim::output::cost::{self, Platform, PriceBook, PriceKey};
 use kdrsim::output::units::usd;
 use kdrsim::TrialRange;
 use std::path::Path;
-use std::process::Command;
-
-fn kdrsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kdrsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
 
 fn file(name: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap()

@@ -5,34 +5,15 @@
 //! page and by `check`; `validate` warns where a fault can outlast the
 //! trial.
 
+mod common;
+
+use common::run::{kdrsim, temp_dir};
 use kdrsim::models::trace::TraceRecord;
 use kdrsim::{load_file, replay, run_batch, TrialRange};
 use std::path::Path;
-use std::process::{Command, Output};
 
 fn repo(path: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-fn kdrsim(args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdrsim"));
-    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    for var in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_MIN",
-        "SLURM_ARRAY_TASK_COUNT",
-        "JOB_COMPLETION_INDEX",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.output().unwrap()
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kdrsim-cutoff-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The flag agrees with the trace, which the flag is not computed from: a

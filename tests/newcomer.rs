@@ -3,26 +3,11 @@
 //! anywhere, readable traces and numbers, and exit codes that tell a failed
 //! expectation from a failed write.
 
+mod common;
+
+use common::run::{kdrsim, kdrsim_in, temp_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// Runs kdrsim in `dir` (the repository root when `None`).
-fn kdrsim_in(dir: Option<&Path>, args: &[&str]) -> Output {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    Command::new(env!("CARGO_BIN_EXE_kdrsim"))
-        .args(args)
-        .current_dir(dir.unwrap_or(root))
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("SLURM_ARRAY_TASK_MIN")
-        .env_remove("SLURM_ARRAY_TASK_COUNT")
-        .env_remove("JOB_COMPLETION_INDEX")
-        .output()
-        .unwrap()
-}
-
-fn kdrsim(args: &[&str]) -> Output {
-    kdrsim_in(None, args)
-}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -30,13 +15,6 @@ fn stderr(out: &Output) -> String {
 
 fn stdout_of(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kdrsim-newcomer-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// `scenarios/broker-crash.ron` with `from` replaced by `to` (which must
@@ -263,10 +241,7 @@ fn library(name: &str) -> String {
 fn replay_trace_dash_writes_the_trace_to_stdout_and_no_file_named_dash() {
     let dir = temp_dir("trace-dash");
     let scenario = library("broker-crash.ron");
-    let out = kdrsim_in(
-        Some(&dir),
-        &["replay", &scenario, "--trial", "1", "--trace", "-"],
-    );
+    let out = kdrsim_in(&dir, &["replay", &scenario, "--trial", "1", "--trace", "-"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!dir.join("-").exists(), "a file named `-` was written");
@@ -287,7 +262,7 @@ fn replay_timeline_with_an_unsupported_extension_exits_2_naming_svg_and_png() {
     let scenario = library("broker-crash.ron");
     for name in ["t.pdf", "timeline", "-"] {
         let out = kdrsim_in(
-            Some(&dir),
+            &dir,
             &["replay", &scenario, "--trial", "1", "--timeline", name],
         );
         let err = stderr(&out);
@@ -300,7 +275,7 @@ fn replay_timeline_with_an_unsupported_extension_exits_2_naming_svg_and_png() {
         assert!(out.stdout.is_empty(), "{name}: nothing replayed");
     }
     let out = kdrsim_in(
-        Some(&dir),
+        &dir,
         &["replay", &scenario, "--trial", "1", "--timeline", "t.PNG"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -354,7 +329,7 @@ fn a_replay_command_from_the_study_report_works_from_another_directory() {
     let here = temp_dir("study-here");
     let elsewhere = temp_dir("study-elsewhere");
     // A relative report directory, as the default run uses.
-    let out = kdrsim_in(Some(&here), &["study", "--trials", "10", "--out", "rep"]);
+    let out = kdrsim_in(&here, &["study", "--trials", "10", "--out", "rep"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let page = std::fs::read_to_string(here.join("rep/index.html")).unwrap();
     let command = first_replay_command(&page);
@@ -373,7 +348,7 @@ fn a_replay_command_for_a_built_in_scenario_names_it_and_works_anywhere() {
     let here = temp_dir("compare-here");
     let elsewhere = temp_dir("compare-elsewhere");
     let out = kdrsim_in(
-        Some(&here),
+        &here,
         &[
             "compare",
             "--allow-different",
@@ -410,7 +385,7 @@ fn a_failed_expectation_prints_a_replay_command_that_works_from_another_director
             1,
         );
     std::fs::write(here.join("my topology.ron"), text).unwrap();
-    let out = kdrsim_in(Some(&here), &["check", "my topology.ron", "--trials", "20"]);
+    let out = kdrsim_in(&here, &["check", "my topology.ron", "--trials", "20"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let command = first_replay_command(&stdout_of(&out));
     let replayed = run_printed(&elsewhere, &command);
@@ -444,10 +419,10 @@ fn builtin_names_a_scenario_wherever_a_file_is_accepted() {
             "s",
         ],
     ] {
-        let out = kdrsim_in(Some(&dir), &args);
+        let out = kdrsim_in(&dir, &args);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
     }
-    let out = kdrsim_in(Some(&dir), &["run", "builtin:3dc-strteched"]);
+    let out = kdrsim_in(&dir, &["run", "builtin:3dc-strteched"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("builtin:3dc-strteched: no built-in scenario has this name; valid: builtin:2.5dc-observers, builtin:3dc-stretched,"), "{err}");

@@ -2,27 +2,11 @@
 //! `replay --timeline` write complete, parseable, self-contained output,
 //! escape what scenario files say, and write nothing outside `--out`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn kdrsim_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kdrsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn kdrsim(args: &[&str]) -> Output {
-    kdrsim_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kdrsim-report-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::run::{kdrsim, kdrsim_in, temp_dir};
+use std::path::Path;
+use std::process::Output;
 
 fn ok(out: &Output) {
     assert!(

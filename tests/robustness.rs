@@ -3,30 +3,11 @@
 //! neither followed nor left behind, a reused output directory holds one
 //! run, and tampered shards are refused.
 
+mod common;
+
+use common::run::{kdrsim, kdrsim_in, temp_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-/// The variables through which a batch system makes a run a shard; cleared
-/// so that `cargo test` inside a Slurm array still runs whole reports.
-const SHARD_ENV: [&str; 4] = [
-    "SLURM_ARRAY_TASK_ID",
-    "SLURM_ARRAY_TASK_MIN",
-    "SLURM_ARRAY_TASK_COUNT",
-    "JOB_COMPLETION_INDEX",
-];
-
-fn kdrsim_in(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdrsim"));
-    cmd.args(args).current_dir(dir);
-    for var in SHARD_ENV {
-        cmd.env_remove(var);
-    }
-    cmd.output().unwrap()
-}
-
-fn kdrsim(args: &[&str]) -> Output {
-    kdrsim_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
 
 fn ok(out: Output) -> Output {
     assert!(
@@ -36,13 +17,6 @@ fn ok(out: Output) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kdrsim-robust-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn library(file: &str) -> String {

@@ -1,6 +1,9 @@
 //! Studies: a cell is the scenario it says it is (one world), verdicts
 //! follow the measured figures, and results do not depend on threads.
 
+mod common;
+
+use common::run::temp_dir;
 use kdrsim::study::{self, ResolvedCell};
 use kdrsim::{ScenarioError, Source};
 use std::path::Path;
@@ -155,13 +158,6 @@ fn an_active_active_region_loss_reports_the_readers_outage_as_its_rto() {
     let v = &ran.report.topologies[0].verdicts;
     assert_eq!(v[0].status, kdrsim::output::study::Status::NotMet, "{v:?}");
     assert!(cell.rto_breaches[1] < cell.trials, "{cell:?}");
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kdrsim-study-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod mutate;
+pub mod run;
 
 use kdrsim::{load_source, run_batch, Source, TrialOutcome, TrialRange};
 use std::path::Path;
