@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::Edit;
+
 use common::{edit, model, outcomes};
 
 const HOUR_MS: u64 = 3_600_000;
@@ -56,7 +58,7 @@ fn region_power_loss_takes_the_application_down_for_the_hour() {
 fn zone_loss_costs_a_spread_client_its_move_delay_not_the_zone_outage() {
     let fault = "PowerLoss(Dc(\"az1\"))";
     let spread = |move_ms: u64| {
-        let t = scenario(fault).replace(
+        let t = scenario(fault).edit(
             "acks: All)",
             &format!("acks: All, deployment: SpreadOverRegion(move_after: Fixed({move_ms})))"),
         );

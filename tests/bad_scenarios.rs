@@ -11,6 +11,9 @@
 //! `KDRSIM_BLESS=1 cargo test --test bad_scenarios` and review the diff: a
 //! moved column or a vaguer message is a regression, not noise.
 
+mod common;
+
+use common::Edit;
 use kdrsim::{load_source, ScenarioError, Source};
 use std::path::{Path, PathBuf};
 
@@ -109,13 +112,13 @@ fn absurd_sizes_are_refused_naming_the_limit() {
         .to_string()
     };
     let racks: String = (0..70_000).map(|i| format!("(name: \"x{i}\"),")).collect();
-    let e = load(base.replace("(name: \"rack-a\",", &format!("{racks} (name: \"rack-a\",")));
+    let e = load(base.edit("(name: \"rack-a\",", &format!("{racks} (name: \"rack-a\",")));
     assert!(e.contains("at most 10000 racks are supported"), "{e}");
 
     let topics: String = (0..70_000)
         .map(|i| format!("(name: \"t{i}\", partitions: 1, replication_factor: 1),"))
         .collect();
-    let e = load(base.replace("topics: [", &format!("topics: [{topics}")));
+    let e = load(base.edit("topics: [", &format!("topics: [{topics}")));
     assert!(
         e.contains("70001 topics: at most 10000 are supported"),
         "{e}"

@@ -20,7 +20,7 @@ fn s1_1_with(expect: &[&str]) -> String {
     let faults_end = "recover_after: Fixed(1_800_000)),\n    ],";
     assert!(t.contains(faults_end));
     let list: Vec<String> = expect.iter().map(|e| format!("{e:?}")).collect();
-    t.replace(
+    t.edit(
         faults_end,
         &format!(
             "recover_after: Fixed(1_800_000)),
@@ -265,7 +265,7 @@ fn check_exits_1_on_a_broken_expectation_names_the_replay_and_writes_junit() {
 fn check_exits_0_when_everything_holds_and_2_on_bad_input() {
     let ok = temp_file(
         "3dc-check.ron",
-        &text("3dc-stretched.ron").replace(
+        &text("3dc-stretched.ron").edit(
             "    faults: [",
             "    expect: [\"acked_lost_records == 0\", \"p99(max_write_outage_ms) <= 31000\", \"P(acked_lost_records > 0) < 0.01\"],\n    faults: [",
         ),
@@ -279,7 +279,7 @@ fn check_exits_0_when_everything_holds_and_2_on_bad_input() {
     );
     let bad = temp_file(
         "bad-expect.ron",
-        &text("3dc-stretched.ron").replace(
+        &text("3dc-stretched.ron").edit(
             "    faults: [",
             "    expect: [\"lost == 0\"],\n    faults: [",
         ),

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::run::{kdrsim, kdrsim_env, temp_dir};
+use common::Edit;
+
+use common::run::{kdrsim, kdrsim_env, temp_dir, wait_until_sigint_is_caught};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -28,7 +30,7 @@ fn scenario_text() -> String {
 fn malformed_value_is_reported_with_file_line_column_and_field() {
     let dir = temp_dir("malformed");
     let file = dir.join("bad.ron");
-    let text = scenario_text().replace("partitions: 12", "partitions: \"twelve\"");
+    let text = scenario_text().edit("partitions: 12", "partitions: \"twelve\"");
     std::fs::write(&file, &text).unwrap();
     let out = kdrsim(&["run", "--trials", "3", file.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -49,7 +51,7 @@ fn malformed_value_is_reported_with_file_line_column_and_field() {
 fn impossible_topology_is_refused_naming_the_field_and_the_valid_range() {
     let dir = temp_dir("semantic");
     let file = dir.join("rf.ron");
-    let text = scenario_text().replace("min_insync_replicas: 2", "min_insync_replicas: 4");
+    let text = scenario_text().edit("min_insync_replicas: 2", "min_insync_replicas: 4");
     std::fs::write(&file, &text).unwrap();
     let out = kdrsim(&["run", "--trials", "3", file.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -70,7 +72,7 @@ fn unknown_field_lists_the_valid_ones() {
     let file = dir.join("typo.ron");
     std::fs::write(
         &file,
-        scenario_text().replace("replication_factor:", "replication_factr:"),
+        scenario_text().edit("replication_factor:", "replication_factr:"),
     )
     .unwrap();
     let out = kdrsim(&["run", "--trials", "3", file.to_str().unwrap()]);
@@ -502,7 +504,7 @@ fn merge_refuses_missing_duplicate_and_foreign_shards() {
     let file = edited.join("broker-crash.ron");
     std::fs::write(
         &file,
-        scenario_text().replace("partitions: 12", "partitions: 13"),
+        scenario_text().edit("partitions: 12", "partitions: 13"),
     )
     .unwrap();
     let shard_of = |dir: &Path, k: &str| {
@@ -634,7 +636,7 @@ fn validate_checks_a_study_as_a_study() {
     let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/study/small.ron");
     let text = std::fs::read_to_string(&good).unwrap();
     let bad = dir.join("bad-study.ron");
-    std::fs::write(&bad, text.replace("trials:", "trials: 3, rounds:")).unwrap();
+    std::fs::write(&bad, text.edit("trials:", "trials: 3, rounds:")).unwrap();
     let out = kdrsim(&["validate", good.to_str().unwrap(), bad.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -679,29 +681,6 @@ fn explain_names_the_dc_whose_loss_stops_writes_and_why() {
     assert!(stdout.contains("without a KRaft quorum"), "{stdout}");
     let bad = kdrsim(&["explain", "tests/bad-scenarios/30-rf-above-brokers.ron"]);
     assert_eq!(bad.status.code(), Some(2));
-}
-
-/// Waits until the process has installed its SIGINT handler (Linux shows
-/// caught signals in /proc/PID/status as the `SigCgt` mask; SIGINT is bit
-/// 1), so the test never races the start-up on a loaded machine. Elsewhere,
-/// a fixed wait.
-fn wait_until_sigint_is_caught(pid: u32) {
-    let started = std::time::Instant::now();
-    while started.elapsed() < std::time::Duration::from_secs(30) {
-        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-            std::thread::sleep(std::time::Duration::from_millis(1500));
-            return;
-        };
-        let caught = status
-            .lines()
-            .find_map(|l| l.strip_prefix("SigCgt:"))
-            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
-            .is_some_and(|mask| mask & (1 << 1) != 0);
-        if caught {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
 }
 
 #[test]

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::Edit;
+
 use common::{edit, model, outcomes, text};
 use kdrsim::models::trace::TraceRecord;
 use kdrsim::World;
@@ -79,7 +81,7 @@ fn the_failed_over_producer_is_acknowledged_on_the_other_cluster_for_the_rest_of
 
 #[test]
 fn sends_older_than_the_delivery_timeout_at_the_switch_fail_and_the_rest_are_sent_again() {
-    let t = text(FILE).replace("acks: All,", "acks: All, delivery_timeout_ms: 60_000,");
+    let t = text(FILE).edit("acks: All,", "acks: All, delivery_timeout_ms: 60_000,");
     let runs = ledger(&t, 20);
     let out = outcomes(&model("short-timeout", &t), 20);
     for (c, o) in runs.iter().zip(&out) {

@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::Edit;
+
 use common::run::{kdrsim, temp_dir};
 use kdrsim::models::trace::TraceRecord;
 use kdrsim::{load_file, replay, run_batch, TrialRange};
@@ -191,7 +193,7 @@ fn check_says_when_the_trials_behind_an_expectation_were_cut_off() {
     let dir = temp_dir("check");
     let text = std::fs::read_to_string(repo("scenarios/2dc-stretched.ron"))
         .unwrap()
-        .replace(
+        .edit(
             "faults: [",
             "expect: [\"acked_lost_records == 0\"],\n    faults: [",
         );

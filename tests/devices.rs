@@ -2,14 +2,15 @@
 //! to a bound whatever they are: devices and FIFOs made privately in a
 //! temporary directory (never `/dev`), children capped in memory.
 
+mod common;
+
+use common::Edit;
+
+use common::run::bin;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_kdrsim")
-}
 
 fn scenario() -> String {
     format!("{}/scenarios/broker-crash.ron", env!("CARGO_MANIFEST_DIR"))
@@ -239,7 +240,7 @@ fn an_out_that_is_a_regular_file_is_named_as_such_not_blamed_on_a_manifest() {
 fn compare_report_txt_quotes_names_with_terminal_controls_printably() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(scenario()).unwrap();
-    let evil = text.replace("\"dc1\"", "\"dc\u{1b}]0;owned\u{7}\"");
+    let evil = text.edit("\"dc1\"", "\"dc\u{1b}]0;owned\u{7}\"");
     assert_ne!(evil, text);
     let a = dir.path().join("a.ron");
     let b = dir.path().join("b.ron");
@@ -247,7 +248,7 @@ fn compare_report_txt_quotes_names_with_terminal_controls_printably() {
     // A fault naming that DC, so the two differ in faults and report.txt
     // quotes the name.
     let dc_fault = "PowerLoss(Dc(\"dc\u{1b}]0;owned\u{7}\"))";
-    std::fs::write(&b, evil.replace("Crash(Broker(1))", dc_fault)).unwrap();
+    std::fs::write(&b, evil.edit("Crash(Broker(1))", dc_fault)).unwrap();
     let out = dir.path().join("out");
     let run = Command::new(bin())
         .args(["compare", "--allow-different", "--trials", "3"])

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::Edit;
+
 use common::{edit, model, text};
 use kdrsim::{run_batch, RunnerError, TrialRange, World};
 use std::sync::Arc;
@@ -94,7 +96,7 @@ fn active_active_with_a_second_producer_at_2001_records_a_second_finishes() {
     let t = edit(
         &text("active-active-mm2.ron"),
         WEST_2000,
-        &WEST_2000.replace("2000.0", "2001.0"),
+        &WEST_2000.edit("2000.0", "2001.0"),
     );
     let most = most_events("aa-2001", &t, 40);
     assert!(most < 2_000, "{most} events");

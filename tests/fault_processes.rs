@@ -6,6 +6,9 @@
 //! processes scheduled) directly, since Kafka's reactions (fencing delays,
 //! catch-up) are not part of an idealised k-of-n system.
 
+mod common;
+
+use common::Edit;
 use kdrsim::models::faults;
 use kdrsim::models::trace::TraceRecord;
 use kdrsim::sim::RngStreams;
@@ -324,7 +327,7 @@ fn s1_1_with_dc_loss_mean(mean_ms: u64) -> Arc<kdrsim::Model> {
     assert!(text.contains(from));
     model(
         "s1-1-rare",
-        &text.replace(
+        &text.edit(
             from,
             &format!("(at: Exponential({mean_ms}), fault: PowerLoss(Dc(\"dc1\")), recover_after: Fixed(1_800_000)),"),
         ),

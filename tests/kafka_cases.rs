@@ -30,7 +30,7 @@ fn k1_isr_shrunk_to_the_leader_then_unclean_election_loses_acknowledged_writes()
 #[test]
 fn k1_with_min_isr_2_writes_are_refused_instead_of_lost() {
     let t = text("k1-isr-shrink-then-leader-lost.ron")
-        .replace("min_insync_replicas: 1", "min_insync_replicas: 2");
+        .edit("min_insync_replicas: 1", "min_insync_replicas: 2");
     let out = outcomes(&model("k1-minisr2", &t), 100);
     assert!(
         out.iter().all(|o| o.acked_lost_records == 0),
@@ -42,7 +42,7 @@ fn k1_with_min_isr_2_writes_are_refused_instead_of_lost() {
 
 #[test]
 fn k1_without_unclean_election_stays_offline_and_loses_nothing() {
-    let t = text("k1-isr-shrink-then-leader-lost.ron").replace(
+    let t = text("k1-isr-shrink-then-leader-lost.ron").edit(
         "unclean_leader_election_enable: true",
         "unclean_leader_election_enable: false",
     );
@@ -73,7 +73,7 @@ fn k4_quorum_lost_acks_all_stalls_once_an_isr_follower_dies() {
 
 #[test]
 fn k4_quorum_lost_acks_1_keeps_working() {
-    let t = text("k4-kraft-quorum.ron").replace(
+    let t = text("k4-kraft-quorum.ron").edit(
         "records_per_sec: 3000.0",
         "records_per_sec: 3000.0, acks: One, enable_idempotence: false",
     );
@@ -87,7 +87,7 @@ fn k4_quorum_lost_acks_1_keeps_working() {
 
 #[test]
 fn k4_one_voter_down_keeps_the_quorum_and_fences_normally() {
-    let t = text("k4-kraft-quorum.ron").replace(
+    let t = text("k4-kraft-quorum.ron").edit(
         "(at: Fixed(60_000), fault: Crash(Controller(103)), recover_after: Fixed(240_000)),",
         "",
     );
@@ -103,7 +103,7 @@ fn k4_one_voter_down_keeps_the_quorum_and_fences_normally() {
 
 #[test]
 fn k4_quorum_lost_no_leader_election_for_a_dead_leader() {
-    let t = text("k4-kraft-quorum.ron").replace("Crash(Broker(3))", "Crash(Broker(1))");
+    let t = text("k4-kraft-quorum.ron").edit("Crash(Broker(3))", "Crash(Broker(1))");
     let out = outcomes(&model("k4-leader", &t), 50);
     assert!(
         out.iter().all(|o| o.max_write_outage_ms >= 180_000),
@@ -120,12 +120,12 @@ fn k4_quorum_lost_no_leader_election_for_a_dead_leader() {
 fn k5(r: usize, a: usize, x: usize, durability: bool) -> String {
     let assignment: Vec<u32> = (1..=a as u32).chain(4..4 + (r - a) as u32).collect();
     let base = text("k5-two-dc-sync-replicas.ron")
-        .replace("replication_factor: 4", &format!("replication_factor: {r}"))
-        .replace(
+        .edit("replication_factor: 4", &format!("replication_factor: {r}"))
+        .edit(
             "min_insync_replicas: 2",
             &format!("min_insync_replicas: {x}"),
         )
-        .replace(
+        .edit(
             "Assignment([[1, 2, 4, 5]])",
             &format!("Assignment([{assignment:?}])"),
         );
@@ -133,12 +133,12 @@ fn k5(r: usize, a: usize, x: usize, durability: bool) -> String {
         base
     } else {
         // Availability: a plain loss of dc-a, producing from the survivor.
-        base.replace("dc: \"dc-a\", records_per_sec", "dc: \"dc-b\", records_per_sec")
-            .replace(
+        base.edit("dc: \"dc-a\", records_per_sec", "dc: \"dc-b\", records_per_sec")
+            .edit(
                 "(at: Fixed(100_000), fault: Partition([\"dc-a\"], [\"dc-b\"]), recover_after: Fixed(120_000)),",
                 "",
             )
-            .replace("recover_after: Fixed(60_000)", "recover_after: Fixed(300_000)")
+            .edit("recover_after: Fixed(60_000)", "recover_after: Fixed(300_000)")
     }
 }
 
@@ -203,7 +203,7 @@ fn k3_without_elr_the_last_replica_standing_loses_its_unflushed_committed_record
 
 #[test]
 fn k3_with_elr_an_eligible_replica_is_elected_and_nothing_is_lost() {
-    let t = text("k3-last-replica-standing.ron").replace(
+    let t = text("k3-last-replica-standing.ron").edit(
         "eligible_leader_replicas_enable: false",
         "eligible_leader_replicas_enable: true",
     );
@@ -222,8 +222,8 @@ fn k3_with_elr_the_partition_waits_while_no_eligible_replica_is_unfenced() {
     // the ELR (only an unclean restart removes it) and nobody can be elected
     // until it is unfenced at 216 s. Nothing is lost.
     let t = text("k3-last-replica-standing.ron")
-        .replace("eligible_leader_replicas_enable: false", "eligible_leader_replicas_enable: true")
-        .replace(
+        .edit("eligible_leader_replicas_enable: false", "eligible_leader_replicas_enable: true")
+        .edit(
             "(at: Uniform(118_000, 125_000)",
             "(at: Fixed(116_000), fault: Partition([\"dc1\"], [\"dc4\"]), recover_after: Fixed(100_000)),\n        (at: Uniform(118_000, 125_000)",
         );
@@ -241,8 +241,8 @@ fn k3_an_uncleanly_restarted_eligible_replica_leaves_the_elr() {
     // eligible replica crashes too, ISR and ELR end empty and the partition
     // stays offline (unclean election off) to the end of the trial.
     let t = text("k3-last-replica-standing.ron")
-        .replace("eligible_leader_replicas_enable: false", "eligible_leader_replicas_enable: true")
-        .replace(
+        .edit("eligible_leader_replicas_enable: false", "eligible_leader_replicas_enable: true")
+        .edit(
             "(at: Uniform(118_000, 125_000)",
             "(at: Fixed(116_000), fault: Crash(Broker(1)), recover_after: Fixed(100_000)),\n        (at: Uniform(118_000, 125_000)",
         );
@@ -279,7 +279,7 @@ fn s3_stretched_across_regions_acks_all_pays_the_cross_region_round_trip() {
 
 #[test]
 fn s3_the_same_cluster_inside_one_region_stays_near_four_milliseconds() {
-    let one_region = text("s3-stretched-across-regions.ron").replace(
+    let one_region = text("s3-stretched-across-regions.ron").edit(
         "            ]),\n            (name: \"west\", data_centers: [\n",
         "",
     );
@@ -294,7 +294,7 @@ fn s3_the_same_cluster_inside_one_region_stays_near_four_milliseconds() {
 
 #[test]
 fn s3_acks_1_pays_only_the_round_trip_to_the_leader() {
-    let acks1 = text("s3-stretched-across-regions.ron").replace(
+    let acks1 = text("s3-stretched-across-regions.ron").edit(
         "records_per_sec: 6000.0",
         "records_per_sec: 6000.0, acks: One, enable_idempotence: false",
     );
@@ -306,7 +306,7 @@ fn s3_acks_1_pays_only_the_round_trip_to_the_leader() {
 // ---------------------------------------------------------------- K2
 
 fn k2(truncation: &str) -> String {
-    text("k2-kip101-truncation.ron").replace(
+    text("k2-kip101-truncation.ron").edit(
         "follower_truncation: HighWatermark",
         &format!("follower_truncation: {truncation}"),
     )
@@ -360,7 +360,7 @@ fn k2_leader_epoch_truncation_keeps_the_acknowledged_record_on_fast_re_election(
 
 #[test]
 fn k2_the_loss_is_the_follower_high_watermark_lag_and_grows_with_the_round_trip() {
-    let t = k2("HighWatermark").replace("rtt_ms: 100.0", "rtt_ms: 300.0");
+    let t = k2("HighWatermark").edit("rtt_ms: 100.0", "rtt_ms: 300.0");
     let out = outcomes(&model("k2-hw-300", &t), 10);
     // 2000 records/s x 150 ms.
     assert!(
@@ -368,7 +368,7 @@ fn k2_the_loss_is_the_follower_high_watermark_lag_and_grows_with_the_round_trip(
         "{:?}",
         out[0]
     );
-    let t = k2("LeaderEpoch").replace("rtt_ms: 100.0", "rtt_ms: 300.0");
+    let t = k2("LeaderEpoch").edit("rtt_ms: 100.0", "rtt_ms: 300.0");
     let out = outcomes(&model("k2-le-300", &t), 10);
     assert!(
         out.iter().all(|o| o.acked_lost_records == 0),
@@ -386,10 +386,10 @@ fn k2_high_watermark_truncation_can_leave_two_replicas_holding_different_records
     // truncates only to its own high watermark and keeps old records at
     // offsets where the new leader holds different ones. Leader-epoch
     // truncation cuts it back to where the logs agree.
-    let hw = k2("HighWatermark").replace("min_insync_replicas: 2", "min_insync_replicas: 1");
+    let hw = k2("HighWatermark").edit("min_insync_replicas: 2", "min_insync_replicas: 1");
     let (_, divergent) = outcomes_and_divergent_trials(&model("k2-hw-div", &hw), 10);
     assert_eq!(divergent, 10, "legacy truncation must diverge here");
-    let le = k2("LeaderEpoch").replace("min_insync_replicas: 2", "min_insync_replicas: 1");
+    let le = k2("LeaderEpoch").edit("min_insync_replicas: 2", "min_insync_replicas: 1");
     let (_, divergent) = outcomes_and_divergent_trials(&model("k2-le-div", &le), 10);
     assert_eq!(divergent, 0, "leader-epoch truncation must converge");
 }
@@ -414,7 +414,7 @@ fn zombie_leader_with_acks_1_acknowledges_writes_that_are_truncated_when_the_spl
 
 #[test]
 fn zombie_leader_with_acks_all_loses_nothing_and_stalls_instead() {
-    let t = text("zombie-leader-split.ron").replace(
+    let t = text("zombie-leader-split.ron").edit(
         "acks: One,\n                 enable_idempotence: false",
         "acks: All",
     );
@@ -434,7 +434,7 @@ fn zombie_leader_with_acks_all_loses_nothing_and_stalls_instead() {
 // ---------------------------------------------------------------- controlled shutdown
 
 fn broker_crash(kind: &str) -> String {
-    text("broker-crash.ron").replace("Crash(Broker(1))", &format!("{kind}(Broker(1))"))
+    text("broker-crash.ron").edit("Crash(Broker(1))", &format!("{kind}(Broker(1))"))
 }
 
 #[test]
@@ -457,8 +457,7 @@ fn controlled_shutdown_of_a_leader_moves_leadership_at_once_and_loses_nothing() 
 fn controlled_shutdown_without_a_controller_quorum_degrades_to_a_crash() {
     // K4: the quorum is lost from 60 s to 300 s; broker 1 (the leader) is
     // shut down at 120 s. Nobody can approve it or elect a new leader.
-    let t =
-        text("k4-kraft-quorum.ron").replace("Crash(Broker(3))", "ControlledShutdown(Broker(1))");
+    let t = text("k4-kraft-quorum.ron").edit("Crash(Broker(3))", "ControlledShutdown(Broker(1))");
     assert!(
         t.contains("ControlledShutdown"),
         "the variant must edit the fault"
@@ -477,8 +476,8 @@ fn controlled_shutdown_keeps_the_replica_an_eligible_leader() {
     // k3_an_uncleanly_restarted_eligible_replica_leaves_the_elr), so it is
     // elected and nothing is lost.
     let t = text("k3-last-replica-standing.ron")
-        .replace("eligible_leader_replicas_enable: false", "eligible_leader_replicas_enable: true")
-        .replace(
+        .edit("eligible_leader_replicas_enable: false", "eligible_leader_replicas_enable: true")
+        .edit(
             "(at: Uniform(118_000, 125_000)",
             "(at: Fixed(105_000), fault: ControlledShutdown(Broker(1)), recover_after: Fixed(5_000)),\n        (at: Uniform(118_000, 125_000)",
         );
@@ -488,7 +487,7 @@ fn controlled_shutdown_keeps_the_replica_an_eligible_leader() {
     }
     // The same restart after a crash leaves the ELR empty: the partition
     // waits for the leader that lost power, and its lost suffix is gone.
-    let crashed = t.replace("ControlledShutdown(Broker(1))", "Crash(Broker(1))");
+    let crashed = t.edit("ControlledShutdown(Broker(1))", "Crash(Broker(1))");
     let out = outcomes(&model("k3-elr-crashed", &crashed), 30);
     assert!(out.iter().all(|o| o.acked_lost_records > 0), "{:?}", out[0]);
 }

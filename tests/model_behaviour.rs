@@ -1,6 +1,9 @@
 //! Outcomes the single-cluster model must produce from its mechanisms, and
 //! the canary: a deliberately broken model that the oracle must catch.
 
+mod common;
+
+use common::Edit;
 use kdrsim::{load_file, load_source, run_batch, Source, TrialOutcome, TrialRange, World};
 use std::path::Path;
 use std::sync::Arc;
@@ -156,67 +159,8 @@ fn canary_acknowledging_before_the_high_watermark_is_caught_by_the_oracle() {
     assert_eq!(lost, 0);
 }
 
-/// Followers cut off from the leader (not from the controllers): the ISR
-/// shrinks to the leader after replica.lag.time.max.ms, then the leader's
-/// broker dies (Jepsen 2013, behaviours.md K1).
-fn isr_shrinks_then_leader_lost(min_isr: u32, unclean: bool) -> String {
-    format!(
-        r#"(
-    version: 1, name: "k1", duration_ms: 400000,
-    topology: (regions: [(name: "r", data_centers: [
-        (name: "dc1", racks: [(name: "dc1", brokers: [1])]),
-        (name: "dc2", racks: [(name: "dc2", brokers: [2])]),
-        (name: "dc3", racks: [(name: "dc3", brokers: [3])]),
-        (name: "dc4", racks: [(name: "dc4", controllers: [101, 102, 103])]),
-    ])]),
-    topics: [(name: "t", partitions: 1, replication_factor: 3, min_insync_replicas: {min_isr},
-              unclean_leader_election_enable: {unclean}, placement: Assignment([[1, 2, 3]]))],
-    producers: [(name: "p", topic: "t", dc: "dc1", records_per_sec: 1000.0)],
-    faults: [
-        (at: Fixed(60000), fault: Partition(["dc1"], ["dc2", "dc3"])),
-        (at: Uniform(150000, 200000), fault: Crash(Broker(1))),
-    ],
-)"#
-    )
-}
-
-#[test]
-fn isr_shrunk_to_the_leader_then_leader_lost_with_unclean_election_loses_acked_writes() {
-    let out = outcomes(
-        &inline("k1-unclean", &isr_shrinks_then_leader_lost(1, true)),
-        100,
-    );
-    assert!(out.iter().all(|o| o.acked_lost_records > 0), "{:?}", out[0]);
-}
-
-#[test]
-fn isr_shrunk_to_the_leader_with_min_isr_2_refuses_writes_instead_of_losing_them() {
-    let out = outcomes(
-        &inline("k1-minisr2", &isr_shrinks_then_leader_lost(2, true)),
-        100,
-    );
-    assert!(
-        out.iter().all(|o| o.acked_lost_records == 0),
-        "{:?}",
-        out[0]
-    );
-    assert!(out.iter().all(|o| o.max_write_outage_ms > 30_000));
-}
-
-#[test]
-fn isr_shrunk_to_the_leader_without_unclean_election_stays_offline_and_loses_nothing() {
-    let out = outcomes(
-        &inline("k1-clean", &isr_shrinks_then_leader_lost(1, false)),
-        100,
-    );
-    assert!(
-        out.iter().all(|o| o.acked_lost_records == 0),
-        "{:?}",
-        out[0]
-    );
-    // Offline from the crash to the end of the trial: at least 200 s.
-    assert!(out.iter().all(|o| o.max_write_outage_ms >= 200_000));
-}
+// K1 (the ISR shrinks to the leader, then its broker dies) is in
+// tests/kafka_cases.rs, on the scenario file.
 
 #[test]
 fn canary_a_follower_that_skips_truncation_is_caught_by_the_invariant_checker() {
@@ -226,11 +170,11 @@ fn canary_a_follower_that_skips_truncation_is_caught_by_the_invariant_checker() 
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/k1-isr-shrink-then-leader-lost.ron"),
     )
     .unwrap()
-    .replace(
+    .edit(
         "Partition([\"dc1\"], [\"dc2\", \"dc3\"])),",
         "Partition([\"dc1\"], [\"dc2\", \"dc3\"]), recover_after: Fixed(200_000)),",
     )
-    .replace(
+    .edit(
         "Crash(Broker(1))),",
         "Crash(Broker(1)), recover_after: Fixed(30_000)),",
     );
@@ -272,11 +216,11 @@ fn an_acknowledgement_slower_than_the_delivery_timeout_fails_the_send_instead() 
         assert!(text.contains(from), "3dc-stretched lacks {from}");
     }
     let text = text
-        .replace(
+        .edit(
             "(between: (\"dc1\", \"dc2\"), rtt_ms: 1.5, jitter_ms: 0.3)",
             "(between: (\"dc1\", \"dc2\"), rtt_ms: 1000000.0)",
         )
-        .replace(
+        .edit(
             "(between: (\"dc1\", \"dc3\"), rtt_ms: 2.5, jitter_ms: 0.5)",
             "(between: (\"dc1\", \"dc3\"), rtt_ms: 1000000.0)",
         );

@@ -34,7 +34,7 @@ fn lost_somewhere(out: &[TrialOutcome]) -> usize {
 /// and the loss of dc1); this variant replaces the broker restart by a WAN
 /// outage between the two data DCs (dc3 still reaches both).
 fn with_wan_outage(t: &str) -> String {
-    let v = t.replace(
+    let v = t.edit(
         "fault: Crash(Broker(4))",
         "fault: Partition([\"dc1\"], [\"dc2\"])",
     );
@@ -278,11 +278,11 @@ fn observers_never_hold_back_the_high_watermark_or_add_latency() {
         &constraints(2, ", observer_promotion_policy: UnderMinIsr"),
         2,
     )
-    .replace(
+    .edit(
         "faults: [(at: Fixed(60_000), fault: Crash(Broker(2)), recover_after: Fixed(120_000))],",
         "",
     );
-    let far = near.replace(
+    let far = near.edit(
         "topology: (regions:",
         "topology: (links: [(between: (\"west\", \"east\"), rtt_ms: 150.0)], regions:",
     );
@@ -304,7 +304,7 @@ fn a_manual_unclean_election_onto_an_observer_restores_writes_after_losing_the_s
         &constraints(2, ", observer_promotion_policy: LeaderIsObserver"),
         2,
     )
-    .replace(
+    .edit(
         "faults: [(at: Fixed(60_000), fault: Crash(Broker(2)), recover_after: Fixed(120_000))],",
         "faults: [(at: Fixed(60_000), fault: PowerLoss(Dc(\"west\"))),
                   (at: Fixed(300_000), fault: UncleanLeaderElection(\"t\"))],",
@@ -329,7 +329,7 @@ fn a_manual_unclean_election_onto_an_observer_restores_writes_after_losing_the_s
         "{o:?}"
     );
     // Without the runbook step writes stay down to the end.
-    let t2 = t.replace(
+    let t2 = t.edit(
         ",\n                  (at: Fixed(300_000), fault: UncleanLeaderElection(\"t\"))",
         "",
     );
@@ -342,7 +342,7 @@ fn a_manual_unclean_election_onto_an_observer_restores_writes_after_losing_the_s
 #[test]
 fn consumers_with_client_rack_read_from_their_own_dc_and_cut_cross_dc_bytes() {
     let t = text("2.5dc-observers.ron");
-    let leader_only = t.replace(
+    let leader_only = t.edit(
         "replica_selector_class: RackAware",
         "replica_selector_class: Leader",
     );

@@ -8,6 +8,9 @@
 //! trial must agree on every figure but `cross_dc_bytes` (the mirror's
 //! traffic is real traffic).
 
+mod common;
+
+use common::Edit;
 use kdrsim::{load_source, Source, TrialOutcome};
 use proptest::prelude::*;
 
@@ -207,7 +210,7 @@ fn an_isolated_acks_all_leaders_uncommitted_appends_are_resent_or_failed_never_d
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/zombie-leader-split.ron"),
     )
     .unwrap()
-    .replace(
+    .edit(
         "acks: One,\n                 enable_idempotence: false",
         "acks: All",
     );

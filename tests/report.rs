@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Edit;
+
 use common::run::{kdrsim, kdrsim_in, temp_dir};
 use std::path::Path;
 use std::process::Output;
@@ -195,11 +197,11 @@ fn scenario_named_script_is_escaped_and_its_files_stay_inside_out() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/broker-crash.ron"),
     )
     .unwrap()
-    .replace(
+    .edit(
         "name: \"broker-crash\"",
         "name: \"<script>alert(1)</script>/../../x\"",
     )
-    .replace(
+    .edit(
         "description: \"",
         "description: \"<img src=x onerror=alert(2)> & \\\"quoted\\\" ",
     );
@@ -454,8 +456,8 @@ fn variant(dir: &Path, name: &str, from: &str, to: &str) -> String {
     .unwrap();
     assert!(text.contains(from), "3dc-stretched.ron lacks {from}");
     let text = text
-        .replace(from, to)
-        .replace("name: \"3dc-stretched\"", &format!("name: \"{name}\""));
+        .edit(from, to)
+        .edit("name: \"3dc-stretched\"", &format!("name: \"{name}\""));
     let file = dir.join(format!("{name}.ron"));
     std::fs::write(&file, text).unwrap();
     file.to_str().unwrap().to_string()

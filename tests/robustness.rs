@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::run::{kdrsim, kdrsim_in, temp_dir};
+use common::Edit;
+
+use common::run::{kdrsim, kdrsim_in, temp_dir, wait_until_sigint_is_caught};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -40,27 +42,6 @@ fn listing(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// Waits until the process has installed its SIGINT handler (see the same
-/// helper in tests/cli.rs).
-fn wait_until_sigint_is_caught(pid: u32) {
-    let started = std::time::Instant::now();
-    while started.elapsed() < std::time::Duration::from_secs(30) {
-        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-            std::thread::sleep(std::time::Duration::from_millis(1500));
-            return;
-        };
-        let caught = status
-            .lines()
-            .find_map(|l| l.strip_prefix("SigCgt:"))
-            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
-            .is_some_and(|mask| mask & (1 << 1) != 0);
-        if caught {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
 }
 
 #[cfg(unix)]
@@ -148,7 +129,7 @@ fn nasty_scenario() -> String {
         ),
     ] {
         assert!(t.contains(from), "{from}");
-        t = t.replace(from, &to);
+        t = t.edit(from, &to);
     }
     t
 }
@@ -338,7 +319,7 @@ fn names_with_terminal_controls_are_never_printed_or_written_raw() {
 
 /// broker-crash with an expectation that every trial breaks.
 fn failing_scenario() -> String {
-    library("broker-crash.ron").replace(
+    library("broker-crash.ron").edit(
         "    faults: [",
         "    expect: [\"max_write_outage_ms == 0\"],\n    faults: [",
     )

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::Edit;
+
 use common::run::temp_dir;
 use kdrsim::study::{self, ResolvedCell};
 use kdrsim::{ScenarioError, Source};
@@ -63,7 +65,7 @@ fn verdict_flips_when_the_rto_objective_is_tightened_past_the_measured_recovery(
     assert!(rto.p50 > 5_000 && rto.max < 15_000, "{rto:?}");
     assert!(t.verdicts[0].status.holds(), "{:?}", t.verdicts[0]);
     // Tighten the RTO below the measured p50: most broker incidents breach.
-    let tight = small().replace("rto_ms: 15_000", &format!("rto_ms: {}", rto.p50 - 1));
+    let tight = small().edit("rto_ms: 15_000", &format!("rto_ms: {}", rto.p50 - 1));
     let tight = run(&tight, 0);
     let v = &tight.report.topologies[0].verdicts[0];
     assert!(!v.status.holds(), "{v:?}");
@@ -91,7 +93,7 @@ fn study_results_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn a_fault_outlasting_the_trial_is_refused_at_its_field() {
-    let long = small().replace("lasts: Fixed(300_000)", "lasts: Fixed(3_500_000)");
+    let long = small().edit("lasts: Fixed(300_000)", "lasts: Fixed(3_500_000)");
     let e = study::resolve(&source(&long), false, Path::new("out"))
         .err()
         .expect("refused")
@@ -251,12 +253,12 @@ fn a_study_report_opens_with_assumptions_and_shows_sensitivity_latency_and_dupli
 /// and `extra` (keys) added at its end.
 fn with_observers(extra: &str) -> String {
     small()
-        .replace(
+        .edit(
             "File(\"../../scenarios/study/active-passive-cluster-link.ron\"),",
             "File(\"../../scenarios/study/active-passive-cluster-link.ron\"),\n        \
              File(\"../../scenarios/2.5dc-observers.ron\"),",
         )
-        .replace("\n    ],\n)", &format!("\n    ],\n{extra}\n)"))
+        .edit("\n    ],\n)", &format!("\n    ],\n{extra}\n)"))
 }
 
 fn refusal(text: &str) -> kdrsim::ScenarioError {

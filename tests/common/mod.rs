@@ -44,3 +44,16 @@ pub fn outcomes(m: &Arc<kdrsim::Model>, trials: u64) -> Vec<TrialOutcome> {
         .map(|(_, o)| o)
         .collect()
 }
+
+/// `.edit(from, to)`: `str::replace` that insists `from` is there, for
+/// editing scenario text (a variant whose edit silently matched nothing
+/// would test the original).
+pub trait Edit {
+    fn edit(&self, from: &str, to: &str) -> String;
+}
+
+impl Edit for str {
+    fn edit(&self, from: &str, to: &str) -> String {
+        edit(self, from, to)
+    }
+}
