@@ -2,7 +2,7 @@
 //! figure and the exact replay command for each failure, JUnit XML for CI
 //! systems, and the shrunk scenario written atomically.
 
-use crate::cli::{emit, CliError};
+use crate::console::{emit, CliError};
 use crate::files::write_atomic_path;
 use kdrsim::check::{check_model, CheckOptions, CheckResult, Verdict};
 use std::fmt::Write as _;

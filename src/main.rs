@@ -4,6 +4,7 @@
 mod check_cmd;
 mod cli;
 mod comparable;
+mod console;
 mod explain;
 mod files;
 mod fnv;
@@ -21,14 +22,14 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::execute(args) {
         Ok(code) => code,
-        Err(cli::CliError::Scenario(e)) => {
-            cli::note(&validate::render_error(&e));
+        Err(console::CliError::Scenario(e)) => {
+            console::note(&validate::render_error(&e));
             ExitCode::from(2)
         }
         Err(e) => {
             // Messages quote names and paths: the one rule for text a
             // person reads applies (kdrsim_output::text).
-            cli::note(&format!("error: {e}"));
+            console::note(&format!("error: {e}"));
             ExitCode::from(e.exit_code())
         }
     }

@@ -13,7 +13,7 @@
 //! directory's files of an earlier run are removed first (`OutDir`), so a
 //! report never shows another run's charts beside its own.
 
-use crate::cli::{emit, CliError};
+use crate::console::{emit, CliError};
 use crate::files::{write_atomic_path, OutDir};
 use kdrsim::output::charts::{self, Chart};
 use kdrsim::output::html::{self, ChartRef, ReportPage, ScenarioSection};
@@ -113,7 +113,7 @@ pub fn run_all(
     jobs: usize,
 ) -> Result<Vec<ScenarioRun>, CliError> {
     let total = trials.saturating_mul(models.len() as u64);
-    let bar = crate::cli::trials_bar(total, "{prefix:>16}");
+    let bar = crate::console::trials_bar(total, "{prefix:>16}");
     let mut runs = Vec::with_capacity(models.len());
     for model in models {
         bar.set_prefix(output::printable_line(&model.name));
@@ -229,7 +229,7 @@ pub fn write_report(
     } = beside;
     let provenance = provenance(models, seed, trials, command_line);
     let warnings = output::report_warnings(differences, summaries);
-    let mut out = crate::cli::open_out_dir(dir)?;
+    let mut out = crate::console::open_out_dir(dir)?;
     let write = |out: &mut OutDir, name: &str, bytes: &[u8]| {
         out.write(name, bytes)
             .map(|_| ())
@@ -432,7 +432,7 @@ pub fn compare(
         )));
     }
     for d in &differences {
-        crate::cli::note(&format!("warning: {d}"));
+        crate::console::note(&format!("warning: {d}"));
     }
     let runs = run_all(&models, seed, trials, jobs)?;
     let summaries: Vec<_> = runs
@@ -485,7 +485,7 @@ pub fn write_timeline(
         "writing the timeline to {}",
         path.display()
     )))?;
-    crate::cli::note(&format!("wrote {}", path.display()));
+    crate::console::note(&format!("wrote {}", path.display()));
     Ok(())
 }
 

@@ -31,7 +31,7 @@
 //! than the accumulator's state, because the CSV report needs every row and
 //! one path (re-folding outcomes) is easier to trust than two.
 
-use crate::cli::CliError;
+use crate::console::CliError;
 use crate::fnv::Fnv64;
 use kdrsim::{Metric, TrialOutcome, TrialRange};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! `kdrsim study FILE` and the default run: resolve, run with a progress
 //! bar, print the verdicts, write the review report directory.
 
-use crate::cli::{emit, open_out_dir, CliError};
+use crate::console::{emit, open_out_dir, CliError};
 use crate::files::OutDir;
 use indicatif::ProgressBar;
 use kdrsim::output::charts::{self, Chart};
@@ -27,7 +27,7 @@ pub struct StudyArgs<'a> {
 }
 
 fn bar(total: u64) -> ProgressBar {
-    crate::cli::trials_bar(total, "study")
+    crate::console::trials_bar(total, "study")
 }
 
 /// Runs a study and writes its report.

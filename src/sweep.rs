@@ -8,7 +8,7 @@
 //! gets. Each value runs with the same seed and trials (common random
 //! numbers), so the curve shows the parameter's effect, not noise.
 
-use crate::cli::{emit, CliError};
+use crate::console::{emit, CliError};
 use crate::report::run_all;
 use kdrsim::output::charts;
 use kdrsim::output::html::{self, ChartRef, ReportPage};
@@ -283,7 +283,7 @@ pub fn sweep(
     let summaries: Vec<_> = runs.iter().map(output::summarize).collect();
     emit(&output::format_table(&summaries))?;
 
-    let mut dir = crate::cli::open_out_dir(out)?;
+    let mut dir = crate::console::open_out_dir(out)?;
     let mut write = |name: &str, bytes: &[u8]| {
         dir.write(name, bytes)
             .map(|_| ())

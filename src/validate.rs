@@ -27,7 +27,7 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
             Ok(src) => src,
             Err(e) => {
                 bad += 1;
-                crate::cli::note(&e.render(""));
+                crate::console::note(&e.render(""));
                 continue;
             }
         };
@@ -39,7 +39,7 @@ pub fn validate(files: &[PathBuf]) -> ExitCode {
                 ),
                 Err(e) => {
                     bad += 1;
-                    crate::cli::note(&e.render(&src.text));
+                    crate::console::note(&e.render(&src.text));
                 }
             }
             continue;
@@ -119,7 +119,7 @@ fn warn_cut_offs(src: &kdrsim::Source) {
         return;
     };
     for w in kdrsim::models::horizon::cut_off_warnings(src, &scenario) {
-        crate::cli::note(&format!("warning: {w}"));
+        crate::console::note(&format!("warning: {w}"));
     }
 }
 
@@ -141,13 +141,13 @@ fn inventory(m: &kdrsim::Model) -> String {
 /// stopped early (if it did) and how many errors there were.
 fn report_problems(file: &str, text: &str, problems: &kdrsim::Problems) {
     for e in &problems.errors {
-        crate::cli::note(&e.render(text));
+        crate::console::note(&e.render(text));
     }
     if let Some(why) = &problems.stopped {
-        crate::cli::note(&format!("note: {file}: {why}"));
+        crate::console::note(&format!("note: {file}: {why}"));
     }
     let n = problems.errors.len();
     if n > 1 {
-        crate::cli::note(&format!("{file}: {n} errors"));
+        crate::console::note(&format!("{file}: {n} errors"));
     }
 }
