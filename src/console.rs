@@ -9,6 +9,11 @@ use kdrsim::output;
 use kdrsim::ScenarioError;
 use std::path::Path;
 
+/// Trials per scenario when none are asked for.
+pub const DEFAULT_TRIALS: u64 = 2000;
+/// The master seed when none is given.
+pub const DEFAULT_SEED: u64 = 1;
+
 /// Failures, each with its exit code: 2 for every one of them, bad input,
 /// a usage error, a file that cannot be read or written, a trial that went
 /// past its event budget (the scenario drives the model somewhere it
