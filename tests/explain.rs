@@ -15,7 +15,7 @@
 //! - "writes fail over" → the outage ends before the trial does;
 //! - "acknowledged writes cannot be lost" → no trial loses any.
 //!
-//! Writes are the application's (DESIGN.md §4): a producer the domain
+//! Writes are the application's (docs/model.md, Clients): a producer the domain
 //! kills is down for writes (see [`app_write_outage_ms`]). "Can be lost"
 //! needs an earlier ISR shrink, which a single loss from a healthy state
 //! does not bring, so it is not checked against loss (only the guarantee
@@ -52,7 +52,7 @@ fn scenario_files() -> Vec<std::path::PathBuf> {
     files
 }
 
-/// The application's longest write outage in a trial (DESIGN.md §4: a
+/// The application's longest write outage in a trial (docs/model.md, Clients: a
 /// producer that runs nowhere is down for writes, and the world counts it
 /// so in `max_write_outage_ms`).
 fn app_write_outage_ms(o: &kdrsim::TrialOutcome) -> u64 {

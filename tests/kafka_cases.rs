@@ -1,4 +1,4 @@
-//! Published behaviours (../shared/reference/behaviours.md) reproduced from
+//! Published behaviours (docs/behaviours.md) reproduced from
 //! mechanisms. Each case has a scenario file under `scenarios/`; variants
 //! edit that file's text, never the model.
 

@@ -1,6 +1,6 @@
 //! Several clusters joined by asynchronous mirrors: active-passive with
 //! failover and failback, active-active, and the published cases S2 and K6
-//! of behaviours.md. Variants edit a scenario's text, never the model.
+//! of docs/behaviours.md. Variants edit a scenario's text, never the model.
 
 mod common;
 use common::*;

@@ -1,6 +1,6 @@
 //! 2.5-DC clusters: Confluent observers, replica placement constraints and
-//! automatic observer promotion (../shared/reference/kafka-semantics.md §3),
-//! and the four sizing cases S1.1-S1.4 of behaviours.md. Variants edit a
+//! automatic observer promotion (docs/model.md, Confluent observers),
+//! and the four sizing cases S1.1-S1.4 of docs/behaviours.md. Variants edit a
 //! scenario's text, never the model.
 
 mod common;

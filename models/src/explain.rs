@@ -16,8 +16,8 @@
 //!   domain; observers are not elected automatically). With `acks=1` (or 0)
 //!   only a leader is needed: without a quorum, partitions whose leader
 //!   (the preferred one, from a healthy state) survives go on on cached
-//!   metadata, and the others stop. Writes are the application's (DESIGN.md
-//!   §4): if the domain kills a topic's producer and it has nowhere else to
+//!   metadata, and the others stop. Writes are the application's (docs/model.md,
+//!   Clients): if the domain kills a topic's producer and it has nowhere else to
 //!   run, that topic's writes stop whatever Kafka could still take, and
 //!   no runbook moves them (`producer_stranded` holds the client model).
 //! - **Can acknowledged data be lost?** An `acks=all` write is acknowledged
@@ -351,7 +351,7 @@ fn contained(
 
 /// Whether producer `p` is dead, with nowhere else to run, for as long as
 /// the DCs `lost` are down: what explain's writes verdict follows (the
-/// application's view, DESIGN.md §4). The one place that knows the client
+/// application's view, docs/model.md, Clients). The one place that knows the client
 /// model: a producer whose DC is lost runs again where its deployment says
 /// (`Spread`: another DC of its region; `RestartIn`: the DC named), so it
 /// is stranded only when that place is lost too, or when it is `Pinned`.
@@ -577,7 +577,7 @@ fn judge_topic(lost: &Lost, ti: usize, quorum_ok: bool) -> TopicVerdict {
             v.loss = partition_loss(lost, t, part, &name, acks);
         }
     }
-    // The application's view (DESIGN.md §4): a producer the domain kills,
+    // The application's view (docs/model.md, Clients): a producer the domain kills,
     // with nowhere else to run, cannot write, whatever Kafka could still
     // take; no runbook or failover of its own revives it.
     let Some(p) = t.producer.map(|p| &model.producers[p]) else {

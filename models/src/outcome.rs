@@ -1,5 +1,5 @@
 //! What one trial reports: the metric contract users script against
-//! (DESIGN.md §4). The JSON keys are the field names.
+//! (docs/model.md, Clients). The JSON keys are the field names.
 
 use serde::{Deserialize, Serialize};
 

@@ -17,7 +17,7 @@
 //! leaders is cut, or the target cannot take the write (no serving leader;
 //! for MM2 and MSK Replicator, whose producers use `acks=all`, an ISR below
 //! `min.insync.replicas`). When production outruns the bandwidth the lag
-//! grows without bound (a queue, behaviours.md K6).
+//! grows without bound (a queue, docs/behaviours.md K6).
 //!
 //! What the copy holds is kept as the source's leader-epoch ranges it read
 //! ([`World::link_epochs`]), so the oracle can ask whether an acknowledged
