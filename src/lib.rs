@@ -274,7 +274,7 @@ pub fn run_traffic(
     seed: u64,
     trials: TrialRange,
     jobs: usize,
-) -> Result<Vec<kdrsim_models::world::traffic::Traffic>, RunnerError> {
+) -> Result<Vec<kdrsim_models::traffic::Traffic>, RunnerError> {
     kdrsim_sim::try_run_trials(
         trials,
         jobs,

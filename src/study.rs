@@ -13,7 +13,7 @@ use crate::{load_source, Model, RunnerError, ScenarioError, Source, TrialOutcome
 use kdrsim_models::scenario::{Scenario, TimeDist};
 use kdrsim_models::study::resolve::{self, Cell, HumanTime};
 use kdrsim_models::study::{self, Study, TopologyRef};
-use kdrsim_models::world::traffic::Traffic;
+use kdrsim_models::traffic::Traffic;
 use kdrsim_output::cost::{self, BookChoice, PriceBook};
 use kdrsim_output::study::assumptions::{
     describe_dist, price_confirmed, Assumptions, DomainAssumption, HumanTimes, PriceAssumption,

@@ -8,7 +8,7 @@
 mod common;
 
 use common::run::kdrsim;
-use kdrsim::models::world::traffic::{Boundary, Purpose};
+use kdrsim::models::traffic::{Boundary, Purpose};
 use kdrsim::output::cost::{self, Platform, PriceBook, PriceKey};
 use kdrsim::output::units::usd;
 use kdrsim::TrialRange;

@@ -12,7 +12,7 @@
 mod common;
 
 use common::mutate::{apply, config, mutation};
-use kdrsim::models::world::traffic::Traffic;
+use kdrsim::models::traffic::Traffic;
 use kdrsim::output::cost::{self, Platform, PriceBook};
 use kdrsim::study;
 use kdrsim::{ScenarioError, Source, TrialRange};

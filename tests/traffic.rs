@@ -3,7 +3,7 @@
 
 mod common;
 
-use kdrsim::models::world::traffic::{Boundary, Purpose, Traffic};
+use kdrsim::models::traffic::{Boundary, Purpose, Traffic};
 use kdrsim::World;
 
 fn traffic_of(

@@ -28,6 +28,7 @@ pub mod scenario;
 pub mod study;
 pub mod suggest;
 pub mod trace;
+pub mod traffic;
 pub mod words;
 pub mod world;
 

@@ -23,7 +23,7 @@ use crate::units::{thousands, unit_usd};
 use kdrsim_models::compile::Model;
 use kdrsim_models::dr::spec::MirrorSpec;
 use kdrsim_models::scenario::MirrorKind;
-use kdrsim_models::world::traffic::{Boundary, Purpose, Traffic};
+use kdrsim_models::traffic::{Boundary, Purpose, Traffic};
 use serde::Serialize;
 
 /// A month of a scenario, priced.
