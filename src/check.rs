@@ -44,6 +44,7 @@
 use crate::output::stats::{nearest_rank, wilson_interval};
 use crate::{run_batch, Model, RunnerError, TrialOutcome, TrialRange};
 use kdrsim_models::expect::{Cmp, Expectation, Stat};
+use kdrsim_models::outcome::Metric;
 use std::sync::Arc;
 
 /// How an expectation came out.
@@ -234,74 +235,14 @@ pub fn check_model(
     for w in &model.expectations {
         let result = match w.expectation {
             Expectation::EveryTrial { metric, cmp, value } => {
-                let bad = |o: &TrialOutcome| !cmp.holds(o.get(metric) as f64, value as f64);
-                let failing = replay_list(&outcomes, bad);
-                let count = outcomes.iter().filter(|(_, o)| bad(o)).count();
-                let first = outcomes
-                    .iter()
-                    .find(|(_, o)| bad(o))
-                    .map(|(t, o)| (*t, o.get(metric)));
-                CheckResult {
-                    expectation: w.text.clone(),
-                    verdict: if count == 0 {
-                        Verdict::Pass
-                    } else {
-                        Verdict::Fail
-                    },
-                    figure: match first {
-                        None if outcomes.len() == 1 => "held in the one trial".to_string(),
-                        None => format!("held in all {} trials", outcomes.len()),
-                        Some((t, v)) => format!(
-                            "broken in {count} of {} (trial {t}: {} = {v})",
-                            kdrsim_output::units::count(outcomes.len() as u64, "trial"),
-                            metric.name()
-                        ),
-                    },
-                    trials: outcomes.len() as u64,
-                    replay_trials: failing,
-                    cut_off: cut_off_of(&outcomes),
-                }
+                check_every_trial(&w.text, &outcomes, metric, cmp, value)
             }
             Expectation::Distribution {
                 stat,
                 metric,
                 cmp,
                 value,
-            } => {
-                let mut values: Vec<u64> = outcomes.iter().map(|(_, o)| o.get(metric)).collect();
-                values.sort_unstable();
-                let (name, figure) = match stat {
-                    Stat::Quantile(pm) => (
-                        format!("p{}", if pm % 10 == 0 { pm / 10 } else { pm }),
-                        nearest_rank(&values, pm as u32).unwrap_or(0) as f64,
-                    ),
-                    Stat::Mean => (
-                        "mean".to_string(),
-                        values.iter().map(|&v| v as f64).sum::<f64>() / values.len().max(1) as f64,
-                    ),
-                    Stat::Max => (
-                        "max".to_string(),
-                        values.last().copied().unwrap_or(0) as f64,
-                    ),
-                };
-                let pass = cmp.holds(figure, value);
-                // The trials behind the figure: the worst by this metric.
-                let mut worst: Vec<(u64, u64)> =
-                    outcomes.iter().map(|(t, o)| (*t, o.get(metric))).collect();
-                worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                CheckResult {
-                    expectation: w.text.clone(),
-                    verdict: if pass { Verdict::Pass } else { Verdict::Fail },
-                    figure: format!("{name}({}) = {figure}", metric.name()),
-                    trials: outcomes.len() as u64,
-                    replay_trials: if pass {
-                        vec![]
-                    } else {
-                        worst.iter().take(5).map(|(t, _)| *t).collect()
-                    },
-                    cut_off: cut_off_of(&outcomes),
-                }
-            }
+            } => check_distribution(&w.text, &outcomes, stat, metric, cmp, value),
             Expectation::Probability {
                 metric,
                 inner,
@@ -311,54 +252,151 @@ pub fn check_model(
                 confidence,
             } => {
                 let event = |o: &TrialOutcome| inner.holds(o.get(metric) as f64, value as f64);
-                let mut examples = Vec::new();
-                let mut cut_off = kdrsim_output::CutOffCounts::default();
-                let s = sequential_test(cmp, bound, confidence, opts.max_trials, |from, to| {
-                    let batch = run_batch(
-                        model,
-                        opts.seed,
-                        TrialRange {
-                            start: from,
-                            end: to,
-                        },
-                        opts.jobs,
-                        |_| {},
-                    )?;
-                    cut_off.merge(&cut_off_of(&batch));
-                    if examples.len() < 5 {
-                        examples.extend(
-                            replay_list(&batch, event)
-                                .into_iter()
-                                .take(5 - examples.len()),
-                        );
-                    }
-                    Ok(batch.iter().filter(|(_, o)| event(o)).count() as u64)
-                })?;
-                CheckResult {
-                    expectation: w.text.clone(),
-                    verdict: s.verdict,
-                    figure: format!(
-                        "P = {}/{} = {:.4} (bounds {:.4}..{:.4} at {}%)",
-                        s.hits,
-                        s.trials,
-                        s.hits as f64 / s.trials.max(1) as f64,
-                        s.interval[0],
-                        s.interval[1],
-                        confidence * 100.0
-                    ),
-                    trials: s.trials,
-                    replay_trials: if s.verdict == Verdict::Pass {
-                        vec![]
-                    } else {
-                        examples
-                    },
-                    cut_off,
-                }
+                check_probability(model, opts, &w.text, event, cmp, bound, confidence)?
             }
         };
         results.push(result);
     }
     Ok(results)
+}
+
+/// `metric cmp value` over the shared batch: the verdict, and the first
+/// trial that broke it so the figure names a trial to replay.
+fn check_every_trial(
+    text: &str,
+    outcomes: &[(u64, TrialOutcome)],
+    metric: Metric,
+    cmp: Cmp,
+    value: u64,
+) -> CheckResult {
+    let bad = |o: &TrialOutcome| !cmp.holds(o.get(metric) as f64, value as f64);
+    let failing = replay_list(outcomes, bad);
+    let count = outcomes.iter().filter(|(_, o)| bad(o)).count();
+    let first = outcomes
+        .iter()
+        .find(|(_, o)| bad(o))
+        .map(|(t, o)| (*t, o.get(metric)));
+    CheckResult {
+        expectation: text.to_string(),
+        verdict: if count == 0 {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        },
+        figure: match first {
+            None if outcomes.len() == 1 => "held in the one trial".to_string(),
+            None => format!("held in all {} trials", outcomes.len()),
+            Some((t, v)) => format!(
+                "broken in {count} of {} (trial {t}: {} = {v})",
+                kdrsim_output::units::count(outcomes.len() as u64, "trial"),
+                metric.name()
+            ),
+        },
+        trials: outcomes.len() as u64,
+        replay_trials: failing,
+        cut_off: cut_off_of(outcomes),
+    }
+}
+
+/// `stat(metric) cmp value` over the shared batch; a failure names the
+/// worst trials by the metric, the ones that pulled the figure over.
+fn check_distribution(
+    text: &str,
+    outcomes: &[(u64, TrialOutcome)],
+    stat: Stat,
+    metric: Metric,
+    cmp: Cmp,
+    value: f64,
+) -> CheckResult {
+    let mut values: Vec<u64> = outcomes.iter().map(|(_, o)| o.get(metric)).collect();
+    values.sort_unstable();
+    let (name, figure) = match stat {
+        Stat::Quantile(pm) => (
+            format!("p{}", if pm % 10 == 0 { pm / 10 } else { pm }),
+            nearest_rank(&values, pm as u32).unwrap_or(0) as f64,
+        ),
+        Stat::Mean => (
+            "mean".to_string(),
+            values.iter().map(|&v| v as f64).sum::<f64>() / values.len().max(1) as f64,
+        ),
+        Stat::Max => (
+            "max".to_string(),
+            values.last().copied().unwrap_or(0) as f64,
+        ),
+    };
+    let pass = cmp.holds(figure, value);
+    // The trials behind the figure: the worst by this metric.
+    let mut worst: Vec<(u64, u64)> = outcomes.iter().map(|(t, o)| (*t, o.get(metric))).collect();
+    worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    CheckResult {
+        expectation: text.to_string(),
+        verdict: if pass { Verdict::Pass } else { Verdict::Fail },
+        figure: format!("{name}({}) = {figure}", metric.name()),
+        trials: outcomes.len() as u64,
+        replay_trials: if pass {
+            vec![]
+        } else {
+            worst.iter().take(5).map(|(t, _)| *t).collect()
+        },
+        cut_off: cut_off_of(outcomes),
+    }
+}
+
+/// `P(event) cmp bound @ confidence`: runs its own batches, as many as the
+/// sequential test asks for, keeping the first trials where the event
+/// happened as examples to replay.
+fn check_probability(
+    model: &Arc<Model>,
+    opts: CheckOptions,
+    text: &str,
+    event: impl Fn(&TrialOutcome) -> bool,
+    cmp: Cmp,
+    bound: f64,
+    confidence: f64,
+) -> Result<CheckResult, RunnerError> {
+    let mut examples = Vec::new();
+    let mut cut_off = kdrsim_output::CutOffCounts::default();
+    let s = sequential_test(cmp, bound, confidence, opts.max_trials, |from, to| {
+        let batch = run_batch(
+            model,
+            opts.seed,
+            TrialRange {
+                start: from,
+                end: to,
+            },
+            opts.jobs,
+            |_| {},
+        )?;
+        cut_off.merge(&cut_off_of(&batch));
+        if examples.len() < 5 {
+            examples.extend(
+                replay_list(&batch, &event)
+                    .into_iter()
+                    .take(5 - examples.len()),
+            );
+        }
+        Ok(batch.iter().filter(|(_, o)| event(o)).count() as u64)
+    })?;
+    Ok(CheckResult {
+        expectation: text.to_string(),
+        verdict: s.verdict,
+        figure: format!(
+            "P = {}/{} = {:.4} (bounds {:.4}..{:.4} at {}%)",
+            s.hits,
+            s.trials,
+            s.hits as f64 / s.trials.max(1) as f64,
+            s.interval[0],
+            s.interval[1],
+            confidence * 100.0
+        ),
+        trials: s.trials,
+        replay_trials: if s.verdict == Verdict::Pass {
+            vec![]
+        } else {
+            examples
+        },
+        cut_off,
+    })
 }
 
 #[cfg(test)]

@@ -132,10 +132,31 @@ pub fn check(
             results,
         });
     }
+    let (text, all_pass) = results_text(&checked, opts.seed);
+    emit(&text)?;
+    if let Some(path) = junit_path {
+        write_atomic_path(path, junit(&checked, opts.seed).as_bytes()).map_err(|source| {
+            CliError::Io {
+                what: format!("cannot write the JUnit report {}", path.display()),
+                source,
+            }
+        })?;
+    }
+    Ok(if all_pass {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// What `kdrsim check` prints: per file, each result with its figure, any
+/// cut-off warning and the replay commands of a failure; and whether
+/// every expectation held, which decides the exit code.
+fn results_text(checked: &[Checked], seed: u64) -> (String, bool) {
     let mut text = String::new();
     let mut all_pass = true;
-    for c in &checked {
-        let _ = writeln!(text, "== {} ({}) — seed {} ==", c.name, c.file, opts.seed);
+    for c in checked {
+        let _ = writeln!(text, "== {} ({}) — seed {} ==", c.name, c.file, seed);
         for r in &c.results {
             all_pass &= r.verdict == Verdict::Pass;
             let _ = writeln!(
@@ -156,7 +177,7 @@ pub fn check(
                     let _ = writeln!(
                         text,
                         "          replay: {}",
-                        replay_command(&c.file, opts.seed, t)
+                        replay_command(&c.file, seed, t)
                     );
                 }
             }
@@ -171,20 +192,7 @@ pub fn check(
             "some expectations do not hold"
         }
     );
-    emit(&text)?;
-    if let Some(path) = junit_path {
-        write_atomic_path(path, junit(&checked, opts.seed).as_bytes()).map_err(|source| {
-            CliError::Io {
-                what: format!("cannot write the JUnit report {}", path.display()),
-                source,
-            }
-        })?;
-    }
-    Ok(if all_pass {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    (text, all_pass)
 }
 
 /// `--junit PATH` names a file in a directory that exists (and not a

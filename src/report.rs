@@ -230,17 +230,70 @@ pub fn write_report(
     let provenance = provenance(models, seed, trials, command_line);
     let warnings = output::report_warnings(differences, summaries);
     let mut out = crate::console::open_out_dir(dir)?;
-    let write = |out: &mut OutDir, name: &str, bytes: &[u8]| {
-        out.write(name, bytes)
-            .map(|_| ())
-            .map_err(io_err(format!("writing {name} in {}", dir.display())))
+    // The data and text files, written in this order; formatting has no
+    // side effect, so all are formatted before the first write.
+    let data = [
+        (
+            "summary.json",
+            output::format_report_json(summaries, &warnings, Some(&provenance)),
+        ),
+        ("trials.csv", output::format_csv(runs)),
+        ("report.txt", report_text(differences, summaries, bills)),
+        ("cost.json", cost::render::bills_json(bills)),
+    ];
+    for (name, text) in &data {
+        write_named(&mut out, dir, name, text.as_bytes())?;
+    }
+    let mut chart_refs = Vec::new();
+    for chart in charts::compare::compare_charts(runs, summaries).map_err(chart_err)? {
+        chart_refs.push(write_chart(&mut out, &chart)?);
+    }
+    let mut sections = Vec::new();
+    let mut files = fixed_files();
+    for (i, (model, run)) in models.iter().zip(runs).enumerate() {
+        let (section, dot_entry) =
+            write_scenario_section(&mut out, dir, i, model, run, seed, timeline_by)?;
+        files.push(dot_entry);
+        sections.push(section);
+    }
+    let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    let page = ReportPage {
+        title: format!("kdrsim: {}", names.join(" vs ")),
+        warnings,
+        provenance: Some(&provenance),
+        intro: intro(models.len(), seed, trials, differences)
+            .into_iter()
+            .chain(cost_paragraph(bills))
+            .collect(),
+        summaries,
+        charts: chart_refs,
+        scenarios: sections,
+        files,
     };
-    write(
+    write_named(
         &mut out,
-        "summary.json",
-        output::format_report_json(summaries, &warnings, Some(&provenance)).as_bytes(),
+        dir,
+        "index.html",
+        html::report_html(&page).as_bytes(),
     )?;
-    write(&mut out, "trials.csv", output::format_csv(runs).as_bytes())?;
+    Ok(dir.join("index.html"))
+}
+
+/// Writes one file of the report; an error names the file and the
+/// directory, so a failed write says where it failed.
+fn write_named(out: &mut OutDir, dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CliError> {
+    out.write(name, bytes)
+        .map(|_| ())
+        .map_err(io_err(format!("writing {name} in {}", dir.display())))
+}
+
+/// report.txt: the warnings first, so a reader meets them before the
+/// figures they qualify, then the table, then each scenario's bill.
+fn report_text(
+    differences: &[String],
+    summaries: &[ScenarioSummary],
+    bills: &[cost::Bill],
+) -> String {
     let mut text = String::new();
     for line in differences {
         // A difference quotes names from the files (DCs, topics): printed
@@ -258,18 +311,13 @@ pub fn write_report(
         text.push('\n');
         text.push_str(&cost::render::bill_text(bill));
     }
-    write(&mut out, "report.txt", text.as_bytes())?;
-    write(
-        &mut out,
-        "cost.json",
-        cost::render::bills_json(bills).as_bytes(),
-    )?;
-    let mut chart_refs = Vec::new();
-    for chart in charts::compare::compare_charts(runs, summaries).map_err(chart_err)? {
-        chart_refs.push(write_chart(&mut out, &chart)?);
-    }
-    let mut sections = Vec::new();
-    let mut files = vec![
+    text
+}
+
+/// The files every report has, with what each holds, for the page's list
+/// of files (the per-scenario ones are added after them).
+fn fixed_files() -> Vec<(String, String)> {
+    vec![
         (
             "summary.json".to_string(),
             "per scenario and metric: mean, p50, p90, p99, p99.9, max, E[x | x > 0], P(>0) with its 95% interval, worst trials; every warning; the provenance".to_string(),
@@ -287,72 +335,70 @@ pub fn write_report(
             "report.txt".to_string(),
             "the summary table as text, after any warning that the scenarios are not comparable, then each scenario's cost".to_string(),
         ),
-    ];
-    for (i, (model, run)) in models.iter().zip(runs).enumerate() {
-        let stem = format!("{i}-{}", html::file_stem(&model.name));
-        let topo = charts::topology::topology_chart(model, &format!("topology-{stem}"))
-            .map_err(chart_err)?;
-        let topology = write_chart(&mut out, &topo)?;
-        let dot_name = format!("topology-{stem}.dot");
-        write(
-            &mut out,
-            &dot_name,
-            charts::topology::topology_dot(model).as_bytes(),
-        )?;
-        files.push((
-            dot_name.clone(),
-            format!("{}: topology graph (Graphviz DOT)", model.name),
-        ));
-        let (trial, why) = output::timeline_trial(run, timeline_by);
-        let (outcome, trace) =
-            kdrsim::try_replay(model, seed, trial).map_err(kdrsim::RunnerError::from)?;
-        let heading = format!(
-            "{}, trial {trial} (seed {seed}): {} acknowledged records lost, longest write outage {}",
-            model.name,
-            output::units::thousands(outcome.acked_lost_records),
-            output::units::duration_ms(outcome.max_write_outage_ms as f64)
-        );
-        let tl = charts::timeline::timeline_chart(
-            model,
-            &trace,
-            &format!("timeline-{stem}"),
-            &heading,
-            None,
-        )
-        .map_err(chart_err)?;
-        let mut timeline = write_chart(&mut out, &tl)?;
-        timeline.caption = format!("{}. The trial shown is {why}.", timeline.caption);
-        sections.push(ScenarioSection {
-            name: model.name.clone(),
-            file: model.file.clone(),
-            description: model_description(model),
-            topology: Some(topology),
-            dot_file: Some(dot_name),
-            timeline: Some(timeline),
-            replay_command: Some(kdrsim::safe::replay_command(
-                &model.file,
-                seed,
-                trial,
-                &["--timeline", "timeline.svg"],
-            )),
-        });
-    }
-    let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
-    let page = ReportPage {
-        title: format!("kdrsim: {}", names.join(" vs ")),
-        warnings,
-        provenance: Some(&provenance),
-        intro: intro(models.len(), seed, trials, differences)
-            .into_iter()
-            .chain(cost_paragraph(bills))
-            .collect(),
-        summaries,
-        charts: chart_refs,
-        scenarios: sections,
-        files,
+    ]
+}
+
+/// Writes scenario `i`'s topology (chart and DOT) and the timeline of the
+/// trial `timeline_by` picks, replayed; returns its section of the page
+/// and the DOT file's entry in the list of files.
+fn write_scenario_section(
+    out: &mut OutDir,
+    dir: &Path,
+    i: usize,
+    model: &Arc<Model>,
+    run: &ScenarioRun,
+    seed: u64,
+    timeline_by: TimelineBy,
+) -> Result<(ScenarioSection, (String, String)), CliError> {
+    let stem = format!("{i}-{}", html::file_stem(&model.name));
+    let topo =
+        charts::topology::topology_chart(model, &format!("topology-{stem}")).map_err(chart_err)?;
+    let topology = write_chart(out, &topo)?;
+    let dot_name = format!("topology-{stem}.dot");
+    write_named(
+        out,
+        dir,
+        &dot_name,
+        charts::topology::topology_dot(model).as_bytes(),
+    )?;
+    let dot_entry = (
+        dot_name.clone(),
+        format!("{}: topology graph (Graphviz DOT)", model.name),
+    );
+    let (trial, why) = output::timeline_trial(run, timeline_by);
+    let (outcome, trace) =
+        kdrsim::try_replay(model, seed, trial).map_err(kdrsim::RunnerError::from)?;
+    let heading = format!(
+        "{}, trial {trial} (seed {seed}): {} acknowledged records lost, longest write outage {}",
+        model.name,
+        output::units::thousands(outcome.acked_lost_records),
+        output::units::duration_ms(outcome.max_write_outage_ms as f64)
+    );
+    let tl = charts::timeline::timeline_chart(
+        model,
+        &trace,
+        &format!("timeline-{stem}"),
+        &heading,
+        None,
+    )
+    .map_err(chart_err)?;
+    let mut timeline = write_chart(out, &tl)?;
+    timeline.caption = format!("{}. The trial shown is {why}.", timeline.caption);
+    let section = ScenarioSection {
+        name: model.name.clone(),
+        file: model.file.clone(),
+        description: model_description(model),
+        topology: Some(topology),
+        dot_file: Some(dot_name),
+        timeline: Some(timeline),
+        replay_command: Some(kdrsim::safe::replay_command(
+            &model.file,
+            seed,
+            trial,
+            &["--timeline", "timeline.svg"],
+        )),
     };
-    write(&mut out, "index.html", html::report_html(&page).as_bytes())?;
-    Ok(dir.join("index.html"))
+    Ok((section, dot_entry))
 }
 
 /// The paragraphs above the table: what differs first, when anything but

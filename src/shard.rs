@@ -461,47 +461,7 @@ pub fn check_complete(mut parts: Vec<PartialFile>) -> Result<Vec<PartialFile>, C
     };
     let a = &first.header;
     for p in &parts[1..] {
-        let b = &p.header;
-        let differ = |what: &str, x: String, y: String| {
-            merge_error(format!(
-                "{} and {} are not shards of the same run: {what} {x} vs {y}",
-                first.path.display(),
-                p.path.display()
-            ))
-        };
-        if a.seed != b.seed {
-            return Err(differ("seed", a.seed.to_string(), b.seed.to_string()));
-        }
-        if a.trials != b.trials {
-            return Err(differ("trials", a.trials.to_string(), b.trials.to_string()));
-        }
-        if a.shards != b.shards {
-            return Err(differ(
-                "shard count",
-                a.shards.to_string(),
-                b.shards.to_string(),
-            ));
-        }
-        if a.kdrsim_version != b.kdrsim_version {
-            return Err(differ(
-                "kdrsim version",
-                a.kdrsim_version.clone(),
-                b.kdrsim_version.clone(),
-            ));
-        }
-        if a.metrics != b.metrics {
-            return Err(differ("metrics", a.metrics.join(","), b.metrics.join(",")));
-        }
-        if a.scenarios != b.scenarios {
-            let names = |h: &PartialHeader| {
-                h.scenarios
-                    .iter()
-                    .map(|s| format!("{} ({}, text {})", s.name, s.file, s.digest))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            return Err(differ("scenarios", names(a), names(b)));
-        }
+        same_run(&first, p)?;
     }
     let expected = row_columns();
     if a.metrics != expected {
@@ -513,27 +473,92 @@ pub fn check_complete(mut parts: Vec<PartialFile>) -> Result<Vec<PartialFile>, C
         )));
     }
     parts.sort_by_key(|p| p.header.shard);
+    no_shard_twice(&parts, a.shards)?;
+    every_shard_once(&parts, a.shards)?;
+    for p in &parts {
+        claims_its_trials(p)?;
+    }
+    Ok(parts)
+}
+
+/// Refuses `p` unless it is a shard of the same run as `first`: same seed,
+/// trials, shard count, kdrsim, metrics and scenarios. The first field
+/// that differs is the one named.
+fn same_run(first: &PartialFile, p: &PartialFile) -> Result<(), CliError> {
+    let (a, b) = (&first.header, &p.header);
+    let differ = |what: &str, x: String, y: String| {
+        merge_error(format!(
+            "{} and {} are not shards of the same run: {what} {x} vs {y}",
+            first.path.display(),
+            p.path.display()
+        ))
+    };
+    if a.seed != b.seed {
+        return Err(differ("seed", a.seed.to_string(), b.seed.to_string()));
+    }
+    if a.trials != b.trials {
+        return Err(differ("trials", a.trials.to_string(), b.trials.to_string()));
+    }
+    if a.shards != b.shards {
+        return Err(differ(
+            "shard count",
+            a.shards.to_string(),
+            b.shards.to_string(),
+        ));
+    }
+    if a.kdrsim_version != b.kdrsim_version {
+        return Err(differ(
+            "kdrsim version",
+            a.kdrsim_version.clone(),
+            b.kdrsim_version.clone(),
+        ));
+    }
+    if a.metrics != b.metrics {
+        return Err(differ("metrics", a.metrics.join(","), b.metrics.join(",")));
+    }
+    if a.scenarios != b.scenarios {
+        let names = |h: &PartialHeader| {
+            h.scenarios
+                .iter()
+                .map(|s| format!("{} ({}, text {})", s.name, s.file, s.digest))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(differ("scenarios", names(a), names(b)));
+    }
+    Ok(())
+}
+
+/// Refuses a shard given twice (`parts` sorted by shard), naming both
+/// files: merging it twice would count its trials twice.
+fn no_shard_twice(parts: &[PartialFile], shards: u64) -> Result<(), CliError> {
     for w in parts.windows(2) {
         if w[0].header.shard == w[1].header.shard {
             return Err(merge_error(format!(
                 "shard {}/{} appears twice: {} and {}",
                 w[0].header.shard,
-                a.shards,
+                shards,
                 w[0].path.display(),
                 w[1].path.display()
             )));
         }
     }
+    Ok(())
+}
+
+/// Refuses a shard number out of range, then missing shards (the first
+/// 20 named): a merge of part of a run would pass for the whole.
+fn every_shard_once(parts: &[PartialFile], shards: u64) -> Result<(), CliError> {
     let have: std::collections::BTreeSet<u64> = parts.iter().map(|p| p.header.shard).collect();
-    if let Some(bad) = parts.iter().find(|p| p.header.shard >= a.shards) {
+    if let Some(bad) = parts.iter().find(|p| p.header.shard >= shards) {
         return Err(merge_error(format!(
             "{}: shard {} is out of range for {}",
             bad.path.display(),
             bad.header.shard,
-            kdrsim_output::units::count(a.shards, "shard")
+            kdrsim_output::units::count(shards, "shard")
         )));
     }
-    let missing: Vec<String> = (0..a.shards)
+    let missing: Vec<String> = (0..shards)
         .filter(|k| !have.contains(k))
         .map(|k| k.to_string())
         .collect();
@@ -548,27 +573,31 @@ pub fn check_complete(mut parts: Vec<PartialFile>) -> Result<Vec<PartialFile>, C
         return Err(merge_error(format!(
             "{} of {} {} missing (shard {shown}{more}): merge needs every shard of the run",
             missing.len(),
-            kdrsim_output::units::count(a.shards, "shard"),
+            kdrsim_output::units::count(shards, "shard"),
             if missing.len() == 1 { "is" } else { "are" }
         )));
     }
-    for p in &parts {
-        let range = Shard::new(p.header.shard, p.header.shards)
-            .map_err(merge_error)?
-            .range(p.header.trials);
-        if (p.header.first_trial, p.header.end_trial) != (range.start, range.end) {
-            return Err(merge_error(format!(
-                "{}: shard {} claims trials {}..{}, expected {}..{}",
-                p.path.display(),
-                p.header.shard,
-                p.header.first_trial,
-                p.header.end_trial,
-                range.start,
-                range.end
-            )));
-        }
+    Ok(())
+}
+
+/// Refuses a partial whose trials are not the ones its shard number gets:
+/// its rows would be put at the wrong trials.
+fn claims_its_trials(p: &PartialFile) -> Result<(), CliError> {
+    let range = Shard::new(p.header.shard, p.header.shards)
+        .map_err(merge_error)?
+        .range(p.header.trials);
+    if (p.header.first_trial, p.header.end_trial) != (range.start, range.end) {
+        return Err(merge_error(format!(
+            "{}: shard {} claims trials {}..{}, expected {}..{}",
+            p.path.display(),
+            p.header.shard,
+            p.header.first_trial,
+            p.header.end_trial,
+            range.start,
+            range.end
+        )));
     }
-    Ok(parts)
+    Ok(())
 }
 
 /// Streams the outcomes of scenario `scenario` from one partial, in chunks
@@ -601,29 +630,7 @@ pub fn read_scenario(
         if line.starts_with('{') {
             break; // the sealing last line, checked by `verify_seal`
         }
-        values.clear();
-        let inner = line
-            .trim()
-            .strip_prefix('[')
-            .and_then(|l| l.strip_suffix(']'))
-            .ok_or_else(|| damaged(lineno, "expected a row [scenario,trial,...]".into()))?;
-        for field in inner.split(',') {
-            values.push(
-                field
-                    .trim()
-                    .parse()
-                    .map_err(|_| damaged(lineno, format!("{field:?} is not a whole number")))?,
-            );
-        }
-        if values.len() != width {
-            return Err(damaged(
-                lineno,
-                format!(
-                    "{}, expected {width}",
-                    kdrsim_output::units::count(values.len() as u64, "value")
-                ),
-            ));
-        }
+        parse_row(&line, width, &mut values, |what| damaged(lineno, what))?;
         let s = values[0] as usize;
         if s < scenario {
             continue;
@@ -637,11 +644,7 @@ pub fn read_scenario(
                 format!("expected trial {next}, found {}", values[1]),
             ));
         }
-        let mut outcome = TrialOutcome::default();
-        for (m, &v) in Metric::ALL.iter().zip(&values[2..]) {
-            outcome.set(*m, v);
-        }
-        outcome.cut_off = cut_off_column(values[width - 1]).map_err(|e| damaged(lineno, e))?;
+        let outcome = row_outcome(&values).map_err(|e| damaged(lineno, e))?;
         buf.push((next, outcome));
         next += 1;
         if buf.len() == chunk {
@@ -653,23 +656,71 @@ pub fn read_scenario(
         sink(&buf)?;
     }
     if next != part.header.end_trial {
-        let name = part
-            .header
-            .scenarios
-            .get(scenario)
-            .map_or("?", |s| s.name.as_str());
-        return Err(merge_error(format!(
-            "{}: scenario {name} has trials {}..{next}, expected {}..{}; \
-             the partial is damaged, re-run shard {}/{}",
-            part.path.display(),
-            part.header.first_trial,
-            part.header.first_trial,
-            part.header.end_trial,
-            part.header.shard,
-            part.header.shards
+        return Err(trials_cut_short(part, scenario, next));
+    }
+    Ok(())
+}
+
+/// Parses the row `[scenario,trial,metrics...,cut_off]` into `values`,
+/// which the caller reuses from row to row: a merge reads millions.
+fn parse_row(
+    line: &str,
+    width: usize,
+    values: &mut Vec<u64>,
+    damaged: impl Fn(String) -> CliError,
+) -> Result<(), CliError> {
+    values.clear();
+    let inner = line
+        .trim()
+        .strip_prefix('[')
+        .and_then(|l| l.strip_suffix(']'))
+        .ok_or_else(|| damaged("expected a row [scenario,trial,...]".into()))?;
+    for field in inner.split(',') {
+        values.push(
+            field
+                .trim()
+                .parse()
+                .map_err(|_| damaged(format!("{field:?} is not a whole number")))?,
+        );
+    }
+    if values.len() != width {
+        return Err(damaged(format!(
+            "{}, expected {width}",
+            kdrsim_output::units::count(values.len() as u64, "value")
         )));
     }
     Ok(())
+}
+
+/// The outcome a parsed row records: the metrics in `Metric::ALL` order,
+/// then the cut-off column (its error unplaced: the caller adds the line).
+fn row_outcome(values: &[u64]) -> Result<TrialOutcome, String> {
+    let mut outcome = TrialOutcome::default();
+    for (m, &v) in Metric::ALL.iter().zip(&values[2..]) {
+        outcome.set(*m, v);
+    }
+    outcome.cut_off = cut_off_column(values[values.len() - 1])?;
+    Ok(outcome)
+}
+
+/// The error for a partial whose rows of `scenario` stop at trial `next`
+/// before the shard's end: rows were lost, and the merge would be short.
+fn trials_cut_short(part: &PartialFile, scenario: usize, next: u64) -> CliError {
+    let name = part
+        .header
+        .scenarios
+        .get(scenario)
+        .map_or("?", |s| s.name.as_str());
+    merge_error(format!(
+        "{}: scenario {name} has trials {}..{next}, expected {}..{}; \
+         the partial is damaged, re-run shard {}/{}",
+        part.path.display(),
+        part.header.first_trial,
+        part.header.first_trial,
+        part.header.end_trial,
+        part.header.shard,
+        part.header.shards
+    ))
 }
 
 #[cfg(test)]

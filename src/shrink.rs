@@ -102,22 +102,7 @@ pub fn shrink(source: &Source, seed: u64, trial: u64) -> Result<Shrunk, ShrinkEr
     if !breaks_per_trial(&model, &crate::try_run_one(&model, seed, trial)?) {
         return Err(ShrinkError::TrialPasses { seed, trial });
     }
-    // The trial's schedule, as fixed faults.
-    let mut occurrences = Vec::new();
-    faults::plan(&model, &RngStreams::new(seed, trial), &mut occurrences);
-    let end = SimTime::ZERO + model.duration;
-    let mut schedule: Vec<Fault> = occurrences
-        .iter()
-        .filter(|o| o.start < end)
-        .map(|o| Fault {
-            at: TimeDist::Fixed(o.start.as_ns() / 1_000_000),
-            fault: model.faults[o.spec as usize].kind.clone(),
-            clients: model.faults[o.spec as usize].clients,
-            recover_after: o
-                .stop
-                .map(|s| TimeDist::Fixed((s.as_ns() - o.start.as_ns()) / 1_000_000)),
-        })
-        .collect();
+    let mut schedule = fixed_schedule(&model, seed, trial);
     let faults_before = schedule.len();
     let file = format!("{} (shrunk)", source.file);
     let breaks = |faults: &[Fault]| -> Result<Option<TrialOutcome>, ShrinkError> {
@@ -141,7 +126,47 @@ pub fn shrink(source: &Source, seed: u64, trial: u64) -> Result<Shrunk, ShrinkEr
             None => i += 1,
         }
     }
-    let mut shrunk = with_faults(&scenario, &schedule);
+    Ok(Shrunk {
+        text: shrunk_text(source, &scenario, &schedule, faults_before, seed, trial)?,
+        faults_before,
+        faults_after: schedule.len(),
+        outcome,
+    })
+}
+
+/// The trial's faults exactly as the run drew them, as scheduled faults at
+/// fixed whole-millisecond times with concrete targets: a schedule that
+/// can be written down and cut. Faults past the trial's end never fired
+/// and are left out.
+fn fixed_schedule(model: &Model, seed: u64, trial: u64) -> Vec<Fault> {
+    let mut occurrences = Vec::new();
+    faults::plan(model, &RngStreams::new(seed, trial), &mut occurrences);
+    let end = SimTime::ZERO + model.duration;
+    occurrences
+        .iter()
+        .filter(|o| o.start < end)
+        .map(|o| Fault {
+            at: TimeDist::Fixed(o.start.as_ns() / 1_000_000),
+            fault: model.faults[o.spec as usize].kind.clone(),
+            clients: model.faults[o.spec as usize].clients,
+            recover_after: o
+                .stop
+                .map(|s| TimeDist::Fixed((s.as_ns() - o.start.as_ns()) / 1_000_000)),
+        })
+        .collect()
+}
+
+/// The shrunk scenario's file: a header saying how it was made and how to
+/// replay it, then the scenario with `schedule` as its faults.
+fn shrunk_text(
+    source: &Source,
+    scenario: &Scenario,
+    schedule: &[Fault],
+    faults_before: usize,
+    seed: u64,
+    trial: u64,
+) -> Result<String, ShrinkError> {
+    let mut shrunk = with_faults(scenario, schedule);
     shrunk.description = format!(
         "Shrunk from {} (seed {seed}, trial {trial}): {} of {}, at fixed times. {}",
         source.file,
@@ -162,15 +187,10 @@ pub fn shrink(source: &Source, seed: u64, trial: u64) -> Result<Shrunk, ShrinkEr
         "--trial",
         &trial.to_string(),
     ]));
-    Ok(Shrunk {
-        text: format!(
-            "// Written by `{command}`: the smallest fault\n\
-             // schedule that still breaks a per-trial expectation. Replay it with\n\
-             // `kdrsim replay THIS_FILE --seed {seed} --trial {trial}`.\n{}\n",
-            to_text(&shrunk)?
-        ),
-        faults_before,
-        faults_after: schedule.len(),
-        outcome,
-    })
+    Ok(format!(
+        "// Written by `{command}`: the smallest fault\n\
+         // schedule that still breaks a per-trial expectation. Replay it with\n\
+         // `kdrsim replay THIS_FILE --seed {seed} --trial {trial}`.\n{}\n",
+        to_text(&shrunk)?
+    ))
 }

@@ -272,37 +272,7 @@ fn write_report(
     let mut replay = Vec::new();
     let mut topologies = Vec::new();
     for (i, t) in resolved.topologies.iter().enumerate() {
-        let mut row = Vec::new();
-        let mut diagram = None;
-        for (k, c) in t.cells.iter().enumerate() {
-            let ResolvedCell::Runs { model, text, .. } = c else {
-                row.push(None);
-                continue;
-            };
-            // The name the cell was resolved under (its replay commands
-            // name it): unique per cell by construction (study::cell_stems).
-            let name = std::path::Path::new(&model.file)
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            write(&mut out, &name, text.as_bytes())?;
-            files.push((
-                name,
-                format!(
-                    "{} under {}: the cell as a scenario",
-                    t.name, resolved.study.faults[k].name
-                ),
-            ));
-            if diagram.is_none() {
-                let stem = format!("topology-{i}-{}", output::html::file_stem(&t.name));
-                let chart = charts::topology::topology_chart(model, &stem).map_err(chart_err)?;
-                diagram = Some(write_chart(&mut out, &chart)?);
-            }
-            let stats = &run.report.topologies[i].cells[k];
-            let worst = stats.worst_loss_trial.or(stats.worst_rto_trial);
-            row.push(
-                worst.map(|trial| kdrsim::safe::replay_command(&model.file, seed, trial, &[])),
-            );
-        }
+        let (row, diagram) = write_cells(&mut out, &mut files, resolved, run, i, t)?;
         replay.push(row);
         topologies.push(diagram);
     }
@@ -318,7 +288,26 @@ fn write_report(
     )?;
     write(&mut out, "trials.csv", output::format_csv(&runs).as_bytes())?;
     write(&mut out, "report.txt", study_text(&run.report).as_bytes())?;
-    let mut listed = vec![
+    let mut listed = fixed_files();
+    listed.extend(files);
+    let (deciding, charts) = tail_charts(&mut out, resolved, run)?;
+    let page = StudyPage {
+        report: &run.report,
+        deciding,
+        charts,
+        topologies,
+        provenance: provenance_rows(&prov),
+        files: listed,
+        replay,
+    };
+    write(&mut out, "index.html", study_html(&page).as_bytes())?;
+    Ok(dir.join("index.html"))
+}
+
+/// The files every study report has, with what each holds, listed before
+/// the cells' scenario files.
+fn fixed_files() -> Vec<(String, String)> {
+    vec![
         (
             "study.json".to_string(),
             "the study: per topology, per year, per incident, verdicts, cost".to_string(),
@@ -334,18 +323,49 @@ fn write_report(
             "one row per cell and trial, every metric".to_string(),
         ),
         ("report.txt".to_string(), "the study as text".to_string()),
-    ];
-    listed.extend(files);
-    let (deciding, charts) = tail_charts(&mut out, resolved, run)?;
-    let page = StudyPage {
-        report: &run.report,
-        deciding,
-        charts,
-        topologies,
-        provenance: provenance_rows(&prov),
-        files: listed,
-        replay,
-    };
-    write(&mut out, "index.html", study_html(&page).as_bytes())?;
-    Ok(dir.join("index.html"))
+    ]
+}
+
+/// Writes topology `i`'s cells as scenario files (listed in `files`) and
+/// its diagram, drawn from its first cell that ran; returns per cell the
+/// command that replays its worst trial, and the diagram.
+fn write_cells(
+    out: &mut OutDir,
+    files: &mut Vec<(String, String)>,
+    resolved: &Resolved,
+    run: &StudyRun,
+    i: usize,
+    t: &study::ResolvedTopology,
+) -> Result<(Vec<Option<String>>, Option<ChartRef>), CliError> {
+    let seed = run.report.seed;
+    let mut row = Vec::new();
+    let mut diagram = None;
+    for (k, c) in t.cells.iter().enumerate() {
+        let ResolvedCell::Runs { model, text, .. } = c else {
+            row.push(None);
+            continue;
+        };
+        // The name the cell was resolved under (its replay commands
+        // name it): unique per cell by construction (study::cell_stems).
+        let name = std::path::Path::new(&model.file)
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        write(out, &name, text.as_bytes())?;
+        files.push((
+            name,
+            format!(
+                "{} under {}: the cell as a scenario",
+                t.name, resolved.study.faults[k].name
+            ),
+        ));
+        if diagram.is_none() {
+            let stem = format!("topology-{i}-{}", output::html::file_stem(&t.name));
+            let chart = charts::topology::topology_chart(model, &stem).map_err(chart_err)?;
+            diagram = Some(write_chart(out, &chart)?);
+        }
+        let stats = &run.report.topologies[i].cells[k];
+        let worst = stats.worst_loss_trial.or(stats.worst_rto_trial);
+        row.push(worst.map(|trial| kdrsim::safe::replay_command(&model.file, seed, trial, &[])));
+    }
+    Ok((row, diagram))
 }

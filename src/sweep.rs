@@ -258,6 +258,18 @@ pub fn variants(
     Ok(out)
 }
 
+/// `--set PATH=VALUES` split into the path and its values, checked before
+/// the scenario is read so that a typo costs no run.
+fn parse_set(set: &str) -> Result<(&str, Vec<String>), CliError> {
+    let (path, values) = set.split_once('=').ok_or_else(|| {
+        CliError::Usage(format!(
+            "--set `{set}`: expected PATH=VALUES, e.g. topics[0].min_insync_replicas=1,2,3"
+        ))
+    })?;
+    let values = parse_values(values).map_err(|e| CliError::Usage(format!("--set {path}: {e}")))?;
+    Ok((path, values))
+}
+
 /// `kdrsim sweep`.
 pub fn sweep(
     file: &Path,
@@ -270,12 +282,7 @@ pub fn sweep(
     if trials == 0 {
         return Err(CliError::Usage("--trials must be at least 1".into()));
     }
-    let (path, values) = set.split_once('=').ok_or_else(|| {
-        CliError::Usage(format!(
-            "--set `{set}`: expected PATH=VALUES, e.g. topics[0].min_insync_replicas=1,2,3"
-        ))
-    })?;
-    let values = parse_values(values).map_err(|e| CliError::Usage(format!("--set {path}: {e}")))?;
+    let (path, values) = parse_set(set)?;
     let source = kdrsim::read_source(file)?;
     let models = variants(&source, path, &values)?;
     let scenario_name = kdrsim::models::load::parse(&source)?.name;

@@ -128,87 +128,102 @@ fn whole(text: &str, what: &str) -> Result<u64, String> {
 pub fn parse(text: &str) -> Result<Expectation, String> {
     let s = text.trim();
     if let Some(rest) = s.strip_prefix("P(") {
-        let close = rest
-            .find(')')
-            .ok_or_else(|| format!("`P(` without `)`; {FORMS}"))?;
-        let (inner, outer) = (&rest[..close], rest[close + 1..].trim());
-        let (m, inner_cmp, v) =
-            split_cmp(inner).ok_or_else(|| format!("no comparison inside P(...); {FORMS}"))?;
-        let (outer, confidence) = match outer.split_once('@') {
-            Some((o, c)) => {
-                let c = c.trim().trim_end_matches('%').trim();
-                let pct: f64 = c
-                    .parse()
-                    .map_err(|_| format!("confidence `{c}` is not a number"))?;
-                if !(50.0..100.0).contains(&pct) {
-                    return Err(format!(
-                        "confidence {pct}%: valid: at least 50% and below 100%"
-                    ));
-                }
-                (o.trim(), pct / 100.0)
-            }
-            None => (outer, 0.95),
-        };
-        let (empty, cmp, bound) =
-            split_cmp(outer).ok_or_else(|| format!("no comparison after P(...); {FORMS}"))?;
-        if !empty.is_empty() {
-            return Err(format!("unexpected `{empty}` after P(...); {FORMS}"));
-        }
-        let bound: f64 = bound
-            .parse()
-            .map_err(|_| format!("`{bound}` is not a probability"))?;
-        if !(0.0..=1.0).contains(&bound) {
-            return Err(format!("probability {bound}: valid: a number in [0, 1]"));
-        }
-        if matches!(cmp, Cmp::Eq | Cmp::Ne) {
-            return Err(
-                "a probability can be bounded with <, <=, >= or >, not compared for equality"
-                    .into(),
-            );
-        }
-        return Ok(Expectation::Probability {
-            metric: metric(m)?,
-            inner: inner_cmp,
-            value: whole(v, "a metric's value")?,
-            cmp,
-            bound,
-            confidence,
-        });
+        return parse_probability(rest);
     }
     let (lhs, cmp, rhs) = split_cmp(s).ok_or_else(|| format!("no comparison; {FORMS}"))?;
     if let Some(open) = lhs.find('(') {
-        let name = lhs[..open].trim();
-        let inner = lhs[open + 1..]
-            .strip_suffix(')')
-            .ok_or_else(|| format!("`{lhs}` lacks its closing `)`; {FORMS}"))?;
-        let stat = match name {
-            "p50" => Stat::Quantile(500),
-            "p90" => Stat::Quantile(900),
-            "p99" => Stat::Quantile(990),
-            "p999" => Stat::Quantile(999),
-            "mean" => Stat::Mean,
-            "max" => Stat::Max,
-            other => {
-                return Err(format!(
-                    "unknown statistic `{other}`; valid: p50, p90, p99, p999, mean, max"
-                ))
-            }
-        };
-        let value: f64 = rhs
-            .replace('_', "")
-            .parse()
-            .map_err(|_| format!("`{rhs}` is not a number"))?;
-        return Ok(Expectation::Distribution {
-            stat,
-            metric: metric(inner.trim())?,
-            cmp,
-            value,
-        });
+        return parse_distribution(lhs, open, cmp, rhs);
     }
     Ok(Expectation::EveryTrial {
         metric: metric(lhs)?,
         cmp,
         value: whole(rhs, "a metric's value")?,
+    })
+}
+
+/// `P(METRIC OP N) OP PROBABILITY [@ CONFIDENCE%]`, given what follows
+/// `P(`. The bound must be one-sided: a sequential test can show a
+/// probability below or above a bound, never equal to it.
+fn parse_probability(rest: &str) -> Result<Expectation, String> {
+    let close = rest
+        .find(')')
+        .ok_or_else(|| format!("`P(` without `)`; {FORMS}"))?;
+    let (inner, outer) = (&rest[..close], rest[close + 1..].trim());
+    let (m, inner_cmp, v) =
+        split_cmp(inner).ok_or_else(|| format!("no comparison inside P(...); {FORMS}"))?;
+    let (outer, confidence) = match outer.split_once('@') {
+        Some((o, c)) => (o.trim(), parse_confidence(c)?),
+        None => (outer, 0.95),
+    };
+    let (empty, cmp, bound) =
+        split_cmp(outer).ok_or_else(|| format!("no comparison after P(...); {FORMS}"))?;
+    if !empty.is_empty() {
+        return Err(format!("unexpected `{empty}` after P(...); {FORMS}"));
+    }
+    let bound: f64 = bound
+        .parse()
+        .map_err(|_| format!("`{bound}` is not a probability"))?;
+    if !(0.0..=1.0).contains(&bound) {
+        return Err(format!("probability {bound}: valid: a number in [0, 1]"));
+    }
+    if matches!(cmp, Cmp::Eq | Cmp::Ne) {
+        return Err(
+            "a probability can be bounded with <, <=, >= or >, not compared for equality".into(),
+        );
+    }
+    Ok(Expectation::Probability {
+        metric: metric(m)?,
+        inner: inner_cmp,
+        value: whole(v, "a metric's value")?,
+        cmp,
+        bound,
+        confidence,
+    })
+}
+
+/// The confidence after `@`, as a fraction; 100% is refused, as no finite
+/// number of trials reaches it.
+fn parse_confidence(text: &str) -> Result<f64, String> {
+    let c = text.trim().trim_end_matches('%').trim();
+    let pct: f64 = c
+        .parse()
+        .map_err(|_| format!("confidence `{c}` is not a number"))?;
+    if !(50.0..100.0).contains(&pct) {
+        return Err(format!(
+            "confidence {pct}%: valid: at least 50% and below 100%"
+        ));
+    }
+    Ok(pct / 100.0)
+}
+
+/// `STAT(METRIC) OP X`, whose `lhs` has its `(` at `open`.
+fn parse_distribution(lhs: &str, open: usize, cmp: Cmp, rhs: &str) -> Result<Expectation, String> {
+    let name = lhs[..open].trim();
+    let inner = lhs[open + 1..]
+        .strip_suffix(')')
+        .ok_or_else(|| format!("`{lhs}` lacks its closing `)`; {FORMS}"))?;
+    let stat = match name {
+        "p50" => Stat::Quantile(500),
+        "p90" => Stat::Quantile(900),
+        "p99" => Stat::Quantile(990),
+        "p999" => Stat::Quantile(999),
+        "mean" => Stat::Mean,
+        "max" => Stat::Max,
+        other => {
+            return Err(format!(
+                "unknown statistic `{other}`; valid: p50, p90, p99, p999, mean, max"
+            ))
+        }
+    };
+    let value: f64 = rhs
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("`{rhs}` is not a number"))?;
+    Ok(Expectation::Distribution {
+        stat,
+        metric: metric(inner.trim())?,
+        cmp,
+        value,
     })
 }
 

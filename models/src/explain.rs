@@ -113,59 +113,84 @@ pub struct Explanation {
 pub fn explain(model: &Model) -> Explanation {
     let mut summary = Vec::new();
     for (k, voters) in clusters(model).iter().enumerate() {
-        let mut per_dc: Vec<(DcIdx, usize)> = Vec::new();
-        for &c in voters {
-            let dc = model.controllers[c.idx()].dc;
-            match per_dc.iter_mut().find(|(d, _)| *d == dc) {
-                Some((_, n)) => *n += 1,
-                None => per_dc.push((dc, 1)),
-            }
-        }
-        let layout: Vec<String> = per_dc
-            .iter()
-            .map(|(d, n)| format!("{}: {n}", model.dcs[d.idx()].name))
-            .collect();
-        summary.push(format!(
-            "{}KRaft quorum: {} ({}); it needs {} of them",
-            cluster_prefix(model, k),
-            crate::words::count(voters.len() as u64, "voter"),
-            layout.join(", "),
-            voters.len() / 2 + 1
-        ));
+        summary.push(quorum_line(model, k, voters));
     }
     for (ti, t) in model.topics.iter().enumerate() {
-        let observers = model.partitions[t.first_partition as usize]
-            .observers
-            .count_ones();
-        let producer = t.producer.map(|p| &model.producers[p]);
-        summary.push(format!(
-            "{}topic {}: {}, RF={}{}, min.insync.replicas={}, unclean election {}; {}",
-            cluster_prefix(model, topic_cluster(model, TopicIdx(ti as u16))),
-            t.name,
-            crate::words::count(t.partitions as u64, "partition"),
-            t.rf,
-            if observers > 0 {
-                format!(
-                    " + {} (promotion: {})",
-                    crate::words::count(observers as u64, "observer"),
-                    policy_name(t.promotion)
-                )
-            } else {
-                String::new()
-            },
-            t.min_isr,
-            if t.unclean { "on" } else { "off" },
-            match producer {
-                Some(p) => format!(
-                    "producer {} in {} with acks={}",
-                    p.name,
-                    model.dcs[p.dc.idx()].name,
-                    acks_name(p.acks)
-                ),
-                None => "no producer (read as acks=all)".to_string(),
-            }
-        ));
+        summary.push(topic_line(model, ti, t));
     }
+    let mut domains = power_loss_domains(model);
+    domains.extend(mirror_domains(model));
+    Explanation {
+        scenario: model.name.clone(),
+        file: model.file.clone(),
+        summary,
+        domains,
+    }
+}
+
+/// The summary line of cluster `k`'s quorum: its voters per DC, so that a
+/// reader sees which DC's loss takes the majority.
+fn quorum_line(model: &Model, k: usize, voters: &[ControllerIdx]) -> String {
+    let mut per_dc: Vec<(DcIdx, usize)> = Vec::new();
+    for &c in voters {
+        let dc = model.controllers[c.idx()].dc;
+        match per_dc.iter_mut().find(|(d, _)| *d == dc) {
+            Some((_, n)) => *n += 1,
+            None => per_dc.push((dc, 1)),
+        }
+    }
+    let layout: Vec<String> = per_dc
+        .iter()
+        .map(|(d, n)| format!("{}: {n}", model.dcs[d.idx()].name))
+        .collect();
+    format!(
+        "{}KRaft quorum: {} ({}); it needs {} of them",
+        cluster_prefix(model, k),
+        crate::words::count(voters.len() as u64, "voter"),
+        layout.join(", "),
+        voters.len() / 2 + 1
+    )
+}
+
+/// The summary line of topic `ti`: the settings the verdicts depend on
+/// (RF, observers, min.insync.replicas, the producer's acks).
+fn topic_line(model: &Model, ti: usize, t: &TopicSpec) -> String {
+    let observers = model.partitions[t.first_partition as usize]
+        .observers
+        .count_ones();
+    let producer = t.producer.map(|p| &model.producers[p]);
+    format!(
+        "{}topic {}: {}, RF={}{}, min.insync.replicas={}, unclean election {}; {}",
+        cluster_prefix(model, topic_cluster(model, TopicIdx(ti as u16))),
+        t.name,
+        crate::words::count(t.partitions as u64, "partition"),
+        t.rf,
+        if observers > 0 {
+            format!(
+                " + {} (promotion: {})",
+                crate::words::count(observers as u64, "observer"),
+                policy_name(t.promotion)
+            )
+        } else {
+            String::new()
+        },
+        t.min_isr,
+        if t.unclean { "on" } else { "off" },
+        match producer {
+            Some(p) => format!(
+                "producer {} in {} with acks={}",
+                p.name,
+                model.dcs[p.dc.idx()].name,
+                acks_name(p.acks)
+            ),
+            None => "no producer (read as acks=all)".to_string(),
+        }
+    )
+}
+
+/// One judged domain per distinct set of members a power loss can take;
+/// the other names of the same set become its aliases, judged once.
+fn power_loss_domains(model: &Model) -> Vec<DomainReport> {
     let mut domains: Vec<DomainReport> = Vec::new();
     let mut index = Index::new(model);
     // Domains with the same brokers, controllers and DCs are one domain
@@ -190,13 +215,7 @@ pub fn explain(model: &Model) -> Explanation {
         let fault = FaultKind::PowerLoss(target);
         domains.push(judge(&mut index, label, fault, brokers, controllers, dcs));
     }
-    domains.extend(mirror_domains(model));
-    Explanation {
-        scenario: model.name.clone(),
-        file: model.file.clone(),
-        summary,
-        domains,
-    }
+    domains
 }
 
 /// One domain per mirror between clusters: a stopped mirror.
@@ -701,6 +720,30 @@ fn topics_to_judge(model: &Model, touched: &[u32], dcs: &[DcIdx]) -> Vec<usize> 
     out
 }
 
+/// One topic the domain's loss was judged for, in the order judged.
+enum Judged {
+    /// A mirror's copy: no producer writes it, only a note (if the domain
+    /// holds part of it).
+    Copy(Option<String>),
+    /// A producer-written topic `ti` of cluster `k`.
+    Written {
+        ti: usize,
+        k: usize,
+        v: TopicVerdict,
+    },
+}
+
+/// The writes question over every judged topic, before any failover: the
+/// verdict, why (topic by topic, in order), and what failover needs.
+struct WritesVerdict {
+    writes: Writes,
+    why: Vec<String>,
+    stopped_clusters: Vec<usize>,
+    stopped_topics: Vec<usize>,
+    /// Some topic's producer dies with the domain: nothing moves writes.
+    dead: bool,
+}
+
 fn judge(
     index: &mut Index,
     label: String,
@@ -728,54 +771,15 @@ fn judge(
         short: &short,
         quorum: &quorum,
     };
-    let (mut writes, mut loss) = (Writes::StayAvailable, Loss::Cannot);
-    let (mut writes_why, mut loss_why): (Vec<String>, Vec<String>) = (vec![], vec![]);
-    let (mut stopped_clusters, mut stopped_topics, mut dead) = (vec![], vec![], false);
-    for ti in topics_to_judge(model, &touched, &dcs) {
-        let t = &model.topics[ti];
-        if let Some(mo) = t.mirror_of {
-            writes_why.extend(mirror_topic_note(&lost, t, mo.mirror));
-            continue;
-        }
-        let k = topic_cluster(model, TopicIdx(ti as u16));
-        let v = judge_topic(&lost, ti, quorum[k].3);
-        writes_why.extend(v.notes);
-        dead |= v.dead;
-        if let Some(why) = v.stop {
-            writes = Writes::Stop;
-            stopped_clusters.push(k);
-            stopped_topics.push(ti);
-            writes_why.push(format!("topic {}: {why}", t.name));
-        } else if v.touched {
-            writes_why.push(format!(
-                "topic {}: every partition keeps at least min.insync.replicas={} in-sync replica(s) and a leader outside {short}{}",
-                t.name,
-                t.min_isr,
-                if quorum[k].3 { "; the quorum fences the lost ones" } else { "" }
-            ));
-        }
-        if let Some(why) = v.loss {
-            loss = Loss::Can;
-            loss_why.push(format!("topic {}: {why}", t.name));
-        }
-    }
-    // Failovers move the writes of live producers only.
-    if writes == Writes::Stop && !dead {
-        if let Some((why, data)) = runbook_failover(&lost, &stopped_clusters) {
-            writes = Writes::FailOver;
-            writes_why.push(why);
-            loss = Loss::Can;
-            loss_why.push(data);
-        } else if let Some(whys) = producers_fail_over(&lost, &stopped_topics) {
-            writes = Writes::FailOver;
-            writes_why.extend(whys);
-        }
-    }
+    let judged = judge_topics(&lost);
+    let mut w = writes_verdict(&lost, &judged);
+    let (mut loss, mut loss_why) = loss_verdict(model, &judged);
+    fail_over(&lost, &mut w, &mut loss, &mut loss_why);
     for b in &brokers {
         index.member[b.idx()] = false;
     }
-    if writes_why.is_empty() {
-        writes_why.push(format!("no in-sync replica is in {short}"));
+    if w.why.is_empty() {
+        w.why.push(format!("no in-sync replica is in {short}"));
     }
     if loss == Loss::Cannot {
         loss_why.push(cannot_lose_why(model, &short));
@@ -795,11 +799,103 @@ fn judge(
         controllers,
         dcs,
         quorum,
-        writes,
-        writes_why: writes_why.join("; "),
+        writes: w.writes,
+        writes_why: w.why.join("; "),
         loss,
         loss_why: loss_why.join("; "),
         producers_lost,
+    }
+}
+
+/// Judges every topic the domain can affect once, so that the writes and
+/// the loss questions read the same verdicts.
+fn judge_topics(lost: &Lost) -> Vec<Judged> {
+    let model = lost.model;
+    topics_to_judge(model, lost.touched, lost.dcs)
+        .into_iter()
+        .map(|ti| {
+            let t = &model.topics[ti];
+            if let Some(mo) = t.mirror_of {
+                return Judged::Copy(mirror_topic_note(lost, t, mo.mirror));
+            }
+            let k = topic_cluster(model, TopicIdx(ti as u16));
+            let v = judge_topic(lost, ti, lost.quorum[k].3);
+            Judged::Written { ti, k, v }
+        })
+        .collect()
+}
+
+/// Do writes stay available? Stop if any topic's stop; the why names each
+/// topic the domain touches, in the order judged.
+fn writes_verdict(lost: &Lost, judged: &[Judged]) -> WritesVerdict {
+    let (model, short) = (lost.model, lost.short);
+    let mut w = WritesVerdict {
+        writes: Writes::StayAvailable,
+        why: vec![],
+        stopped_clusters: vec![],
+        stopped_topics: vec![],
+        dead: false,
+    };
+    for j in judged {
+        let (ti, k, v) = match j {
+            Judged::Copy(note) => {
+                w.why.extend(note.clone());
+                continue;
+            }
+            Judged::Written { ti, k, v } => (*ti, *k, v),
+        };
+        let t = &model.topics[ti];
+        w.why.extend(v.notes.iter().cloned());
+        w.dead |= v.dead;
+        if let Some(why) = &v.stop {
+            w.writes = Writes::Stop;
+            w.stopped_clusters.push(k);
+            w.stopped_topics.push(ti);
+            w.why.push(format!("topic {}: {why}", t.name));
+        } else if v.touched {
+            w.why.push(format!(
+                "topic {}: every partition keeps at least min.insync.replicas={} in-sync replica(s) and a leader outside {short}{}",
+                t.name,
+                t.min_isr,
+                if lost.quorum[k].3 { "; the quorum fences the lost ones" } else { "" }
+            ));
+        }
+    }
+    w
+}
+
+/// Can acknowledged writes be lost? Yes if any topic's can, each named in
+/// the order judged (before any failover adds mirror lag).
+fn loss_verdict(model: &Model, judged: &[Judged]) -> (Loss, Vec<String>) {
+    let mut loss = Loss::Cannot;
+    let mut why = vec![];
+    for j in judged {
+        if let Judged::Written { ti, v, .. } = j {
+            if let Some(w) = &v.loss {
+                loss = Loss::Can;
+                why.push(format!("topic {}: {w}", model.topics[*ti].name));
+            }
+        }
+    }
+    (loss, why)
+}
+
+/// Does a failover move the stopped writes? A runbook failing the stopped
+/// cluster over to a healthy one does, and can lose what was not yet
+/// mirrored; else producers that move to another DC may. Failovers move
+/// the writes of live producers only.
+fn fail_over(lost: &Lost, w: &mut WritesVerdict, loss: &mut Loss, loss_why: &mut Vec<String>) {
+    if w.writes != Writes::Stop || w.dead {
+        return;
+    }
+    if let Some((why, data)) = runbook_failover(lost, &w.stopped_clusters) {
+        w.writes = Writes::FailOver;
+        w.why.push(why);
+        *loss = Loss::Can;
+        loss_why.push(data);
+    } else if let Some(whys) = producers_fail_over(lost, &w.stopped_topics) {
+        w.writes = Writes::FailOver;
+        w.why.extend(whys);
     }
 }
 
@@ -824,12 +920,22 @@ impl Explanation {
         crate::error::printable(&self.render_raw())
     }
 
+    /// The report as written, names raw: `render` makes it printable in
+    /// one place rather than at every name.
     fn render_raw(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "{} ({})", self.scenario, self.file);
         for line in &self.summary {
             let _ = writeln!(s, "  {line}");
         }
+        self.write_table(&mut s);
+        self.write_in_short(&mut s);
+        self.write_why(&mut s);
+        s
+    }
+
+    /// The table: one row per domain, its three answers in columns.
+    fn write_table(&self, s: &mut String) {
         let _ = writeln!(
             s,
             "\nIf one failure domain is lost (from a healthy cluster, nothing else failing):\n"
@@ -860,6 +966,11 @@ impl Explanation {
                 }
             );
         }
+    }
+
+    /// The domains behind each bad answer, listed so that a reader who
+    /// stops here knows what to fix.
+    fn write_in_short(&self, s: &mut String) {
         let list = |pick: &dyn Fn(&DomainReport) -> bool| -> String {
             let names: Vec<&str> = self
                 .domains
@@ -891,6 +1002,10 @@ impl Explanation {
             "  acknowledged writes can be lost with: {}",
             list(&|d| d.loss == Loss::Can)
         );
+    }
+
+    /// Per domain, the reasons behind each answer.
+    fn write_why(&self, s: &mut String) {
         let _ = writeln!(s, "\nWhy:");
         for d in &self.domains {
             let _ = writeln!(s, "\n  {}", d.label);
@@ -922,6 +1037,5 @@ impl Explanation {
                 );
             }
         }
-        s
     }
 }

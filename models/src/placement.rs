@@ -206,6 +206,46 @@ pub mod constraints {
                 "a placement needs at least one replicas entry (the sync replicas)",
             ));
         }
+        let per_rack = replicas_per_rack(p, brokers_by_rack)?;
+        racks_have_room(&per_rack, brokers_by_rack)?;
+        let sync: usize = p.replicas.iter().map(|g| g.count as usize).sum();
+        let observers: usize = p.observers.iter().map(|g| g.count as usize).sum();
+        if sync + observers > max_replicas {
+            return Err(rule(
+                "replicas",
+                format!(
+                    "{} and {}: at most {max_replicas} in all are supported",
+                    crate::words::count(sync as u64, "replica"),
+                    crate::words::count(observers as u64, "observer")
+                ),
+            ));
+        }
+        if p.version == 1 && p.observer_promotion_policy.is_some() {
+            return Err(rule(
+                "observer_promotion_policy",
+                "version 1 never promotes observers (Confluent ignores observerPromotionPolicy unless the \
+                 placement is version 2); set version: 2, or remove the policy",
+            ));
+        }
+        let policy = match (p.version, p.observer_promotion_policy) {
+            (2, Some(policy)) => policy,
+            (2, None) if observers > 0 => PromotionPolicy::UnderMinIsr,
+            _ => PromotionPolicy::LeaderIsObserver,
+        };
+        Ok(Resolved {
+            sync,
+            observers,
+            policy,
+        })
+    }
+
+    /// Replicas and observers placed in each rack, after the rules of each
+    /// group: a count of at least 1, each rack once per list, and a rack
+    /// some broker is in.
+    fn replicas_per_rack<'a>(
+        p: &'a ReplicaPlacement,
+        brokers_by_rack: &BTreeMap<&str, Vec<u32>>,
+    ) -> Result<BTreeMap<&'a str, u32>, RuleError> {
         let mut per_rack: BTreeMap<&str, u32> = BTreeMap::new();
         for (kind, list) in [("replicas", &p.replicas), ("observers", &p.observers)] {
             let mut seen: Vec<&str> = Vec::new();
@@ -245,7 +285,16 @@ pub mod constraints {
                 *n = n.saturating_add(g.count);
             }
         }
-        for (rack, need) in &per_rack {
+        Ok(per_rack)
+    }
+
+    /// Refuses a rack given more replicas and observers than it has
+    /// brokers: two replicas of a partition never share a broker.
+    fn racks_have_room(
+        per_rack: &BTreeMap<&str, u32>,
+        brokers_by_rack: &BTreeMap<&str, Vec<u32>>,
+    ) -> Result<(), RuleError> {
+        for (rack, need) in per_rack {
             let have = brokers_by_rack[rack].len() as u32;
             if *need > have {
                 return Err(rule(
@@ -258,35 +307,7 @@ pub mod constraints {
                 ));
             }
         }
-        let sync: usize = p.replicas.iter().map(|g| g.count as usize).sum();
-        let observers: usize = p.observers.iter().map(|g| g.count as usize).sum();
-        if sync + observers > max_replicas {
-            return Err(rule(
-                "replicas",
-                format!(
-                    "{} and {}: at most {max_replicas} in all are supported",
-                    crate::words::count(sync as u64, "replica"),
-                    crate::words::count(observers as u64, "observer")
-                ),
-            ));
-        }
-        if p.version == 1 && p.observer_promotion_policy.is_some() {
-            return Err(rule(
-                "observer_promotion_policy",
-                "version 1 never promotes observers (Confluent ignores observerPromotionPolicy unless the \
-                 placement is version 2); set version: 2, or remove the policy",
-            ));
-        }
-        let policy = match (p.version, p.observer_promotion_policy) {
-            (2, Some(policy)) => policy,
-            (2, None) if observers > 0 => PromotionPolicy::UnderMinIsr,
-            _ => PromotionPolicy::LeaderIsObserver,
-        };
-        Ok(Resolved {
-            sync,
-            observers,
-            policy,
-        })
+        Ok(())
     }
 
     /// One replica list per partition: sync replicas in the order of the

@@ -232,17 +232,7 @@ where
                     .with_min_len(16)
                     .map(|offset| {
                         let trial = start + offset as u64;
-                        if trial > failed.load(Ordering::Relaxed) {
-                            return None;
-                        }
-                        let slot = rayon::current_thread_index().unwrap_or(0) % worlds.len();
-                        let mut guard = worlds[slot].lock().unwrap_or_else(|e| e.into_inner());
-                        let world = guard.get_or_insert_with(&init);
-                        let outcome = run(world, trial);
-                        drop(guard);
-                        if outcome.is_err() {
-                            failed.fetch_min(trial, Ordering::Relaxed);
-                        }
+                        let outcome = run_on_own_world(&worlds, &init, &run, &failed, trial)?;
                         let done = pending.fetch_add(1, Ordering::Relaxed) + 1;
                         if done.is_multiple_of(64) {
                             progress(64);
@@ -251,22 +241,56 @@ where
                     }),
             )
         });
-        buffer.clear();
-        for r in results.drain(..) {
-            match r {
-                Some(Ok(o)) => buffer.push(o),
-                // Every trial below the lowest failure ran, so the first
-                // error in trial order is that failure.
-                Some(Err(e)) => return Err(e.into()),
-                None => {}
-            }
-        }
+        outcomes_in_order(&mut results, &mut buffer)?;
         sink(&mut buffer)?;
         start = end;
     }
     let rest = pending.load(Ordering::Relaxed) % 64;
     if rest > 0 {
         progress(rest);
+    }
+    Ok(())
+}
+
+/// Runs `trial` on the calling thread's world (built on first use), or
+/// skips it (`None`) when a lower-numbered trial already failed: its
+/// outcome could not change the error the run stops with.
+fn run_on_own_world<W, O>(
+    worlds: &[Mutex<Option<W>>],
+    init: &impl Fn() -> W,
+    run: &impl Fn(&mut W, u64) -> Result<O, RunnerError>,
+    failed: &AtomicU64,
+    trial: u64,
+) -> Option<Result<O, RunnerError>> {
+    if trial > failed.load(Ordering::Relaxed) {
+        return None;
+    }
+    let slot = rayon::current_thread_index().unwrap_or(0) % worlds.len();
+    let mut guard = worlds[slot].lock().unwrap_or_else(|e| e.into_inner());
+    let world = guard.get_or_insert_with(init);
+    let outcome = run(world, trial);
+    drop(guard);
+    if outcome.is_err() {
+        failed.fetch_min(trial, Ordering::Relaxed);
+    }
+    Some(outcome)
+}
+
+/// Moves a chunk's outcomes, in trial order, from `results` into
+/// `buffer`, or returns its first error in trial order: every trial below
+/// the lowest failure ran, so that error is the lowest failure's, the
+/// same whatever the thread count.
+fn outcomes_in_order<O>(
+    results: &mut Vec<Option<Result<O, RunnerError>>>,
+    buffer: &mut Vec<O>,
+) -> Result<(), RunnerError> {
+    buffer.clear();
+    for r in results.drain(..) {
+        match r {
+            Some(Ok(o)) => buffer.push(o),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
     }
     Ok(())
 }

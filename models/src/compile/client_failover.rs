@@ -121,24 +121,7 @@ fn target_topic(
 ) -> Result<TopicIdx, ScenarioError> {
     let field = format!("{f}.to_cluster");
     let needle = format!("\"{}\"", fo.to_cluster);
-    let Some(declared) = &clusters.declared else {
-        return Err(c.err(
-            field,
-            &needle,
-            "a producer fails over to another cluster; this scenario has one (declare `clusters`)",
-        ));
-    };
-    let to = declared
-        .iter()
-        .position(|k| k.name == fo.to_cluster)
-        .ok_or_else(|| {
-            c.unknown(
-                field.clone(),
-                &needle,
-                format!("cluster \"{}\"", fo.to_cluster),
-                declared.iter().map(|k| format!("\"{}\"", k.name)),
-            )
-        })?;
+    let to = target_cluster(c, &field, &needle, fo, clusters)?;
     let home = &topics.specs[pr.topic.idx()];
     if topics.cluster[pr.topic.idx()] == to {
         return Err(c.err(
@@ -182,6 +165,35 @@ fn target_topic(
         ));
     }
     Ok(TopicIdx(t as u16))
+}
+
+/// The index of `fo.to_cluster` among the declared clusters; a scenario
+/// without `clusters` has only the producer's own to fail over to.
+fn target_cluster(
+    c: &Checker,
+    field: &str,
+    needle: &str,
+    fo: &ClientFailover,
+    clusters: &Clusters,
+) -> Result<usize, ScenarioError> {
+    let Some(declared) = &clusters.declared else {
+        return Err(c.err(
+            field,
+            needle,
+            "a producer fails over to another cluster; this scenario has one (declare `clusters`)",
+        ));
+    };
+    declared
+        .iter()
+        .position(|k| k.name == fo.to_cluster)
+        .ok_or_else(|| {
+            c.unknown(
+                field,
+                needle,
+                format!("cluster \"{}\"", fo.to_cluster),
+                declared.iter().map(|k| format!("\"{}\"", k.name)),
+            )
+        })
 }
 
 /// A guest and the host producer of its target share one flow per

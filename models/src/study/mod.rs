@@ -294,6 +294,13 @@ fn check(study: &Study, src: &Source) -> Result<(), ScenarioError> {
                 .into(),
         ));
     }
+    check_faults(study, src)?;
+    check_classes(study, src)
+}
+
+/// Each fault scenario's rate and durations, and names that tell them
+/// apart (a report names faults, and two alike would be one).
+fn check_faults(study: &Study, src: &Source) -> Result<(), ScenarioError> {
     for (i, f) in study.faults.iter().enumerate() {
         // A bound the per-year arithmetic carries exactly: past a million
         // incidents a year (one every 32 s) a study is no longer about
@@ -323,6 +330,12 @@ fn check(study: &Study, src: &Source) -> Result<(), ScenarioError> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Each class's names and breach probability: a probability outside
+/// [0, 1] could never be met or never be missed.
+fn check_classes(study: &Study, src: &Source) -> Result<(), ScenarioError> {
     for (i, c) in study.classes.iter().enumerate() {
         if study.classes[..i].iter().any(|d| d.name == c.name) {
             return Err(invalid(

@@ -102,12 +102,6 @@ fn place(
             FaultKind::Crash(t)
         }
     };
-    let others = |inside: &[String]| -> Vec<String> {
-        all_dcs(base)
-            .into_iter()
-            .filter(|d| !inside.contains(d))
-            .collect()
-    };
     Ok(match case.domain {
         Domain::Broker => Ok((
             vec![lose(Target::AnyOf(
@@ -125,45 +119,64 @@ fn place(
             vec![lose(Target::Region(p.region.clone()))],
             format!("region {}", p.region),
         )),
-        Domain::DcIsolation => {
-            let cut = p.dcs.iter().find(|d| **d != p.dc).unwrap_or(&p.dc).clone();
-            let rest = others(std::slice::from_ref(&cut));
-            if rest.is_empty() {
-                Err("one DC only: there is nothing to cut it from".to_string())
-            } else {
-                Ok((
-                    vec![FaultKind::Partition(vec![cut.clone()], rest)],
-                    format!("DC {cut} cut from every other DC"),
-                ))
-            }
-        }
-        Domain::RegionIsolation => {
-            let inside = region_dcs(base, &p.region);
-            let rest = others(&inside);
-            if rest.is_empty() {
-                Err("one region only: there is no other region to cut it from".to_string())
-            } else {
-                Ok((
-                    vec![FaultKind::Partition(inside, rest)],
-                    format!("region {} cut from every other region", p.region),
-                ))
-            }
-        }
-        Domain::ReplicatorDown => {
-            if base.mirrors.is_empty() {
-                Err("no replicator: nothing to stop".to_string())
-            } else {
-                let names: Vec<String> = base.mirrors.iter().map(|m| m.name.clone()).collect();
-                Ok((
-                    names
-                        .iter()
-                        .map(|n| FaultKind::MirrorStopped(n.clone()))
-                        .collect(),
-                    format!("mirrors {} stopped", names.join(", ")),
-                ))
-            }
-        }
+        Domain::DcIsolation => dc_isolation(base, &p),
+        Domain::RegionIsolation => region_isolation(base, &p),
+        Domain::ReplicatorDown => replicators_down(base),
     })
+}
+
+/// The DCs of `base` not in `inside`: the other side of a cut.
+fn other_dcs(base: &Scenario, inside: &[String]) -> Vec<String> {
+    all_dcs(base)
+        .into_iter()
+        .filter(|d| !inside.contains(d))
+        .collect()
+}
+
+/// A DC of the primary cut from every other DC: one other than the first
+/// producer's where the primary has several.
+fn dc_isolation(base: &Scenario, p: &Primary) -> Result<(Vec<FaultKind>, String), String> {
+    let cut = p.dcs.iter().find(|d| **d != p.dc).unwrap_or(&p.dc).clone();
+    let rest = other_dcs(base, std::slice::from_ref(&cut));
+    if rest.is_empty() {
+        Err("one DC only: there is nothing to cut it from".to_string())
+    } else {
+        Ok((
+            vec![FaultKind::Partition(vec![cut.clone()], rest)],
+            format!("DC {cut} cut from every other DC"),
+        ))
+    }
+}
+
+/// The primary's region cut from every other region.
+fn region_isolation(base: &Scenario, p: &Primary) -> Result<(Vec<FaultKind>, String), String> {
+    let inside = region_dcs(base, &p.region);
+    let rest = other_dcs(base, &inside);
+    if rest.is_empty() {
+        Err("one region only: there is no other region to cut it from".to_string())
+    } else {
+        Ok((
+            vec![FaultKind::Partition(inside, rest)],
+            format!("region {} cut from every other region", p.region),
+        ))
+    }
+}
+
+/// Every mirror of `base` stopped at once: a replicator down stops all
+/// the copying it does.
+fn replicators_down(base: &Scenario) -> Result<(Vec<FaultKind>, String), String> {
+    if base.mirrors.is_empty() {
+        Err("no replicator: nothing to stop".to_string())
+    } else {
+        let names: Vec<String> = base.mirrors.iter().map(|m| m.name.clone()).collect();
+        Ok((
+            names
+                .iter()
+                .map(|n| FaultKind::MirrorStopped(n.clone()))
+                .collect(),
+            format!("mirrors {} stopped", names.join(", ")),
+        ))
+    }
 }
 
 /// The study's workload on `base`'s producers and topics.
