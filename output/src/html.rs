@@ -113,9 +113,45 @@ pub fn warnings_box(warnings: &[String]) -> String {
     h
 }
 
-/// Renders the page.
+/// Renders the page: the head, the summary, the charts, each scenario,
+/// provenance and the files, one function per section.
 pub fn report_html(page: &ReportPage<'_>) -> String {
     let mut h = String::new();
+    page_head(&mut h, page);
+    summary_section(&mut h, page);
+    if !page.charts.is_empty() {
+        h.push_str("<h2>Charts</h2>\n");
+        for c in &page.charts {
+            h.push_str(&figure(c));
+        }
+    }
+
+    if page.scenarios.iter().any(|s| s.timeline.is_some()) {
+        h.push_str(
+            "<p class=\"note\">Each scenario below shows its topology (brokers coloured by what \
+             they hold of every topic, with clusters, clients and mirrors) and the timeline of its worst trial: faults, brokers \
+             (green up, amber fenced, red down), controllers (dark green: active, from an election \
+             on), partition 0's ISR size and the records between its log end and high watermark, \
+             and the share of partitions producers can write and consumers can read. Vertical \
+             lines mark fault starts and ends.</p>\n",
+        );
+    }
+    for (i, s) in page.scenarios.iter().enumerate() {
+        scenario_section(&mut h, page, i, s);
+    }
+
+    if let Some(p) = page.provenance {
+        h.push_str(&p.to_html());
+    }
+
+    files_section(&mut h, page);
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+/// The document head and title, the provenance line, the warnings and the
+/// introduction.
+fn page_head(h: &mut String, page: &ReportPage<'_>) {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -140,7 +176,10 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
     for p in &page.intro {
         let _ = writeln!(h, "<p>{}</p>", escape(p));
     }
+}
 
+/// The summary tables, scrolling in their box, and how to read them.
+fn summary_section(h: &mut String, page: &ReportPage<'_>) {
     h.push_str("<h2>Summary</h2>\n");
     // Wide tables scroll inside their box instead of widening the page.
     h.push_str("<div class=\"wide\">\n");
@@ -157,76 +196,61 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
          in decimal GB. Every metric, with mean, p50, p90 and the worst trials to replay, is \
          under each scenario below and in summary.json.</p>\n",
     );
+}
 
-    if !page.charts.is_empty() {
-        h.push_str("<h2>Charts</h2>\n");
-        for c in &page.charts {
-            h.push_str(&figure(c));
-        }
-    }
-
-    if page.scenarios.iter().any(|s| s.timeline.is_some()) {
-        h.push_str(
-            "<p class=\"note\">Each scenario below shows its topology (brokers coloured by what \
-             they hold of every topic, with clusters, clients and mirrors) and the timeline of its worst trial: faults, brokers \
-             (green up, amber fenced, red down), controllers (dark green: active, from an election \
-             on), partition 0's ISR size and the records between its log end and high watermark, \
-             and the share of partitions producers can write and consumers can read. Vertical \
-             lines mark fault starts and ends.</p>\n",
-        );
-    }
-    for (i, s) in page.scenarios.iter().enumerate() {
-        let _ = writeln!(
-            h,
-            "<h2 id=\"scenario-{i}\"><span class=\"sw\" style=\"background:{}\"></span>{}</h2>",
-            colour_hex(i),
-            escape(&s.name)
-        );
-        let _ = writeln!(
-            h,
-            "<p>{}<br><span class=\"note\">from <code>{}</code></span></p>",
-            escape(&s.description),
-            escape(&s.file)
-        );
-        if let Some(summary) = page.summaries.get(i) {
-            if !summary.notes.is_empty() {
-                h.push_str("<p class=\"note\">What the model simplifies here:</p>\n<ul class=\"model-notes\">\n");
-                for n in &summary.notes {
-                    let _ = writeln!(h, "<li>{}</li>", escape(n));
-                }
-                h.push_str("</ul>\n");
+/// Scenario `i`: its heading, description, model notes, every metric, its
+/// topology and DOT file, the timeline of its worst trial and how to replay
+/// it.
+fn scenario_section(h: &mut String, page: &ReportPage<'_>, i: usize, s: &ScenarioSection) {
+    let _ = writeln!(
+        h,
+        "<h2 id=\"scenario-{i}\"><span class=\"sw\" style=\"background:{}\"></span>{}</h2>",
+        colour_hex(i),
+        escape(&s.name)
+    );
+    let _ = writeln!(
+        h,
+        "<p>{}<br><span class=\"note\">from <code>{}</code></span></p>",
+        escape(&s.description),
+        escape(&s.file)
+    );
+    if let Some(summary) = page.summaries.get(i) {
+        if !summary.notes.is_empty() {
+            h.push_str("<p class=\"note\">What the model simplifies here:</p>\n<ul class=\"model-notes\">\n");
+            for n in &summary.notes {
+                let _ = writeln!(h, "<li>{}</li>", escape(n));
             }
-            h.push_str("<details><summary>every metric</summary>\n");
-            h.push_str(&metric_table(summary));
-            h.push_str("</details>\n");
+            h.push_str("</ul>\n");
         }
-        if let Some(t) = &s.topology {
-            h.push_str(&figure(t));
-        }
-        if let Some(dot) = &s.dot_file {
-            let _ = writeln!(
-                h,
-                "<p class=\"note\">The containment graph as Graphviz DOT: \
-                 <a href=\"{0}\">{0}</a> (<code>dot -Tsvg {0}</code>).</p>",
-                escape(dot)
-            );
-        }
-        if let Some(t) = &s.timeline {
-            h.push_str(&figure(t));
-        }
-        if let Some(cmd) = &s.replay_command {
-            let _ = writeln!(
-                h,
-                "<p class=\"note\">Replay this trial: <code>{}</code></p>",
-                escape(cmd)
-            );
-        }
+        h.push_str("<details><summary>every metric</summary>\n");
+        h.push_str(&metric_table(summary));
+        h.push_str("</details>\n");
     }
-
-    if let Some(p) = page.provenance {
-        h.push_str(&p.to_html());
+    if let Some(t) = &s.topology {
+        h.push_str(&figure(t));
     }
+    if let Some(dot) = &s.dot_file {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">The containment graph as Graphviz DOT: \
+             <a href=\"{0}\">{0}</a> (<code>dot -Tsvg {0}</code>).</p>",
+            escape(dot)
+        );
+    }
+    if let Some(t) = &s.timeline {
+        h.push_str(&figure(t));
+    }
+    if let Some(cmd) = &s.replay_command {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Replay this trial: <code>{}</code></p>",
+            escape(cmd)
+        );
+    }
+}
 
+/// The list of files written next to the page (nothing when none).
+fn files_section(h: &mut String, page: &ReportPage<'_>) {
     if !page.files.is_empty() {
         h.push_str("<h2>Files</h2>\n<ul>\n");
         for (name, what) in &page.files {
@@ -239,8 +263,6 @@ pub fn report_html(page: &ReportPage<'_>) -> String {
         }
         h.push_str("</ul>\n");
     }
-    h.push_str("</body>\n</html>\n");
-    h
 }
 
 fn figure(c: &ChartRef) -> String {

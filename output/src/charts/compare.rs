@@ -19,88 +19,115 @@ pub fn compare_charts(
     runs: &[ScenarioRun],
     summaries: &[ScenarioSummary],
 ) -> Result<Vec<Chart>, ChartError> {
+    // The tails first: P(X > x) on a log axis, where a 1% tail is a
+    // decade of its own rather than the top line of a CDF.
+    let mut charts = tail_charts(runs)?;
+    charts.push(rto_cdf_chart(runs)?);
+    charts.push(p_loss_chart(runs, summaries)?);
+    charts.push(dup_skip_chart(runs, summaries)?);
+    charts.push(cost_chart(runs, summaries)?);
+    Ok(charts)
+}
+
+/// The values of metric `m` in every trial of each run, named by run: what
+/// an exceedance chart plots.
+fn per_trial(runs: &[ScenarioRun], m: Metric) -> Vec<(String, Vec<u64>)> {
+    runs.iter()
+        .map(|r| {
+            (
+                r.name.clone(),
+                r.trials.iter().map(|(_, o)| o.get(m)).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The exceedance charts of loss, RPO and write outage, in that order.
+fn tail_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, ChartError> {
+    Ok(vec![
+        exceedance_chart(
+            "loss-exceedance",
+            "Acknowledged records lost per trial",
+            "acknowledged records lost in the trial (records)",
+            &per_trial(runs, Metric::AckedLostRecords),
+        )?,
+        exceedance_chart_scaled(
+            "rpo-exceedance",
+            "RPO per trial",
+            "rpo: age of the oldest lost acknowledged record (s)",
+            &per_trial(runs, Metric::RpoMs),
+            1000.0,
+        )?,
+        exceedance_chart_scaled(
+            "write-outage-exceedance",
+            "Longest write outage per trial (write RTO)",
+            "max_write_outage (s)",
+            &per_trial(runs, Metric::MaxWriteOutageMs),
+            1000.0,
+        )?,
+    ])
+}
+
+/// Metric `m` of every trial divided by `div`, one CDF series per run in
+/// the run's colour.
+fn cdf_series(runs: &[ScenarioRun], m: Metric, div: f64) -> Vec<super::Series> {
+    runs.iter()
+        .enumerate()
+        .map(|(i, r)| super::Series {
+            colour: colour(i),
+            values: r
+                .trials
+                .iter()
+                .map(|(_, o)| o.get(m) as f64 / div)
+                .collect(),
+        })
+        .collect()
+}
+
+/// The CDFs of the longest write and read outage, side by side.
+fn rto_cdf_chart(runs: &[ScenarioRun]) -> Result<Chart, ChartError> {
     let named: Vec<(String, RGBColor)> = runs
         .iter()
         .enumerate()
         .map(|(i, r)| (r.name.clone(), colour(i)))
         .collect();
-    let values = |m: Metric, div: f64| -> Vec<super::Series> {
-        runs.iter()
-            .enumerate()
-            .map(|(i, r)| super::Series {
-                colour: colour(i),
-                values: r
-                    .trials
-                    .iter()
-                    .map(|(_, o)| o.get(m) as f64 / div)
-                    .collect(),
-            })
-            .collect()
-    };
-    let stat = |i: usize, m: Metric| summaries.get(i).and_then(|s| s.metric(m)).cloned();
-    let mut charts = Vec::new();
-
-    // The tails first: P(X > x) on a log axis, where a 1% tail is a
-    // decade of its own rather than the top line of a CDF.
-    let per_trial = |m: Metric| -> Vec<(String, Vec<u64>)> {
-        runs.iter()
-            .map(|r| {
-                (
-                    r.name.clone(),
-                    r.trials.iter().map(|(_, o)| o.get(m)).collect(),
-                )
-            })
-            .collect()
-    };
-    charts.push(exceedance_chart(
-        "loss-exceedance",
-        "Acknowledged records lost per trial",
-        "acknowledged records lost in the trial (records)",
-        &per_trial(Metric::AckedLostRecords),
-    )?);
-    charts.push(exceedance_chart_scaled(
-        "rpo-exceedance",
-        "RPO per trial",
-        "rpo: age of the oldest lost acknowledged record (s)",
-        &per_trial(Metric::RpoMs),
-        1000.0,
-    )?);
-    charts.push(exceedance_chart_scaled(
-        "write-outage-exceedance",
-        "Longest write outage per trial (write RTO)",
-        "max_write_outage (s)",
-        &per_trial(Metric::MaxWriteOutageMs),
-        1000.0,
-    )?);
-
-    charts.push(render(
+    render(
         "rto-cdf",
         "Longest write and read outage per trial (the RTO), in seconds: the fraction of trials \
          whose longest outage was at most x.",
         (1200, 520),
         &Panels {
             title: "Write and read outage (RTO)".into(),
-            legend: named.clone(),
+            legend: named,
             panels: vec![
                 Panel::Cdf {
                     caption: "producers: longest write outage".into(),
                     x_label: "max_write_outage (s)".into(),
-                    series: values(Metric::MaxWriteOutageMs, 1000.0),
+                    series: cdf_series(runs, Metric::MaxWriteOutageMs, 1000.0),
                 },
                 Panel::Cdf {
                     caption: "consumers: longest read outage".into(),
                     x_label: "max_read_outage (s)".into(),
-                    series: values(Metric::MaxReadOutageMs, 1000.0),
+                    series: cdf_series(runs, Metric::MaxReadOutageMs, 1000.0),
                 },
             ],
         },
-    )?);
+    )
+}
 
+/// Summary of metric `m` for run `i`, if the run has one.
+fn stat(summaries: &[ScenarioSummary], i: usize, m: Metric) -> Option<crate::MetricSummary> {
+    summaries.get(i).and_then(|s| s.metric(m)).cloned()
+}
+
+/// P(any acknowledged record lost) per run as bars with Wilson whiskers;
+/// the note gives the count behind it, so a thin estimate shows as one.
+fn p_loss_chart(runs: &[ScenarioRun], summaries: &[ScenarioSummary]) -> Result<Chart, ChartError> {
     let p_loss: Vec<Bar> = runs
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
-            let m = stat(i, Metric::AckedLostRecords)?;
+            let m = stat(summaries, i, Metric::AckedLostRecords)?;
             Some(Bar {
                 name: r.name.clone(),
                 colour: colour(i),
@@ -118,7 +145,7 @@ pub fn compare_charts(
             })
         })
         .collect();
-    charts.push(render(
+    render(
         "p-loss",
         "Probability that a trial loses any acknowledged record, with its 95% Wilson interval \
          (whiskers): zero lossy trials still leave an upper bound.",
@@ -132,29 +159,59 @@ pub fn compare_charts(
                 bars: p_loss,
             }],
         },
-    )?);
+    )
+}
 
-    let mean_p99 = |m: Metric, div: f64, unit: &str| -> Vec<Bar> {
-        runs.iter()
-            .enumerate()
-            .filter_map(|(i, r)| {
-                let s = stat(i, m)?;
-                Some(Bar {
-                    name: r.name.clone(),
-                    colour: colour(i),
-                    value: s.mean / div,
-                    interval: None,
-                    marker: Some(s.p99 as f64 / div),
-                    note: format!(
-                        "mean {} · p99 {} {unit}",
-                        super::tick(s.mean / div),
-                        super::tick(s.p99 as f64 / div)
-                    ),
-                })
+/// One bar per run: the mean of metric `m` divided by `div`, its p99 as the
+/// black tick, both in the note with `unit`.
+fn mean_p99(
+    runs: &[ScenarioRun],
+    summaries: &[ScenarioSummary],
+    m: Metric,
+    div: f64,
+    unit: &str,
+) -> Vec<Bar> {
+    runs.iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let s = stat(summaries, i, m)?;
+            Some(Bar {
+                name: r.name.clone(),
+                colour: colour(i),
+                value: s.mean / div,
+                interval: None,
+                marker: Some(s.p99 as f64 / div),
+                note: format!(
+                    "mean {} · p99 {} {unit}",
+                    super::tick(s.mean / div),
+                    super::tick(s.p99 as f64 / div)
+                ),
             })
-            .collect()
-    };
-    charts.push(render(
+        })
+        .collect()
+}
+
+/// A bar panel of [`mean_p99`] bars.
+fn mean_p99_panel(
+    (runs, summaries): (&[ScenarioRun], &[ScenarioSummary]),
+    caption: &str,
+    x_label: &str,
+    (m, div, unit): (Metric, f64, &str),
+) -> Panel {
+    Panel::Bars {
+        caption: caption.into(),
+        x_label: x_label.into(),
+        bars: mean_p99(runs, summaries, m, div, unit),
+    }
+}
+
+/// Duplicates and skipped records after failover, side by side.
+fn dup_skip_chart(
+    runs: &[ScenarioRun],
+    summaries: &[ScenarioSummary],
+) -> Result<Chart, ChartError> {
+    let both = (runs, summaries);
+    render(
         "dup-skip",
         "Records consumers processed twice (re-read after failover) and records they never \
          processed: bar = mean per trial, black tick = p99.",
@@ -163,23 +220,30 @@ pub fn compare_charts(
             title: "Duplicates and skipped records after failover".into(),
             legend: vec![],
             panels: vec![
-                Panel::Bars {
-                    caption: "duplicates delivered".into(),
-                    x_label: "records per trial".into(),
-                    bars: mean_p99(Metric::DuplicatesDelivered, 1.0, "records"),
-                },
-                Panel::Bars {
-                    caption: "skipped records".into(),
-                    x_label: "records per trial".into(),
-                    bars: mean_p99(Metric::SkippedRecords, 1.0, "records"),
-                },
+                mean_p99_panel(
+                    both,
+                    "duplicates delivered",
+                    "records per trial",
+                    (Metric::DuplicatesDelivered, 1.0, "records"),
+                ),
+                mean_p99_panel(
+                    both,
+                    "skipped records",
+                    "records per trial",
+                    (Metric::SkippedRecords, 1.0, "records"),
+                ),
             ],
         },
-    )?);
+    )
+}
 
+/// Cross-DC traffic next to RPO and write RTO: what a topology costs next
+/// to what it buys.
+fn cost_chart(runs: &[ScenarioRun], summaries: &[ScenarioSummary]) -> Result<Chart, ChartError> {
+    let both = (runs, summaries);
     // Decimal GB, as clouds bill and as the page says.
     let gb = 1e9;
-    charts.push(render(
+    render(
         "cost",
         "What each topology costs in cross-DC traffic next to what it buys: RPO and write RTO \
          (bar = mean per trial, black tick = p99).",
@@ -188,25 +252,22 @@ pub fn compare_charts(
             title: "Cross-DC traffic (cost) next to RPO and RTO".into(),
             legend: vec![],
             panels: vec![
-                Panel::Bars {
-                    caption: "cross-DC bytes".into(),
-                    x_label: "GB per trial".into(),
-                    bars: mean_p99(Metric::CrossDcBytes, gb, "GB"),
-                },
-                Panel::Bars {
-                    caption: "RPO".into(),
-                    x_label: "rpo (s)".into(),
-                    bars: mean_p99(Metric::RpoMs, 1000.0, "s"),
-                },
-                Panel::Bars {
-                    caption: "write RTO".into(),
-                    x_label: "max_write_outage (s)".into(),
-                    bars: mean_p99(Metric::MaxWriteOutageMs, 1000.0, "s"),
-                },
+                mean_p99_panel(
+                    both,
+                    "cross-DC bytes",
+                    "GB per trial",
+                    (Metric::CrossDcBytes, gb, "GB"),
+                ),
+                mean_p99_panel(both, "RPO", "rpo (s)", (Metric::RpoMs, 1000.0, "s")),
+                mean_p99_panel(
+                    both,
+                    "write RTO",
+                    "max_write_outage (s)",
+                    (Metric::MaxWriteOutageMs, 1000.0, "s"),
+                ),
             ],
         },
-    )?);
-    Ok(charts)
+    )
 }
 
 /// Pixel height of a bar chart with `n` rows.

@@ -259,29 +259,7 @@ impl Exceedance {
             let r = chart.x_range();
             (r.start, r.end)
         };
-        // One trial in N: the rarest thing this run can show.
-        let grey = RGBColor(120, 120, 120);
-        let dashes: Vec<PathElement<(f64, f64)>> = dash_points(x_min, x_max, 60)
-            .into_iter()
-            .map(|(a, b)| {
-                PathElement::new(vec![(a, one_in_n), (b, one_in_n)], grey.stroke_width(1))
-            })
-            .collect();
-        chart.draw_series(dashes).map_err(err)?;
-        let label = format!("one trial in {}", crate::units::thousands(n as u64));
-        let style = font(TICK_PX)
-            .color(&grey)
-            .pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Right,
-                plotters::style::text_anchor::VPos::Bottom,
-            ));
-        chart
-            .draw_series(std::iter::once(Text::new(
-                label,
-                (x_max, one_in_n * 1.3),
-                style,
-            )))
-            .map_err(err)?;
+        draw_one_in_n(&mut chart, (x_min, x_max), one_in_n, n)?;
         let count = self.curves.len();
         for (i, (_, values)) in self.curves.iter().enumerate() {
             if values.iter().all(|&v| v <= 0.0) {
@@ -293,23 +271,9 @@ impl Exceedance {
                 .map(|(x, p)| (x.max(x_lo), p.max(floor)))
                 .collect();
             if self.markers {
-                let c = colour(i);
                 let log = x_lo > 0.0;
                 let pts = marker_points(values, (x_lo, x_max), log, (i, count), floor);
-                match i % 4 {
-                    0 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.filled()))),
-                    1 => chart.draw_series(
-                        pts.into_iter()
-                            .map(|p| TriangleMarker::new(p, 7, c.filled())),
-                    ),
-                    2 => chart
-                        .draw_series(pts.into_iter().map(|p| Cross::new(p, 6, c.stroke_width(2)))),
-                    _ => chart.draw_series(
-                        pts.into_iter()
-                            .map(|p| Circle::new(p, 5, c.stroke_width(2))),
-                    ),
-                }
-                .map_err(err)?;
+                draw_markers(&mut chart, pts, i)?;
             }
             chart
                 .draw_series(LineSeries::new(line, colour(i).stroke_width(width)))
@@ -320,6 +284,62 @@ impl Exceedance {
 }
 
 /// Segments `(from, to)` of a dashed line over `[a, b]`, in `count` dashes.
+/// The dashed line at one trial in `n` across `(x_min, x_max)`, labelled at
+/// its right end: the rarest thing this run can show.
+fn draw_one_in_n<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    (x_min, x_max): (f64, f64),
+    one_in_n: f64,
+    n: usize,
+) -> Result<(), ChartError> {
+    let grey = RGBColor(120, 120, 120);
+    let dashes: Vec<PathElement<(f64, f64)>> = dash_points(x_min, x_max, 60)
+        .into_iter()
+        .map(|(a, b)| PathElement::new(vec![(a, one_in_n), (b, one_in_n)], grey.stroke_width(1)))
+        .collect();
+    chart.draw_series(dashes).map_err(err)?;
+    let label = format!("one trial in {}", crate::units::thousands(n as u64));
+    let style = font(TICK_PX)
+        .color(&grey)
+        .pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Right,
+            plotters::style::text_anchor::VPos::Bottom,
+        ));
+    chart
+        .draw_series(std::iter::once(Text::new(
+            label,
+            (x_max, one_in_n * 1.3),
+            style,
+        )))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// The markers of curve `i` at `pts`, in its colour and a shape of its
+/// own (one of four), so curves stay apart where their lines coincide and
+/// in grey print.
+fn draw_markers<DB: DrawingBackend, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'_, DB, CT>,
+    pts: Vec<(f64, f64)>,
+    i: usize,
+) -> Result<(), ChartError> {
+    let c = colour(i);
+    match i % 4 {
+        0 => chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.filled()))),
+        1 => chart.draw_series(
+            pts.into_iter()
+                .map(|p| TriangleMarker::new(p, 7, c.filled())),
+        ),
+        2 => chart.draw_series(pts.into_iter().map(|p| Cross::new(p, 6, c.stroke_width(2)))),
+        _ => chart.draw_series(
+            pts.into_iter()
+                .map(|p| Circle::new(p, 5, c.stroke_width(2))),
+        ),
+    }
+    .map_err(err)?;
+    Ok(())
+}
+
 /// On a log x axis the dashes are even in log space.
 fn dash_points(a: f64, b: f64, count: usize) -> Vec<(f64, f64)> {
     let log = a > 0.0 && b / a > 50.0;

@@ -332,15 +332,10 @@ pub(crate) struct Bar {
     pub note: String,
 }
 
-/// A horizontal bar panel: one row per topology, names on the left axis,
-/// values with units on the bottom axis.
-pub(crate) fn bar_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    caption: &str,
-    x_label: &str,
-    bars: &[Bar],
-) -> Result<(), ChartError> {
-    let n = bars.len().max(1);
+/// The x extent of a bar panel: the largest value, whisker or tick, with
+/// room on the right for the notes written after the bars (the widest
+/// note's share of the plot width `plot_w`, so no note runs off the panel).
+fn bar_x_max(bars: &[Bar], plot_w: f64) -> f64 {
     let max = bars
         .iter()
         .flat_map(|b| {
@@ -351,17 +346,6 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
             ]
         })
         .fold(0.0f64, f64::max);
-    let names: Vec<String> = bars.iter().map(|b| fit(&b.name, 40)).collect();
-    let label_w = names
-        .iter()
-        .map(|s| text_width(s, TICK_PX))
-        .max()
-        .unwrap_or(0)
-        + 22;
-    // Room on the right for the notes written after the bars: the widest
-    // note's share of the plot width, so no note runs off the panel.
-    let (w, _) = area.dim_in_pixel();
-    let plot_w = (w as f64 - label_w as f64 - 40.0).max(50.0);
     let note_w = bars
         .iter()
         .map(|b| text_width(&b.note, TICK_PX))
@@ -370,14 +354,33 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
         + 16.0;
     let note_share = (note_w / plot_w).min(0.7);
     // With every value zero, whole-number ticks read better than 0.2 records.
-    let x_max = if max > 0.0 {
+    if max > 0.0 {
         max / (1.0 - note_share)
     } else {
         10.0
-    };
+    }
+}
+
+/// A horizontal bar panel: one row per topology, names on the left axis,
+/// values with units on the bottom axis.
+pub(crate) fn bar_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    caption: &str,
+    x_label: &str,
+    bars: &[Bar],
+) -> Result<(), ChartError> {
+    let n = bars.len().max(1);
+    let names: Vec<String> = bars.iter().map(|b| fit(&b.name, 40)).collect();
+    let label_w = names
+        .iter()
+        .map(|s| text_width(s, TICK_PX))
+        .max()
+        .unwrap_or(0)
+        + 22;
+    let (w, _) = area.dim_in_pixel();
+    let plot_w = (w as f64 - label_w as f64 - 40.0).max(50.0);
+    let x_max = bar_x_max(bars, plot_w);
     let key_points: Vec<f64> = (0..n).map(|i| i as f64).collect();
-    // The first row at the top, as in the legend and the HTML table.
-    let row_y = |i: usize| (n - 1 - i) as f64;
     let mut chart = ChartBuilder::on(area)
         .caption(caption, font(LABEL_PX + 1))
         .margin(10)
@@ -386,7 +389,6 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
         .y_label_area_size(label_w)
         .build_cartesian_2d(0.0..x_max, Keyed::new(-0.6..(n as f64 - 0.4), key_points))
         .map_err(err)?;
-    let names_for_axis = names.clone();
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -397,10 +399,7 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
         .y_label_formatter(&move |v| {
             let i = v.round();
             if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                names_for_axis
-                    .get(n - 1 - i as usize)
-                    .cloned()
-                    .unwrap_or_default()
+                names.get(n - 1 - i as usize).cloned().unwrap_or_default()
             } else {
                 String::new()
             }
@@ -410,48 +409,60 @@ pub(crate) fn bar_panel<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     for (i, b) in bars.iter().enumerate() {
-        let y = row_y(i);
+        // The first row at the top, as in the legend and the HTML table.
+        let y = (n - 1 - i) as f64;
+        draw_bar(&mut chart, b, y, x_max * 8.0 / plot_w)?;
+    }
+    Ok(())
+}
+
+/// One bar at row `y`: the bar, its whisker and tick if any, and its note
+/// `gap` (8 pixels, in data units) right of whatever reaches furthest.
+fn draw_bar<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Keyed>>,
+    b: &Bar,
+    y: f64,
+    gap: f64,
+) -> Result<(), ChartError> {
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(0.0, y - 0.3), (b.value, y + 0.3)],
+            b.colour.mix(0.85).filled(),
+        )))
+        .map_err(err)?;
+    let mut right = b.value;
+    if let Some((lo, hi)) = b.interval {
+        right = right.max(hi);
         chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(0.0, y - 0.3), (b.value, y + 0.3)],
-                b.colour.mix(0.85).filled(),
+            .draw_series([
+                PathElement::new(vec![(lo, y), (hi, y)], BLACK.stroke_width(2)),
+                PathElement::new(vec![(lo, y - 0.2), (lo, y + 0.2)], BLACK.stroke_width(2)),
+                PathElement::new(vec![(hi, y - 0.2), (hi, y + 0.2)], BLACK.stroke_width(2)),
+            ])
+            .map_err(err)?;
+    }
+    if let Some(m) = b.marker {
+        right = right.max(m);
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(m, y - 0.38), (m, y + 0.38)],
+                BLACK.stroke_width(3),
             )))
             .map_err(err)?;
-        let mut right = b.value;
-        if let Some((lo, hi)) = b.interval {
-            right = right.max(hi);
-            chart
-                .draw_series([
-                    PathElement::new(vec![(lo, y), (hi, y)], BLACK.stroke_width(2)),
-                    PathElement::new(vec![(lo, y - 0.2), (lo, y + 0.2)], BLACK.stroke_width(2)),
-                    PathElement::new(vec![(hi, y - 0.2), (hi, y + 0.2)], BLACK.stroke_width(2)),
-                ])
-                .map_err(err)?;
-        }
-        if let Some(m) = b.marker {
-            right = right.max(m);
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(m, y - 0.38), (m, y + 0.38)],
-                    BLACK.stroke_width(3),
-                )))
-                .map_err(err)?;
-        }
-        if !b.note.is_empty() {
-            // Offset in pixels from the bar's end, not in data units.
-            let style = font(TICK_PX).pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Left,
-                plotters::style::text_anchor::VPos::Center,
-            ));
-            let right = right + x_max * 8.0 / plot_w;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    b.note.clone(),
-                    (right, y),
-                    style,
-                )))
-                .map_err(err)?;
-        }
+    }
+    if !b.note.is_empty() {
+        // Offset in pixels from the bar's end, not in data units.
+        let style = font(TICK_PX).pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+        chart
+            .draw_series(std::iter::once(Text::new(
+                b.note.clone(),
+                (right + gap, y),
+                style,
+            )))
+            .map_err(err)?;
     }
     Ok(())
 }
@@ -533,6 +544,8 @@ fn steps(values: &[f64]) -> Vec<(f64, f64)> {
     pts
 }
 
+/// The CDF `curves` on one panel over the x axis `x`, each curve carried
+/// from the left edge to 1 at the right edge, and `note` over it if any.
 fn cdf_on<DB: DrawingBackend, X>(
     area: &DrawingArea<DB, Shift>,
     caption: &str,
@@ -586,27 +599,36 @@ where
             .map_err(err)?;
     }
     if let Some(note) = note {
-        let (w, h) = area.dim_in_pixel();
-        let style = font(LABEL_PX).pos(plotters::style::text_anchor::Pos::new(
-            plotters::style::text_anchor::HPos::Center,
-            plotters::style::text_anchor::VPos::Center,
-        ));
-        let (cx, cy) = (w as i32 / 2, h as i32 / 2);
-        let tw = text_width(note, LABEL_PX) as i32;
-        area.draw(&Rectangle::new(
-            [(cx - tw / 2 - 10, cy - 16), (cx + tw / 2 + 10, cy + 16)],
-            ShapeStyle::from(&WHITE).filled(),
-        ))
-        .map_err(err)?;
-        area.draw(&Rectangle::new(
-            [(cx - tw / 2 - 10, cy - 16), (cx + tw / 2 + 10, cy + 16)],
-            RGBColor(150, 150, 150).stroke_width(1),
-        ))
-        .map_err(err)?;
-        area.draw(&Text::new(note.to_string(), (cx, cy), style))
-            .map_err(err)?;
+        draw_note(area, note)?;
     }
     Ok(())
+}
+
+/// `note` in a framed white box at the centre of `area`, over the plot, for
+/// a panel whose curves alone would not say what happened.
+fn draw_note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    note: &str,
+) -> Result<(), ChartError> {
+    let (w, h) = area.dim_in_pixel();
+    let style = font(LABEL_PX).pos(plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Center,
+        plotters::style::text_anchor::VPos::Center,
+    ));
+    let (cx, cy) = (w as i32 / 2, h as i32 / 2);
+    let tw = text_width(note, LABEL_PX) as i32;
+    area.draw(&Rectangle::new(
+        [(cx - tw / 2 - 10, cy - 16), (cx + tw / 2 + 10, cy + 16)],
+        ShapeStyle::from(&WHITE).filled(),
+    ))
+    .map_err(err)?;
+    area.draw(&Rectangle::new(
+        [(cx - tw / 2 - 10, cy - 16), (cx + tw / 2 + 10, cy + 16)],
+        RGBColor(150, 150, 150).stroke_width(1),
+    ))
+    .map_err(err)?;
+    area.draw(&Text::new(note.to_string(), (cx, cy), style))
+        .map_err(err)
 }
 
 #[cfg(test)]

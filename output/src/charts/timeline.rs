@@ -128,132 +128,168 @@ impl Spans {
     }
 }
 
-impl Timeline {
-    fn of(model: &Model, trace: &[TraceEntry], heading: &str, window: Option<(u64, u64)>) -> Self {
-        let end = model.duration.as_ns();
-        let mut faults = Spans::default();
-        let mut down = Spans::default();
-        let mut fenced = Spans::default();
-        let mut ctrl_down = Spans::default();
-        let mut active: Vec<(u32, u64, u64)> = Vec::new();
-        let mut active_now: Option<(u32, u64)> = None;
-        let mut isr: Vec<(u64, f64)> = vec![];
-        let mut gap: Vec<(u64, f64)> = vec![];
-        let mut marks = Vec::new();
+/// What one pass over the trace gathers: the spans and series the lanes
+/// draw, kept apart from the lanes so reading the trace and laying it out
+/// are two steps.
+struct Gathered {
+    faults: Spans,
+    down: Spans,
+    fenced: Spans,
+    ctrl_down: Spans,
+    /// Terms of the active controller: `(controller, from_ns, to_ns)`.
+    active: Vec<(u32, u64, u64)>,
+    active_now: Option<(u32, u64)>,
+    isr: Vec<(u64, f64)>,
+    gap: Vec<(u64, f64)>,
+    marks: Vec<(u64, String)>,
+    /// Partitions the application writes to and reads from, see
+    /// [`application_partitions`].
+    written: f64,
+    read: f64,
+    w_bad: u32,
+    r_bad: u32,
+    writes: Vec<(u64, f64)>,
+    reads: Vec<(u64, f64)>,
+    links: BTreeMap<u16, Vec<(u64, f64)>>,
+    first_fault: Option<u64>,
+    last_change: u64,
+}
+
+impl Gathered {
+    /// Reads `trace` to its end, then closes what is still open at the
+    /// trial's end `end`.
+    fn read(model: &Model, trace: &[TraceEntry], end: u64) -> Self {
         // Shares of what the application writes to and reads from: the
         // partitions that have a producer (a group), not the DR copies
         // nobody uses until a failover moves the clients onto them.
         let (written, read) = application_partitions(model);
-        let (mut w_bad, mut r_bad) = (0u32, 0u32);
-        let mut writes: Vec<(u64, f64)> = vec![(0, 100.0)];
-        let mut reads: Vec<(u64, f64)> = vec![(0, 100.0)];
-        let mut links: BTreeMap<u16, Vec<(u64, f64)>> = BTreeMap::new();
-        let mut first_fault = None;
-        let mut last_change = 0u64;
+        let mut g = Gathered {
+            faults: Spans::default(),
+            down: Spans::default(),
+            fenced: Spans::default(),
+            ctrl_down: Spans::default(),
+            active: Vec::new(),
+            active_now: None,
+            isr: vec![],
+            gap: vec![],
+            marks: Vec::new(),
+            written,
+            read,
+            w_bad: 0,
+            r_bad: 0,
+            writes: vec![(0, 100.0)],
+            reads: vec![(0, 100.0)],
+            links: BTreeMap::new(),
+            first_fault: None,
+            last_change: 0,
+        };
+        if let Some(p0) = model.partitions.first() {
+            g.isr
+                .push((0, p0.rf as f64 - p0.observers.count_ones() as f64));
+        }
+        for e in trace {
+            if g.record(model, e.t_ns, &e.record) {
+                g.last_change = g.last_change.max(e.t_ns);
+            }
+        }
+        for s in [&mut g.faults, &mut g.down, &mut g.fenced, &mut g.ctrl_down] {
+            s.close_all(end);
+        }
+        if let Some((c, from)) = g.active_now {
+            g.active.push((c, from, end));
+        }
+        g
+    }
+
+    /// Takes one record at time `t`; false for those that change no state
+    /// (samples and the end), which do not stretch the default window.
+    fn record(&mut self, model: &Model, t: u64, record: &TraceRecord) -> bool {
         let fault_name = |i: u16| {
             model
                 .faults
                 .get(i as usize)
                 .map_or_else(|| format!("fault {i}"), |f| fit(&f.label, 30))
         };
-        if let Some(p0) = model.partitions.first() {
-            isr.push((0, p0.rf as f64 - p0.observers.count_ones() as f64));
-        }
-        for e in trace {
-            let t = e.t_ns;
-            let mut change = true;
-            match e.record {
-                TraceRecord::FaultBegins { fault } => {
-                    faults.open(fault as u32, t);
-                    first_fault.get_or_insert(t);
-                    marks.push((t, format!("{} begins", fault_name(fault))));
-                }
-                TraceRecord::FaultEnds { fault } => {
-                    faults.close(fault as u32, t);
-                    marks.push((t, format!("{} ends", fault_name(fault))));
-                }
-                TraceRecord::BrokerDown { broker, .. } => down.open(broker, t),
-                TraceRecord::BrokerUp { broker } => down.close(broker, t),
-                TraceRecord::BrokerFenced { broker } => fenced.open(broker, t),
-                TraceRecord::BrokerUnfenced { broker } => fenced.close(broker, t),
-                TraceRecord::ControllerDown { controller } => {
-                    ctrl_down.open(controller, t);
-                    if let Some((c, from)) = active_now {
-                        if c == controller {
-                            active.push((c, from, t));
-                            active_now = None;
-                        }
-                    }
-                }
-                TraceRecord::ControllerUp { controller } => ctrl_down.close(controller, t),
-                TraceRecord::QuorumLost => {
-                    if let Some((c, from)) = active_now.take() {
-                        active.push((c, from, t));
-                    }
-                }
-                TraceRecord::ControllerElected { controller } => {
-                    if let Some((c, from)) = active_now.take() {
-                        active.push((c, from, t));
-                    }
-                    active_now = Some((controller, t));
-                }
-                TraceRecord::IsrChanged {
-                    partition: 0,
-                    isr: set,
-                    ..
-                } => {
-                    isr.push((t, set.count_ones() as f64));
-                }
-                TraceRecord::Offsets { leo, hw, .. } => {
-                    gap.push((t, leo.saturating_sub(hw) as f64));
-                    change = false;
-                }
-                TraceRecord::WriteAvailability { available, .. } => {
-                    if available {
-                        w_bad = w_bad.saturating_sub(1);
-                    } else {
-                        w_bad += 1;
-                    }
-                    writes.push((t, 100.0 * (1.0 - w_bad as f64 / written)));
-                }
-                TraceRecord::ReadAvailability { available, .. } => {
-                    if available {
-                        r_bad = r_bad.saturating_sub(1);
-                    } else {
-                        r_bad += 1;
-                    }
-                    reads.push((t, 100.0 * (1.0 - r_bad as f64 / read)));
-                }
-                TraceRecord::LinkLag { link, lag_records } => {
-                    links.entry(link).or_default().push((t, lag_records as f64));
-                }
-                TraceRecord::End => change = false,
-                _ => {}
+        match *record {
+            TraceRecord::FaultBegins { fault } => {
+                self.faults.open(fault as u32, t);
+                self.first_fault.get_or_insert(t);
+                self.marks
+                    .push((t, format!("{} begins", fault_name(fault))));
             }
-            if change {
-                last_change = last_change.max(t);
+            TraceRecord::FaultEnds { fault } => {
+                self.faults.close(fault as u32, t);
+                self.marks.push((t, format!("{} ends", fault_name(fault))));
+            }
+            TraceRecord::BrokerDown { broker, .. } => self.down.open(broker, t),
+            TraceRecord::BrokerUp { broker } => self.down.close(broker, t),
+            TraceRecord::BrokerFenced { broker } => self.fenced.open(broker, t),
+            TraceRecord::BrokerUnfenced { broker } => self.fenced.close(broker, t),
+            TraceRecord::ControllerDown { controller } => self.controller_down(controller, t),
+            TraceRecord::ControllerUp { controller } => self.ctrl_down.close(controller, t),
+            TraceRecord::QuorumLost => self.end_term(t),
+            TraceRecord::ControllerElected { controller } => {
+                self.end_term(t);
+                self.active_now = Some((controller, t));
+            }
+            TraceRecord::IsrChanged {
+                partition: 0,
+                isr: set,
+                ..
+            } => {
+                self.isr.push((t, set.count_ones() as f64));
+            }
+            TraceRecord::Offsets { leo, hw, .. } => {
+                self.gap.push((t, leo.saturating_sub(hw) as f64));
+                return false;
+            }
+            TraceRecord::WriteAvailability { available, .. } => {
+                self.w_bad = step_count(self.w_bad, available);
+                let share = 100.0 * (1.0 - self.w_bad as f64 / self.written);
+                self.writes.push((t, share));
+            }
+            TraceRecord::ReadAvailability { available, .. } => {
+                self.r_bad = step_count(self.r_bad, available);
+                let share = 100.0 * (1.0 - self.r_bad as f64 / self.read);
+                self.reads.push((t, share));
+            }
+            TraceRecord::LinkLag { link, lag_records } => {
+                let lag = (t, lag_records as f64);
+                self.links.entry(link).or_default().push(lag);
+            }
+            TraceRecord::End => return false,
+            _ => {}
+        }
+        true
+    }
+
+    /// A controller going down ends its term if it was the active one.
+    fn controller_down(&mut self, controller: u32, t: u64) {
+        self.ctrl_down.open(controller, t);
+        if let Some((c, from)) = self.active_now {
+            if c == controller {
+                self.active.push((c, from, t));
+                self.active_now = None;
             }
         }
-        for s in [&mut faults, &mut down, &mut fenced, &mut ctrl_down] {
-            s.close_all(end);
-        }
-        if let Some((c, from)) = active_now {
-            active.push((c, from, end));
-        }
+    }
 
-        let (from_ns, to_ns) = window.unwrap_or_else(|| {
-            let margin = 30_000_000_000;
-            let from = first_fault.unwrap_or(0).saturating_sub(margin);
-            let to = (last_change + margin).min(end).max(from + 1_000_000_000);
-            (from, to)
-        });
-        let to_ns = to_ns.max(from_ns + 1);
+    /// The active controller's term, if any, ends at `t`.
+    fn end_term(&mut self, t: u64) {
+        if let Some((c, from)) = self.active_now.take() {
+            self.active.push((c, from, t));
+        }
+    }
 
+    /// The state lanes: each fault, each broker, each controller, over the
+    /// trial `[0, end)`.
+    fn state_lanes(&self, model: &Model, end: u64) -> Vec<Lane> {
         let mut lanes = Vec::new();
         for (i, f) in model.faults.iter().enumerate() {
             lanes.push(Lane::States {
                 label: fit(&f.label, 30),
-                spans: faults
+                spans: self
+                    .faults
                     .of(i as u32)
                     .into_iter()
                     .map(|(a, b)| (a, b, FAULT))
@@ -262,13 +298,10 @@ impl Timeline {
         }
         for b in &model.brokers {
             let mut spans: Vec<(u64, u64, RGBColor)> = vec![(0, end, UP)];
-            spans.extend(
-                fenced
-                    .of(b.node_id)
-                    .into_iter()
-                    .map(|(a, z)| (a, z, FENCED)),
-            );
-            spans.extend(down.of(b.node_id).into_iter().map(|(a, z)| (a, z, DOWN)));
+            let fenced = self.fenced.of(b.node_id).into_iter();
+            spans.extend(fenced.map(|(a, z)| (a, z, FENCED)));
+            let down = self.down.of(b.node_id).into_iter();
+            spans.extend(down.map(|(a, z)| (a, z, DOWN)));
             lanes.push(Lane::States {
                 label: format!("broker {}", b.node_id),
                 spans,
@@ -276,83 +309,110 @@ impl Timeline {
         }
         for c in &model.controllers {
             let mut spans: Vec<(u64, u64, RGBColor)> = vec![(0, end, UP)];
-            spans.extend(
-                active
-                    .iter()
-                    .filter(|(id, _, _)| *id == c.node_id)
-                    .map(|&(_, a, z)| (a, z, ACTIVE)),
-            );
-            spans.extend(
-                ctrl_down
-                    .of(c.node_id)
-                    .into_iter()
-                    .map(|(a, z)| (a, z, DOWN)),
-            );
+            let terms = self.active.iter().filter(|(id, _, _)| *id == c.node_id);
+            spans.extend(terms.map(|&(_, a, z)| (a, z, ACTIVE)));
+            let down = self.ctrl_down.of(c.node_id).into_iter();
+            spans.extend(down.map(|(a, z)| (a, z, DOWN)));
             lanes.push(Lane::States {
                 label: format!("controller {}", c.node_id),
                 spans,
             });
         }
-        let rf = model.partitions.first().map_or(1, |p| p.rf) as f64;
-        lanes.push(Lane::Numbers {
-            label: "ISR size, partition 0 (replicas)".into(),
-            points: isr,
+        lanes
+    }
+
+    /// The number lanes: ISR size, the LEO − HW gap (when sampled), the
+    /// writable and readable shares, and each mirror's lag. The gap's scale
+    /// is its maximum inside the window `[from_ns, to_ns]`.
+    fn number_lanes(self, model: &Model, from_ns: u64, to_ns: u64) -> Vec<Lane> {
+        let steps = |label: String, points, max| Lane::Numbers {
+            label,
+            points,
             steps: true,
-            max: rf,
-        });
-        if !gap.is_empty() {
-            let max = gap
+            max,
+        };
+        let rf = model.partitions.first().map_or(1, |p| p.rf) as f64;
+        let mut lanes = vec![steps(
+            "ISR size, partition 0 (replicas)".into(),
+            self.isr,
+            rf,
+        )];
+        if !self.gap.is_empty() {
+            let max = self
+                .gap
                 .iter()
                 .filter(|(t, _)| *t >= from_ns && *t <= to_ns)
                 .map(|p| p.1)
                 .fold(1.0f64, f64::max);
-            lanes.push(Lane::Numbers {
-                label: "log end − high watermark, p0 (records)".into(),
-                points: gap,
-                // Drawn from the samples as they were taken: a line between
-                // two sparse samples would show a drain that never happened.
-                steps: true,
-                max,
-            });
+            // Drawn from the samples as they were taken (steps): a line
+            // between two sparse samples would show a drain that never
+            // happened.
+            let label = "log end − high watermark, p0 (records)".into();
+            lanes.push(steps(label, self.gap, max));
         }
-        lanes.push(Lane::Numbers {
-            label: "producers: writable partitions (%)".into(),
-            points: writes,
-            steps: true,
-            max: 100.0,
-        });
-        lanes.push(Lane::Numbers {
-            label: "consumers: readable partitions (%)".into(),
-            points: reads,
-            steps: true,
-            max: 100.0,
-        });
-        for (link, points) in links {
+        let label = "producers: writable partitions (%)".into();
+        lanes.push(steps(label, self.writes, 100.0));
+        let label = "consumers: readable partitions (%)".into();
+        lanes.push(steps(label, self.reads, 100.0));
+        for (link, points) in self.links {
             let max = points.iter().map(|p| p.1).fold(1.0f64, f64::max);
             let name = model
                 .mirrors()
                 .get(link as usize)
                 .map_or_else(|| format!("link {link}"), |m| fit(&m.name, 22));
-            lanes.push(Lane::Numbers {
-                label: format!("{name} lag, all partitions (records)"),
-                points,
-                steps: true,
-                max,
-            });
+            let label = format!("{name} lag, all partitions (records)");
+            lanes.push(steps(label, points, max));
         }
-        let zero_ns = first_fault.unwrap_or(0);
-        let subheading = match first_fault {
-            Some(t) => format!(
-                "T+0 is the first fault, which hit {} ({} ms) after the trial began",
-                crate::units::duration_ms(t as f64 / 1e6),
-                crate::units::thousands(t / 1_000_000)
-            ),
-            None => "no fault in this trial: T+0 is the trial's start".to_string(),
-        };
+        lanes
+    }
+}
+
+/// A count of unavailable partitions after one availability record: up
+/// one when a partition is lost, down one (never below 0) when it is back.
+fn step_count(bad: u32, available: bool) -> u32 {
+    if available {
+        bad.saturating_sub(1)
+    } else {
+        bad + 1
+    }
+}
+
+/// The default time axis: from 30 s before the first fault to 30 s after
+/// the last change of state, within the trial and at least a second long.
+fn default_window(first_fault: Option<u64>, last_change: u64, end: u64) -> (u64, u64) {
+    let margin = 30_000_000_000;
+    let from = first_fault.unwrap_or(0).saturating_sub(margin);
+    let to = (last_change + margin).min(end).max(from + 1_000_000_000);
+    (from, to)
+}
+
+/// Under the heading: when T+0 is, in simulated time since the trial began.
+fn subheading(first_fault: Option<u64>) -> String {
+    match first_fault {
+        Some(t) => format!(
+            "T+0 is the first fault, which hit {} ({} ms) after the trial began",
+            crate::units::duration_ms(t as f64 / 1e6),
+            crate::units::thousands(t / 1_000_000)
+        ),
+        None => "no fault in this trial: T+0 is the trial's start".to_string(),
+    }
+}
+
+impl Timeline {
+    fn of(model: &Model, trace: &[TraceEntry], heading: &str, window: Option<(u64, u64)>) -> Self {
+        let end = model.duration.as_ns();
+        let mut g = Gathered::read(model, trace, end);
+        let (from_ns, to_ns) =
+            window.unwrap_or_else(|| default_window(g.first_fault, g.last_change, end));
+        let to_ns = to_ns.max(from_ns + 1);
+        let mut lanes = g.state_lanes(model, end);
+        let marks = std::mem::take(&mut g.marks);
+        let first_fault = g.first_fault;
+        lanes.extend(g.number_lanes(model, from_ns, to_ns));
         Timeline {
             heading: heading.to_string(),
-            subheading,
-            zero_ns,
+            subheading: subheading(first_fault),
+            zero_ns: first_fault.unwrap_or(0),
             from_ns,
             to_ns,
             lanes,
@@ -390,10 +450,67 @@ fn application_partitions(model: &Model) -> (f64, f64) {
     (written.max(1) as f64, read.max(1) as f64)
 }
 
+/// Where a time lands on the x axis: the window `[from_ns, to_ns]` onto
+/// the pixels `[x0, x1]`, times outside it clamped to its edges.
+struct XScale {
+    x0: i32,
+    x1: i32,
+    from_ns: u64,
+    to_ns: u64,
+}
+
+impl XScale {
+    fn px(&self, t: u64) -> i32 {
+        let span = (self.to_ns - self.from_ns) as f64;
+        let t = t.clamp(self.from_ns, self.to_ns);
+        self.x0 + (((t - self.from_ns) as f64 / span) * (self.x1 - self.x0) as f64).round() as i32
+    }
+}
+
+/// Labels of lanes, right-aligned against the plot.
+fn right_label() -> TextStyle<'static> {
+    font(12).pos(Pos::new(HPos::Right, VPos::Center))
+}
+
 impl Draw for Timeline {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let (w, _) = area.dim_in_pixel();
         let w = w as i32;
+        self.draw_headings(area, w)?;
+        let label_w = 300;
+        let sx = XScale {
+            x0: label_w,
+            x1: w - 30,
+            from_ns: self.from_ns,
+            to_ns: self.to_ns,
+        };
+        let top = 110;
+        let mut y = top;
+        for lane in &self.lanes {
+            y = match lane {
+                Lane::States { label, spans } => self.draw_states(area, &sx, y, label, spans)?,
+                Lane::Numbers {
+                    label,
+                    points,
+                    steps,
+                    max,
+                } => self.draw_numbers(area, &sx, y, label, (points, *steps, *max))?,
+            };
+        }
+        let bottom = y;
+        self.draw_marks(area, &sx, (top, bottom), w)?;
+        self.draw_time_axis(area, &sx, bottom)?;
+        draw_legend(area, bottom)
+    }
+}
+
+impl Timeline {
+    /// The heading and, under it, when T+0 is, both centred.
+    fn draw_headings<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        w: i32,
+    ) -> Result<(), ChartError> {
         area.draw(&Text::new(
             fit(&self.heading, 120),
             (w / 2, 8),
@@ -405,119 +522,133 @@ impl Draw for Timeline {
             (w / 2, 32),
             font(14).pos(Pos::new(HPos::Center, VPos::Top)),
         ))
+        .map_err(err)
+    }
+
+    /// A lane of coloured spans at `y`; returns the next lane's `y`.
+    fn draw_states<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        sx: &XScale,
+        y: i32,
+        label: &str,
+        spans: &[(u64, u64, RGBColor)],
+    ) -> Result<i32, ChartError> {
+        let (x0, x1) = (sx.x0, sx.x1);
+        let text = Text::new(label.to_string(), (x0 - 10, y + STATE_H / 2), right_label());
+        area.draw(&text).map_err(err)?;
+        area.draw(&Rectangle::new(
+            [(x0, y), (x1, y + STATE_H)],
+            RGBColor(245, 245, 245).filled(),
+        ))
         .map_err(err)?;
-        let label_w = 300;
-        let (x0, x1) = (label_w, w - 30);
-        let span = (self.to_ns - self.from_ns) as f64;
-        let px = |t: u64| -> i32 {
-            let t = t.clamp(self.from_ns, self.to_ns);
-            x0 + (((t - self.from_ns) as f64 / span) * (x1 - x0) as f64).round() as i32
-        };
-        let top = 110;
-        let mut y = top;
-        let right_label = font(12).pos(Pos::new(HPos::Right, VPos::Center));
-        for lane in &self.lanes {
-            match lane {
-                Lane::States { label, spans } => {
-                    area.draw(&Text::new(
-                        label.clone(),
-                        (x0 - 10, y + STATE_H / 2),
-                        right_label.clone(),
-                    ))
-                    .map_err(err)?;
-                    area.draw(&Rectangle::new(
-                        [(x0, y), (x1, y + STATE_H)],
-                        RGBColor(245, 245, 245).filled(),
-                    ))
-                    .map_err(err)?;
-                    for &(a, b, c) in spans {
-                        if b < self.from_ns || a > self.to_ns {
-                            continue;
-                        }
-                        // At least a pixel, so a short outage is not invisible.
-                        let (l, r) = (px(a), px(b).max(px(a) + 1));
-                        area.draw(&Rectangle::new([(l, y), (r, y + STATE_H)], c.filled()))
-                            .map_err(err)?;
-                    }
-                    y += STATE_H + GAP;
-                }
-                Lane::Numbers {
-                    label,
-                    points,
-                    steps,
-                    max,
-                } => {
-                    y += GAP;
-                    let (yt, yb) = (y, y + NUM_H);
-                    area.draw(&Text::new(
-                        label.clone(),
-                        (x0 - 48, (yt + yb) / 2),
-                        right_label.clone(),
-                    ))
-                    .map_err(err)?;
-                    area.draw(&Rectangle::new(
-                        [(x0, yt), (x1, yb)],
-                        RGBColor(200, 200, 200).stroke_width(1),
-                    ))
-                    .map_err(err)?;
-                    // The lane's own scale: 0 and its maximum.
-                    let scale = font(11).pos(Pos::new(HPos::Right, VPos::Center));
-                    area.draw(&Text::new(tick(*max), (x0 - 6, yt + 5), scale.clone()))
-                        .map_err(err)?;
-                    area.draw(&Text::new("0", (x0 - 6, yb - 5), scale))
-                        .map_err(err)?;
-                    let max = if *max > 0.0 { *max } else { 1.0 };
-                    let py = |v: f64| {
-                        yb - ((v / max).clamp(0.0, 1.0) * (NUM_H - 4) as f64).round() as i32
-                    };
-                    let mut path: Vec<(i32, i32)> = Vec::new();
-                    let mut last: Option<f64> = None;
-                    for &(t, v) in points {
-                        if t > self.to_ns {
-                            break;
-                        }
-                        if t < self.from_ns {
-                            last = Some(v);
-                            continue;
-                        }
-                        if path.is_empty() {
-                            if let Some(lv) = last {
-                                path.push((x0, py(lv)));
-                            }
-                        }
-                        if *steps {
-                            if let Some(&(_, prev_y)) = path.last() {
-                                path.push((px(t), prev_y));
-                            }
-                        }
-                        path.push((px(t), py(v)));
-                        last = Some(v);
-                    }
-                    if path.is_empty() {
-                        if let Some(lv) = last {
-                            path.push((x0, py(lv)));
-                        }
-                    }
-                    // A value holds until the next record: steps by definition,
-                    // and the sampled gap because samples stop when nothing
-                    // changes.
-                    if let Some(&(_, ly)) = path.last() {
-                        path.push((x1, ly));
-                    }
-                    area.draw(&PathElement::new(path, LINE.stroke_width(2)))
-                        .map_err(err)?;
-                    y = yb + 2 * GAP;
+        for &(a, b, c) in spans {
+            if b < self.from_ns || a > self.to_ns {
+                continue;
+            }
+            // At least a pixel, so a short outage is not invisible.
+            let (l, r) = (sx.px(a), sx.px(b).max(sx.px(a) + 1));
+            area.draw(&Rectangle::new([(l, y), (r, y + STATE_H)], c.filled()))
+                .map_err(err)?;
+        }
+        Ok(y + STATE_H + GAP)
+    }
+
+    /// A lane of numbers at `y` on its own scale, 0 to `max`: a framed
+    /// plot with the scale on its left; returns the next lane's `y`.
+    fn draw_numbers<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        sx: &XScale,
+        y: i32,
+        label: &str,
+        (points, steps, max): (&[(u64, f64)], bool, f64),
+    ) -> Result<i32, ChartError> {
+        let (x0, x1) = (sx.x0, sx.x1);
+        let y = y + GAP;
+        let (yt, yb) = (y, y + NUM_H);
+        let text = Text::new(label.to_string(), (x0 - 48, (yt + yb) / 2), right_label());
+        area.draw(&text).map_err(err)?;
+        area.draw(&Rectangle::new(
+            [(x0, yt), (x1, yb)],
+            RGBColor(200, 200, 200).stroke_width(1),
+        ))
+        .map_err(err)?;
+        // The lane's own scale: 0 and its maximum.
+        let scale = font(11).pos(Pos::new(HPos::Right, VPos::Center));
+        area.draw(&Text::new(tick(max), (x0 - 6, yt + 5), scale.clone()))
+            .map_err(err)?;
+        area.draw(&Text::new("0", (x0 - 6, yb - 5), scale))
+            .map_err(err)?;
+        let max = if max > 0.0 { max } else { 1.0 };
+        let py = |v: f64| yb - ((v / max).clamp(0.0, 1.0) * (NUM_H - 4) as f64).round() as i32;
+        let path = self.number_path(sx, points, steps, py);
+        area.draw(&PathElement::new(path, LINE.stroke_width(2)))
+            .map_err(err)?;
+        Ok(yb + 2 * GAP)
+    }
+
+    /// The pixel path of `points` inside the window: entering at the left
+    /// edge with the value held from before it, stepped when `steps`, and
+    /// carried to the right edge.
+    fn number_path(
+        &self,
+        sx: &XScale,
+        points: &[(u64, f64)],
+        steps: bool,
+        py: impl Fn(f64) -> i32,
+    ) -> Vec<(i32, i32)> {
+        let mut path: Vec<(i32, i32)> = Vec::new();
+        let mut last: Option<f64> = None;
+        for &(t, v) in points {
+            if t > self.to_ns {
+                break;
+            }
+            if t < self.from_ns {
+                last = Some(v);
+                continue;
+            }
+            if path.is_empty() {
+                if let Some(lv) = last {
+                    path.push((sx.x0, py(lv)));
                 }
             }
+            if steps {
+                if let Some(&(_, prev_y)) = path.last() {
+                    path.push((sx.px(t), prev_y));
+                }
+            }
+            path.push((sx.px(t), py(v)));
+            last = Some(v);
         }
-        let bottom = y;
-        // Fault marks across every lane, labels staggered so they never overlap.
+        if path.is_empty() {
+            if let Some(lv) = last {
+                path.push((sx.x0, py(lv)));
+            }
+        }
+        // A value holds until the next record: steps by definition, and the
+        // sampled gap because samples stop when nothing changes.
+        if let Some(&(_, ly)) = path.last() {
+            path.push((sx.x1, ly));
+        }
+        path
+    }
+
+    /// Fault marks across every lane, from `top` to `bottom`, labels
+    /// staggered so they never overlap.
+    fn draw_marks<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        sx: &XScale,
+        (top, bottom): (i32, i32),
+        w: i32,
+    ) -> Result<(), ChartError> {
         let mut label_right = [i32::MIN; 3];
         for (t, text) in &self.marks {
             if *t < self.from_ns || *t > self.to_ns {
                 continue;
             }
-            let x = px(*t);
+            let x = sx.px(*t);
             area.draw(&PathElement::new(
                 vec![(x, top - 6), (x, bottom)],
                 FAULT.stroke_width(1),
@@ -539,9 +670,19 @@ impl Draw for Timeline {
             ))
             .map_err(err)?;
         }
-        // Time axis, in T+ from the first fault: ticks at whole steps from
-        // T+0, so the fault's own instant is a tick.
-        let secs = span / 1e9;
+        Ok(())
+    }
+
+    /// Time axis, in T+ from the first fault: ticks at whole steps from
+    /// T+0, so the fault's own instant is a tick; minutes past 20 minutes.
+    fn draw_time_axis<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        sx: &XScale,
+        bottom: i32,
+    ) -> Result<(), ChartError> {
+        let (x0, x1) = (sx.x0, sx.x1);
+        let secs = (self.to_ns - self.from_ns) as f64 / 1e9;
         let minutes = secs > 1200.0;
         let unit = if minutes { 60.0 } else { 1.0 };
         let step = nice_step(secs / unit / 8.0) * unit;
@@ -556,7 +697,7 @@ impl Draw for Timeline {
         let mut k = ((from - zero) / step).ceil() as i64;
         while zero + k as f64 * step <= to + 1e-9 {
             let s = zero + k as f64 * step;
-            let x = px((s.max(0.0) * 1e9).round() as u64);
+            let x = sx.px((s.max(0.0) * 1e9).round() as u64);
             area.draw(&PathElement::new(
                 vec![(x, bottom), (x, bottom + 5)],
                 BLACK.stroke_width(1),
@@ -580,25 +721,31 @@ impl Draw for Timeline {
             ((x0 + x1) / 2, bottom + 28),
             font(14).pos(Pos::new(HPos::Center, VPos::Top)),
         ))
-        .map_err(err)?;
-        // Legend of the state colours.
-        let mut lx = 20;
-        let ly = bottom + 50;
-        for (c, text) in [
-            (UP, "up"),
-            (FENCED, "fenced (broker)"),
-            (DOWN, "down"),
-            (ACTIVE, "active controller (from an election on)"),
-            (FAULT, "fault active"),
-        ] {
-            area.draw(&Rectangle::new([(lx, ly), (lx + 14, ly + 14)], c.filled()))
-                .map_err(err)?;
-            area.draw(&Text::new(text, (lx + 20, ly), font(12)))
-                .map_err(err)?;
-            lx += 20 + text_width(text, 12) as i32 + 26;
-        }
-        Ok(())
+        .map_err(err)
     }
+}
+
+/// Legend of the state colours, in a row under the time axis.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    bottom: i32,
+) -> Result<(), ChartError> {
+    let mut lx = 20;
+    let ly = bottom + 50;
+    for (c, text) in [
+        (UP, "up"),
+        (FENCED, "fenced (broker)"),
+        (DOWN, "down"),
+        (ACTIVE, "active controller (from an election on)"),
+        (FAULT, "fault active"),
+    ] {
+        area.draw(&Rectangle::new([(lx, ly), (lx + 14, ly + 14)], c.filled()))
+            .map_err(err)?;
+        area.draw(&Text::new(text, (lx + 20, ly), font(12)))
+            .map_err(err)?;
+        lx += 20 + text_width(text, 12) as i32 + 26;
+    }
+    Ok(())
 }
 
 /// A T+ tick: `0`, `+30`, `−30` (a true minus sign), `+2.5`.

@@ -174,102 +174,119 @@ fn holdings(model: &Model, b: usize) -> (u32, u32) {
     (r, o)
 }
 
+/// The brokers and controllers of each rack (by rack index), brokers first
+/// then controllers, each by id: stable and readable. Containment comes
+/// from the model's graph, so the picture shows what the simulation uses
+/// (e.g. which rack a controller sits in).
+fn rack_nodes(model: &Model) -> Vec<Vec<NodeKind>> {
+    let g = &model.graph;
+    let mut rack_nodes: Vec<Vec<NodeKind>> = vec![Vec::new(); model.racks.len()];
+    for e in g.edge_references() {
+        if let TopoNode::Rack(k) = g[e.source()] {
+            let kind = match g[e.target()] {
+                TopoNode::Broker(b) => {
+                    let (replicas, observers) = holdings(model, b.idx());
+                    NodeKind::Broker {
+                        id: model.brokers[b.idx()].node_id,
+                        replicas,
+                        observers,
+                    }
+                }
+                TopoNode::Controller(c) => NodeKind::Controller {
+                    id: model.controllers[c.idx()].node_id,
+                },
+                _ => continue,
+            };
+            rack_nodes[k.idx()].push(kind);
+        }
+    }
+    for nodes in &mut rack_nodes {
+        nodes.sort_by_key(|n| match *n {
+            NodeKind::Broker { id, .. } => (0, id),
+            NodeKind::Controller { id } => (1, id),
+        });
+    }
+    rack_nodes
+}
+
+/// The regions with their DCs, each DC with its cluster, clients and racks
+/// (the racks holding `rack_nodes`).
+fn regions(model: &Model, mut rack_nodes: Vec<Vec<NodeKind>>) -> Vec<Region> {
+    let mut regions: Vec<Region> = model
+        .regions
+        .iter()
+        .map(|name| Region {
+            name: name.clone(),
+            dcs: Vec::new(),
+        })
+        .collect();
+    let mut dcs: Vec<Dc> = model
+        .dcs
+        .iter()
+        .map(|d| Dc {
+            name: d.name.clone(),
+            cluster: None,
+            clients: Vec::new(),
+            racks: Vec::new(),
+        })
+        .collect();
+    place_clusters_and_clients(model, &mut dcs);
+    for (k, rack) in model.racks.iter().enumerate() {
+        dcs[rack.dc.idx()].racks.push(Rack {
+            name: rack.name.clone(),
+            nodes: std::mem::take(&mut rack_nodes[k]),
+        });
+    }
+    for (i, dc) in dcs.into_iter().enumerate() {
+        regions[model.dcs[i].region.idx()].dcs.push((i, dc));
+    }
+    regions
+}
+
+/// The label of the link between DCs `a` and `b`: round trip, then jitter
+/// and bandwidth when the scenario sets them.
+fn link_label(model: &Model, a: usize, b: usize) -> String {
+    let pair = model.dc_pair(
+        kdrsim_models::ids::DcIdx(a as u16),
+        kdrsim_models::ids::DcIdx(b as u16),
+    );
+    let rtt = model.rtt.get(pair).map_or(0, |d| d.as_ns()) as f64 / 1e6;
+    let jitter = model.jitter.get(pair).map_or(0, |d| d.as_ns()) as f64 / 1e6;
+    let bw = model
+        .bandwidth_bytes_per_sec
+        .get(pair)
+        .copied()
+        .unwrap_or(0) as f64
+        * 8.0
+        / 1e9;
+    let mut label = format!(
+        "{} ↔ {}: {} ms RTT",
+        fit(&model.dcs[a].name, 16),
+        fit(&model.dcs[b].name, 16),
+        super::tick(rtt)
+    );
+    if jitter > 0.0 {
+        label.push_str(&format!(" ± {}", super::tick(jitter)));
+    }
+    if bw > 0.0 {
+        label.push_str(&format!(", {} Gbit/s", super::tick(bw)));
+    }
+    label
+}
+
 impl Diagram {
     fn of(model: &Model) -> Diagram {
-        // Containment comes from the model's graph, so the picture shows what
-        // the simulation uses (e.g. which rack a controller sits in).
-        let g = &model.graph;
-        let mut rack_nodes: Vec<Vec<NodeKind>> = vec![Vec::new(); model.racks.len()];
-        for e in g.edge_references() {
-            if let TopoNode::Rack(k) = g[e.source()] {
-                let kind = match g[e.target()] {
-                    TopoNode::Broker(b) => {
-                        let (replicas, observers) = holdings(model, b.idx());
-                        NodeKind::Broker {
-                            id: model.brokers[b.idx()].node_id,
-                            replicas,
-                            observers,
-                        }
-                    }
-                    TopoNode::Controller(c) => NodeKind::Controller {
-                        id: model.controllers[c.idx()].node_id,
-                    },
-                    _ => continue,
-                };
-                rack_nodes[k.idx()].push(kind);
-            }
-        }
-        for nodes in &mut rack_nodes {
-            // Brokers first, then controllers, each by id: stable and readable.
-            nodes.sort_by_key(|n| match *n {
-                NodeKind::Broker { id, .. } => (0, id),
-                NodeKind::Controller { id } => (1, id),
-            });
-        }
-        let mut regions: Vec<Region> = model
-            .regions
-            .iter()
-            .map(|name| Region {
-                name: name.clone(),
-                dcs: Vec::new(),
-            })
-            .collect();
-        let mut dcs: Vec<Dc> = model
-            .dcs
-            .iter()
-            .map(|d| Dc {
-                name: d.name.clone(),
-                cluster: None,
-                clients: Vec::new(),
-                racks: Vec::new(),
-            })
-            .collect();
-        place_clusters_and_clients(model, &mut dcs);
-        for (k, rack) in model.racks.iter().enumerate() {
-            dcs[rack.dc.idx()].racks.push(Rack {
-                name: rack.name.clone(),
-                nodes: std::mem::take(&mut rack_nodes[k]),
-            });
-        }
-        for (i, dc) in dcs.into_iter().enumerate() {
-            regions[model.dcs[i].region.idx()].dcs.push((i, dc));
-        }
         let n = model.dcs.len();
         let mut links = Vec::new();
         for a in 0..n {
             for b in a + 1..n {
-                let pair = model.dc_pair(
-                    kdrsim_models::ids::DcIdx(a as u16),
-                    kdrsim_models::ids::DcIdx(b as u16),
-                );
-                let rtt = model.rtt.get(pair).map_or(0, |d| d.as_ns()) as f64 / 1e6;
-                let jitter = model.jitter.get(pair).map_or(0, |d| d.as_ns()) as f64 / 1e6;
-                let bw = model
-                    .bandwidth_bytes_per_sec
-                    .get(pair)
-                    .copied()
-                    .unwrap_or(0) as f64
-                    * 8.0
-                    / 1e9;
-                let mut label = format!(
-                    "{} ↔ {}: {} ms RTT",
-                    fit(&model.dcs[a].name, 16),
-                    fit(&model.dcs[b].name, 16),
-                    super::tick(rtt)
-                );
-                if jitter > 0.0 {
-                    label.push_str(&format!(" ± {}", super::tick(jitter)));
-                }
-                if bw > 0.0 {
-                    label.push_str(&format!(", {} Gbit/s", super::tick(bw)));
-                }
-                links.push((a, b, label));
+                links.push((a, b, link_label(model, a, b)));
             }
         }
         Diagram {
             title: fit(&model.name, 60),
             topic: model.topics.first().map(|t| fit(&t.name, 30)),
-            regions,
+            regions: regions(model, rack_nodes(model)),
             links,
             mirrors: mirror_lines(model),
         }
@@ -386,71 +403,31 @@ impl Draw for Diagram {
         // DC boxes' bottom-centre points, for the links.
         let mut dc_anchor: Vec<(usize, i32, i32)> = Vec::new();
         for region in &self.regions {
-            let (rw, rh) = Self::region_size(region);
-            area.draw(&Rectangle::new(
-                [(x, top), (x + rw, top + rh)],
-                RGBColor(90, 90, 90).stroke_width(2),
-            ))
-            .map_err(err)?;
-            area.draw(&Text::new(
-                format!("region {}", fit(&region.name, 40)),
-                (x + PAD, top + 5),
-                font(15),
-            ))
-            .map_err(err)?;
-            let mut dx = x + PAD;
-            for (dc_idx, dc) in &region.dcs {
-                let (dw, dh) = Self::dc_size(dc);
-                let (x0, y0) = (dx + PAD, top + HEAD + 8);
-                area.draw(&Rectangle::new(
-                    [(x0, y0), (x0 + dw, y0 + dh)],
-                    RGBColor(40, 40, 40).stroke_width(1),
-                ))
-                .map_err(err)?;
-                let head = match &dc.cluster {
-                    Some(k) => format!("DC {} · cluster {}", fit(&dc.name, 24), fit(k, 20)),
-                    None => format!("DC {}", fit(&dc.name, 30)),
-                };
-                area.draw(&Text::new(head, (x0 + PAD, y0 + 5), font(14)))
-                    .map_err(err)?;
-                for (i, client) in dc.clients.iter().enumerate() {
-                    let cy = y0 + dh - PAD - (dc.clients.len() - i) as i32 * CLIENT_LINE;
-                    area.draw(&Text::new(client.clone(), (x0 + PAD, cy + 2), font(12)))
-                        .map_err(err)?;
-                }
-                dc_anchor.push((*dc_idx, x0 + dw / 2, y0 + dh));
-                let mut ky = y0 + HEAD + 4;
-                for rack in &dc.racks {
-                    let (kw, kh) = Self::rack_size(rack);
-                    let kx = x0 + PAD;
-                    area.draw(&Rectangle::new(
-                        [(kx, ky), (kx + kw, ky + kh)],
-                        RGBColor(150, 150, 150).stroke_width(1),
-                    ))
-                    .map_err(err)?;
-                    area.draw(&Text::new(
-                        format!("rack {}", fit(&rack.name, 30)),
-                        (kx + PAD, ky + 4),
-                        font(13),
-                    ))
-                    .map_err(err)?;
-                    for (i, node) in rack.nodes.iter().enumerate() {
-                        let col = (i % NODES_PER_ROW) as i32;
-                        let row = (i / NODES_PER_ROW) as i32;
-                        let nx = kx + PAD + col * (NODE_W + PAD);
-                        let ny = ky + HEAD + row * (NODE_H + PAD);
-                        draw_node(area, node, nx, ny)?;
-                    }
-                    ky += kh + PAD;
-                }
-                dx += dw + 2 * PAD;
-            }
-            x += rw + 20;
+            x = draw_region(area, region, (x, top), &mut dc_anchor)?;
         }
-        // Links, one level each below the boxes, labels on white so crossing
-        // lines never run through text.
         let (_, body_h) = self.body_size();
         let base = top + body_h + 20;
+        self.draw_links(area, base, &dc_anchor)?;
+        // Mirrors, one line each, below the links.
+        let my = base + self.links_height() - 10;
+        for (i, line) in self.mirrors.iter().enumerate() {
+            area.draw(&Text::new(line.clone(), (20, my + i as i32 * 20), font(13)))
+                .map_err(err)?;
+        }
+        draw_legend(area, h - 40)
+    }
+}
+
+impl Diagram {
+    /// Links, one level each below the boxes from `base` down, between the
+    /// DCs' anchors; labels on white so crossing lines never run through
+    /// text.
+    fn draw_links<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        base: i32,
+        dc_anchor: &[(usize, i32, i32)],
+    ) -> Result<(), ChartError> {
         let find = |d: usize| dc_anchor.iter().find(|(i, _, _)| *i == d).copied();
         let mut labels = Vec::with_capacity(self.links.len());
         for (level, (a, b, label)) in self.links.iter().enumerate() {
@@ -481,30 +458,121 @@ impl Draw for Diagram {
             ))
             .map_err(err)?;
         }
-        // Mirrors, one line each, below the links.
-        let my = base + self.links_height() - 10;
-        for (i, line) in self.mirrors.iter().enumerate() {
-            area.draw(&Text::new(line.clone(), (20, my + i as i32 * 20), font(13)))
-                .map_err(err)?;
-        }
-        // Legend.
-        let ly = h - 40;
-        let items = [
-            (REPLICA, "broker with sync replicas"),
-            (OBSERVER, "broker with observers only"),
-            (IDLE, "broker without replicas"),
-            (CONTROLLER, "KRaft controller"),
-        ];
-        let mut lx = 20;
-        for (c, text) in items {
-            area.draw(&Rectangle::new([(lx, ly), (lx + 16, ly + 16)], c.filled()))
-                .map_err(err)?;
-            area.draw(&Text::new(text, (lx + 22, ly), font(13)))
-                .map_err(err)?;
-            lx += 22 + text_width(text, 13) as i32 + 30;
-        }
         Ok(())
     }
+}
+
+/// A region's box at `(x, top)` with its DCs inside, each DC's anchor for
+/// the links pushed onto `dc_anchor`; returns the next region's `x`.
+fn draw_region<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    region: &Region,
+    (x, top): (i32, i32),
+    dc_anchor: &mut Vec<(usize, i32, i32)>,
+) -> Result<i32, ChartError> {
+    let (rw, rh) = Diagram::region_size(region);
+    area.draw(&Rectangle::new(
+        [(x, top), (x + rw, top + rh)],
+        RGBColor(90, 90, 90).stroke_width(2),
+    ))
+    .map_err(err)?;
+    area.draw(&Text::new(
+        format!("region {}", fit(&region.name, 40)),
+        (x + PAD, top + 5),
+        font(15),
+    ))
+    .map_err(err)?;
+    let mut dx = x + PAD;
+    for (dc_idx, dc) in &region.dcs {
+        let (dw, dh) = Diagram::dc_size(dc);
+        let (x0, y0) = (dx + PAD, top + HEAD + 8);
+        draw_dc(area, dc, (x0, y0), (dw, dh))?;
+        dc_anchor.push((*dc_idx, x0 + dw / 2, y0 + dh));
+        dx += dw + 2 * PAD;
+    }
+    Ok(x + rw + 20)
+}
+
+/// A DC's box at `(x0, y0)` of size `(dw, dh)`: its heading, its clients
+/// at the bottom and its racks stacked from the top.
+fn draw_dc<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    dc: &Dc,
+    (x0, y0): (i32, i32),
+    (dw, dh): (i32, i32),
+) -> Result<(), ChartError> {
+    area.draw(&Rectangle::new(
+        [(x0, y0), (x0 + dw, y0 + dh)],
+        RGBColor(40, 40, 40).stroke_width(1),
+    ))
+    .map_err(err)?;
+    let head = match &dc.cluster {
+        Some(k) => format!("DC {} · cluster {}", fit(&dc.name, 24), fit(k, 20)),
+        None => format!("DC {}", fit(&dc.name, 30)),
+    };
+    area.draw(&Text::new(head, (x0 + PAD, y0 + 5), font(14)))
+        .map_err(err)?;
+    for (i, client) in dc.clients.iter().enumerate() {
+        let cy = y0 + dh - PAD - (dc.clients.len() - i) as i32 * CLIENT_LINE;
+        area.draw(&Text::new(client.clone(), (x0 + PAD, cy + 2), font(12)))
+            .map_err(err)?;
+    }
+    let mut ky = y0 + HEAD + 4;
+    for rack in &dc.racks {
+        ky = draw_rack(area, rack, (x0 + PAD, ky))?;
+    }
+    Ok(())
+}
+
+/// A rack's box at `(kx, ky)` with its nodes in rows of
+/// [`NODES_PER_ROW`]; returns the next rack's `y`.
+fn draw_rack<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rack: &Rack,
+    (kx, ky): (i32, i32),
+) -> Result<i32, ChartError> {
+    let (kw, kh) = Diagram::rack_size(rack);
+    area.draw(&Rectangle::new(
+        [(kx, ky), (kx + kw, ky + kh)],
+        RGBColor(150, 150, 150).stroke_width(1),
+    ))
+    .map_err(err)?;
+    area.draw(&Text::new(
+        format!("rack {}", fit(&rack.name, 30)),
+        (kx + PAD, ky + 4),
+        font(13),
+    ))
+    .map_err(err)?;
+    for (i, node) in rack.nodes.iter().enumerate() {
+        let col = (i % NODES_PER_ROW) as i32;
+        let row = (i / NODES_PER_ROW) as i32;
+        let nx = kx + PAD + col * (NODE_W + PAD);
+        let ny = ky + HEAD + row * (NODE_H + PAD);
+        draw_node(area, node, nx, ny)?;
+    }
+    Ok(ky + kh + PAD)
+}
+
+/// The legend of node colours, in a row at `ly`.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    ly: i32,
+) -> Result<(), ChartError> {
+    let items = [
+        (REPLICA, "broker with sync replicas"),
+        (OBSERVER, "broker with observers only"),
+        (IDLE, "broker without replicas"),
+        (CONTROLLER, "KRaft controller"),
+    ];
+    let mut lx = 20;
+    for (c, text) in items {
+        area.draw(&Rectangle::new([(lx, ly), (lx + 16, ly + 16)], c.filled()))
+            .map_err(err)?;
+        area.draw(&Text::new(text, (lx + 22, ly), font(13)))
+            .map_err(err)?;
+        lx += 22 + text_width(text, 13) as i32 + 30;
+    }
+    Ok(())
 }
 
 /// Each DC's cluster (when the scenario has several and one holds the DC)

@@ -6,9 +6,42 @@ use crate::text::printable_line;
 use crate::units::{gigabytes, thousands, unit_usd, usd};
 use std::fmt::Write;
 
-/// The bill as aligned text.
+/// The bill as aligned text: the heading, the steady month line by line
+/// with its total, then the extra per incident.
 pub fn bill_text(bill: &Bill) -> String {
     let mut out = String::new();
+    heading(&mut out, bill);
+    steady_lines(&mut out, bill);
+    let unpriced = bill.lines.iter().any(|l| !l.priced);
+    let _ = writeln!(
+        out,
+        "  {:<89} {:>14}",
+        if unpriced {
+            "total of the priced lines"
+        } else {
+            "total"
+        },
+        usd(bill.steady_usd_per_month)
+    );
+    for w in &bill.warnings {
+        let _ = writeln!(out, "warning: {}", printable_line(w));
+    }
+    let i = &bill.incident;
+    let _ = writeln!(
+        out,
+        "\nextra per incident: {} (a trial with its {} moves {} more than one without; \
+         of it, catch-up bursts move {} for {})",
+        usd(i.usd_per_incident),
+        mean_count(i.faults_per_trial, "fault"),
+        usd(i.extra_transfer_usd_per_trial),
+        gigabytes(i.catch_up_gb_per_trial * 1e9),
+        usd(i.catch_up_usd_per_trial),
+    );
+    out
+}
+
+/// What was priced, under which book and platform, over which trials.
+fn heading(out: &mut String, bill: &Bill) {
     let _ = writeln!(
         out,
         "cost of {}: price book {} (as of {}), mean of {} {} of {} ms, a month of {} h",
@@ -28,6 +61,11 @@ pub fn bill_text(bill: &Bill) -> String {
         out,
         "\nsteady state, per month († a price its book marks unconfirmed)"
     );
+}
+
+/// The steady month: transfer by purpose and boundary, then every other
+/// line (compute, storage, mirrors), in aligned columns.
+fn steady_lines(out: &mut String, bill: &Bill) {
     for t in &bill.transfer {
         let what = format!("{} {}", t.purpose, t.boundary.replace('_', "-"));
         let unit = format!(
@@ -56,32 +94,6 @@ pub fn bill_text(bill: &Bill) -> String {
         };
         let _ = writeln!(out, "  {item:<44} {basis:<44} {figure:>14}");
     }
-    let unpriced = bill.lines.iter().any(|l| !l.priced);
-    let _ = writeln!(
-        out,
-        "  {:<89} {:>14}",
-        if unpriced {
-            "total of the priced lines"
-        } else {
-            "total"
-        },
-        usd(bill.steady_usd_per_month)
-    );
-    for w in &bill.warnings {
-        let _ = writeln!(out, "warning: {}", printable_line(w));
-    }
-    let i = &bill.incident;
-    let _ = writeln!(
-        out,
-        "\nextra per incident: {} (a trial with its {} moves {} more than one without; \
-         of it, catch-up bursts move {} for {})",
-        usd(i.usd_per_incident),
-        mean_count(i.faults_per_trial, "fault"),
-        usd(i.extra_transfer_usd_per_trial),
-        gigabytes(i.catch_up_gb_per_trial * 1e9),
-        usd(i.catch_up_usd_per_trial),
-    );
-    out
 }
 
 /// A mean count of `noun`s: a whole number as one (`1 fault`), else with

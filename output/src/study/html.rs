@@ -8,7 +8,7 @@
 //! Every string from a study or scenario file goes through
 //! [`escape`]; chart and file names are built by the caller.
 
-use super::assumptions::{Sensitivity, REPLICATION_DELAY_IS_AN_INPUT};
+use super::assumptions::{Assumptions, Sensitivity, REPLICATION_DELAY_IS_AN_INPUT};
 use super::render::{
     amount, availability, duration, latency, percent, rpo_text, status_text, summary_lines,
     StudyReport,
@@ -215,12 +215,22 @@ fn deciding(h: &mut String, r: &StudyReport) {
     h.push_str("</ul>\n");
 }
 
+/// The assumptions section: the inputs every verdict follows from, one
+/// helper per kind of input.
 fn assumptions(h: &mut String, r: &StudyReport) {
     let a = &r.assumptions;
     h.push_str(
         "<h3 id=\"assumptions\">Assumptions</h3>\n<p class=\"note\">Inputs, not \
         measurements: every verdict above follows from them. Replace them with your own.</p>\n",
     );
+    failure_domains(h, a);
+    human_times(h, a);
+    replication_delays(h, a);
+    unconfirmed_prices(h, a);
+}
+
+/// One row per fault scenario: what fails, its kind, its rate and length.
+fn failure_domains(h: &mut String, a: &Assumptions) {
     text_table_open(
         h,
         &[
@@ -246,6 +256,10 @@ fn assumptions(h: &mut String, r: &StudyReport) {
         );
     }
     h.push_str("</table></div>\n");
+}
+
+/// The human steps of each topology's failover (nothing when none).
+fn human_times(h: &mut String, a: &Assumptions) {
     if !a.human_times.is_empty() {
         text_table_open(h, &["topology", "detection", "decision", "DNS switch"]);
         for t in &a.human_times {
@@ -261,6 +275,11 @@ fn assumptions(h: &mut String, r: &StudyReport) {
         }
         h.push_str("</table></div>\n");
     }
+}
+
+/// Each mirror's replication delay, said to be an input (nothing when no
+/// topology mirrors).
+fn replication_delays(h: &mut String, a: &Assumptions) {
     if !a.replication.is_empty() {
         let delays: Vec<String> = a
             .replication
@@ -281,6 +300,10 @@ fn assumptions(h: &mut String, r: &StudyReport) {
             escape(REPLICATION_DELAY_IS_AN_INPUT)
         );
     }
+}
+
+/// The price books and, one line per book, the prices they do not confirm.
+fn unconfirmed_prices(h: &mut String, a: &Assumptions) {
     let _ = writeln!(
         h,
         "<p>Prices: the {} books as of {}. Prices their books do not confirm, per book \

@@ -326,42 +326,9 @@ pub fn study_text(r: &StudyReport) -> String {
     out.push_str(
         "\nobjectives (met: P(at least one breaching incident in a year) within the target):\n",
     );
-    let rows: Vec<Vec<String>> = r
-        .classes
-        .iter()
-        .map(|c| {
-            vec![
-                c.class.clone(),
-                rpo_text(c.rpo_ms),
-                duration(c.rto_ms as f64),
-                c.rto_of.describe().to_string(),
-                percent(c.max_breach_probability_per_year),
-            ]
-        })
-        .collect();
-    let h = ["class", "RPO", "RTO", "RTO of", "target P(breach)/yr"].map(String::from);
-    out.push_str(&columns(&h, &rows, &[false, false, true, false, true]));
+    out.push_str(&objectives_table(r));
     out.push_str("\nverdicts per topology:\n");
-    let mut h = vec![
-        "topology".to_string(),
-        "cost/month".to_string(),
-        "p99 write latency".to_string(),
-    ];
-    h.extend(r.classes.iter().map(|c| c.class.clone()));
-    let rows: Vec<Vec<String>> = r
-        .topologies
-        .iter()
-        .map(|t| {
-            let mut row = vec![
-                t.name.clone(),
-                usd(t.usd_per_month),
-                latency(t.steady_ack_latency_p99_us),
-            ];
-            row.extend((0..r.classes.len()).map(|k| verdict_cell(t, k, r.trials)));
-            row
-        })
-        .collect();
-    out.push_str(&columns(&h, &rows, &[false, true, true]));
+    out.push_str(&verdicts_table(r));
     out.push_str(&deciding_text(r));
     out.push_str("\nper year (incidents at the study's rates):\n");
     out.push_str(&annual_table(r));
@@ -385,6 +352,49 @@ pub fn study_text(r: &StudyReport) -> String {
         out.push('\n');
     }
     crate::text::printable(&out).into_owned()
+}
+
+/// The stream classes' objectives as columns: what each class must meet.
+fn objectives_table(r: &StudyReport) -> String {
+    let rows: Vec<Vec<String>> = r
+        .classes
+        .iter()
+        .map(|c| {
+            vec![
+                c.class.clone(),
+                rpo_text(c.rpo_ms),
+                duration(c.rto_ms as f64),
+                c.rto_of.describe().to_string(),
+                percent(c.max_breach_probability_per_year),
+            ]
+        })
+        .collect();
+    let h = ["class", "RPO", "RTO", "RTO of", "target P(breach)/yr"].map(String::from);
+    columns(&h, &rows, &[false, false, true, false, true])
+}
+
+/// Per topology its cost, write latency and one verdict per class.
+fn verdicts_table(r: &StudyReport) -> String {
+    let mut h = vec![
+        "topology".to_string(),
+        "cost/month".to_string(),
+        "p99 write latency".to_string(),
+    ];
+    h.extend(r.classes.iter().map(|c| c.class.clone()));
+    let rows: Vec<Vec<String>> = r
+        .topologies
+        .iter()
+        .map(|t| {
+            let mut row = vec![
+                t.name.clone(),
+                usd(t.usd_per_month),
+                latency(t.steady_ack_latency_p99_us),
+            ];
+            row.extend((0..r.classes.len()).map(|k| verdict_cell(t, k, r.trials)));
+            row
+        })
+        .collect();
+    columns(&h, &rows, &[false, true, true])
 }
 
 fn annual_table(r: &StudyReport) -> String {
