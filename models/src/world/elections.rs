@@ -12,6 +12,9 @@ impl World {
         self.elect_leader_with(now, p, unclean);
     }
 
+    /// The controller's election of `p`'s leader, unclean allowed or not:
+    /// decides the new leader (and whether the old one goes on as a
+    /// zombie) against the state before the election, then applies it.
     pub(super) fn elect_leader_with(&mut self, now: SimTime, p: usize, allow_unclean: bool) {
         let m = self.model.clone();
         let spec = &m.partitions[p];
@@ -25,7 +28,6 @@ impl World {
         );
         let choice = candidate.map(|(s, _)| s);
         let kind = candidate.map(|(_, k)| k);
-        let unclean = kind == Some(Election::Unclean);
         if choice.is_none() && self.parts[p].leader.is_none() {
             // Nothing changes: the controller writes no partition record.
             return;
@@ -53,129 +55,174 @@ impl World {
         part.expire_timer.cancel();
         let epoch = part.epoch;
         match choice {
-            None => {
-                part.leader = None;
-                for s in 0..spec.rf as usize {
-                    let r = &mut part.replicas[s];
-                    if r.fetch == Fetch::Leader
-                        || r.fetch == Fetch::Streaming
-                        || r.fetch == Fetch::CatchingUp
-                    {
-                        r.fetch = Fetch::Stalled;
-                    }
-                    r.catchup_timer.cancel();
-                }
-                self.note(
-                    now,
-                    TraceRecord::LeaderNone {
-                        partition: p as u32,
-                        epoch,
-                    },
-                );
-            }
-            Some(l) => {
-                part.leader = Some(l as u8);
-                let isr_before = part.isr;
-                match kind {
-                    // An unclean election makes the new leader the ISR and
-                    // clears the ELR; an ELR election makes it the ISR.
-                    Some(Election::Unclean) => {
-                        part.isr = 1 << l;
-                        part.elr = 0;
-                    }
-                    Some(Election::Eligible) => {
-                        part.isr = 1 << l;
-                        part.elr &= !(1 << l);
-                    }
-                    _ => {}
-                }
-                let isr_changed = part.isr != isr_before;
-                let leo = part.replicas[l].leo;
-                part.replicas[l].fetch = Fetch::Leader;
-                part.replicas[l].view = leo;
-                part.hw = part.hw.min(leo);
-                part.acked_upto = part.acked_upto.min(leo);
-                let rate = part.curve.rate_mrps();
-                part.curve.push(Segment {
-                    t0: now,
-                    leo0: leo,
-                    appending: false,
-                    epoch,
-                });
-                let _ = rate;
-                for s in 0..spec.rf as usize {
-                    if s != l {
-                        let r = &mut part.replicas[s];
-                        r.catchup_timer.cancel();
-                        if r.fetch != Fetch::Offline {
-                            r.fetch = Fetch::Reconcile;
-                        }
-                        r.prefix_of_leader = false;
-                    }
-                }
-                log::push_epoch(&mut self.epochs[p * MAX_RF + l], epoch, leo);
-                // A new leader knows nothing of its followers until they
-                // fetch (Kafka's makeLeader resets remote replica state): what
-                // a follower counts for in the high watermark is at most the
-                // prefix it shares with the new leader's log.
-                for s in 0..spec.rf as usize {
-                    if s != l {
-                        let (fi, li) = (p * MAX_RF + s, p * MAX_RF + l);
-                        let f_leo = self.parts[p].replicas[s].leo;
-                        let div = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leo);
-                        let r = &mut self.parts[p].replicas[s];
-                        r.view = r.view.min(div);
-                    }
-                }
-                self.note(
-                    now,
-                    TraceRecord::LeaderElected {
-                        partition: p as u32,
-                        broker: m.brokers[spec.replicas[l].idx()].node_id,
-                        epoch,
-                        unclean,
-                    },
-                );
-                if isr_changed {
-                    let (isr, elr) = (self.parts[p].isr, self.parts[p].elr);
-                    self.note(
-                        now,
-                        TraceRecord::IsrChanged {
-                            partition: p as u32,
-                            isr,
-                            elr,
-                        },
-                    );
-                }
-                // Consumers whose position lies beyond the new leader's log
-                // are out of range and follow auto.offset.reset.
-                if leo < old_hw {
-                    self.offsets_out_of_range(p, leo, old_hw);
-                }
-            }
+            None => self.leave_leaderless(now, p, epoch),
+            Some(l) => self.install_leader(now, p, l, kind, old_hw),
         }
         if let Some(z) = zombie {
-            let leo = self.parts[p].replicas[z].leo;
-            let acked_upto = old_acked_upto.min(leo);
-            let part = &mut self.parts[p];
-            part.replicas[z].fetch = Fetch::Zombie;
-            part.replicas[z].catchup_timer.cancel();
-            part.zombie = Some(Zombie {
-                slot: z as u8,
-                t0: now,
-                leo0: leo,
-                appending: false,
-                acked_upto,
-            });
-            let node = m.brokers[spec.replicas[z].idx()].node_id;
+            self.begin_zombie(now, p, z, old_acked_upto);
+        }
+    }
+
+    /// No replica can lead: every fetching replica stalls until a leader
+    /// is elected again.
+    fn leave_leaderless(&mut self, now: SimTime, p: usize, epoch: u32) {
+        let rf = self.model.partitions[p].rf as usize;
+        let part = &mut self.parts[p];
+        part.leader = None;
+        for s in 0..rf {
+            let r = &mut part.replicas[s];
+            if r.fetch == Fetch::Leader
+                || r.fetch == Fetch::Streaming
+                || r.fetch == Fetch::CatchingUp
+            {
+                r.fetch = Fetch::Stalled;
+            }
+            r.catchup_timer.cancel();
+        }
+        self.note(
+            now,
+            TraceRecord::LeaderNone {
+                partition: p as u32,
+                epoch,
+            },
+        );
+    }
+
+    /// Replica `l` leads `p` in the epoch just begun: the ISR and ELR as
+    /// the election `kind` leaves them, the log from the new leader's end,
+    /// every follower reconciling with it.
+    fn install_leader(
+        &mut self,
+        now: SimTime,
+        p: usize,
+        l: usize,
+        kind: Option<Election>,
+        old_hw: u64,
+    ) {
+        let rf = self.model.partitions[p].rf as usize;
+        let part = &mut self.parts[p];
+        let epoch = part.epoch;
+        part.leader = Some(l as u8);
+        let isr_before = part.isr;
+        match kind {
+            // An unclean election makes the new leader the ISR and
+            // clears the ELR; an ELR election makes it the ISR.
+            Some(Election::Unclean) => {
+                part.isr = 1 << l;
+                part.elr = 0;
+            }
+            Some(Election::Eligible) => {
+                part.isr = 1 << l;
+                part.elr &= !(1 << l);
+            }
+            _ => {}
+        }
+        let isr_changed = part.isr != isr_before;
+        let leo = part.replicas[l].leo;
+        part.replicas[l].fetch = Fetch::Leader;
+        part.replicas[l].view = leo;
+        part.hw = part.hw.min(leo);
+        part.acked_upto = part.acked_upto.min(leo);
+        part.curve.push(Segment {
+            t0: now,
+            leo0: leo,
+            appending: false,
+            epoch,
+        });
+        for s in 0..rf {
+            if s != l {
+                let r = &mut part.replicas[s];
+                r.catchup_timer.cancel();
+                if r.fetch != Fetch::Offline {
+                    r.fetch = Fetch::Reconcile;
+                }
+                r.prefix_of_leader = false;
+            }
+        }
+        log::push_epoch(&mut self.epochs[p * MAX_RF + l], epoch, leo);
+        self.limit_follower_views(p, l, leo);
+        self.note_leader_elected(now, p, l, kind == Some(Election::Unclean), isr_changed);
+        // Consumers whose position lies beyond the new leader's log
+        // are out of range and follow auto.offset.reset.
+        if leo < old_hw {
+            self.offsets_out_of_range(p, leo, old_hw);
+        }
+    }
+
+    /// A new leader knows nothing of its followers until they fetch
+    /// (Kafka's makeLeader resets remote replica state): what a follower
+    /// counts for in the high watermark is at most the prefix it shares
+    /// with the new leader's log (which ends at `leo`).
+    fn limit_follower_views(&mut self, p: usize, l: usize, leo: u64) {
+        for s in 0..self.model.partitions[p].rf as usize {
+            if s != l {
+                let (fi, li) = (p * MAX_RF + s, p * MAX_RF + l);
+                let f_leo = self.parts[p].replicas[s].leo;
+                let div = log::divergence(&self.epochs[fi], f_leo, &self.epochs[li], leo);
+                let r = &mut self.parts[p].replicas[s];
+                r.view = r.view.min(div);
+            }
+        }
+    }
+
+    /// Traces the election of replica `l`, and the ISR it left if it
+    /// changed it (ELR and unclean elections do).
+    fn note_leader_elected(
+        &mut self,
+        now: SimTime,
+        p: usize,
+        l: usize,
+        unclean: bool,
+        isr_changed: bool,
+    ) {
+        let epoch = self.parts[p].epoch;
+        let broker = self.model.brokers[self.model.partitions[p].replicas[l].idx()].node_id;
+        self.note(
+            now,
+            TraceRecord::LeaderElected {
+                partition: p as u32,
+                broker,
+                epoch,
+                unclean,
+            },
+        );
+        if isr_changed {
+            let (isr, elr) = (self.parts[p].isr, self.parts[p].elr);
             self.note(
                 now,
-                TraceRecord::ZombieBegins {
+                TraceRecord::IsrChanged {
                     partition: p as u32,
-                    broker: node,
+                    isr,
+                    elr,
                 },
             );
         }
+    }
+
+    /// The replaced leader in slot `z`, alive but out of contact, goes on
+    /// leading on its own (a zombie) from what it had acknowledged, until
+    /// it hears from the controller again (partition_refresh.rs).
+    fn begin_zombie(&mut self, now: SimTime, p: usize, z: usize, old_acked_upto: u64) {
+        let leo = self.parts[p].replicas[z].leo;
+        let acked_upto = old_acked_upto.min(leo);
+        let part = &mut self.parts[p];
+        part.replicas[z].fetch = Fetch::Zombie;
+        part.replicas[z].catchup_timer.cancel();
+        part.zombie = Some(Zombie {
+            slot: z as u8,
+            t0: now,
+            leo0: leo,
+            appending: false,
+            acked_upto,
+        });
+        let node = self.model.brokers[self.model.partitions[p].replicas[z].idx()].node_id;
+        self.note(
+            now,
+            TraceRecord::ZombieBegins {
+                partition: p as u32,
+                broker: node,
+            },
+        );
     }
 
     /// The replica a leader election picks among those `ok` accepts: the

@@ -266,19 +266,7 @@ impl World {
         let bw = self.link_bw_mrps(li);
         let gap = ceiling.saturating_sub(copied);
         if !l.active && gap > 0 {
-            let (mirror, topic) = (
-                l.mirror as u32,
-                self.model.partitions[l.source as usize].topic.0 as u32,
-            );
-            self.note(
-                now,
-                TraceRecord::MirrorResumed {
-                    mirror,
-                    topic,
-                    reverse: l.reverse,
-                    backlog: gap,
-                },
-            );
+            self.note_mirror_resumed(now, li, gap);
         }
         self.links[li].active = true;
         // A gap of what the source appends in a millisecond is rounding,
@@ -307,6 +295,34 @@ impl World {
             self.links[li].copied = leo0 - l.dups;
         }
         self.set_target_course(now, q, leo0, rate);
+        self.rearm_link_steer(now, li, wake);
+    }
+
+    /// Traces a stopped copy that starts again with a backlog of `gap`
+    /// records: the timelines show when mirroring resumed and how far
+    /// behind.
+    fn note_mirror_resumed(&mut self, now: SimTime, li: usize, gap: u64) {
+        let l = &self.links[li];
+        let (mirror, topic, reverse) = (
+            l.mirror as u32,
+            self.model.partitions[l.source as usize].topic.0 as u32,
+            l.reverse,
+        );
+        self.note(
+            now,
+            TraceRecord::MirrorResumed {
+                mirror,
+                topic,
+                reverse,
+                backlog: gap,
+            },
+        );
+    }
+
+    /// The copy's next change of course, at `wake` if it is still to come;
+    /// an earlier timer is void, since the course was just set anew.
+    #[inline]
+    fn rearm_link_steer(&mut self, now: SimTime, li: usize, wake: Option<SimTime>) {
         self.links[li].timer.cancel();
         if let Some(at) = wake.filter(|&at| at > now) {
             let gen = self.links[li].timer.arm();

@@ -330,6 +330,9 @@ pub struct World {
 }
 
 impl World {
+    /// A world for `model`, empty until [`Self::reset`] fills it for a
+    /// trial. It is long because it names every field of [`World`] once:
+    /// one struct literal reads better than the same list cut in pieces.
     pub fn new(model: Arc<Model>) -> Self {
         let streams = RngStreams::new(0, 0);
         World {
@@ -638,11 +641,34 @@ impl World {
         }
     }
 
+    /// Makes the world trial `trial` of `seed`, keeping every allocation.
+    /// The steps run in a fixed order: the random streams each step draws
+    /// from are shared, so reordering them would move every draw.
     fn reset(&mut self, seed: u64, trial: u64) {
         let m = self.model.clone();
         let streams = RngStreams::new(seed, trial);
         let mut network_rng = streams.stream(Purpose::NETWORK);
         let mut workload_rng = streams.stream(Purpose::WORKLOAD);
+        self.reset_streams(&m, &streams);
+        self.q.clear();
+        self.events = 0;
+        self.plan_faults(&m, &streams);
+        draw_rtts(&m, &mut network_rng, &mut self.rtt);
+        self.reset_brokers(&m);
+        self.start_quorums(&streams);
+        self.reset_clients(&m);
+        self.reset_links(&m);
+        self.rb = runbook::RunbookState::default();
+        self.reset_watch();
+        self.reset_partitions(&m);
+        self.reset_accounts(&m);
+        self.draw_phases(&m, &mut workload_rng);
+        self.refresh(SimTime::ZERO);
+    }
+
+    /// The trial's own random streams, drawn from `streams`, so each
+    /// trial draws what it always drew whatever ran before it.
+    fn reset_streams(&mut self, m: &Model, streams: &RngStreams) {
         // Cluster 0 draws from the protocol stream itself, so a scenario of
         // one cluster draws what it always drew; other clusters have their own.
         self.protocol.clear();
@@ -654,17 +680,18 @@ impl World {
             self.protocol.push(streams.stream(purpose));
         }
         self.humans = streams.stream(Purpose::HUMANS);
-        self.places.reset(&m, &streams);
+        self.places.reset(m, streams);
         self.client_meta = streams.stream(CLIENT_METADATA);
-        self.q.clear();
-        self.events = 0;
+    }
 
-        // Faults: the scheduled ones and the fault processes' occurrences,
-        // drawn as every model draws them (see `crate::faults`).
+    /// Faults: the scheduled ones and the fault processes' occurrences,
+    /// drawn as every model draws them (see `crate::faults`), queued with
+    /// the end of the trial; the event budget follows from their number.
+    fn plan_faults(&mut self, m: &Model, streams: &RngStreams) {
         self.fault_window.clear();
         self.fault_starts.clear();
         let end = SimTime::ZERO + m.duration;
-        crate::faults::plan_stratum(&m, &streams, self.stratum, &mut self.occurrences);
+        crate::faults::plan_stratum(m, streams, self.stratum, &mut self.occurrences);
         for o in &self.occurrences {
             self.fault_window.push((o.start, o.stop));
             if o.start < end {
@@ -681,10 +708,12 @@ impl World {
         if self.canary_loop {
             self.q.schedule(SimTime::ZERO, Ev::Canary);
         }
+    }
 
+    /// Brokers up and in contact, each with its ISR check's phase drawn
+    /// from its cluster's protocol stream; no controller, DC or link down.
+    fn reset_brokers(&mut self, m: &Model) {
         let n = m.dcs.len();
-        draw_rtts(&m, &mut network_rng, &mut self.rtt);
-
         self.brokers.clear();
         let half_lag = m.timings.replica_lag_time_max.half().as_ns().max(1);
         for b in 0..m.brokers.len() {
@@ -703,7 +732,11 @@ impl World {
         self.cuts.resize(n * n, 0);
         self.election.clear();
         self.election.resize(m.clusters.len(), TimerGen::default());
-        self.start_quorums(&streams);
+    }
+
+    /// Producers and consumer groups where the scenario puts them, with no
+    /// failover begun: a runbook or a client's own failover moves them.
+    fn reset_clients(&mut self, m: &Model) {
         let np = m.partitions.len();
         self.prod.clear();
         self.prod.extend(
@@ -730,6 +763,11 @@ impl World {
         for (i, c) in m.consumers.iter().enumerate() {
             self.readers[c.topic.idx()].push(i as u32);
         }
+    }
+
+    /// Mirrors' copies empty and running at full throughput: each trial's
+    /// copies start from nothing, as its partitions do.
+    fn reset_links(&mut self, m: &Model) {
         for l in &mut self.links {
             *l = mirrors::Link::new(l.mirror, l.source, l.target, l.reverse);
         }
@@ -741,9 +779,11 @@ impl World {
         self.mirror_stopped.resize(m.mirrors().len(), 0);
         self.mirror_factor_ppm.clear();
         self.mirror_factor_ppm.resize(m.mirrors().len(), 1_000_000);
-        self.rb = runbook::RunbookState::default();
-        self.reset_watch();
+    }
 
+    /// Every partition empty, led by its first replica in epoch 0, with
+    /// its sync replicas in the ISR; epoch caches keep their allocations.
+    fn reset_partitions(&mut self, m: &Model) {
         self.parts.clear();
         self.epochs
             .resize_with(m.partitions.len() * MAX_RF, Vec::new);
@@ -794,6 +834,12 @@ impl World {
             });
         }
         self.epochs.truncate(m.partitions.len() * MAX_RF);
+    }
+
+    /// The trial's accounts at zero: the oracle, the invariant checker,
+    /// outage clocks, the conservation count and the traffic and latency
+    /// figures, so nothing of the last trial leaks into this one's outcome.
+    fn reset_accounts(&mut self, m: &Model) {
         self.oracle.reset(m.partitions.len());
         self.invariants.reset(m.partitions.len());
         self.writes = OutageClock::default();
@@ -818,6 +864,11 @@ impl World {
         self.buffered_us_max = 0;
         self.consumer_alive.clear();
         self.consumer_alive.resize(m.consumers.len(), true);
+    }
+
+    /// The phases of periodic client work (consumer commits, MM2's offset
+    /// syncs and flushes), drawn from the workload stream in this order.
+    fn draw_phases(&mut self, m: &Model, workload_rng: &mut StreamRng) {
         self.commit_phase.clear();
         for c in &m.consumers {
             let interval = c.commit_interval.as_ns().max(1);
@@ -843,10 +894,11 @@ impl World {
             self.flush_phase
                 .push(SimDuration(workload_rng.gen_range(0..60_000_000_000u64)));
         }
-        self.refresh(SimTime::ZERO);
     }
 
-    /// Returns true when the trial is over.
+    /// Returns true when the trial is over. It is long because it has one
+    /// arm per kind of event, each checking its timer's generation: one
+    /// dispatch a reader scans, rather than handlers split by size.
     fn handle(&mut self, now: SimTime, ev: Ev) -> bool {
         match ev {
             Ev::FaultBegin(i) => self.fault_begins(now, i as usize),
@@ -1071,21 +1123,50 @@ impl World {
         }
     }
 
+    /// Closes the trial's clocks and accounts at its end and judges every
+    /// partition's acknowledged records against what survives.
     fn finish(&mut self) -> TrialOutcome {
-        let m = self.model.clone();
-        let end = SimTime::ZERO + m.duration;
+        let end = SimTime::ZERO + self.model.duration;
         self.note(end, TraceRecord::End);
         self.writes.finish(end);
         self.reads.finish(end);
         self.producers_down.finish(end);
-        // Producers still waiting: what has outlived delivery.timeout.ms
-        // failed; the rest is in flight, like what the leaders hold
-        // unacknowledged.
+        self.count_unacknowledged_at_end(end);
+        for p in 0..self.parts.len() {
+            self.close_latency_window(p, end);
+        }
+        let verdict = self.judge_partitions(end);
+        self.acked_records = verdict.acked_records;
+        TrialOutcome {
+            acked_lost_records: verdict.acked_lost_records,
+            rpo_ms: verdict.rpo_ms,
+            write_unavailable_ms: self.writes.total.as_ms(),
+            max_write_outage_ms: self.writes.longest.as_ms(),
+            read_unavailable_ms: self.reads.total.as_ms(),
+            max_read_outage_ms: self.reads.longest.as_ms(),
+            duplicates_delivered: self.duplicates,
+            skipped_records: self.skipped,
+            failed_sends: self.failed_sends,
+            producer_down_ms: self.producers_down.total.as_ms(),
+            cross_dc_bytes: self.cross_dc_bytes,
+            ack_latency_p99_us: self.latency.quantile(990),
+            buffered_ms_max: self.buffered_us_max.div_ceil(1_000),
+            cut_off: CutOff {
+                fault_unhealed: self.fault_unhealed_at(end),
+                runbook_unfinished: self.runbook_unfinished(end),
+            },
+        }
+    }
+
+    /// Producers still waiting at the end: what has outlived
+    /// delivery.timeout.ms failed; the rest is in flight, like what the
+    /// leaders hold unacknowledged (the conservation count must close).
+    fn count_unacknowledged_at_end(&mut self, end: SimTime) {
         self.in_flight = 0;
         for p in 0..self.parts.len() {
             let Some(pi) = self.prod[p] else { continue };
             self.track_sending(end, p, false);
-            let dt = m.producers[pi as usize].delivery_timeout;
+            let dt = self.model.producers[pi as usize].delivery_timeout;
             let rate = self.parts[p].curve.rate_mrps();
             let part = &self.parts[p];
             let in_log = part.curve.now(end).saturating_sub(part.acked_upto);
@@ -1100,16 +1181,18 @@ impl World {
                 None => self.in_flight += in_log,
             }
         }
-        for p in 0..self.parts.len() {
-            self.close_latency_window(p, end);
-        }
+    }
+
+    /// The oracle's verdict on every partition, judged against the logs
+    /// that hold it at `end` (which depend on failovers and lost disks).
+    fn judge_partitions(&mut self, end: SimTime) -> Verdict {
         let mut verdict = Verdict::default();
         let auth = self.final_replicas();
         let faults = FaultTimes {
             starts: &self.fault_starts,
             windows: &self.fault_window,
             end,
-            aftermath: m.timings.quorum_request_timeout,
+            aftermath: self.model.timings.quorum_request_timeout,
         };
         let mut logs: Vec<(&[EpochStart], u64)> = Vec::new();
         for p in 0..self.parts.len() {
@@ -1140,26 +1223,7 @@ impl World {
             self.oracle
                 .judge_partition_held(p, &logs, self.replayed[p], &faults, &mut verdict);
         }
-        self.acked_records = verdict.acked_records;
-        TrialOutcome {
-            acked_lost_records: verdict.acked_lost_records,
-            rpo_ms: verdict.rpo_ms,
-            write_unavailable_ms: self.writes.total.as_ms(),
-            max_write_outage_ms: self.writes.longest.as_ms(),
-            read_unavailable_ms: self.reads.total.as_ms(),
-            max_read_outage_ms: self.reads.longest.as_ms(),
-            duplicates_delivered: self.duplicates,
-            skipped_records: self.skipped,
-            failed_sends: self.failed_sends,
-            producer_down_ms: self.producers_down.total.as_ms(),
-            cross_dc_bytes: self.cross_dc_bytes,
-            ack_latency_p99_us: self.latency.quantile(990),
-            buffered_ms_max: self.buffered_us_max.div_ceil(1_000),
-            cut_off: CutOff {
-                fault_unhealed: self.fault_unhealed_at(end),
-                runbook_unfinished: self.runbook_unfinished(end),
-            },
-        }
+        verdict
     }
 
     /// Whether a fault that began before `end` had not healed by then: its

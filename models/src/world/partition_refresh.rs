@@ -5,40 +5,83 @@
 use super::*;
 
 impl World {
+    /// Re-derives partition `p` after an event, from the zombie's end to
+    /// the producer: who fetches, which AlterPartition requests are sent,
+    /// what the producer can do. The order is fixed: timers are armed in
+    /// it.
     pub(super) fn refresh_partition(&mut self, now: SimTime, p: usize) {
         let m = self.model.clone();
         let spec = &m.partitions[p];
-        let rf = spec.rf as usize;
         let leader = self.parts[p].leader.map(|l| l as usize);
         let leader_b = leader.map(|l| spec.replicas[l]);
         let leader_up = leader_b.is_some_and(|b| self.brokers[b.idx()].serving());
         let leader_dc = leader_b.map(|b| self.broker_dc(b));
+        self.end_zombie_if_told(&m, now, p);
+        self.refresh_followers(&m, now, p, leader, leader_up, leader_dc);
 
-        // A zombie learns the truth when it hears from the controller again
-        // (and is then fenced until it re-registers), or dies.
-        if let Some(z) = self.parts[p].zombie {
-            let zb = spec.replicas[z.slot as usize];
-            let br = self.brokers[zb.idx()];
-            if !br.serving() || br.contact {
-                self.parts[p].zombie = None;
-                self.parts[p].replicas[z.slot as usize].fetch = if br.up() {
-                    Fetch::Reconcile
-                } else {
-                    Fetch::Offline
-                };
-                let node = m.brokers[zb.idx()].node_id;
-                self.note(
-                    now,
-                    TraceRecord::ZombieEnds {
-                        partition: p as u32,
-                        broker: node,
-                    },
-                );
+        if spec.observers != 0 && leader_up && self.parts[p].pending_isr.is_none() {
+            self.promote_or_demote_observers(now, p);
+        }
+
+        // A follower that caught up while another AlterPartition was in
+        // flight (a shrink, typically) asks again once that one is applied:
+        // Kafka's leader re-checks `isFollowerInSync` on every fetch
+        // (`Partition.maybeExpandIsr`), so the request is not lost.
+        if leader_up && self.parts[p].pending_isr.is_none() {
+            let rejoin = self.isr_rejoin_candidates(p, leader);
+            if rejoin != 0 {
+                self.parts[p].pending_isr = Some(self.parts[p].isr | rejoin);
             }
         }
 
-        // Followers: who can fetch, who must reconcile, who stalls.
-        for s in 0..rf {
+        if let Some(lb) = leader_b {
+            self.send_alter_partition(&m, now, p, lb);
+        }
+        self.refresh_producer(now, p);
+    }
+
+    /// A zombie learns the truth when it hears from the controller again
+    /// (and is then fenced until it re-registers), or dies.
+    #[inline]
+    fn end_zombie_if_told(&mut self, m: &Model, now: SimTime, p: usize) {
+        let Some(z) = self.parts[p].zombie else {
+            return;
+        };
+        let zb = m.partitions[p].replicas[z.slot as usize];
+        let br = self.brokers[zb.idx()];
+        if !br.serving() || br.contact {
+            self.parts[p].zombie = None;
+            self.parts[p].replicas[z.slot as usize].fetch = if br.up() {
+                Fetch::Reconcile
+            } else {
+                Fetch::Offline
+            };
+            let node = m.brokers[zb.idx()].node_id;
+            self.note(
+                now,
+                TraceRecord::ZombieEnds {
+                    partition: p as u32,
+                    broker: node,
+                },
+            );
+        }
+    }
+
+    /// Followers: who can fetch from the leader (up, in `leader_dc`), who
+    /// must reconcile, who stalls; an ISR member that stops fetching arms
+    /// the ISR's expiry.
+    #[inline]
+    fn refresh_followers(
+        &mut self,
+        m: &Model,
+        now: SimTime,
+        p: usize,
+        leader: Option<usize>,
+        leader_up: bool,
+        leader_dc: Option<DcIdx>,
+    ) {
+        let spec = &m.partitions[p];
+        for s in 0..spec.rf as usize {
             if Some(s) == leader || self.parts[p].replicas[s].fetch == Fetch::Zombie {
                 continue;
             }
@@ -88,41 +131,31 @@ impl World {
                 _ => {}
             }
         }
+    }
 
-        if spec.observers != 0 && leader_up && self.parts[p].pending_isr.is_none() {
-            self.promote_or_demote_observers(now, p);
+    /// AlterPartition goes from the leader (on broker `lb`) to the active
+    /// controller: armed once per pending change, and only while the
+    /// leader serves and reaches the controller.
+    #[inline]
+    fn send_alter_partition(&mut self, m: &Model, now: SimTime, p: usize, lb: BrokerIdx) {
+        if self.parts[p].pending_isr.is_none() || self.parts[p].pending_timer.is_armed() {
+            return;
         }
-
-        // A follower that caught up while another AlterPartition was in
-        // flight (a shrink, typically) asks again once that one is applied:
-        // Kafka's leader re-checks `isFollowerInSync` on every fetch
-        // (`Partition.maybeExpandIsr`), so the request is not lost.
-        if leader_up && self.parts[p].pending_isr.is_none() {
-            let rejoin = self.isr_rejoin_candidates(p, leader);
-            if rejoin != 0 {
-                self.parts[p].pending_isr = Some(self.parts[p].isr | rejoin);
-            }
+        let Some(a) = self.active_of_partition(p) else {
+            return;
+        };
+        let br = self.brokers[lb.idx()];
+        if br.serving() && br.contact {
+            let rtt = self.rtt_between(self.broker_dc(lb), m.controllers[a.idx()].dc);
+            let gen = self.parts[p].pending_timer.arm();
+            self.q.schedule(
+                now + rtt + METADATA_LINGER,
+                Ev::AlterPartition {
+                    partition: PartitionIdx(p as u32),
+                    gen,
+                },
+            );
         }
-
-        // AlterPartition goes from the leader to the active controller.
-        if self.parts[p].pending_isr.is_some() && !self.parts[p].pending_timer.is_armed() {
-            if let (Some(a), Some(lb)) = (self.active_of_partition(p), leader_b) {
-                let br = self.brokers[lb.idx()];
-                if br.serving() && br.contact {
-                    let rtt = self.rtt_between(self.broker_dc(lb), m.controllers[a.idx()].dc);
-                    let gen = self.parts[p].pending_timer.arm();
-                    self.q.schedule(
-                        now + rtt + METADATA_LINGER,
-                        Ev::AlterPartition {
-                            partition: PartitionIdx(p as u32),
-                            gen,
-                        },
-                    );
-                }
-            }
-        }
-
-        self.refresh_producer(now, p);
     }
 
     /// Adds the records acknowledged at the partition's current steady

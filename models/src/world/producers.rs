@@ -4,18 +4,78 @@
 
 use super::*;
 
+/// What a partition's producer does after an event, decided from the
+/// state before any of it is applied (`World::producer_course`).
+#[derive(Debug, Clone, Copy)]
+struct ProducerCourse {
+    /// The partition's leader slot when the course was decided.
+    leader: Option<usize>,
+    alive: bool,
+    /// Appending to the real leader.
+    appending_real: bool,
+    /// Writing to a zombie on stale metadata instead.
+    use_zombie: bool,
+    acks_flow: bool,
+    /// Acknowledgements slower than `delivery.timeout.ms`.
+    too_slow: bool,
+    /// Steady acknowledgement latency (µs) while acknowledgements flow.
+    steady_us: Option<u64>,
+}
+
 impl World {
-    /// The producer side of partition `p` after an event (see the module doc).
+    /// The producer side of partition `p` after an event (see the module
+    /// doc): decided first (`producer_course`), then applied, so what it
+    /// does to the logs, the waits and the accounts follows from one
+    /// decision.
     pub(super) fn refresh_producer(&mut self, now: SimTime, p: usize) {
+        let Some(course) = self.producer_course(now, p) else {
+            return;
+        };
+        self.parts[p].acks_too_slow = course.too_slow;
+        // The application's view: a producer that runs nowhere is down
+        // for writes, as much as one that gets no acknowledgements.
+        let write_bad = !course.alive || !course.acks_flow;
+        let burst = self.follow_pending_sends(now, p, course);
+        self.set_append_course(now, p, course, burst);
+        if write_bad != self.parts[p].write_bad {
+            self.parts[p].write_bad = write_bad;
+            self.writes.change(now, write_bad);
+            let available = !write_bad;
+            self.note(
+                now,
+                TraceRecord::WriteAvailability {
+                    partition: p as u32,
+                    available,
+                },
+            );
+        }
+        if course.steady_us != self.parts[p].ack_latency_us {
+            self.close_latency_window(p, now);
+            self.parts[p].ack_latency_us = course.steady_us;
+        }
+        // Catch-up timers that a rate change invalidated are re-armed.
+        for s in 0..self.model.partitions[p].rf as usize {
+            let r = self.parts[p].replicas[s];
+            if r.fetch == Fetch::CatchingUp && !r.catchup_timer.is_armed() {
+                self.arm_catchup(now, p, s);
+            }
+        }
+    }
+
+    /// Whether `p`'s producer can append, and whether acknowledgements
+    /// flow and how fast; `None` when no producer writes `p`. It retunes a
+    /// shared lane and may have the producer refresh its metadata, the
+    /// only changes made while deciding.
+    #[inline]
+    fn producer_course(&mut self, now: SimTime, p: usize) -> Option<ProducerCourse> {
         let m = self.model.clone();
         let spec = &m.partitions[p];
-        let rf = spec.rf as usize;
         let leader = self.parts[p].leader.map(|l| l as usize);
         let leader_b = leader.map(|l| spec.replicas[l]);
         let leader_up = leader_b.is_some_and(|b| self.brokers[b.idx()].serving());
         let leader_dc = leader_b.map(|b| self.broker_dc(b));
         // Producer: can it append, and do acknowledgements flow?
-        let Some(pi) = self.prod[p] else { return };
+        let pi = self.prod[p]?;
         let pr = &m.producers[pi as usize];
         let pdc = self.producer_dc(pi as usize);
         // A partition shared with a producer that failed over into it is
@@ -38,55 +98,17 @@ impl World {
         // It sends to the leader its metadata names (producer_metadata.rs).
         let knows = self.producer_knows_leader(now, p, producer_alive);
         let part = &self.parts[p];
-        let isr_count = part.isr.count_ones();
-        let eff_min = self.eff_min_isr(p);
-        let enough = pr.acks != Acks::All || isr_count >= eff_min;
+        let enough = pr.acks != Acks::All || part.isr.count_ones() >= self.eff_min_isr(p);
         let appending_real = producer_alive && reach && enough && knows;
-        // A producer that cannot reach the real leader but still reaches a
-        // zombie keeps writing to it on its stale metadata. With acks=0/1 the
-        // zombie answers on its own append; with acks=all it cannot commit
-        // (its ISR still holds replicas that left it, and its shrink cannot
-        // reach the controller), so such a producer is simply stalled.
-        let zombie_dc = part
-            .zombie
-            .map(|z| self.broker_dc(spec.replicas[z.slot as usize]));
-        let use_zombie = producer_alive
-            && !paused
-            && !appending_real
-            && pr.acks != Acks::All
-            && part.zombie.map(|z| z.slot) == part.known_leader
-            && zombie_dc.is_some_and(|d| self.connected(d, pdc));
-        let maximal = part.isr | part.pending_isr.unwrap_or(0);
-        let hw_moves = (0..rf).all(|s| {
-            maximal & (1 << s) == 0
-                || matches!(
-                    part.replicas[s].fetch,
-                    Fetch::Leader | Fetch::Streaming | Fetch::CatchingUp
-                )
-        });
-        let mut acks_flow = use_zombie || (appending_real && (pr.acks != Acks::All || hw_moves));
-        // Steady acknowledgement latency: the producer's round trip to the
-        // leader, plus, for acks=all, one round trip to the slowest follower
-        // of the maximal ISR (the leader learns a follower's LEO from its
-        // next fetch). Observers and non-ISR replicas add nothing.
+        let stale_writer = producer_alive && !paused && !appending_real && pr.acks != Acks::All;
+        let (zombie_dc, use_zombie) = self.zombie_target(p, pdc, stale_writer);
+        let acks_flow =
+            use_zombie || (appending_real && (pr.acks != Acks::All || self.isr_members_fetch(p)));
         let target_dc = if use_zombie { zombie_dc } else { leader_dc };
         let round_trip_us = match (pr.acks, target_dc) {
             (Acks::One | Acks::All, Some(ldc)) => {
-                let to_leader = if shared && !use_zombie {
-                    self.lane_rtt(p, ldc)
-                } else {
-                    self.rtt_between(pdc, ldc)
-                };
-                let mut rtt = to_leader;
-                if pr.acks == Acks::All {
-                    for s in 0..rf {
-                        if maximal & (1 << s) != 0 && Some(s) != leader {
-                            rtt = rtt.max(
-                                self.rtt_between(ldc, self.broker_dc(spec.replicas[s])) + to_leader,
-                            );
-                        }
-                    }
-                }
+                let via_lane = shared && !use_zombie;
+                let rtt = self.ack_round_trip(p, pr.acks, leader, pdc, ldc, via_lane);
                 Some(rtt.as_ns() / 1_000)
             }
             _ => None,
@@ -96,22 +118,99 @@ impl World {
         // write-unavailable, and what it sends fails as it expires.
         let too_slow =
             round_trip_us.is_some_and(|us| us.saturating_mul(1_000) > pr.delivery_timeout.as_ns());
-        if too_slow {
-            acks_flow = false;
-        }
-        let steady_us = round_trip_us.filter(|_| acks_flow);
-        self.parts[p].acks_too_slow = too_slow;
-        // The application's view: a producer that runs nowhere is down
-        // for writes, as much as one that gets no acknowledgements.
-        let write_bad = !producer_alive || !acks_flow;
+        let acks_flow = acks_flow && !too_slow;
+        Some(ProducerCourse {
+            leader,
+            alive: producer_alive,
+            appending_real,
+            use_zombie,
+            acks_flow,
+            too_slow,
+            steady_us: round_trip_us.filter(|_| acks_flow),
+        })
+    }
 
-        // Sends the producer is waiting on: from the oldest unacknowledged
-        // send (`pending_since`) on, whatever the reason acknowledgements
-        // stopped (no leader, leader unreachable, NOT_ENOUGH_REPLICAS, a
-        // high watermark standing still). See `resolve_pending`.
-        self.track_sending(now, p, producer_alive);
+    /// A producer that cannot reach the real leader but still reaches a
+    /// zombie keeps writing to it on its stale metadata (`stale_writer`:
+    /// alive, not paused, not appending, acks=0/1). With acks=0/1 the
+    /// zombie answers on its own append; with acks=all it cannot commit
+    /// (its ISR still holds replicas that left it, and its shrink cannot
+    /// reach the controller), so such a producer is simply stalled.
+    /// Returns the zombie's DC and whether the producer writes to it.
+    #[inline]
+    fn zombie_target(&self, p: usize, pdc: DcIdx, stale_writer: bool) -> (Option<DcIdx>, bool) {
+        let part = &self.parts[p];
+        let spec = &self.model.partitions[p];
+        let zombie_dc = part
+            .zombie
+            .map(|z| self.broker_dc(spec.replicas[z.slot as usize]));
+        let use_zombie = stale_writer
+            && part.zombie.map(|z| z.slot) == part.known_leader
+            && zombie_dc.is_some_and(|d| self.connected(d, pdc));
+        (zombie_dc, use_zombie)
+    }
+
+    /// Whether every member of `p`'s maximal ISR fetches from the leader:
+    /// with acks=all, the high watermark (and so every acknowledgement)
+    /// stands still while one does not.
+    #[inline]
+    fn isr_members_fetch(&self, p: usize) -> bool {
+        let part = &self.parts[p];
+        let maximal = part.isr | part.pending_isr.unwrap_or(0);
+        (0..self.model.partitions[p].rf as usize).all(|s| {
+            maximal & (1 << s) == 0
+                || matches!(
+                    part.replicas[s].fetch,
+                    Fetch::Leader | Fetch::Streaming | Fetch::CatchingUp
+                )
+        })
+    }
+
+    /// Steady acknowledgement latency: the producer's round trip (from
+    /// `pdc`, or its shared lane's) to the leader in `ldc`, plus, for
+    /// acks=all, one round trip to the slowest follower of the maximal
+    /// ISR (the leader learns a follower's LEO from its next fetch).
+    /// Observers and non-ISR replicas add nothing.
+    #[inline]
+    fn ack_round_trip(
+        &self,
+        p: usize,
+        acks: Acks,
+        leader: Option<usize>,
+        pdc: DcIdx,
+        ldc: DcIdx,
+        via_lane: bool,
+    ) -> SimDuration {
+        let to_leader = if via_lane {
+            self.lane_rtt(p, ldc)
+        } else {
+            self.rtt_between(pdc, ldc)
+        };
+        let mut rtt = to_leader;
+        if acks == Acks::All {
+            let spec = &self.model.partitions[p];
+            let part = &self.parts[p];
+            let maximal = part.isr | part.pending_isr.unwrap_or(0);
+            for s in 0..spec.rf as usize {
+                if maximal & (1 << s) != 0 && Some(s) != leader {
+                    rtt = rtt
+                        .max(self.rtt_between(ldc, self.broker_dc(spec.replicas[s])) + to_leader);
+                }
+            }
+        }
+        rtt
+    }
+
+    /// Sends the producer is waiting on: from the oldest unacknowledged
+    /// send (`pending_since`) on, whatever the reason acknowledgements
+    /// stopped (no leader, leader unreachable, NOT_ENOUGH_REPLICAS, a
+    /// high watermark standing still). Returns what must be sent again
+    /// now that acknowledgements resume (see `resolve_pending`).
+    #[inline]
+    fn follow_pending_sends(&mut self, now: SimTime, p: usize, course: ProducerCourse) -> u64 {
+        self.track_sending(now, p, course.alive);
         let mut burst = 0;
-        match (producer_alive, acks_flow, self.parts[p].pending_since) {
+        match (course.alive, course.acks_flow, self.parts[p].pending_since) {
             (true, false, None) => {
                 // Sent from the oldest record the leader holds unacknowledged.
                 // Sent from the oldest record the leader holds unacknowledged,
@@ -131,7 +230,7 @@ impl World {
                 );
             }
             (true, true, Some(since)) => {
-                burst = self.resolve_pending(now, p, since, use_zombie, steady_us);
+                burst = self.resolve_pending(now, p, since, course.use_zombie, course.steady_us);
             }
             (false, _, Some(since)) => {
                 // A producer that dies takes what it had buffered with it;
@@ -147,6 +246,16 @@ impl World {
             }
             _ => {}
         }
+        burst
+    }
+
+    /// The leader's (or the zombie's) log from `now` on: appending or not,
+    /// with what is sent again (`burst`) appended at once. A new course
+    /// starts only when something changed, so the curve stays short.
+    #[inline]
+    fn set_append_course(&mut self, now: SimTime, p: usize, course: ProducerCourse, burst: u64) {
+        let use_zombie = course.use_zombie;
+        let appending_real = course.appending_real;
         let part = &mut self.parts[p];
         let newest = part.curve.newest();
         let was_appending = newest.appending && part.leader.is_some();
@@ -163,7 +272,7 @@ impl World {
                 appending: appending_real,
                 epoch,
             });
-            if let Some(l) = leader {
+            if let Some(l) = course.leader {
                 part.replicas[l].leo = leo + real_burst;
                 part.replicas[l].view = leo + real_burst;
             }
@@ -176,29 +285,6 @@ impl World {
                 z.t0 = now;
                 z.appending = use_zombie;
                 part.replicas[z.slot as usize].leo = leo;
-            }
-        }
-        if write_bad != self.parts[p].write_bad {
-            self.parts[p].write_bad = write_bad;
-            self.writes.change(now, write_bad);
-            let available = !write_bad;
-            self.note(
-                now,
-                TraceRecord::WriteAvailability {
-                    partition: p as u32,
-                    available,
-                },
-            );
-        }
-        if steady_us != self.parts[p].ack_latency_us {
-            self.close_latency_window(p, now);
-            self.parts[p].ack_latency_us = steady_us;
-        }
-        // Catch-up timers that a rate change invalidated are re-armed.
-        for s in 0..rf {
-            let r = self.parts[p].replicas[s];
-            if r.fetch == Fetch::CatchingUp && !r.catchup_timer.is_armed() {
-                self.arm_catchup(now, p, s);
             }
         }
     }

@@ -15,44 +15,82 @@ impl World {
         }
     }
 
+    /// Brings partition `p`'s flows forward to `now`: the zombie's and the
+    /// leader's appends, the followers' fetches, the high watermark, the
+    /// consumers' reads and the producer's acknowledgements, in that order
+    /// (each reads what the one before it moved).
     pub(super) fn sync_partition(&mut self, p: usize, now: SimTime) {
         let m = self.model.clone();
-        let spec = &m.partitions[p];
-        let producer = self.prod[p].map(|i| &m.producers[i as usize]);
         let producer_dc = self.prod[p].map(|i| self.producer_dc(i as usize));
-        let record_bytes = self.record_bytes[p];
         if let Some(z) = self.parts[p].zombie {
-            let rate = self.parts[p].curve.rate_mrps();
-            let zs = z.slot as usize;
-            let before = self.parts[p].replicas[zs].leo;
-            let leo = z.leo(now, rate).max(before);
-            self.parts[p].replicas[zs].leo = leo;
-            let zombie_dc = self.broker_dc(spec.replicas[zs]);
-            if producer_dc.is_some_and(|d| d != zombie_dc) {
-                self.cross_dc_bytes = self
-                    .cross_dc_bytes
-                    .saturating_add((leo - before).saturating_mul(record_bytes));
-            }
-            if let Some(pdc) = producer_dc {
-                let moved = (leo - before).saturating_mul(record_bytes);
-                self.traffic
-                    .count(&m, Purpose::Produce, pdc, zombie_dc, moved);
-            }
-            // acks=1 is answered on the zombie's own append.
-            if producer.is_some_and(|pr| pr.acks == Acks::One) && leo > z.acked_upto {
-                self.acknowledge_with(p, zs, z.acked_upto, leo, now, |o| z.time_of(o, rate));
-                if let Some(z) = self.parts[p].zombie.as_mut() {
-                    z.acked_upto = leo;
-                }
-            }
+            self.sync_zombie(&m, p, z, now, producer_dc);
         }
         let Some(l) = self.parts[p].leader else {
             return;
         };
         let l = l as usize;
-        let leader_dc = self.broker_dc(spec.replicas[l]);
+        let leader_dc = self.broker_dc(m.partitions[p].replicas[l]);
+        let mut bytes = self.sync_leader(&m, p, l, now, producer_dc, leader_dc);
+        bytes = bytes.saturating_add(self.sync_followers(&m, p, l, now, leader_dc));
+        let old_hw = self.advance_hw(&m, p, l, now);
+        bytes = bytes.saturating_add(self.count_reads(&m, p, leader_dc, old_hw));
+        self.cross_dc_bytes = self.cross_dc_bytes.saturating_add(bytes);
+        self.acknowledge_producer(&m, p, l, now);
+        self.maybe_settle(p);
+    }
+
+    /// The zombie's appends up to `now`, counted as produce traffic; with
+    /// acks=1 its producer is answered on the zombie's own append.
+    #[inline]
+    fn sync_zombie(
+        &mut self,
+        m: &Model,
+        p: usize,
+        z: Zombie,
+        now: SimTime,
+        producer_dc: Option<DcIdx>,
+    ) {
+        let producer = self.prod[p].map(|i| &m.producers[i as usize]);
+        let record_bytes = self.record_bytes[p];
+        let rate = self.parts[p].curve.rate_mrps();
+        let zs = z.slot as usize;
+        let before = self.parts[p].replicas[zs].leo;
+        let leo = z.leo(now, rate).max(before);
+        self.parts[p].replicas[zs].leo = leo;
+        let zombie_dc = self.broker_dc(m.partitions[p].replicas[zs]);
+        if producer_dc.is_some_and(|d| d != zombie_dc) {
+            self.cross_dc_bytes = self
+                .cross_dc_bytes
+                .saturating_add((leo - before).saturating_mul(record_bytes));
+        }
+        if let Some(pdc) = producer_dc {
+            let moved = (leo - before).saturating_mul(record_bytes);
+            self.traffic
+                .count(m, Purpose::Produce, pdc, zombie_dc, moved);
+        }
+        // acks=1 is answered on the zombie's own append.
+        if producer.is_some_and(|pr| pr.acks == Acks::One) && leo > z.acked_upto {
+            self.acknowledge_with(p, zs, z.acked_upto, leo, now, |o| z.time_of(o, rate));
+            if let Some(z) = self.parts[p].zombie.as_mut() {
+                z.acked_upto = leo;
+            }
+        }
+    }
+
+    /// The leader's log end up to `now`, counted as produce traffic;
+    /// returns the bytes that crossed DCs.
+    #[inline]
+    fn sync_leader(
+        &mut self,
+        m: &Model,
+        p: usize,
+        l: usize,
+        now: SimTime,
+        producer_dc: Option<DcIdx>,
+        leader_dc: DcIdx,
+    ) -> u64 {
+        let record_bytes = self.record_bytes[p];
         let part = &mut self.parts[p];
-        let epoch = part.epoch;
         let leo_now = part.curve.now(now);
         let mut bytes = 0u64;
         let old_leader_leo = part.replicas[l].leo;
@@ -64,8 +102,27 @@ impl World {
                 bytes = bytes.saturating_add(moved);
             }
             self.traffic
-                .count(&m, Purpose::Produce, pdc, leader_dc, moved);
+                .count(m, Purpose::Produce, pdc, leader_dc, moved);
         }
+        bytes
+    }
+
+    /// What each follower fetched up to `now` (streaming a round trip
+    /// behind the leader, or catching up at its bandwidth), counted as
+    /// replication traffic; returns the bytes that crossed DCs.
+    #[inline]
+    fn sync_followers(
+        &mut self,
+        m: &Model,
+        p: usize,
+        l: usize,
+        now: SimTime,
+        leader_dc: DcIdx,
+    ) -> u64 {
+        let spec = &m.partitions[p];
+        let record_bytes = self.record_bytes[p];
+        let mut bytes = 0u64;
+        let epoch = self.parts[p].epoch;
         for s in 0..spec.rf as usize {
             if s == l {
                 continue;
@@ -91,7 +148,7 @@ impl World {
                     r.last_caught_up = now;
                 }
                 Fetch::CatchingUp => {
-                    let rate = catchup_rate_mrps(&m, p, leader_dc, f_dc, self.record_bytes[p]);
+                    let rate = catchup_rate_mrps(m, p, leader_dc, f_dc, self.record_bytes[p]);
                     let fetched =
                         r.catchup_from + records_over(rate, now.since(r.catchup_t0).as_ns());
                     let ceiling = part
@@ -107,16 +164,22 @@ impl World {
             if f_dc != leader_dc {
                 bytes = bytes.saturating_add(moved);
             }
-            self.traffic.count(&m, purpose, leader_dc, f_dc, moved);
+            self.traffic.count(m, purpose, leader_dc, f_dc, moved);
         }
-        // The high watermark: the minimum LEO over the maximal ISR, frozen
-        // while the ISR is below min.insync.replicas (KAFKA-15583, 3.7+).
+        bytes
+    }
+
+    /// The high watermark: the minimum LEO over the maximal ISR, frozen
+    /// while the ISR is below min.insync.replicas (KAFKA-15583, 3.7+).
+    /// Returns the high watermark before it moved.
+    #[inline]
+    fn advance_hw(&mut self, m: &Model, p: usize, l: usize, now: SimTime) -> u64 {
         let part = &self.parts[p];
         let maximal = part.isr | part.pending_isr.unwrap_or(0);
         let isr_count = part.isr.count_ones();
         let eff_min = self.eff_min_isr(p);
         let mut hw = part.replicas[l].leo;
-        for s in 0..spec.rf as usize {
+        for s in 0..m.partitions[p].rf as usize {
             if maximal & (1 << s) != 0 {
                 hw = hw.min(part.replicas[s].view);
             }
@@ -130,9 +193,15 @@ impl World {
         if m.follower_truncation == FollowerTruncation::HighWatermark {
             self.update_known_hw(p, l, now);
         }
-        // Consumers fetch up to the high watermark, from the leader or, with
-        // follower fetching, from a replica in their rack.
-        let consumer_cross = self.readers[spec.topic.idx()]
+        old_hw
+    }
+
+    /// Consumers fetch up to the high watermark, from the leader or, with
+    /// follower fetching, from a replica in their rack: counts what they
+    /// read since `old_hw` and returns the bytes that crossed DCs.
+    #[inline]
+    fn count_reads(&mut self, m: &Model, p: usize, leader_dc: DcIdx, old_hw: u64) -> u64 {
+        let consumer_cross = self.readers[m.partitions[p].topic.idx()]
             .iter()
             .map(|&i| i as usize)
             .filter(|&i| {
@@ -141,19 +210,20 @@ impl World {
             })
             .count() as u64;
         self.count_consumed(p, leader_dc, self.parts[p].hw.saturating_sub(old_hw));
-        let part = &mut self.parts[p];
-        bytes = bytes.saturating_add(
-            (part.hw.saturating_sub(old_hw))
-                .saturating_mul(record_bytes)
-                .saturating_mul(consumer_cross),
-        );
-        self.cross_dc_bytes = self.cross_dc_bytes.saturating_add(bytes);
+        (self.parts[p].hw.saturating_sub(old_hw))
+            .saturating_mul(self.record_bytes[p])
+            .saturating_mul(consumer_cross)
+    }
 
-        // What the producer has seen acknowledged: nothing when every
-        // acknowledgement would arrive after its delivery timeout, nor while
-        // it waits (`pending_since`: it does not reach this leader, or does
-        // not know it leads yet); what the high watermark passed meanwhile
-        // is acknowledged or failed when it is resumed (`resolve_pending`).
+    /// What the producer has seen acknowledged: nothing when every
+    /// acknowledgement would arrive after its delivery timeout, nor while
+    /// it waits (`pending_since`: it does not reach this leader, or does
+    /// not know it leads yet); what the high watermark passed meanwhile
+    /// is acknowledged or failed when it is resumed (`resolve_pending`).
+    #[inline]
+    fn acknowledge_producer(&mut self, m: &Model, p: usize, l: usize, now: SimTime) {
+        let producer = self.prod[p].map(|i| &m.producers[i as usize]);
+        let part = &mut self.parts[p];
         if let Some(pr) = producer.filter(|_| !part.acks_too_slow && part.pending_since.is_none()) {
             let target = match pr.acks {
                 Acks::Zero => 0,
@@ -167,7 +237,6 @@ impl World {
                 self.acknowledge(p, l, start, target, now);
             }
         }
-        self.maybe_settle(p);
     }
 
     /// What each replica knows of the high watermark (legacy truncation
