@@ -16,7 +16,7 @@ use std::sync::Arc;
 fn a_world_that_never_advances_stops_at_its_budget_naming_the_trial() {
     let m = model("3dc-stretched", &text("3dc-stretched.ron"));
     let mut world = World::new(m.clone());
-    world.canary_loop = true;
+    world.canaries_mut().loop_forever = true;
     let e = world.try_run_trial(7, 3).unwrap_err();
     assert_eq!(world.events_processed(), world.event_budget() + 1);
     // 24 partitions and 6 brokers; one DC loss begins in the trial.
@@ -31,7 +31,7 @@ fn a_world_that_never_advances_stops_at_its_budget_naming_the_trial() {
         assert!(text.contains(part), "{text}");
     }
     // The same world then runs an ordinary trial as a fresh one does.
-    world.canary_loop = false;
+    world.canaries_mut().loop_forever = false;
     assert_eq!(
         world.try_run_trial(7, 3).unwrap(),
         kdrsim::run_one(&m, 7, 3)

@@ -73,7 +73,7 @@ fn settled_epoch_caches_change_no_outcome_and_no_trace() {
         let m = model(file, &t);
         let mut settled = World::new(m.clone());
         let mut kept = World::new(m.clone());
-        kept.settle_epoch_caches = false;
+        kept.set_settle_epoch_caches(false);
         for trial in 0..6 {
             let a = settled.run_trial_traced(1, trial);
             let settled_len = settled.longest_epoch_cache();
@@ -117,7 +117,7 @@ fn a_year_of_daily_broker_failures_keeps_every_epoch_cache_short() {
     let m = broker_failures(365);
     let mut world = World::new(m.clone());
     let mut kept = World::new(m);
-    kept.settle_epoch_caches = false;
+    kept.set_settle_epoch_caches(false);
     let a = world.run_trial(1, 0);
     let b = kept.run_trial(1, 0);
     assert_eq!(a, b);
@@ -148,7 +148,7 @@ fn a_year_of_daily_broker_failures_across_two_clusters_keeps_every_cache_short()
         let m = broker_failures_in(file, 365);
         let mut world = World::new(m.clone());
         let mut kept = World::new(m);
-        kept.settle_epoch_caches = false;
+        kept.set_settle_epoch_caches(false);
         let a = world.run_trial(1, 0);
         let b = kept.run_trial(1, 0);
         assert_eq!(a, b, "{file}");

@@ -144,7 +144,7 @@ fn canary_acknowledging_before_the_high_watermark_is_caught_by_the_oracle() {
     // must see the broken variant lose data.
     let model = inline("canary", &dc_power_loss("All", 2, false));
     let mut world = World::new(model.clone());
-    world.canary_ack_before_hw = true;
+    world.canaries_mut().ack_before_hw = true;
     let lost: u64 = (0..50)
         .map(|t| world.run_trial(1, t).acked_lost_records)
         .sum();
@@ -152,7 +152,7 @@ fn canary_acknowledging_before_the_high_watermark_is_caught_by_the_oracle() {
         lost > 0,
         "the oracle failed to catch acks before the high watermark"
     );
-    world.canary_ack_before_hw = false;
+    world.canaries_mut().ack_before_hw = false;
     let lost: u64 = (0..50)
         .map(|t| world.run_trial(1, t).acked_lost_records)
         .sum();
@@ -188,7 +188,7 @@ fn canary_a_follower_that_skips_truncation_is_caught_by_the_invariant_checker() 
             "correct model, trial {trial}"
         );
     }
-    world.canary_skip_truncation = true;
+    world.canaries_mut().skip_truncation = true;
     let caught = (0..20).filter(|&t| {
         world.run_trial(1, t);
         !world.invariant_violations().is_empty()

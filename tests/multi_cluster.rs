@@ -362,7 +362,7 @@ fn canary_a_failover_that_pretends_the_mirror_had_everything_is_caught() {
     // S2's truncation count must both notice.
     let m = model("k6", &text("k6-async-lag.ron"));
     let mut world = kdrsim::World::new(m);
-    world.canary_perfect_mirror = true;
+    world.canaries_mut().perfect_mirror = true;
     let lost: Vec<u64> = (0..300)
         .map(|t| world.run_trial(1, t).acked_lost_records)
         .collect();

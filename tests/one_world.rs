@@ -238,7 +238,7 @@ fn an_isolated_acks_all_leaders_uncommitted_appends_are_resent_or_failed_never_d
     }
     // Canary: a producer that forgets its buffer when acknowledgements
     // resume makes records vanish, and the count says so.
-    world.canary_forget_buffer = true;
+    world.canaries_mut().forget_buffer = true;
     let mut caught = 0;
     for trial in 0..30 {
         world.run_trial(1, trial);

@@ -155,7 +155,7 @@ enum Ev {
         client: placement::ClientRef,
         gen: u32,
     },
-    /// Test hook (`World::canary_loop`): schedules itself again at the
+    /// Test hook (`Canaries::loop_forever`): schedules itself again at the
     /// same instant, forever.
     Canary,
     End,
@@ -302,31 +302,48 @@ pub struct World {
     consumer_alive: Vec<bool>,
     commit_phase: Vec<SimDuration>,
     trace: Option<Vec<TraceEntry>>,
-    /// Test hook for the oracle's canary: acknowledge `acks=all` records at
-    /// the leader's LEO instead of the high watermark (a deliberately broken
-    /// model). Never set outside tests.
-    pub canary_ack_before_hw: bool,
-    /// Test hook for the invariant checker's canary: a returning follower
-    /// keeps its diverged suffix instead of truncating. Never set outside
-    /// tests.
-    pub canary_skip_truncation: bool,
-    /// Test hook for the multi-cluster oracle's canary: a failover that
-    /// pretends the mirror had copied everything (a broken model). Never set
-    /// outside tests.
-    pub canary_perfect_mirror: bool,
-    /// Test hook for the conservation check's canary: a producer whose
-    /// acknowledgements resume forgets what it had buffered (the records
-    /// vanish: neither acknowledged nor failed). Never set outside tests.
-    pub canary_forget_buffer: bool,
-    /// Settle leader-epoch caches (`log::settle`). A test turns it off to
-    /// show that settling changes no outcome and no trace. Never cleared
-    /// outside tests.
-    pub settle_epoch_caches: bool,
-    /// Test hook for the event budget: the trial never advances past its
-    /// start (an event that re-arms itself at the same instant). Never set
-    /// outside tests.
-    pub canary_loop: bool,
+    /// Deliberately broken models the checkers must catch (tests only).
+    canaries: Canaries,
+    /// Settle leader-epoch caches (`log::settle`); a test turns it off to
+    /// show that settling changes no outcome and no trace.
+    settle_epoch_caches: bool,
     invariants: Invariants,
+}
+
+/// Deliberately broken models, each the canary of one checker: a test
+/// turns one on and the checker must catch it. Off in every world, and
+/// settable only with the `canaries` feature (which only tests enable), so
+/// no release build can run a broken model.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Canaries {
+    /// The oracle's: acknowledge `acks=all` records at the leader's LEO
+    /// instead of the high watermark.
+    pub ack_before_hw: bool,
+    /// The invariant checker's: a returning follower keeps its diverged
+    /// suffix instead of truncating.
+    pub skip_truncation: bool,
+    /// The multi-cluster oracle's: a failover that pretends the mirror had
+    /// copied everything.
+    pub perfect_mirror: bool,
+    /// The conservation check's: a producer whose acknowledgements resume
+    /// forgets what it had buffered.
+    pub forget_buffer: bool,
+    /// The event budget's: the trial never advances past its start.
+    pub loop_forever: bool,
+}
+
+#[cfg(any(test, feature = "canaries"))]
+impl World {
+    /// The canaries of this world, to turn one on (tests only).
+    pub fn canaries_mut(&mut self) -> &mut Canaries {
+        &mut self.canaries
+    }
+
+    /// Turns settling of epoch caches off (or on): a world that keeps
+    /// every entry, to compare against (tests only).
+    pub fn set_settle_epoch_caches(&mut self, on: bool) {
+        self.settle_epoch_caches = on;
+    }
 }
 
 impl World {
@@ -407,12 +424,8 @@ impl World {
             consumer_alive: Vec::new(),
             commit_phase: Vec::new(),
             trace: None,
-            canary_ack_before_hw: false,
-            canary_skip_truncation: false,
-            canary_perfect_mirror: false,
-            canary_forget_buffer: false,
+            canaries: Canaries::default(),
             settle_epoch_caches: true,
-            canary_loop: false,
             invariants: Invariants::default(),
         }
         .with_link_tables()
@@ -705,7 +718,7 @@ impl World {
         self.fault_starts.sort_unstable();
         self.q.schedule(end, Ev::End);
         self.event_budget = self.event_budget_for(self.fault_starts.len());
-        if self.canary_loop {
+        if self.canaries.loop_forever {
             self.q.schedule(SimTime::ZERO, Ev::Canary);
         }
     }

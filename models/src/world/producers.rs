@@ -320,7 +320,7 @@ impl World {
         };
         let skipped = in_log.min(expired);
         let mut burst = pending.saturating_sub(in_log.max(expired));
-        if self.canary_forget_buffer {
+        if self.canaries.forget_buffer {
             burst = 0;
         }
         let part = &mut self.parts[p];

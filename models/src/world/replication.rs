@@ -228,7 +228,7 @@ impl World {
             let target = match pr.acks {
                 Acks::Zero => 0,
                 Acks::One => part.replicas[l].leo,
-                Acks::All if self.canary_ack_before_hw => part.replicas[l].leo,
+                Acks::All if self.canaries.ack_before_hw => part.replicas[l].leo,
                 Acks::All => part.hw,
             };
             if target > part.acked_upto {
@@ -688,11 +688,11 @@ impl World {
                 div = div.min(r.hw_known);
             }
         }
-        if self.canary_skip_truncation {
+        if self.canaries.skip_truncation {
             div = f_leo.min(leader_leo);
         }
         let diverged = div > agree;
-        let spliced = diverged && !self.canary_skip_truncation;
+        let spliced = diverged && !self.canaries.skip_truncation;
         if spliced {
             // Legacy truncation kept records the leader does not hold: the
             // follower's log is its own below `div`, the leader's above.
@@ -729,7 +729,7 @@ impl World {
         r.follows_epoch = epoch;
         // A broken reconcile (the canary) leaves the follower's own log as it
         // was; a correct one makes it a prefix of the leader's.
-        r.prefix_of_leader = !self.canary_skip_truncation && !diverged;
+        r.prefix_of_leader = !self.canaries.skip_truncation && !diverged;
         r.catchup_from = div;
         r.catchup_t0 = now;
         r.fetch = Fetch::CatchingUp;

@@ -243,7 +243,7 @@ impl World {
         if promote {
             stop = stop.max(self.parts[p].hw);
         }
-        if self.canary_perfect_mirror {
+        if self.canaries.perfect_mirror {
             stop = stop.max(self.parts[p].curve.now(now));
         }
         if stop > l.copied {
