@@ -190,16 +190,21 @@ fn link_failures(years: u64) -> Arc<Model> {
 /// 3dc-stretched with 3,333 brokers per DC (9,999 in all) and `partitions`
 /// partitions, losing dc1 (3,333 brokers fenced, then unfenced).
 fn large_variant(partitions: u32) -> Arc<Model> {
+    explained_variant((3_333, partitions))
+}
+
+/// The edits that give each of 3dc-stretched's three DCs `per_dc`
+/// brokers, numbered `dc * step + i`.
+fn brokers_edits(per_dc: u32, step: u32) -> Vec<(&'static str, String)> {
     let ids = |dc: u32| {
-        let list: Vec<String> = (0..3_333).map(|i| (dc * 10_000 + i).to_string()).collect();
+        let list: Vec<String> = (0..per_dc).map(|i| (dc * step + i).to_string()).collect();
         format!("brokers: [{}]", list.join(", "))
     };
-    stretched_variant(&[
+    vec![
         ("brokers: [1, 2]", ids(1)),
         ("brokers: [3, 4]", ids(2)),
         ("brokers: [5, 6]", ids(3)),
-        ("partitions: 24", format!("partitions: {partitions}")),
-    ])
+    ]
 }
 
 /// One trial per sample (trial 0 every time, so every sample does the same
@@ -225,15 +230,7 @@ fn hours_variant(hours: u64) -> Arc<Model> {
 
 /// 3dc-stretched with `per_dc` brokers per DC (2 is the scenario).
 fn brokers_variant(per_dc: u32) -> Arc<Model> {
-    let ids = |dc: u32| {
-        let list: Vec<String> = (0..per_dc).map(|i| (dc * 10 + i).to_string()).collect();
-        format!("brokers: [{}]", list.join(", "))
-    };
-    stretched_variant(&[
-        ("brokers: [1, 2]", ids(1)),
-        ("brokers: [3, 4]", ids(2)),
-        ("brokers: [5, 6]", ids(3)),
-    ])
+    stretched_variant(&brokers_edits(per_dc, 10))
 }
 
 /// `trials` trials on one reused world: the cost of the model alone.
@@ -381,16 +378,9 @@ const EXPLAINED: [(u32, u32); 4] = [
 ];
 
 fn explained_variant((per_dc, partitions): (u32, u32)) -> Arc<Model> {
-    let ids = |dc: u32| {
-        let list: Vec<String> = (0..per_dc).map(|i| (dc * 10_000 + i).to_string()).collect();
-        format!("brokers: [{}]", list.join(", "))
-    };
-    stretched_variant(&[
-        ("brokers: [1, 2]", ids(1)),
-        ("brokers: [3, 4]", ids(2)),
-        ("brokers: [5, 6]", ids(3)),
-        ("partitions: 24", format!("partitions: {partitions}")),
-    ])
+    let mut edits = brokers_edits(per_dc, 10_000);
+    edits.push(("partitions: 24", format!("partitions: {partitions}")));
+    stretched_variant(&edits)
 }
 
 /// `explain` of a cluster of thousands of brokers (one domain each) and

@@ -13,18 +13,13 @@ enum F {
     ControlledShutdownBroker(u32),
 }
 
-fn build(
-    brokers_per_dc: usize,
-    controller_dcs: [usize; 3],
-    partitions: u32,
-    rf: u16,
-    min_isr: u16,
-    elr: bool,
-    faults: &[(F, u64, Option<u64>)],
-) -> Scenario {
-    let dc_names = ["dc1", "dc2", "dc3"];
+const DC_NAMES: [&str; 3] = ["dc1", "dc2", "dc3"];
+
+/// Three DCs of `brokers_per_dc` brokers each (ids from 1), controller `k`
+/// in DC `controller_dcs[k]`.
+fn data_centers(brokers_per_dc: usize, controller_dcs: [usize; 3]) -> Vec<DataCenter> {
     let mut id = 1;
-    let dcs = dc_names
+    DC_NAMES
         .iter()
         .enumerate()
         .map(|(d, name)| {
@@ -49,30 +44,44 @@ fn build(
                 }],
             }
         })
-        .collect();
-    let fault_list = faults
-        .iter()
-        .map(|(f, at, rec)| Fault {
-            at: TimeDist::Fixed(*at),
-            recover_after: rec.map(TimeDist::Fixed),
-            clients: Default::default(),
-            fault: match f {
-                F::CrashBroker(b) => FaultKind::Crash(Target::Broker(*b)),
-                F::PowerLossBroker(b) => FaultKind::PowerLoss(Target::Broker(*b)),
-                F::CrashDc(d) => FaultKind::Crash(Target::Dc(dc_names[*d].into())),
-                F::ControlledShutdownBroker(b) => FaultKind::ControlledShutdown(Target::Broker(*b)),
-                F::Cut(d) => FaultKind::Partition(
-                    vec![dc_names[*d].into()],
-                    dc_names
-                        .iter()
-                        .enumerate()
-                        .filter(|(k, _)| k != d)
-                        .map(|(_, n)| n.to_string())
-                        .collect(),
-                ),
-            },
-        })
-        .collect();
+        .collect()
+}
+
+/// One generated fault as the scenario file writes it.
+fn fault((f, at, rec): &(F, u64, Option<u64>)) -> Fault {
+    Fault {
+        at: TimeDist::Fixed(*at),
+        recover_after: rec.map(TimeDist::Fixed),
+        clients: Default::default(),
+        fault: match f {
+            F::CrashBroker(b) => FaultKind::Crash(Target::Broker(*b)),
+            F::PowerLossBroker(b) => FaultKind::PowerLoss(Target::Broker(*b)),
+            F::CrashDc(d) => FaultKind::Crash(Target::Dc(DC_NAMES[*d].into())),
+            F::ControlledShutdownBroker(b) => FaultKind::ControlledShutdown(Target::Broker(*b)),
+            F::Cut(d) => FaultKind::Partition(
+                vec![DC_NAMES[*d].into()],
+                DC_NAMES
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| k != d)
+                    .map(|(_, n)| n.to_string())
+                    .collect(),
+            ),
+        },
+    }
+}
+
+fn build(
+    brokers_per_dc: usize,
+    controller_dcs: [usize; 3],
+    partitions: u32,
+    rf: u16,
+    min_isr: u16,
+    elr: bool,
+    faults: &[(F, u64, Option<u64>)],
+) -> Scenario {
+    let dcs = data_centers(brokers_per_dc, controller_dcs);
+    let fault_list = faults.iter().map(fault).collect();
     Scenario {
         version: 1,
         name: "random".into(),

@@ -765,13 +765,20 @@ fn the_report_page_shows_the_summary_the_provenance_and_every_warning_of_summary
         .collect();
     assert_eq!(names, ["3dc-stretched", "broker-crash"]);
 
-    // The summary: both tables, one row per scenario after two header rows,
+    summary_tables_show(&doc, &names);
+    warnings_box_shows(&doc, &html, &json, &out);
+    provenance_shows(&doc, &json, &args, &names);
+}
+
+/// Both summary tables: one row per scenario after two header rows, the
+/// loss table with its tail columns.
+fn summary_tables_show(doc: &page::Element, names: &[&str]) {
     // the loss table with its tail columns.
     for id in ["summary-loss", "summary-time"] {
         let table = doc.by_id(id);
         let rows = table.named("tr");
         assert_eq!(rows.len(), 2 + names.len(), "{id}");
-        for (row, name) in rows[2..].iter().zip(&names) {
+        for (row, name) in rows[2..].iter().zip(names) {
             assert_eq!(row.named("td")[0].text(), *name, "{id}");
         }
     }
@@ -787,8 +794,16 @@ fn the_report_page_shows_the_summary_the_provenance_and_every_warning_of_summary
         ("-", "-"),
         "{cells:?}"
     );
+}
 
-    // Every warning of summary.json is in the warnings box, as text.
+/// Every warning of summary.json in the warnings box, as text, before the
+/// summary, each one the terminal said too.
+fn warnings_box_shows(
+    doc: &page::Element,
+    html: &str,
+    json: &serde_json::Value,
+    out: &std::process::Output,
+) {
     let warnings: Vec<&str> = json["warnings"]
         .as_array()
         .unwrap()
@@ -825,9 +840,11 @@ fn the_report_page_shows_the_summary_the_provenance_and_every_warning_of_summary
     assert_eq!(boxed, warnings);
     // The box comes before the summary.
     assert!(html.find("id=\"warnings\"").unwrap() < html.find("id=\"summary-loss\"").unwrap());
+}
 
-    // The provenance: version, commit, digests, seed, trials, command line,
-    // on the page and in summary.json alike.
+/// The provenance: version, commit, digests, seed, trials, command line,
+/// on the page and in summary.json alike.
+fn provenance_shows(doc: &page::Element, json: &serde_json::Value, args: &[&str], names: &[&str]) {
     let prov = &json["provenance"];
     let block = doc.by_id("provenance");
     let field = |name: &str| {
@@ -859,7 +876,7 @@ fn the_report_page_shows_the_summary_the_provenance_and_every_warning_of_summary
         .iter()
         .map(|a| a.as_str().unwrap())
         .collect();
-    assert_eq!(&argv[1..], &args);
+    assert_eq!(&argv[1..], args);
     assert!(field("command line").contains("compare scenarios/3dc-stretched.ron"));
     assert_eq!(prov["digest_algorithm"], "fnv1a-64");
     let digests = block.text();

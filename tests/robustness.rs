@@ -187,9 +187,23 @@ fn names_with_terminal_controls_are_never_printed_or_written_raw() {
     let file = dir.join(format!("evil{NASTY_PATH}.ron"));
     std::fs::write(&file, nasty_scenario()).unwrap();
     let f = s(&file);
-    let at = |name: &str| dir.join(name);
     let mut audit = Audit::default();
 
+    audit_runs(&mut audit, f, &dir);
+    audit_check_and_replay(&mut audit, f, &dir);
+    audit_reports(&mut audit, f, &dir);
+    audit_shards(&mut audit, f, &dir);
+    audit_errors(&mut audit, &dir);
+    assert!(
+        audit.0.is_empty(),
+        "raw control characters in:\n{}",
+        audit.0.join("\n")
+    );
+}
+
+/// validate, explain and run in every format, and run's --out files.
+fn audit_runs(audit: &mut Audit, f: &str, dir: &Path) {
+    let at = |name: &str| dir.join(name);
     let out = ok(kdrsim(&["validate", f]));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: "));
     audit.output("validate", &out);
@@ -204,7 +218,12 @@ fn names_with_terminal_controls_are_never_printed_or_written_raw() {
         &ok(kdrsim(&["run", "--trials", "20", "--out", s(&run_out), f])),
     );
     audit.files("run --out", &run_out);
+}
 
+/// check (which fails, naming the file) with its JUnit file; replay's
+/// trace and timeline.
+fn audit_check_and_replay(audit: &mut Audit, f: &str, dir: &Path) {
+    let at = |name: &str| dir.join(name);
     // check fails (exit 1) and prints replay commands naming the file.
     let junit = at("junit.xml");
     let out = kdrsim(&["check", "--trials", "20", "--junit", s(&junit), f]);
@@ -227,7 +246,11 @@ fn names_with_terminal_controls_are_never_printed_or_written_raw() {
     ]));
     audit.output("replay", &out);
     audit.file("replay --timeline", &replay_dir.join("t.svg"));
+}
 
+/// compare and sweep, and every file they write.
+fn audit_reports(audit: &mut Audit, f: &str, dir: &Path) {
+    let at = |name: &str| dir.join(name);
     // compare: index.html, DOT, SVG, CSV, JSON.
     let report = at("compare");
     audit.output(
@@ -259,7 +282,11 @@ fn names_with_terminal_controls_are_never_printed_or_written_raw() {
         ])),
     );
     audit.files("sweep", &sweep);
+}
 
+/// Shards and merge: the names come back from the partials' headers.
+fn audit_shards(audit: &mut Audit, f: &str, dir: &Path) {
+    let at = |name: &str| dir.join(name);
     // Shards and merge (the names come back from the partials' headers).
     let parts = at("parts");
     for k in ["0/2", "1/2"] {
@@ -288,8 +315,10 @@ fn names_with_terminal_controls_are_never_printed_or_written_raw() {
         audit.output(&format!("merge --format {format}"), &out);
     }
     audit.files("merge --out", &merged);
+}
 
-    // Errors quoting the file or a name.
+/// Errors quoting the file or a name.
+fn audit_errors(audit: &mut Audit, dir: &Path) {
     let no_expect = dir.join(format!("no-expect{NASTY_PATH}.ron"));
     std::fs::write(&no_expect, library("broker-crash.ron")).unwrap();
     let out = kdrsim(&["check", s(&no_expect)]);
@@ -310,11 +339,6 @@ fn names_with_terminal_controls_are_never_printed_or_written_raw() {
         assert_eq!(out.status.code(), Some(2), "{cmd}");
         audit.output(&format!("{cmd} of a bad file"), &out);
     }
-    assert!(
-        audit.0.is_empty(),
-        "raw control characters in:\n{}",
-        audit.0.join("\n")
-    );
 }
 
 /// broker-crash with an expectation that every trial breaks.

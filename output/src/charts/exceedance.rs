@@ -41,27 +41,7 @@ pub fn exceedance_chart_scaled(
     series: &[(String, Vec<u64>)],
     divisor: f64,
 ) -> Result<Chart, ChartError> {
-    let trials = series.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
-    let caption = format!(
-        "{title}: the fraction of trials in which the value exceeded x, on a log scale down to \
-         one trial in {} (dashed line). A curve ends where no trial went beyond.",
-        crate::units::thousands(trials as u64)
-    );
-    let divisor = if divisor > 0.0 { divisor } else { 1.0 };
-    let chart = Exceedance {
-        markers: false,
-        title: title.to_string(),
-        x_label: x_label.to_string(),
-        curves: series
-            .iter()
-            .map(|(name, v)| {
-                let mut scaled: Vec<f64> = v.iter().map(|&x| x as f64 / divisor).collect();
-                scaled.sort_by(f64::total_cmp);
-                (name.clone(), scaled)
-            })
-            .collect(),
-    };
-    render(stem, &caption, (1100, 560), &chart)
+    exceedance_chart_with(stem, title, x_label, series, divisor, false)
 }
 
 /// [`exceedance_chart_scaled`] with a marker of its own on every curve
@@ -74,10 +54,28 @@ pub fn exceedance_chart_marked(
     series: &[(String, Vec<u64>)],
     divisor: f64,
 ) -> Result<Chart, ChartError> {
-    let plain = exceedance_chart_scaled(stem, title, x_label, series, divisor)?;
+    exceedance_chart_with(stem, title, x_label, series, divisor, true)
+}
+
+/// The exceedance chart of `series` (x divided by `divisor`), with or
+/// without markers: the two public forms differ only there.
+fn exceedance_chart_with(
+    stem: &str,
+    title: &str,
+    x_label: &str,
+    series: &[(String, Vec<u64>)],
+    divisor: f64,
+    markers: bool,
+) -> Result<Chart, ChartError> {
+    let trials = series.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    let caption = format!(
+        "{title}: the fraction of trials in which the value exceeded x, on a log scale down to \
+         one trial in {} (dashed line). A curve ends where no trial went beyond.",
+        crate::units::thousands(trials as u64)
+    );
     let divisor = if divisor > 0.0 { divisor } else { 1.0 };
     let chart = Exceedance {
-        markers: true,
+        markers,
         title: title.to_string(),
         x_label: x_label.to_string(),
         curves: series
@@ -89,7 +87,7 @@ pub fn exceedance_chart_marked(
             })
             .collect(),
     };
-    render(stem, &plain.caption, (1100, 560), &chart)
+    render(stem, &caption, (1100, 560), &chart)
 }
 
 /// `count` marker positions on a curve of `sorted` values: evenly spaced
